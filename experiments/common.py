@@ -1,0 +1,151 @@
+"""Shared plumbing of the commands: config -> plain objects, one run, outputs, clean errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import ConfigError, MarketConfig, RetailModel
+from sim.policies import StorePolicy, make_policies
+
+logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+
+TABLE_KPIS = ("revenue", "profit", "policy_cost", "retention", "vip_retention", "new_customers",
+              "referred_customers", "churned", "defected", "complaints", "top20_revenue_share")
+
+
+def to_container(cfg: Any) -> Any:
+    """A resolved plain-Python copy of an OmegaConf node (or the value itself)."""
+    try:
+        from omegaconf import DictConfig, ListConfig, OmegaConf
+    except ImportError:  # pragma: no cover
+        return cfg
+    if isinstance(cfg, (DictConfig, ListConfig)):
+        return OmegaConf.to_container(cfg, resolve=True)
+    return cfg
+
+
+def build_market(cfg_market: Any) -> MarketConfig:
+    return MarketConfig.from_dict(to_container(cfg_market))
+
+
+def build_policies(cfg_policy: Any) -> list[StorePolicy]:
+    """The focal store's policies from the `policy` config group (`_target_` or `name` entries)."""
+    spec = to_container(cfg_policy) or {}
+    entries = spec.get("policies", []) if isinstance(spec, dict) else spec
+    out: list[Any] = []
+    for i, entry in enumerate(entries or []):
+        if isinstance(entry, dict) and "_target_" in entry:
+            from hydra.utils import instantiate
+
+            try:
+                out.append(instantiate(entry))
+            except Exception as exc:  # Hydra wraps the policy's own ConfigError
+                cause = exc
+                while cause.__cause__ is not None:
+                    cause = cause.__cause__
+                if isinstance(cause, ConfigError):
+                    raise cause from None
+                raise ConfigError(f"policy.policies[{i}]", str(cause).splitlines()[0]) from None
+        else:
+            out.append(entry)
+    return make_policies(out)
+
+
+def check_seed(seed: Any) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", f"must be an integer >= 0, got {seed!r}")
+    return seed
+
+
+def check_writable(path: Path, field: str = "output directory") -> Path:
+    """Create `path` and make sure we can write there, before any simulation work."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write_test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(field, f"cannot write to {str(path)!r} ({exc.strerror or exc})") from None
+    return path
+
+
+def simulate(market: MarketConfig, policies: list[StorePolicy], seed: int, *,
+             activation: str = "batch", progress: bool = False) -> RetailModel:
+    model = RetailModel(market=market, policies=policies, activation=activation, seed=seed)
+    return model.run(progress=progress)
+
+
+def jsonable(obj: Any) -> Any:
+    """JSON-safe copy: NaN -> None, NumPy scalars -> Python numbers."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def write_run_outputs(model: RetailModel, outdir: Path, *, transactions: bool = False,
+                      segments: bool = True, extra_config: dict[str, Any] | None = None) -> dict:
+    """summary.json, metrics.parquet, retention.csv; optionally transactions and segments."""
+    summary = model.summary()
+    if extra_config:
+        summary["config"].update(extra_config)
+    (outdir / "summary.json").write_text(json.dumps(jsonable(summary), indent=2, sort_keys=False))
+    model.metrics_frame().to_parquet(outdir / "metrics.parquet", index=False)
+    from sim.metrics import retention_table
+
+    retention_table(model).to_csv(outdir / "retention.csv", index=False)
+    if transactions:
+        model.transactions_frame().to_parquet(outdir / "transactions.parquet", index=False)
+    if segments:
+        try:
+            from sim.segmenting import yearly_segment_snapshots
+        except ImportError:  # segmentation not installed in this build
+            pass
+        else:
+            yearly_segment_snapshots(model).to_csv(outdir / "segments_by_year.csv", index=False)
+    return summary
+
+
+def kpi_table(summary: dict[str, Any]) -> pd.DataFrame:
+    df = pd.DataFrame(summary["stores"]).T
+    cols = [c for c in TABLE_KPIS if c in df.columns]
+    df = df[cols]
+    df.index = [f"{i} *" if i == summary["focal_store"] else i for i in df.index]
+    return df
+
+
+def format_table(df: pd.DataFrame) -> str:
+    fmt: dict[str, Callable[[Any], str]] = {}
+    for c in df.columns:
+        if c in ("retention", "vip_retention", "top20_revenue_share"):
+            fmt[c] = lambda v: "n/a" if pd.isna(v) else f"{v:.1%}"
+        elif c in ("revenue", "profit", "policy_cost"):
+            fmt[c] = lambda v: f"{v:,.0f}"
+        else:
+            fmt[c] = lambda v: f"{v:,.0f}"
+    return df.to_string(formatters=fmt)
+
+
+@contextmanager
+def clean_errors() -> Iterator[None]:
+    """Bad input -> one line on stderr and exit status 2, never a traceback."""
+    try:
+        yield
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)

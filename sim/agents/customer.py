@@ -1,0 +1,531 @@
+"""Customers: the behaviour rules, each written once over a batch of rows, and the Mesa agent.
+
+Every rule takes the model, the tick and an index array of customer rows and works on the
+population's arrays. The default (batch) activation calls each rule for all customers with an
+occasion at once; ``activation="agent"`` has each `Customer.step()` call the very same rules on
+its own row, in Mesa's shuffled order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.population import (
+    ACTIVE,
+    CHURNED,
+    NEVER,
+    NOT_YET,
+    PROSPECT,
+    SILENT,
+    SLEEPING,
+    STATES,
+    VIA_NATURAL,
+    VIA_WOM,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
+
+WORK_DETOUR = 0.5
+"""Extra travel (in place hops) for buying near the work place instead of the family home."""
+LEFT_PENALTY = 4.0
+"""Utility lost for a store the customer walked away from after a complaint."""
+ELITE_TRAVEL_FACTOR = 0.5
+"""Elites have transport and resources, so distance matters half as much (SEEDS 000)."""
+SATISFACTION_BOUND = 3.0
+
+
+@dataclass
+class OccasionDraws:
+    """All random numbers one batch of occasions may need, drawn up front from their streams.
+
+    Drawing a fixed shape per occasion, whatever happens next, keeps the streams aligned across
+    policies (common random numbers).
+    """
+
+    clock: np.ndarray
+    churn: np.ndarray
+    choice: np.ndarray
+    ticket: np.ndarray
+    service: np.ndarray
+    complaint: np.ndarray
+    wom: np.ndarray
+
+    @classmethod
+    def draw(cls, model: RetailModel, m: int, stream=None) -> OccasionDraws:
+        s = model.streams
+        pick = (lambda name: stream) if stream is not None else (lambda name: s[name])
+        n_wom = 1 + max(model.behaviour.negative_wom_max, model.behaviour.positive_wom_max)
+        return cls(
+            clock=pick("occasions").exponential(size=m),
+            churn=pick("churn").random(m),
+            choice=pick("choice").gumbel(size=(m, model.n_stores + 1)),
+            ticket=pick("purchase").standard_normal(m),
+            service=pick("service").standard_normal(m),
+            complaint=pick("complaints").random((m, 3)),
+            wom=pick("wom").random((m, n_wom)),
+        )
+
+
+# ---------------------------------------------------------------------------- occasions
+def due_now(model: RetailModel, t: int) -> np.ndarray:
+    """Rows whose next purchase occasion falls in tick t."""
+    return np.flatnonzero(model.pop.next_tick == t)
+
+
+def advance_clocks(model: RetailModel, rows: np.ndarray, exp_draws: np.ndarray) -> None:
+    """Schedule each row's next occasion: a gamma-heterogeneous Poisson process in seasonal time.
+
+    Rates are gamma-distributed across customers (jewellery is bought rarely, elites more
+    often: SEEDS 000); festival peaks come from the seasonal clock (`Calendar.clock_end`).
+    """
+    pop = model.pop
+    pop.clock[rows] += exp_draws / pop.rate[rows]
+    pop.next_tick[rows] = np.searchsorted(model.clock_end, pop.clock[rows], side="left")
+
+
+def process_occasions(model: RetailModel, t: int, rows: np.ndarray, draws: OccasionDraws,
+                      natural: bool = True) -> None:
+    """One purchase occasion for each row: the whole pipeline of rules, in order."""
+    if natural:
+        advance_clocks(model, rows, draws.clock)
+    shop = model.pop.in_category(rows)
+    leaving = attrition(model, t, rows, draws.churn) & shop
+    shop &= ~leaving
+    if not shop.any():
+        return
+    idx = np.flatnonzero(shop)
+    rows = rows[idx]
+    stores = choose_store(model, t, rows, draws.choice[idx])
+    buys = stores >= 0
+    if not buys.any():
+        return
+    idx, rows, stores = idx[buys], rows[buys], stores[buys]
+    buy(model, t, rows, stores, draws.ticket[idx])
+    good, bad = serve(model, t, rows, stores, draws.service[idx])
+    loud = complain(model, t, rows, stores, bad, draws.complaint[idx])
+    spread_word(model, t, rows, stores, good, loud, draws.wom[idx])
+
+
+# ---------------------------------------------------------------------------- attrition
+def attrition(model: RetailModel, t: int, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Leaving the category: a yearly hazard, higher after a bad experience.
+
+    Evaluated at occasions with probability hazard / rate, so the hazard per year does not
+    depend on how often a customer shops. Churned customers keep their store history.
+    """
+    pop, b = model.pop, model.behaviour
+    hazard = b.attrition_per_year * np.where(pop.last_bad[rows], b.dissatisfied_attrition_multiplier, 1.0)
+    leave = (u < hazard / pop.rate[rows]) & pop.in_category(rows)
+    if leave.any():
+        gone = rows[leave]
+        pop.state[gone] = CHURNED
+        last = pop.last_store[gone]
+        known = last >= 0
+        model.ledger.add("churned", t, last[known])
+    return leave
+
+
+# ---------------------------------------------------------------------------- choice
+def contact_pairs(model: RetailModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(position in `rows`, contact row) for every social tie of the given rows (CSR gather)."""
+    pop = model.pop
+    starts = pop.indptr[rows]
+    deg = (pop.indptr[rows + 1] - starts).astype(np.int64)
+    owner = np.repeat(np.arange(rows.size), deg)
+    offsets = np.arange(owner.size) - np.repeat(np.cumsum(deg) - deg, deg)
+    return owner, pop.indices[np.repeat(starts, deg) + offsets]
+
+
+def friends_share(model: RetailModel, rows: np.ndarray) -> np.ndarray:
+    """Share of each row's contacts whose latest purchase was at each store."""
+    S = model.n_stores
+    owner, contact = contact_pairs(model, rows)
+    where = model.pop.last_store[contact]
+    ok = where >= 0
+    counts = np.bincount(owner[ok] * S + where[ok], minlength=rows.size * S).reshape(rows.size, S)
+    deg = np.maximum(np.bincount(owner, minlength=rows.size), 1)
+    return counts / deg[:, None]
+
+
+def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
+    """Systematic utility of each store (and, last column, of buying outside the market).
+
+    Multinomial logit terms (SEEDS 000 unless noted): brand match between the customer's brand
+    aspiration and the store's grade; tier preference times the tier gap, where elites' taste
+    for the next tier up grows every year (upward consumption drift); travel from the family
+    home or the work place; price level against price sensitivity; loyalty (decaying with time
+    since the last visit); satisfaction (own experience and word of mouth, SEEDS 001); friends'
+    choices; and whatever the store's policies add (perks, promotions).
+    """
+    pop, b, st, geo = model.pop, model.behaviour, model.store_arrays, model.geo
+    years = t * model.calendar.dt_years
+    home, work = pop.home[rows], pop.work[rows]
+    elite = pop.elite[rows]
+    travel = np.minimum(geo.distance[home][:, st.place], geo.distance[work][:, st.place] + WORK_DETOUR)
+    travel *= np.where(elite, ELITE_TRAVEL_FACTOR, 1.0)[:, None]
+    aspiration = np.minimum(pop.brand_asp[rows] + b.brand_drift_per_year * years * elite, 1.0)
+    tier_gap = st.tier[None, :] - geo.tier_rank[home][:, None]
+    tier_taste = pop.tier_pref[rows] + pop.drift[rows] * years
+    age_years = (t - pop.last_visit[rows]).astype(np.float64) * model.calendar.dt_years
+    loyalty = pop.loyalty[rows] * np.exp2(-age_years / b.loyalty_half_life_years)
+    V = np.empty((rows.size, model.n_stores + 1))
+    V[:, :-1] = (
+        st.attractiveness
+        + b.beta_brand * (aspiration[:, None] - 0.5) * st.brand_sign
+        + b.beta_tier * tier_taste[:, None] * tier_gap
+        - b.beta_travel * travel
+        - b.beta_price * pop.price_sens[rows][:, None] * (st.price_level - 1.0)
+        + b.beta_loyalty * loyalty
+        + b.beta_satisfaction * pop.satisfaction[rows]
+        + b.beta_friends * friends_share(model, rows)
+        - LEFT_PENALTY * pop.left_store[rows]
+    )
+    V[:, -1] = b.outside_utility
+    for s, policy in model.policy_hooks:
+        extra = policy.utility(rows)
+        if extra is not None:
+            V[:, s] += extra
+    return V
+
+
+def choose_store(model: RetailModel, t: int, rows: np.ndarray, gumbel: np.ndarray) -> np.ndarray:
+    """Multinomial-logit choice by Gumbel-max; -1 means the purchase went outside the market."""
+    pick = np.argmax(store_utilities(model, t, rows) + gumbel, axis=1)
+    return np.where(pick == model.n_stores, -1, pick)
+
+
+# ---------------------------------------------------------------------------- purchase
+def buy(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Spend at the chosen store: the customer's usual ticket x noise x the store's price level.
+
+    Books revenue (at list price) and cost of goods; policy discounts are policy costs. Counts
+    new customers (first purchase here), referred ones (brought to this store by word of mouth
+    or a referral scheme) and defections (the previous purchase was at another store).
+    """
+    pop, b, st, ledger = model.pop, model.behaviour, model.store_arrays, model.ledger
+    sigma = b.ticket_sigma
+    amount = pop.spend[rows] * np.exp(sigma * z - sigma * sigma / 2) * st.price_level[stores]
+    discount = np.zeros_like(amount)
+    for s, policy in model.policy_hooks:
+        here = stores == s
+        if here.any():
+            d = policy.discount(t, rows[here], amount[here])
+            if d is not None:
+                discount[here] += d
+    ledger.add("revenue", t, stores, amount)
+    ledger.add("cogs", t, stores, amount * (1.0 - st.margin[stores]))
+    ledger.add("purchases", t, stores)
+    first = pop.first_visit[rows, stores] == NOT_YET
+    if first.any():
+        ledger.add("new_customers", t, stores[first])
+        referred = first & (pop.acquired_store[rows] == stores) & (pop.referral_parent[rows] >= 0)
+        ledger.add("referred_customers", t, stores[referred])
+        pop.first_visit[rows[first], stores[first]] = t
+    prev = pop.last_store[rows]
+    switched = (prev >= 0) & (prev != stores)
+    ledger.add("defected", t, prev[switched])
+    age_years = (t - pop.last_visit[rows, stores]).astype(np.float64) * model.calendar.dt_years
+    loyal = pop.loyalty[rows, stores] * np.exp2(-age_years / b.loyalty_half_life_years)
+    pop.loyalty[rows, stores] = loyal + b.loyalty_learning * (1.0 - loyal)
+    pop.last_visit[rows, stores] = t
+    pop.last_store[rows] = stores
+    pop.last_purchase[rows] = t
+    pop.state[rows] = ACTIVE
+    np.add.at(pop.revenue, (rows, stores), amount)
+    np.add.at(pop.year_spend, (rows, stores), amount)
+    model.transactions.append(t, rows, stores, amount, discount)
+    for s, policy in model.policy_hooks:
+        here = stores == s
+        if here.any():
+            policy.on_purchases(t, rows[here], amount[here])
+    return amount
+
+
+# ---------------------------------------------------------------------------- service
+def serve(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray,
+          eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Service experience -> satisfaction with the store (exponential smoothing).
+
+    Experience = store's service quality + attention from its managers + policy extras +
+    noise. Above `satisfied_threshold` it is a satisfied visit, below `dissatisfied_threshold`
+    a dissatisfied one (SEEDS 001: standardised service for all, personal service for VIPs).
+    """
+    pop, b, st, ledger = model.pop, model.behaviour, model.store_arrays, model.ledger
+    experience = st.service[stores] + b.service_noise * eps
+    for s, policy in model.policy_hooks:
+        here = stores == s
+        if here.any():
+            extra = policy.service(t, rows[here])
+            if extra is not None:
+                experience[here] += extra
+    good = experience >= b.satisfied_threshold
+    bad = experience <= b.dissatisfied_threshold
+    sat = pop.satisfaction[rows, stores]
+    target = np.clip(experience, -SATISFACTION_BOUND, SATISFACTION_BOUND)
+    pop.satisfaction[rows, stores] = sat + b.satisfaction_learning * (target - sat)
+    pop.last_good[rows] = good
+    pop.last_bad[rows] = bad
+    ledger.add("satisfied", t, stores[good])
+    ledger.add("dissatisfied", t, stores[bad])
+    return good, bad
+
+
+# ---------------------------------------------------------------------------- complaints
+def complain(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, bad: np.ndarray,
+             u: np.ndarray) -> np.ndarray:
+    """Dissatisfied customers complain (1 in 25) or stay silent (SEEDS 001).
+
+    A complaint is resolved with the store's resolution rate (or a policy's); a resolved
+    complainer stays with probability 60% (SEEDS 001), an unresolved one much less (assumption).
+    Those who do not stay walk away from the store for good. Returns who spreads negative word:
+    silent dissatisfied customers and unresolved complainers.
+    """
+    pop, b, st, ledger = model.pop, model.behaviour, model.store_arrays, model.ledger
+    complains = bad & (u[:, 0] < b.complaint_probability)
+    if not complains.any():
+        return bad
+    rate = st.resolution[stores].astype(np.float64)
+    for s, policy in model.policy_hooks:
+        here = complains & (stores == s)
+        if here.any():
+            r = policy.resolution(t, rows[here])
+            if r is not None:
+                rate[here] = np.maximum(rate[here], r)
+    resolved = complains & (u[:, 1] < rate)
+    stays = complains & (u[:, 2] < np.where(resolved, b.resolved_stay_probability,
+                                            b.unresolved_stay_probability))
+    walks = complains & ~stays
+    pop.left_store[rows[walks], stores[walks]] = True
+    pop.loyalty[rows[walks], stores[walks]] = 0.0
+    ledger.add("complaints", t, stores[complains])
+    ledger.add("complaints_resolved", t, stores[resolved])
+    ledger.add("complainers_stayed", t, stores[stays])
+    ledger.add("resolved_stayed", t, stores[resolved & stays])
+    for s, policy in model.policy_hooks:
+        here = complains & (stores == s)
+        if here.any():
+            policy.on_complaints(t, rows[here], resolved[here])
+    return bad & ~resolved
+
+
+# ---------------------------------------------------------------------------- word of mouth
+def spread_word(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, good: np.ndarray,
+                loud: np.ndarray, u: np.ndarray) -> None:
+    """Word of mouth shifts contacts' attitude to the store (SEEDS 001).
+
+    A satisfied customer tells 1-5 contacts, a dissatisfied one 10-20; each told contact's
+    satisfaction with the store moves up or down by a fixed shift.
+    """
+    pop, b = model.pop, model.behaviour
+    told = np.zeros(rows.size, dtype=np.int64)
+    pos_span = b.positive_wom_max - b.positive_wom_min + 1
+    neg_span = b.negative_wom_max - b.negative_wom_min + 1
+    told[good] = b.positive_wom_min + (u[good, 0] * pos_span).astype(np.int64)
+    told[loud] = b.negative_wom_min + (u[loud, 0] * neg_span).astype(np.int64)
+    deg = pop.indptr[rows + 1] - pop.indptr[rows]
+    told = np.where(deg > 0, told, 0)
+    if not told.any():
+        return
+    teller = np.repeat(np.arange(rows.size), told)
+    slot = 1 + np.arange(teller.size) - np.repeat(np.cumsum(told) - told, told)
+    pick = (u[teller, slot] * deg[teller]).astype(np.int64)
+    contact = pop.indices[pop.indptr[rows[teller]] + pick]
+    shift = np.where(good[teller], b.wom_positive_shift, -b.wom_negative_shift).astype(np.float32)
+    # Bounded lazily in `update_states` (clipping the whole matrix here would cost O(n)).
+    np.add.at(pop.satisfaction, (contact, stores[teller]), shift)
+
+
+# ---------------------------------------------------------------------------- weekly rules
+def satisfied_customers(model: RetailModel) -> np.ndarray:
+    """Rows of active customers whose latest experience satisfied them (the WOM base)."""
+    pop = model.pop
+    return np.flatnonzero((pop.state == ACTIVE) & pop.last_good & (pop.last_store >= 0))
+
+
+def recruit(model: RetailModel, t: int, period_years: float) -> None:
+    """Satisfied customers bring new customers: 25 per 100 satisfied per year (SEEDS 001).
+
+    Each satisfied customer recruits at that rate (times the multiplier of their store's
+    referral policies) for the store they last bought at. The recruit is a prospect among their
+    contacts if there is one, else a prospect from the same home place; the recruit joins the
+    category and visits within a few weeks.
+    """
+    pop, b, ledger = model.pop, model.behaviour, model.ledger
+    rng = model.streams["recruitment"]
+    base = satisfied_customers(model)
+    if base.size == 0:
+        return
+    store = pop.last_store[base]
+    ledger.add_by_store("satisfied_customer_years", t,
+                        np.bincount(store, minlength=model.n_stores) * period_years)
+    multiplier = np.ones(model.n_stores)
+    for s, policy in model.policy_hooks:
+        multiplier[s] *= policy.recruit_multiplier()
+    rate = b.wom_new_per_satisfied_year * multiplier[store]
+    hit = rng.random(base.size) < -np.expm1(-rate * period_years)
+    recruiters = base[hit]
+    if recruiters.size == 0:
+        return
+    recruits = _find_prospects(model, recruiters, rng)
+    ok = recruits >= 0
+    recruiters, recruits = recruiters[ok], recruits[ok]
+    recruits, first = np.unique(recruits, return_index=True)
+    recruiters = recruiters[first]
+    if recruits.size == 0:
+        return
+    stores = pop.last_store[recruiters]
+    join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
+    visit_in = np.ceil(rng.exponential(21.0, recruits.size) / model.calendar.tick_days).astype(np.int64)
+    model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
+    ledger.add("wom_recruits", t, stores)
+    for s, policy in model.policy_hooks:
+        mine = stores == s
+        if mine.any():
+            policy.on_recruits(t, recruiters[mine], recruits[mine])
+
+
+def _find_prospects(model: RetailModel, recruiters: np.ndarray, rng: np.random.Generator,
+                    tries: int = 3) -> np.ndarray:
+    """A prospect for each recruiter: a contact if possible, else one from the same home place."""
+    pop = model.pop
+    found = np.full(recruiters.size, -1, dtype=np.int64)
+    deg = pop.indptr[recruiters + 1] - pop.indptr[recruiters]
+    for _ in range(tries):
+        open_ = (found < 0) & (deg > 0)
+        if not open_.any():
+            break
+        r = recruiters[open_]
+        pick = (rng.random(r.size) * deg[open_]).astype(np.int64)
+        c = pop.indices[pop.indptr[r] + pick]
+        found[np.flatnonzero(open_)[pop.state[c] == PROSPECT]] = c[pop.state[c] == PROSPECT]
+    missing = np.flatnonzero(found < 0)
+    if missing.size:
+        prospects = np.flatnonzero(pop.state == PROSPECT)
+        if prospects.size:
+            by_home = prospects[np.argsort(pop.home[prospects], kind="stable")]
+            homes = pop.home[by_home]
+            want = pop.home[recruiters[missing]]
+            lo = np.searchsorted(homes, want, side="left")
+            size = np.searchsorted(homes, want, side="right") - lo
+            has = size > 0
+            pick = lo[has] + (rng.random(int(has.sum())) * size[has]).astype(np.int64)
+            found[missing[has]] = by_home[pick]
+    return found
+
+
+def join(model: RetailModel, t: int, rows: np.ndarray, via: int, stores: np.ndarray | None = None,
+         parents: np.ndarray | None = None) -> None:
+    """Prospects enter the category, optionally recommended to a store by a parent."""
+    pop = model.pop
+    pop.state[rows] = ACTIVE
+    pop.joined[rows] = t
+    pop.last_purchase[rows] = t  # counts as a fresh start for the active/silent/sleeping clock
+    pop.acquired_via[rows] = via
+    if stores is not None:
+        pop.acquired_store[rows] = stores
+        boost = model.behaviour.wom_positive_shift * 5
+        pop.satisfaction[rows, stores] = np.maximum(pop.satisfaction[rows, stores], boost)
+    if parents is not None:
+        pop.referral_parent[rows] = parents
+
+
+def natural_entry(model: RetailModel, t: int, since: int) -> None:
+    """Prospects whose own (pre-drawn) time to enter the category has come join by themselves."""
+    pop = model.pop
+    lo = np.searchsorted(model.entry_ticks_sorted, since, side="right")
+    hi = np.searchsorted(model.entry_ticks_sorted, t, side="right")
+    rows = model.entry_order[lo:hi]
+    rows = rows[pop.state[rows] == PROSPECT]
+    if rows.size:
+        join(model, t, rows, VIA_NATURAL)
+
+
+def update_states(model: RetailModel, t: int) -> None:
+    """Member states from recency: active (< 180 days), silent, sleeping (>= 1 year; SEEDS 003)."""
+    pop, b = model.pop, model.behaviour
+    member = (pop.state != PROSPECT) & (pop.state != CHURNED)
+    days = (t - pop.last_purchase) * model.calendar.tick_days
+    pop.state[member] = np.where(days[member] < b.active_days, ACTIVE,
+                                 np.where(days[member] < b.sleeping_days, SILENT, SLEEPING))
+    np.clip(pop.satisfaction, -SATISFACTION_BOUND, SATISFACTION_BOUND, out=pop.satisfaction)
+
+
+# ---------------------------------------------------------------------------- the agent
+class Customer(mesa.Agent):
+    """A resident of the market. Its attributes are views of its row in the population arrays."""
+
+    def __init__(self, model: RetailModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    # State, read from (and written to) the arrays.
+    @property
+    def state(self) -> str:
+        return STATES[self.model.pop.state[self.row]]
+
+    @property
+    def customer_class(self) -> str:
+        from sim.config import CLASSES
+
+        return CLASSES[self.model.pop.cls[self.row]]
+
+    @property
+    def satisfaction(self) -> dict[str, float]:
+        return dict(zip(self.model.store_ids, self.model.pop.satisfaction[self.row].tolist()))
+
+    @satisfaction.setter
+    def satisfaction(self, values: dict[str, float]) -> None:
+        for sid, v in values.items():
+            self.model.pop.satisfaction[self.row, self.model.store_index(sid)] = v
+
+    @property
+    def loyalty(self) -> dict[str, float]:
+        return dict(zip(self.model.store_ids, self.model.pop.loyalty[self.row].tolist()))
+
+    @property
+    def home_place(self) -> str:
+        return self.model.geo.place_ids[self.model.pop.home[self.row]]
+
+    @property
+    def work_place(self) -> str:
+        return self.model.geo.place_ids[self.model.pop.work[self.row]]
+
+    @property
+    def contacts(self) -> list[int]:
+        return self.model.pop.contacts(self.row).tolist()
+
+    @property
+    def referral_parent(self) -> int | None:
+        p = int(self.model.pop.referral_parent[self.row])
+        return None if p < 0 else p
+
+    @property
+    def segment(self) -> str:
+        return self.model.segment_of(self.row)
+
+    @property
+    def purchases(self):
+        """This customer's transactions so far (a tidy frame in the log schema)."""
+        log = self.model.transactions_frame()
+        return log[log["customer_id"] == self.row].reset_index(drop=True)
+
+    def step(self) -> None:
+        """Agent activation: apply the batch rules to this one row, for each occasion due now."""
+        model, t = self.model, self.model.t
+        rows = np.array([self.row])
+        while model.pop.next_tick[self.row] == t:
+            process_occasions(model, t, rows, OccasionDraws.draw(model, 1))
+
+    def __repr__(self) -> str:
+        return f"Customer(row={self.row}, class={self.customer_class}, state={self.state})"
+
+
+__all__ = [
+    "ACTIVE", "CHURNED", "NEVER", "NOT_YET", "PROSPECT", "SILENT", "SLEEPING",
+    "Customer", "OccasionDraws",
+]

@@ -1,0 +1,35 @@
+"""The one error type for bad user input, shared by the library and the commands."""
+
+from __future__ import annotations
+
+
+class ConfigError(ValueError):
+    """Invalid input, reported as one line naming the field and what is allowed.
+
+    Raised before any simulation work; the command-line entry points print it without a
+    traceback and exit with status 2.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+def check(condition: bool, field: str, message: str) -> None:
+    """Raise `ConfigError(field, message)` unless `condition` holds."""
+    if not condition:
+        raise ConfigError(field, message)
+
+
+def check_probability(value: float, field: str) -> None:
+    check(
+        isinstance(value, (int, float)) and 0.0 <= value <= 1.0,
+        field,
+        f"must be a probability in [0, 1], got {value!r}",
+    )
+
+
+def check_positive(value: float, field: str, *, allow_zero: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and (value >= 0 if allow_zero else value > 0)
+    bound = ">= 0" if allow_zero else "> 0"
+    check(ok, field, f"must be a number {bound}, got {value!r}")

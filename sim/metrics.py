@@ -1,0 +1,133 @@
+"""KPIs: pure functions of a finished (or running) model's ledger and customer arrays.
+
+Each KPI's one-sentence definition is in docs/kpis.md; the code below computes exactly that.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.ledger import FLOWS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
+
+KPIS: tuple[str, ...] = (
+    "revenue",
+    "gross_margin",
+    "policy_cost",
+    "profit",
+    "retention",
+    "vip_retention",
+    "new_customers",
+    "referred_customers",
+    "churned",
+    "defected",
+    "complaints",
+    "complaints_resolved",
+    "top20_revenue_share",
+    "clv_mean",
+)
+"""KPI names of DESIGN.md; `cost_<policy>` columns come on top, one per policy in the market."""
+MAX_LIFETIME_YEARS = 20.0
+"""Cap on expected lifetime 1 / (1 - retention) when retention is close to 1."""
+
+
+def top_share(values: np.ndarray, share: float = 0.2) -> float:
+    """Share of the total held by the top `share` of the positive values (Pareto, SEEDS 000)."""
+    v = np.sort(values[values > 0])[::-1]
+    if v.size == 0:
+        return float("nan")
+    k = max(1, int(np.ceil(share * v.size)))
+    return float(v[:k].sum() / v.sum())
+
+
+def retention_table(model: RetailModel) -> pd.DataFrame:
+    """Year-over-year retention counts per store (rows appended at each year end)."""
+    cols = ["year", "store", "base", "retained", "vip_base", "vip_retained"]
+    return pd.DataFrame(model.ledger.yearly, columns=cols)
+
+
+def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
+    """Every KPI of one store over the ticks run so far."""
+    led, pop = model.ledger, model.pop
+    done = slice(0, model.t)
+    f = {name: float(arr[done, s].sum()) for name, arr in led.flows.items()}
+    costs = {f"cost_{name}": float(arr[done, s].sum()) for name, arr in sorted(led.costs.items())}
+    policy_cost = float(sum(costs.values()))
+    gross_margin = f["revenue"] - f["cogs"]
+    yearly = retention_table(model)
+    mine = yearly[yearly["store"] == model.store_ids[s]]
+    retention = _ratio(mine["retained"].sum(), mine["base"].sum())
+    vip_retention = _ratio(mine["vip_retained"].sum(), mine["vip_base"].sum())
+    spenders = pop.revenue[:, s] > 0
+    n_customers = int(spenders.sum())
+    years = max(model.t * model.calendar.dt_years, 1e-9)
+    if n_customers and not np.isnan(retention):
+        lifetime = min(1.0 / max(1.0 - retention, 1e-9), MAX_LIFETIME_YEARS)
+        clv = (gross_margin - policy_cost) / n_customers / years * lifetime
+    else:
+        clv = float("nan")
+    out = {
+        "revenue": f["revenue"],
+        "gross_margin": gross_margin,
+        "policy_cost": policy_cost,
+        **costs,
+        "profit": gross_margin - policy_cost,
+        "retention": retention,
+        "vip_retention": vip_retention,
+        "new_customers": f["new_customers"],
+        "referred_customers": f["referred_customers"],
+        "churned": f["churned"],
+        "defected": f["defected"],
+        "complaints": f["complaints"],
+        "complaints_resolved": f["complaints_resolved"],
+        "top20_revenue_share": top_share(pop.revenue[:, s]),
+        "clv_mean": clv,
+    }
+    return out
+
+
+def summary(model: RetailModel) -> dict[str, Any]:
+    """The `summary.json` structure of DESIGN.md (plus per-policy extras under `policies`)."""
+    stores = {sid: store_kpis(model, s) for s, sid in enumerate(model.store_ids)}
+    policies = {p.name: p.kpis() for p in model.focal_policies}
+    focal_id = model.store_ids[model.focal]
+    return {
+        "focal_store": focal_id,
+        "focal": stores[focal_id],
+        "stores": stores,
+        "policies": policies,
+        "config": {"market": model.market.to_dict(), "activation": model.activation,
+                   "focal_policies": [p.describe() for p in model.focal_policies]},
+        "seed": model.seed,
+        "ticks": model.t,
+    }
+
+
+def metrics_frame(model: RetailModel) -> pd.DataFrame:
+    """Tidy tick x store table of every flow, cost and the active-customer snapshot."""
+    led = model.ledger
+    T, S = model.t, model.n_stores
+    dates = model.calendar.dates()[:T]
+    frame: dict[str, Any] = {
+        "tick": np.repeat(np.arange(T), S),
+        "date": pd.to_datetime(np.repeat(dates, S)),
+        "store_id": np.tile(np.asarray(model.store_ids, dtype=object), T),
+    }
+    for name in FLOWS:
+        frame[name] = led.flows[name][:T].ravel()
+    frame["gross_margin"] = frame["revenue"] - frame["cogs"]
+    for name, arr in sorted(led.costs.items()):
+        frame[f"cost_{name}"] = arr[:T].ravel()
+    frame["policy_cost"] = led.policy_cost()[:T].ravel()
+    frame["profit"] = frame["gross_margin"] - frame["policy_cost"]
+    frame["active"] = led.snapshots["active"][:T].ravel()
+    return pd.DataFrame(frame)
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den else float("nan")

@@ -1,0 +1,302 @@
+"""`RetailModel`: a small-city retail market of Mesa customer and store agents.
+
+Usable without Hydra::
+
+    from sim import RetailModel, default_market
+    model = RetailModel(market=default_market(n_customers=5000), policies=["none"], seed=1)
+    model.run()
+    model.summary()["focal"]["profit"]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim.agents.customer import (
+    Customer,
+    OccasionDraws,
+    advance_clocks,
+    due_now,
+    natural_entry,
+    process_occasions,
+    recruit,
+    update_states,
+)
+from sim.agents.store import Store, StoreArrays
+from sim.calendar import Calendar
+from sim.config import MarketConfig, default_market
+from sim.errors import ConfigError
+from sim.ledger import Ledger
+from sim.policies import StorePolicy, make_policies
+from sim.population import ACTIVE, CHURNED, NEVER, NOT_YET, PROSPECT, Geography, Population
+from sim.rng import Streams
+from sim.transactions import TransactionBuffer
+
+ACTIVATIONS = ("batch", "agent")
+HOUSEKEEPING_DAYS = 7
+
+
+def focal_active(model: RetailModel) -> int:
+    """Customers who bought at the focal store in the last 180 days and are still in the category."""
+    return int(model.active_counts()[model.focal])
+
+
+def members_in_category(model: RetailModel) -> int:
+    s = model.pop.state
+    return int(((s != PROSPECT) & (s != CHURNED)).sum())
+
+
+def prospects(model: RetailModel) -> int:
+    return int((model.pop.state == PROSPECT).sum())
+
+
+def churned_total(model: RetailModel) -> int:
+    return int((model.pop.state == CHURNED).sum())
+
+
+class RetailModel(mesa.Model):
+    """Customers of town, county and prefecture tiers buying from the market's stores.
+
+    Args:
+        market: the market (default: `default_market()`); validated before anything runs.
+        policies: the focal store's policies (names, mappings or `StorePolicy` objects); None
+            keeps those of the market config. Competitors' policies come from the market.
+        activation: "batch" (vectorized, default) or "agent" (each Customer.step in Mesa's
+            shuffled order, applying the same rule functions to its own row).
+        record_transactions: keep the transaction log (needed for exports and segments).
+        seed: seeds every random stream (common random numbers across policies).
+    """
+
+    def __init__(
+        self,
+        *,
+        market: MarketConfig | None = None,
+        policies: Iterable[str | Mapping[str, Any] | StorePolicy] | None = None,
+        activation: str = "batch",
+        seed: int = 0,
+    ) -> None:
+        market = (market or default_market()).validate()
+        if activation not in ACTIVATIONS:
+            raise ConfigError("activation", f"must be one of {list(ACTIVATIONS)}, got {activation!r}")
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ConfigError("seed", f"must be an integer >= 0, got {seed!r}")
+        store_policies = [make_policies(s.policies) for s in market.stores]
+        focal = market.store_ids.index(market.focal_store)
+        if policies is not None:
+            store_policies[focal] = make_policies(policies)
+        super().__init__(seed=int(seed))
+        self.market = market
+        self.behaviour = market.behaviour
+        self.seed = int(seed)
+        self.activation = activation
+        self.streams = Streams(self.seed)
+        self.calendar = Calendar(dt.date.fromisoformat(str(market.start_date)), market.tick_days,
+                                 market.n_ticks, market.behaviour.festival_amplitude)
+        self.clock_end = self.calendar.clock_end()
+        self.geo = Geography.from_market(market)
+        self.store_ids = market.store_ids
+        self.n_stores = len(self.store_ids)
+        self.focal = focal
+        self.store_arrays = StoreArrays.from_market(market, self.geo)
+        self.ledger = Ledger(market.n_ticks, self.store_ids)
+        self.transactions = TransactionBuffer()
+        self.t = 0
+        self._pending: dict[int, list[np.ndarray]] = defaultdict(list)
+        self._segments_cache: tuple[int, np.ndarray] | None = None
+
+        self.policy_hooks: list[tuple[int, StorePolicy]] = []
+        self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
+        self._initial_relationships()
+        self._start_clocks()
+
+        self.stores = [Store(self, i, store_policies[i]) for i in range(self.n_stores)]
+        for i, pols in enumerate(store_policies):
+            for p in pols:
+                p.bind(self, i, self.streams.for_policy(p.name, self.store_ids[i]))
+                self.policy_hooks.append((i, p))
+        self.customers = [Customer(self, row) for row in range(self.pop.n)]
+        self.customer_set = self.agents_by_type[Customer]
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "focal_active": focal_active,
+            "members": members_in_category,
+            "prospects": prospects,
+            "churned": churned_total,
+        })
+        self.running = True
+
+    # ------------------------------------------------------------------ set-up
+    def _initial_relationships(self) -> None:
+        """Members start with a store they use: drawn from the choice model at t = 0.
+
+        They get some loyalty and satisfaction and a last visit within the past year, so the
+        market opens mid-life rather than empty.
+        """
+        from sim.agents.customer import store_utilities
+
+        pop, rng = self.pop, self.streams["population"]
+        rows = np.flatnonzero(pop.state == ACTIVE)
+        if rows.size == 0:
+            return
+        V = store_utilities(self, 0, rows)[:, :-1]
+        stores = np.argmax(V + rng.gumbel(size=V.shape), axis=1)
+        tpy = self.calendar.ticks_per_year
+        last = -1 - rng.integers(0, tpy, rows.size)
+        pop.loyalty[rows, stores] = rng.uniform(0.2, 0.7, rows.size)
+        pop.satisfaction[rows, stores] = rng.normal(0.2, 0.3, rows.size)
+        pop.last_visit[rows, stores] = last
+        pop.first_visit[rows, stores] = -1
+        pop.last_store[rows] = stores
+        pop.last_purchase[rows] = last
+        pop.joined[rows] = -1
+
+    def _start_clocks(self) -> None:
+        pop, rng = self.pop, self.streams["occasions"]
+        pop.clock = np.zeros(pop.n)
+        pop.next_tick = np.zeros(pop.n, dtype=np.int64)
+        advance_clocks(self, np.arange(pop.n), rng.exponential(size=pop.n))
+        # Prospects' own time to enter the category (pre-drawn: policy-independent).
+        b = self.behaviour
+        rate = max(b.natural_entry_per_year, 1e-12)
+        entry = self.streams["population"].exponential(1 / rate, pop.n) / self.calendar.dt_years
+        entry_ticks = np.floor(entry).astype(np.int64)
+        self.entry_order = np.argsort(entry_ticks, kind="stable")
+        self.entry_ticks_sorted = entry_ticks[self.entry_order]
+        self._last_housekeeping = -1
+
+    # ------------------------------------------------------------------ helpers
+    def store_index(self, store_id: str) -> int:
+        try:
+            return self.store_ids.index(store_id)
+        except ValueError:
+            raise ConfigError("store", f"unknown store {store_id!r}; stores: {self.store_ids}") from None
+
+    @property
+    def n_ticks(self) -> int:
+        return self.market.n_ticks
+
+    @property
+    def focal_policies(self) -> list[StorePolicy]:
+        return self.stores[self.focal].policies
+
+    def schedule_visits(self, ticks: np.ndarray, rows: np.ndarray) -> None:
+        """Extra (policy- or word-of-mouth-driven) occasions at given future ticks."""
+        ticks = np.asarray(ticks)
+        inside = ticks < self.n_ticks
+        for tick in np.unique(ticks[inside]):
+            self._pending[int(tick)].append(rows[inside][ticks[inside] == tick])
+
+    def active_counts(self) -> np.ndarray:
+        """Per store: customers who bought there in the last 180 days, still in the category."""
+        pop = self.pop
+        window = self.behaviour.active_days / self.calendar.tick_days
+        recent = (self.t - pop.last_visit) < window
+        recent &= (pop.state != CHURNED)[:, None]
+        return recent.sum(axis=0)
+
+    # ------------------------------------------------------------------ the schedule
+    def step(self) -> None:
+        """One tick: plans, occasions (choice, purchase, service, complaints, word of mouth),
+        extra visits, weekly housekeeping (recruitment, entry, states), year end."""
+        t = self.t
+        if t >= self.n_ticks:
+            self.running = False
+            return
+        for _, policy in self.policy_hooks:
+            policy.plan(t)
+        if self.activation == "batch":
+            rows = due_now(self, t)
+            while rows.size:
+                process_occasions(self, t, rows, OccasionDraws.draw(self, rows.size))
+                rows = rows[self.pop.next_tick[rows] == t]
+        else:
+            self.customer_set.shuffle_do("step")
+        extra = self._pending.pop(t, None)
+        if extra:
+            rows = np.concatenate(extra)
+            process_occasions(self, t, rows,
+                              OccasionDraws.draw(self, rows.size, self.streams["recruitment"]),
+                              natural=False)
+        days_done = (t + 1) * self.calendar.tick_days
+        if days_done % HOUSEKEEPING_DAYS < self.calendar.tick_days or t == self.n_ticks - 1:
+            self._housekeeping(t)
+        if self.calendar.is_year_end(t):
+            self._year_end(t)
+        self.t += 1
+        if self.t >= self.n_ticks:
+            self.running = False
+
+    def _housekeeping(self, t: int) -> None:
+        period_years = (t - self._last_housekeeping) * self.calendar.dt_years
+        recruit(self, t, period_years)
+        natural_entry(self, t, self._last_housekeeping)
+        update_states(self, t)
+        for _, policy in self.policy_hooks:
+            policy.housekeeping(t)
+        self.ledger.snapshots["active"][t:] = self.active_counts()
+        self.datacollector.collect(self)
+        self._last_housekeeping = t
+
+    def _year_end(self, t: int) -> None:
+        """Year-over-year retention per store, overall and for the previous year's top 20%."""
+        pop = self.pop
+        year = int(self.calendar.year_of(t))
+        if year >= 1:
+            for s in range(self.n_stores):
+                prev = pop.prev_year_spend[:, s]
+                base = prev > 0
+                kept = base & (pop.year_spend[:, s] > 0)
+                n_base = int(base.sum())
+                if n_base:
+                    cut = np.quantile(prev[base], 0.8)
+                    vip = base & (prev >= cut)
+                else:
+                    vip = base
+                self.ledger.yearly.append({
+                    "year": year, "store": self.store_ids[s], "base": n_base,
+                    "retained": int(kept.sum()), "vip_base": int(vip.sum()),
+                    "vip_retained": int((vip & kept).sum()),
+                })
+        pop.prev_year_spend[:] = pop.year_spend
+        pop.year_spend[:] = 0.0
+
+    def run(self, progress: bool = False) -> RetailModel:
+        """Run all ticks (optionally with a tqdm progress bar)."""
+        ticks = range(self.t, self.n_ticks)
+        if progress:
+            from tqdm.auto import tqdm
+
+            ticks = tqdm(ticks, desc="simulating", unit="tick", leave=False)
+        for _ in ticks:
+            self.step()
+        return self
+
+    # ------------------------------------------------------------------ outputs
+    def transactions_frame(self) -> pd.DataFrame:
+        """All purchases so far as a tidy log (customer_id, date, amount, store_id, promo, discount)."""
+        return self.transactions.frame(self.calendar.dates(), self.store_ids)
+
+    def summary(self) -> dict[str, Any]:
+        from sim.metrics import summary
+
+        return summary(self)
+
+    def metrics_frame(self) -> pd.DataFrame:
+        from sim.metrics import metrics_frame
+
+        return metrics_frame(self)
+
+    def segment_of(self, row: int) -> str:
+        from sim.segmenting import current_segments
+
+        return current_segments(self)[row]
+
+
+# Re-exported so `first_visit` semantics live next to the model users read.
+__all__ = ["RetailModel", "NOT_YET", "NEVER"]

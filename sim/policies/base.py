@@ -1,0 +1,135 @@
+"""The `StorePolicy` protocol: how a store's retention policy plugs into the model.
+
+A policy is bound to one store. The model calls its hooks at fixed points of each tick, always
+with batches of customer rows (NumPy index arrays), never one customer at a time:
+
+1. ``plan(t)`` at the start of the tick (campaigns, events, budgets);
+2. ``utility(rows)`` extra utility of this store for shoppers choosing now (perks, promotions);
+3. ``discount(t, rows, list_amounts)`` yuan off each purchase at this store (the policy books
+   it with ``spend``, so a budget cap also caps the discount);
+4. ``service(t, rows)`` extra service-experience score for these buyers (personal attention);
+5. ``resolution(t, rows)`` probability that each complaint is resolved (at least the store's);
+6. ``on_purchases(t, rows, amounts)`` rewards for purchases (points, gifts);
+7. ``on_complaints(t, rows, resolved)``;
+8. ``recruit_multiplier()`` factor on this store's word-of-mouth recruitment (referral schemes);
+9. ``on_recruits(t, recruiters, recruits)``;
+10. ``housekeeping(t)`` once a week (segment refresh, gifts, reactivation offers).
+
+Every yuan goes through ``spend`` which books it under ``cost_<name>`` and never beyond the
+budget. Hooks return ``None`` when they have nothing to add, which the model skips cheaply.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
+
+
+class StorePolicy:
+    """Base class: a policy that does nothing. Subclasses set `name` and override hooks."""
+
+    name: ClassVar[str] = "abstract"
+    classifier: ClassVar[dict[str, Any]] = {}
+    """Facts about the policy: source article, what it targets, how it costs (Axelrod-style)."""
+
+    def __init__(self) -> None:
+        self.model: RetailModel | None = None
+        self.store: int = -1
+        self.rng: np.random.Generator | None = None
+        self.spent = 0.0
+
+    # ------------------------------------------------------------------ life cycle
+    def params(self) -> dict[str, Any]:
+        """Constructor parameters (subclasses with parameters override)."""
+        return {}
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, **self.params()}
+
+    def clone(self) -> StorePolicy:
+        """A fresh, unbound copy with the same parameters."""
+        return type(self)(**self.params())
+
+    def bind(self, model: RetailModel, store: int, rng: np.random.Generator) -> None:
+        """Attach to a store of a model; allocates per-run state (called once per run)."""
+        self.model, self.store, self.rng = model, store, rng
+        self.spent = 0.0
+        model.ledger.register_cost(self.name)
+        self.reset()
+
+    def reset(self) -> None:
+        """Clear per-run state; called by `bind`."""
+
+    # ------------------------------------------------------------------ money
+    def budget_left(self, t: int) -> float:
+        """Yuan still available for spending at tick t (inf when the policy has no cap)."""
+        return float("inf")
+
+    def spend(self, t: int, amount: float) -> float:
+        """Spend up to `amount` yuan, never beyond the budget; book it; return what was spent."""
+        granted = float(min(max(amount, 0.0), self.budget_left(t)))
+        if granted > 0:
+            assert self.model is not None
+            self.model.ledger.book_cost(self.name, t, self.store, granted)
+            self.spent += granted
+            self._on_spent(t, granted)
+        return granted
+
+    def _on_spent(self, t: int, amount: float) -> None:
+        """Hook for budget bookkeeping in subclasses."""
+
+    # ------------------------------------------------------------------ hooks (no-ops)
+    def plan(self, t: int) -> None:
+        return None
+
+    def utility(self, rows: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def service(self, t: int, rows: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def resolution(self, t: int, rows: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def on_purchases(self, t: int, rows: np.ndarray, amounts: np.ndarray) -> None:
+        return None
+
+    def on_complaints(self, t: int, rows: np.ndarray, resolved: np.ndarray) -> None:
+        return None
+
+    def recruit_multiplier(self) -> float:
+        return 1.0
+
+    def on_recruits(self, t: int, recruiters: np.ndarray, recruits: np.ndarray) -> None:
+        return None
+
+    def housekeeping(self, t: int) -> None:
+        return None
+
+    def kpis(self) -> dict[str, float]:
+        """Extra per-policy figures for `summary.json` (e.g. outstanding points liability)."""
+        return {}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickle the policy without its model (a bound policy is re-bound after unpickling).
+        state = self.__dict__.copy()
+        state["model"] = None
+        return state
+
+
+class NoPolicy(StorePolicy):
+    """The baseline: the store does nothing beyond its standard service."""
+
+    name = "none"
+    classifier = {"source": "baseline", "targets": "nobody", "cost": "none"}

@@ -1,0 +1,181 @@
+"""Customer population: a struct of NumPy arrays plus a homophilous social network (CSR).
+
+One row per resident of the market. The `Customer` Mesa agents read and write these rows;
+the behaviour rules work on whole batches of rows at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import CLASSES, ELITE_CLASSES, TIERS, MarketConfig
+
+PROSPECT, ACTIVE, SILENT, SLEEPING, CHURNED = range(5)
+STATES: tuple[str, ...] = ("prospect", "active", "silent", "sleeping", "churned")
+"""Member states. Prospects are residents not (yet) buying in the category; churned ones left it."""
+
+VIA_INITIAL, VIA_NATURAL, VIA_WOM, VIA_REFERRAL = range(4)
+NEVER = np.iinfo(np.int32).min // 2
+"""Tick stamp meaning 'never happened' (far in the past, safe to subtract from)."""
+NOT_YET = np.iinfo(np.int32).max
+"""`first_visit` stamp of a customer who never bought at a store."""
+
+
+@dataclass
+class Geography:
+    """Places as arrays: tier rank, parent and hop distances along the place tree."""
+
+    place_ids: list[str]
+    tier_rank: np.ndarray  # (P,) int
+    parent: np.ndarray  # (P,) int, -1 at the top
+    distance: np.ndarray  # (P, P) float, hops along the tree
+    store_place: np.ndarray  # (S,) int
+    store_tier: np.ndarray  # (S,) int
+
+    @classmethod
+    def from_market(cls, market: MarketConfig) -> Geography:
+        ids = market.place_ids
+        index = {p: i for i, p in enumerate(ids)}
+        tier_rank = np.array([TIERS.index(p.tier) for p in market.places])
+        parent = np.array([index[p.parent] if p.parent else -1 for p in market.places])
+        n = len(ids)
+        chains = []
+        for i in range(n):
+            chain, j = [i], parent[i]
+            while j >= 0:
+                chain.append(int(j))
+                j = parent[j]
+            chains.append(chain)
+        distance = np.zeros((n, n))
+        for i in range(n):
+            for j in range(n):
+                common = next((c for c in chains[i] if c in chains[j]), None)
+                if common is None:  # separate trees: as far as going over both roots
+                    distance[i, j] = len(chains[i]) + len(chains[j])
+                else:
+                    distance[i, j] = chains[i].index(common) + chains[j].index(common)
+        store_place = np.array([index[s.place] for s in market.stores])
+        return cls(ids, tier_rank, parent, distance, store_place, tier_rank[store_place])
+
+
+class Population:
+    """All customer state, one array per attribute (rows = customers, columns = stores)."""
+
+    def __init__(self, market: MarketConfig, geo: Geography, rng: np.random.Generator,
+                 net_rng: np.random.Generator) -> None:
+        b = market.behaviour
+        n, n_stores = market.n_customers, len(market.stores)
+        self.n, self.n_stores = n, n_stores
+        shares = np.array([p.population_share for p in market.places], dtype=float)
+        origin = rng.choice(len(shares), size=n, p=shares / shares.sum())
+        origin.sort()  # residents grouped by place: contiguous rows, cache-friendly
+        origin_tier = geo.tier_rank[origin]
+        cls = np.empty(n, dtype=np.int8)
+        for t, tier in enumerate(TIERS):
+            rows = np.flatnonzero(origin_tier == t)
+            if rows.size == 0:
+                continue
+            mix = market.class_mix[tier]
+            p = np.array([mix.get(c, 0.0) for c in CLASSES], dtype=float)
+            cls[rows] = rng.choice(len(CLASSES), size=rows.size, p=p / p.sum())
+        elite_codes = [CLASSES.index(c) for c in ELITE_CLASSES]
+        self.elite = np.isin(cls, elite_codes)
+        # SEEDS 000, urbanisation: town elites live in the county and work in the town;
+        # county elites keep a home in the prefecture city. Family home is where they shop.
+        moves_up = self.elite & (geo.parent[origin] >= 0) & (rng.random(n) < market.elite_home_up_share)
+        self.work = origin.astype(np.int16)
+        self.home = np.where(moves_up, geo.parent[origin], origin).astype(np.int16)
+        self.cls = cls
+
+        prof = [market.class_profiles[c] for c in CLASSES]
+
+        def col(attr: str) -> np.ndarray:
+            return np.array([getattr(p, attr) for p in prof])[cls]
+
+        shape = b.rate_shape
+        self.rate = rng.gamma(shape, col("occasions_per_year") / shape)
+        self.spend = col("spend_per_purchase") * rng.lognormal(-b.spend_sigma**2 / 2, b.spend_sigma, n)
+        self.price_sens = (col("price_sensitivity") * rng.lognormal(-0.08, 0.4, n)).astype(np.float32)
+        self.promo_aff = np.clip(col("promo_affinity") + rng.normal(0, 0.15, n), 0, 1).astype(np.float32)
+        self.status_seek = np.clip(col("status_seeking") + rng.normal(0, 0.15, n), 0, 1).astype(np.float32)
+        self.edu_need = rng.random(n) < col("education_need")
+        self.brand_asp = np.clip(col("brand_aspiration") + rng.normal(0, 0.15, n), 0, 1).astype(np.float32)
+        self.tier_pref = (col("tier_preference") + rng.normal(0, 0.2, n)).astype(np.float32)
+        self.drift = (col("drift_per_year") * rng.lognormal(-0.08, 0.4, n)).astype(np.float32)
+        self.birth_month = rng.integers(1, 13, n).astype(np.int8)
+
+        # Relationship state, per customer and per customer x store.
+        self.state = np.where(rng.random(n) < b.prospect_share, PROSPECT, ACTIVE).astype(np.int8)
+        self.satisfaction = np.zeros((n, n_stores), dtype=np.float32)
+        self.loyalty = np.zeros((n, n_stores), dtype=np.float32)
+        self.last_visit = np.full((n, n_stores), NEVER, dtype=np.int32)
+        self.first_visit = np.full((n, n_stores), NOT_YET, dtype=np.int32)
+        self.last_store = np.full(n, -1, dtype=np.int16)
+        self.last_purchase = np.full(n, NEVER, dtype=np.int32)
+        self.last_good = np.zeros(n, dtype=bool)
+        self.last_bad = np.zeros(n, dtype=bool)
+        self.referral_parent = np.full(n, -1, dtype=np.int32)
+        self.acquired_store = np.full(n, -1, dtype=np.int16)
+        self.acquired_via = np.full(n, VIA_INITIAL, dtype=np.int8)
+        self.joined = np.full(n, NEVER, dtype=np.int32)
+        self.left_store = np.zeros((n, n_stores), dtype=bool)
+        # Running spend for KPIs: whole run, current and previous year.
+        self.revenue = np.zeros((n, n_stores), dtype=np.float64)
+        self.year_spend = np.zeros((n, n_stores), dtype=np.float32)
+        self.prev_year_spend = np.zeros((n, n_stores), dtype=np.float32)
+
+        self.indptr, self.indices = _homophilous_network(self.home, cls, b.mean_degree,
+                                                         b.homophily_same_group,
+                                                         b.homophily_same_place, net_rng)
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    def contacts(self, row: int) -> np.ndarray:
+        return self.indices[self.indptr[row]:self.indptr[row + 1]]
+
+    def in_category(self, rows: np.ndarray) -> np.ndarray:
+        s = self.state[rows]
+        return (s != PROSPECT) & (s != CHURNED)
+
+
+def _homophilous_network(place: np.ndarray, cls: np.ndarray, mean_degree: float,
+                         same_group: float, same_place: float,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Directed ties 'i talks to j': most ties within (place, class), then within place.
+
+    Built without a Python loop over customers: every tie picks its pool (own group, own
+    place, anyone) and a uniform member of it using the rows sorted by group.
+    """
+    n = place.size
+    degree = 1 + rng.poisson(max(mean_degree - 1, 0), n)
+    src = np.repeat(np.arange(n, dtype=np.int32), degree)
+    m = src.size
+    n_cls = int(cls.max()) + 1 if n else 1
+    group = place.astype(np.int64) * n_cls + cls
+    by_group = np.argsort(group, kind="stable")
+    g_sorted = group[by_group]
+    g_start = np.searchsorted(g_sorted, group, side="left")
+    g_size = np.searchsorted(g_sorted, group, side="right") - g_start
+    by_place = np.argsort(place, kind="stable")
+    p_sorted = place[by_place]
+    p_start = np.searchsorted(p_sorted, place, side="left")
+    p_size = np.searchsorted(p_sorted, place, side="right") - p_start
+    u = rng.random(m)
+    pick = rng.random(m)
+    dst = np.empty(m, dtype=np.int64)
+    gs, ps = g_size[src], p_size[src]
+    in_group = u < same_group
+    in_place = ~in_group & (u < same_group + same_place)
+    anywhere = ~in_group & ~in_place
+    dst[in_group] = by_group[g_start[src[in_group]] + (pick[in_group] * gs[in_group]).astype(np.int64)]
+    dst[in_place] = by_place[p_start[src[in_place]] + (pick[in_place] * ps[in_place]).astype(np.int64)]
+    dst[anywhere] = (pick[anywhere] * n).astype(np.int64)
+    self_tie = dst == src
+    dst[self_tie] = (dst[self_tie] + 1) % max(n, 1)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    return indptr, dst.astype(np.int32)
