@@ -19,8 +19,19 @@ from sim.policies import StorePolicy, make_policies
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
 
-TABLE_KPIS = ("revenue", "profit", "policy_cost", "retention", "vip_retention", "new_customers",
-              "referred_customers", "churned", "defected", "complaints", "top20_revenue_share")
+TABLE_KPIS = (
+    "revenue",
+    "profit",
+    "policy_cost",
+    "retention",
+    "vip_retention",
+    "new_customers",
+    "referred_customers",
+    "churned",
+    "defected",
+    "complaints",
+    "top20_revenue_share",
+)
 
 
 def to_container(cfg: Any) -> Any:
@@ -79,8 +90,14 @@ def check_writable(path: Path, field: str = "output directory") -> Path:
     return path
 
 
-def simulate(market: MarketConfig, policies: list[StorePolicy], seed: int, *,
-             activation: str = "batch", progress: bool = False) -> RetailModel:
+def simulate(
+    market: MarketConfig,
+    policies: list[StorePolicy],
+    seed: int,
+    *,
+    activation: str = "batch",
+    progress: bool = False,
+) -> RetailModel:
     model = RetailModel(market=market, policies=policies, activation=activation, seed=seed)
     return model.run(progress=progress)
 
@@ -98,8 +115,14 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
-def write_run_outputs(model: RetailModel, outdir: Path, *, transactions: bool = False,
-                      segments: bool = True, extra_config: dict[str, Any] | None = None) -> dict:
+def write_run_outputs(
+    model: RetailModel,
+    outdir: Path,
+    *,
+    transactions: bool = False,
+    segments: bool = True,
+    extra_config: dict[str, Any] | None = None,
+) -> dict:
     """summary.json, metrics.parquet, retention.csv; optionally transactions and segments."""
     summary = model.summary()
     if extra_config:

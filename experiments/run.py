@@ -28,15 +28,22 @@ def run(cfg: DictConfig, outdir: Path) -> dict:
     policies = build_policies(cfg.policy)
     seed = check_seed(cfg.seed)
     check_writable(outdir)
-    model = simulate(market, policies, seed, activation=cfg.activation,
-                     progress=bool(cfg.output.progress))
-    summary = write_run_outputs(model, outdir, transactions=bool(cfg.output.transactions),
-                                segments=bool(cfg.output.segments),
-                                extra_config={"policy": to_container(cfg.policy)})
+    model = simulate(
+        market, policies, seed, activation=cfg.activation, progress=bool(cfg.output.progress)
+    )
+    summary = write_run_outputs(
+        model,
+        outdir,
+        transactions=bool(cfg.output.transactions),
+        segments=bool(cfg.output.segments),
+        extra_config={"policy": to_container(cfg.policy)},
+    )
     if cfg.output.table:
         names = [p.name for p in policies] or ["none"]
-        print(f"market {market.name}: {market.n_customers:,} customers, {market.years} years, "
-              f"{market.tick}ly ticks, seed {seed}; focal store policies: {', '.join(names)}")
+        print(
+            f"market {market.name}: {market.n_customers:,} customers, {market.years} years, "
+            f"{market.tick}ly ticks, seed {seed}; focal store policies: {', '.join(names)}"
+        )
         print(format_table(kpi_table(summary)))
         print(f"outputs: {outdir}")
     return summary

@@ -63,12 +63,30 @@ DEFAULT_CLASS_PROFILES: dict[str, ClassProfile] = {
 
 DEFAULT_CLASS_MIX: dict[str, dict[str, float]] = {
     # Shares of residents by home tier (SEEDS 000 lists who lives where; shares are assumptions).
-    "town": {"wage_earner": 0.25, "rural": 0.50, "small_business": 0.13,
-             "grassroots_official": 0.08, "business_elite": 0.03, "middle_official": 0.01},
-    "county": {"wage_earner": 0.42, "rural": 0.18, "small_business": 0.18,
-               "grassroots_official": 0.12, "business_elite": 0.06, "middle_official": 0.04},
-    "prefecture": {"wage_earner": 0.50, "rural": 0.06, "small_business": 0.20,
-                   "grassroots_official": 0.12, "business_elite": 0.07, "middle_official": 0.05},
+    "town": {
+        "wage_earner": 0.25,
+        "rural": 0.50,
+        "small_business": 0.13,
+        "grassroots_official": 0.08,
+        "business_elite": 0.03,
+        "middle_official": 0.01,
+    },
+    "county": {
+        "wage_earner": 0.42,
+        "rural": 0.18,
+        "small_business": 0.18,
+        "grassroots_official": 0.12,
+        "business_elite": 0.06,
+        "middle_official": 0.04,
+    },
+    "prefecture": {
+        "wage_earner": 0.50,
+        "rural": 0.06,
+        "small_business": 0.20,
+        "grassroots_official": 0.12,
+        "business_elite": 0.07,
+        "middle_official": 0.05,
+    },
 }
 
 
@@ -150,30 +168,62 @@ class Behaviour:
 
     def validate(self, prefix: str = "market.behaviour") -> None:
         for name in (
-            "complaint_probability", "resolved_stay_probability", "unresolved_stay_probability",
-            "prospect_share", "homophily_same_group", "homophily_same_place",
-            "satisfaction_learning", "loyalty_learning",
+            "complaint_probability",
+            "resolved_stay_probability",
+            "unresolved_stay_probability",
+            "prospect_share",
+            "homophily_same_group",
+            "homophily_same_place",
+            "satisfaction_learning",
+            "loyalty_learning",
         ):
             check_probability(getattr(self, name), f"{prefix}.{name}")
-        check(self.homophily_same_group + self.homophily_same_place <= 1.0,
-              f"{prefix}.homophily_same_group",
-              "homophily_same_group + homophily_same_place must be <= 1")
-        for lo, hi in (("negative_wom_min", "negative_wom_max"),
-                       ("positive_wom_min", "positive_wom_max")):
+        check(
+            self.homophily_same_group + self.homophily_same_place <= 1.0,
+            f"{prefix}.homophily_same_group",
+            "homophily_same_group + homophily_same_place must be <= 1",
+        )
+        for lo, hi in (
+            ("negative_wom_min", "negative_wom_max"),
+            ("positive_wom_min", "positive_wom_max"),
+        ):
             a, b = getattr(self, lo), getattr(self, hi)
-            check(isinstance(a, int) and a >= 0, f"{prefix}.{lo}", f"must be an integer >= 0, got {a!r}")
-            check(isinstance(b, int) and b >= a, f"{prefix}.{hi}", f"must be an integer >= {lo} ({a}), got {b!r}")
-        for name in ("wom_new_per_satisfied_year", "attrition_per_year", "natural_entry_per_year",
-                     "wom_positive_shift", "wom_negative_shift", "service_noise",
-                     "dissatisfied_attrition_multiplier", "festival_amplitude", "spend_sigma",
-                     "ticket_sigma", "brand_drift_per_year"):
+            check(
+                isinstance(a, int) and a >= 0,
+                f"{prefix}.{lo}",
+                f"must be an integer >= 0, got {a!r}",
+            )
+            check(
+                isinstance(b, int) and b >= a,
+                f"{prefix}.{hi}",
+                f"must be an integer >= {lo} ({a}), got {b!r}",
+            )
+        for name in (
+            "wom_new_per_satisfied_year",
+            "attrition_per_year",
+            "natural_entry_per_year",
+            "wom_positive_shift",
+            "wom_negative_shift",
+            "service_noise",
+            "dissatisfied_attrition_multiplier",
+            "festival_amplitude",
+            "spend_sigma",
+            "ticket_sigma",
+            "brand_drift_per_year",
+        ):
             check_positive(getattr(self, name), f"{prefix}.{name}", allow_zero=True)
         for name in ("rate_shape", "loyalty_half_life_years", "mean_degree"):
             check_positive(getattr(self, name), f"{prefix}.{name}")
-        check(self.dissatisfied_threshold < self.satisfied_threshold, f"{prefix}.dissatisfied_threshold",
-              "must be below satisfied_threshold")
-        check(isinstance(self.active_days, int) and 0 < self.active_days < self.sleeping_days,
-              f"{prefix}.active_days", "must be an integer in (0, sleeping_days)")
+        check(
+            self.dissatisfied_threshold < self.satisfied_threshold,
+            f"{prefix}.dissatisfied_threshold",
+            "must be below satisfied_threshold",
+        )
+        check(
+            isinstance(self.active_days, int) and 0 < self.active_days < self.sleeping_days,
+            f"{prefix}.active_days",
+            "must be an integer in (0, sleeping_days)",
+        )
 
 
 @dataclass(frozen=True)
@@ -220,52 +270,89 @@ class MarketConfig:
     # ----------------------------------------------------------------- validation
     def validate(self) -> MarketConfig:
         p = "market"
-        check(isinstance(self.n_customers, int) and not isinstance(self.n_customers, bool)
-              and self.n_customers > 0, f"{p}.n_customers",
-              f"must be a positive integer, got {self.n_customers!r}")
-        check(isinstance(self.years, (int, float)) and self.years > 0, f"{p}.years",
-              f"must be a number > 0, got {self.years!r}")
+        check(
+            isinstance(self.n_customers, int)
+            and not isinstance(self.n_customers, bool)
+            and self.n_customers > 0,
+            f"{p}.n_customers",
+            f"must be a positive integer, got {self.n_customers!r}",
+        )
+        check(
+            isinstance(self.years, (int, float)) and self.years > 0,
+            f"{p}.years",
+            f"must be a number > 0, got {self.years!r}",
+        )
         check(self.tick in TICKS, f"{p}.tick", f"must be one of {sorted(TICKS)}, got {self.tick!r}")
         check(self.n_ticks >= 1, f"{p}.years", "is shorter than one tick")
         try:
             dt.date.fromisoformat(str(self.start_date))
         except ValueError:
-            raise ConfigError(f"{p}.start_date",
-                              f"must be an ISO date like 2024-01-01, got {self.start_date!r}") from None
+            raise ConfigError(
+                f"{p}.start_date", f"must be an ISO date like 2024-01-01, got {self.start_date!r}"
+            ) from None
         check(len(self.places) > 0, f"{p}.places", "must list at least one place")
         ids = [pl.id for pl in self.places]
         check(len(set(ids)) == len(ids), f"{p}.places", f"place ids must be unique, got {ids}")
         for i, pl in enumerate(self.places):
-            check(pl.tier in TIERS, f"{p}.places[{i}].tier",
-                  f"must be one of {list(TIERS)}, got {pl.tier!r}")
-            check(pl.parent is None or pl.parent in ids, f"{p}.places[{i}].parent",
-                  f"must be one of {ids} or null, got {pl.parent!r}")
+            check(
+                pl.tier in TIERS,
+                f"{p}.places[{i}].tier",
+                f"must be one of {list(TIERS)}, got {pl.tier!r}",
+            )
+            check(
+                pl.parent is None or pl.parent in ids,
+                f"{p}.places[{i}].parent",
+                f"must be one of {ids} or null, got {pl.parent!r}",
+            )
             if pl.parent is not None:
                 parent = next(q for q in self.places if q.id == pl.parent)
-                check(TIERS.index(parent.tier) > TIERS.index(pl.tier), f"{p}.places[{i}].parent",
-                      f"must be a higher tier than {pl.tier!r}, got {parent.tier!r}")
-            check_positive(pl.population_share, f"{p}.places[{i}].population_share", allow_zero=True)
-        check(sum(pl.population_share for pl in self.places) > 0, f"{p}.places",
-              "population shares must not all be zero")
+                check(
+                    TIERS.index(parent.tier) > TIERS.index(pl.tier),
+                    f"{p}.places[{i}].parent",
+                    f"must be a higher tier than {pl.tier!r}, got {parent.tier!r}",
+                )
+            check_positive(
+                pl.population_share, f"{p}.places[{i}].population_share", allow_zero=True
+            )
+        check(
+            sum(pl.population_share for pl in self.places) > 0,
+            f"{p}.places",
+            "population shares must not all be zero",
+        )
         check(len(self.stores) > 0, f"{p}.stores", "must list at least one store")
         sids = [s.id for s in self.stores]
         check(len(set(sids)) == len(sids), f"{p}.stores", f"store ids must be unique, got {sids}")
         for i, s in enumerate(self.stores):
             q = f"{p}.stores[{i}]"
             check(s.place in ids, f"{q}.place", f"must be one of {ids}, got {s.place!r}")
-            check(s.brand in BRANDS, f"{q}.brand", f"must be one of {list(BRANDS)}, got {s.brand!r}")
+            check(
+                s.brand in BRANDS, f"{q}.brand", f"must be one of {list(BRANDS)}, got {s.brand!r}"
+            )
             check_positive(s.price_level, f"{q}.price_level")
-            check(isinstance(s.margin, (int, float)) and 0 <= s.margin < 1, f"{q}.margin",
-                  f"must be in [0, 1), got {s.margin!r}")
-            check(isinstance(s.managers, int) and s.managers >= 0, f"{q}.managers",
-                  f"must be an integer >= 0, got {s.managers!r}")
+            check(
+                isinstance(s.margin, (int, float)) and 0 <= s.margin < 1,
+                f"{q}.margin",
+                f"must be in [0, 1), got {s.margin!r}",
+            )
+            check(
+                isinstance(s.managers, int) and s.managers >= 0,
+                f"{q}.managers",
+                f"must be an integer >= 0, got {s.managers!r}",
+            )
             check_probability(s.complaint_resolution, f"{q}.complaint_resolution")
-        check(self.focal_store in sids, f"{p}.focal_store",
-              f"must be one of {sids}, got {self.focal_store!r}")
+        check(
+            self.focal_store in sids,
+            f"{p}.focal_store",
+            f"must be one of {sids}, got {self.focal_store!r}",
+        )
         for tier, mix in self.class_mix.items():
             check(tier in TIERS, f"{p}.class_mix", f"unknown tier {tier!r}; allowed {list(TIERS)}")
             for c, share in mix.items():
-                check(c in CLASSES, f"{p}.class_mix.{tier}", f"unknown class {c!r}; allowed {list(CLASSES)}")
+                check(
+                    c in CLASSES,
+                    f"{p}.class_mix.{tier}",
+                    f"unknown class {c!r}; allowed {list(CLASSES)}",
+                )
                 check_positive(share, f"{p}.class_mix.{tier}.{c}", allow_zero=True)
             check(sum(mix.values()) > 0, f"{p}.class_mix.{tier}", "shares must not all be zero")
         for pl in self.places:
@@ -288,7 +375,8 @@ class MarketConfig:
         _reject_unknown(data, allowed, "market")
         if "places" in data:
             data["places"] = tuple(
-                _build(PlaceSpec, d, f"market.places[{i}]") for i, d in enumerate(data["places"]))
+                _build(PlaceSpec, d, f"market.places[{i}]") for i, d in enumerate(data["places"])
+            )
         if "stores" in data:
             stores = []
             for i, d in enumerate(data["stores"]):
@@ -301,7 +389,11 @@ class MarketConfig:
         if "class_profiles" in data:
             profiles = dict(DEFAULT_CLASS_PROFILES)
             for c, d in (data["class_profiles"] or {}).items():
-                check(c in CLASSES, "market.class_profiles", f"unknown class {c!r}; allowed {list(CLASSES)}")
+                check(
+                    c in CLASSES,
+                    "market.class_profiles",
+                    f"unknown class {c!r}; allowed {list(CLASSES)}",
+                )
                 base = dataclasses.asdict(profiles[c])
                 base.update(d or {})
                 profiles[c] = _build(ClassProfile, base, f"market.class_profiles.{c}")
@@ -333,7 +425,9 @@ def describe_policy(policy: Any) -> Any:
 def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str) -> None:
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise ConfigError(f"{prefix}.{unknown[0]}", f"unknown field; allowed: {', '.join(sorted(allowed))}")
+        raise ConfigError(
+            f"{prefix}.{unknown[0]}", f"unknown field; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _build(kind: type, data: dict[str, Any], prefix: str) -> Any:

@@ -41,7 +41,9 @@ class Ledger:
         self.costs: dict[str, np.ndarray] = {}
         self.yearly: list[dict] = []
 
-    def add(self, flow: str, tick: int, stores: np.ndarray | int, amounts: np.ndarray | float = 1.0) -> None:
+    def add(
+        self, flow: str, tick: int, stores: np.ndarray | int, amounts: np.ndarray | float = 1.0
+    ) -> None:
         """Add amounts (or counts) to a flow; `stores` may repeat (unbuffered add)."""
         np.add.at(self.flows[flow][tick], stores, amounts)
 

@@ -101,8 +101,11 @@ def summary(model: RetailModel) -> dict[str, Any]:
         "focal": stores[focal_id],
         "stores": stores,
         "policies": policies,
-        "config": {"market": model.market.to_dict(), "activation": model.activation,
-                   "focal_policies": [p.describe() for p in model.focal_policies]},
+        "config": {
+            "market": model.market.to_dict(),
+            "activation": model.activation,
+            "focal_policies": [p.describe() for p in model.focal_policies],
+        },
         "seed": model.seed,
         "ticks": model.t,
     }

@@ -44,7 +44,7 @@ HOUSEKEEPING_DAYS = 7
 
 
 def focal_active(model: RetailModel) -> int:
-    """Customers who bought at the focal store in the last 180 days and are still in the category."""
+    """Customers who bought at the focal store in the last 180 days, still in the category."""
     return int(model.active_counts()[model.focal])
 
 
@@ -84,7 +84,9 @@ class RetailModel(mesa.Model):
     ) -> None:
         market = (market or default_market()).validate()
         if activation not in ACTIVATIONS:
-            raise ConfigError("activation", f"must be one of {list(ACTIVATIONS)}, got {activation!r}")
+            raise ConfigError(
+                "activation", f"must be one of {list(ACTIVATIONS)}, got {activation!r}"
+            )
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ConfigError("seed", f"must be an integer >= 0, got {seed!r}")
         store_policies = [make_policies(s.policies) for s in market.stores]
@@ -97,8 +99,12 @@ class RetailModel(mesa.Model):
         self.seed = int(seed)
         self.activation = activation
         self.streams = Streams(self.seed)
-        self.calendar = Calendar(dt.date.fromisoformat(str(market.start_date)), market.tick_days,
-                                 market.n_ticks, market.behaviour.festival_amplitude)
+        self.calendar = Calendar(
+            dt.date.fromisoformat(str(market.start_date)),
+            market.tick_days,
+            market.n_ticks,
+            market.behaviour.festival_amplitude,
+        )
         self.clock_end = self.calendar.clock_end()
         self.geo = Geography.from_market(market)
         self.store_ids = market.store_ids
@@ -123,12 +129,14 @@ class RetailModel(mesa.Model):
                 self.policy_hooks.append((i, p))
         self.customers = [Customer(self, row) for row in range(self.pop.n)]
         self.customer_set = self.agents_by_type[Customer]
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "focal_active": focal_active,
-            "members": members_in_category,
-            "prospects": prospects,
-            "churned": churned_total,
-        })
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "focal_active": focal_active,
+                "members": members_in_category,
+                "prospects": prospects,
+                "churned": churned_total,
+            }
+        )
         self.running = True
 
     # ------------------------------------------------------------------ set-up
@@ -175,7 +183,9 @@ class RetailModel(mesa.Model):
         try:
             return self.store_ids.index(store_id)
         except ValueError:
-            raise ConfigError("store", f"unknown store {store_id!r}; stores: {self.store_ids}") from None
+            raise ConfigError(
+                "store", f"unknown store {store_id!r}; stores: {self.store_ids}"
+            ) from None
 
     @property
     def n_ticks(self) -> int:
@@ -220,9 +230,13 @@ class RetailModel(mesa.Model):
         extra = self._pending.pop(t, None)
         if extra:
             rows = np.concatenate(extra)
-            process_occasions(self, t, rows,
-                              OccasionDraws.draw(self, rows.size, self.streams["recruitment"]),
-                              natural=False)
+            process_occasions(
+                self,
+                t,
+                rows,
+                OccasionDraws.draw(self, rows.size, self.streams["recruitment"]),
+                natural=False,
+            )
         days_done = (t + 1) * self.calendar.tick_days
         if days_done % HOUSEKEEPING_DAYS < self.calendar.tick_days or t == self.n_ticks - 1:
             self._housekeeping(t)
@@ -258,11 +272,16 @@ class RetailModel(mesa.Model):
                     vip = base & (prev >= cut)
                 else:
                     vip = base
-                self.ledger.yearly.append({
-                    "year": year, "store": self.store_ids[s], "base": n_base,
-                    "retained": int(kept.sum()), "vip_base": int(vip.sum()),
-                    "vip_retained": int((vip & kept).sum()),
-                })
+                self.ledger.yearly.append(
+                    {
+                        "year": year,
+                        "store": self.store_ids[s],
+                        "base": n_base,
+                        "retained": int(kept.sum()),
+                        "vip_base": int(vip.sum()),
+                        "vip_retained": int((vip & kept).sum()),
+                    }
+                )
         pop.prev_year_spend[:] = pop.year_spend
         pop.year_spend[:] = 0.0
 
@@ -279,7 +298,7 @@ class RetailModel(mesa.Model):
 
     # ------------------------------------------------------------------ outputs
     def transactions_frame(self) -> pd.DataFrame:
-        """All purchases so far as a tidy log (customer_id, date, amount, store_id, promo, discount)."""
+        """All purchases so far as a tidy log (the transaction-log schema of DESIGN.md)."""
         return self.transactions.frame(self.calendar.dates(), self.store_ids)
 
     def summary(self) -> dict[str, Any]:

@@ -63,8 +63,13 @@ class Geography:
 class Population:
     """All customer state, one array per attribute (rows = customers, columns = stores)."""
 
-    def __init__(self, market: MarketConfig, geo: Geography, rng: np.random.Generator,
-                 net_rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        market: MarketConfig,
+        geo: Geography,
+        rng: np.random.Generator,
+        net_rng: np.random.Generator,
+    ) -> None:
         b = market.behaviour
         n, n_stores = market.n_customers, len(market.stores)
         self.n, self.n_stores = n, n_stores
@@ -84,7 +89,9 @@ class Population:
         self.elite = np.isin(cls, elite_codes)
         # SEEDS 000, urbanisation: town elites live in the county and work in the town;
         # county elites keep a home in the prefecture city. Family home is where they shop.
-        moves_up = self.elite & (geo.parent[origin] >= 0) & (rng.random(n) < market.elite_home_up_share)
+        moves_up = (
+            self.elite & (geo.parent[origin] >= 0) & (rng.random(n) < market.elite_home_up_share)
+        )
         self.work = origin.astype(np.int16)
         self.home = np.where(moves_up, geo.parent[origin], origin).astype(np.int16)
         self.cls = cls
@@ -96,12 +103,22 @@ class Population:
 
         shape = b.rate_shape
         self.rate = rng.gamma(shape, col("occasions_per_year") / shape)
-        self.spend = col("spend_per_purchase") * rng.lognormal(-b.spend_sigma**2 / 2, b.spend_sigma, n)
-        self.price_sens = (col("price_sensitivity") * rng.lognormal(-0.08, 0.4, n)).astype(np.float32)
-        self.promo_aff = np.clip(col("promo_affinity") + rng.normal(0, 0.15, n), 0, 1).astype(np.float32)
-        self.status_seek = np.clip(col("status_seeking") + rng.normal(0, 0.15, n), 0, 1).astype(np.float32)
+        self.spend = col("spend_per_purchase") * rng.lognormal(
+            -(b.spend_sigma**2) / 2, b.spend_sigma, n
+        )
+        self.price_sens = (col("price_sensitivity") * rng.lognormal(-0.08, 0.4, n)).astype(
+            np.float32
+        )
+        self.promo_aff = np.clip(col("promo_affinity") + rng.normal(0, 0.15, n), 0, 1).astype(
+            np.float32
+        )
+        self.status_seek = np.clip(col("status_seeking") + rng.normal(0, 0.15, n), 0, 1).astype(
+            np.float32
+        )
         self.edu_need = rng.random(n) < col("education_need")
-        self.brand_asp = np.clip(col("brand_aspiration") + rng.normal(0, 0.15, n), 0, 1).astype(np.float32)
+        self.brand_asp = np.clip(col("brand_aspiration") + rng.normal(0, 0.15, n), 0, 1).astype(
+            np.float32
+        )
         self.tier_pref = (col("tier_preference") + rng.normal(0, 0.2, n)).astype(np.float32)
         self.drift = (col("drift_per_year") * rng.lognormal(-0.08, 0.4, n)).astype(np.float32)
         self.birth_month = rng.integers(1, 13, n).astype(np.int8)
@@ -126,25 +143,30 @@ class Population:
         self.year_spend = np.zeros((n, n_stores), dtype=np.float32)
         self.prev_year_spend = np.zeros((n, n_stores), dtype=np.float32)
 
-        self.indptr, self.indices = _homophilous_network(self.home, cls, b.mean_degree,
-                                                         b.homophily_same_group,
-                                                         b.homophily_same_place, net_rng)
+        self.indptr, self.indices = _homophilous_network(
+            self.home, cls, b.mean_degree, b.homophily_same_group, b.homophily_same_place, net_rng
+        )
 
     @property
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
 
     def contacts(self, row: int) -> np.ndarray:
-        return self.indices[self.indptr[row]:self.indptr[row + 1]]
+        return self.indices[self.indptr[row] : self.indptr[row + 1]]
 
     def in_category(self, rows: np.ndarray) -> np.ndarray:
         s = self.state[rows]
         return (s != PROSPECT) & (s != CHURNED)
 
 
-def _homophilous_network(place: np.ndarray, cls: np.ndarray, mean_degree: float,
-                         same_group: float, same_place: float,
-                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _homophilous_network(
+    place: np.ndarray,
+    cls: np.ndarray,
+    mean_degree: float,
+    same_group: float,
+    same_place: float,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Directed ties 'i talks to j': most ties within (place, class), then within place.
 
     Built without a Python loop over customers: every tie picks its pool (own group, own
@@ -171,8 +193,12 @@ def _homophilous_network(place: np.ndarray, cls: np.ndarray, mean_degree: float,
     in_group = u < same_group
     in_place = ~in_group & (u < same_group + same_place)
     anywhere = ~in_group & ~in_place
-    dst[in_group] = by_group[g_start[src[in_group]] + (pick[in_group] * gs[in_group]).astype(np.int64)]
-    dst[in_place] = by_place[p_start[src[in_place]] + (pick[in_place] * ps[in_place]).astype(np.int64)]
+    dst[in_group] = by_group[
+        g_start[src[in_group]] + (pick[in_group] * gs[in_group]).astype(np.int64)
+    ]
+    dst[in_place] = by_place[
+        p_start[src[in_place]] + (pick[in_place] * ps[in_place]).astype(np.int64)
+    ]
     dst[anywhere] = (pick[anywhere] * n).astype(np.int64)
     self_tie = dst == src
     dst[self_tie] = (dst[self_tie] + 1) % max(n, 1)

@@ -37,7 +37,9 @@ class Streams:
         self.seed = int(seed)
         root = np.random.SeedSequence(self.seed)
         children = root.spawn(len(PROCESSES))
-        self._gens = {name: np.random.default_rng(ss) for name, ss in zip(PROCESSES, children)}
+        self._gens = {
+            name: np.random.default_rng(ss) for name, ss in zip(PROCESSES, children, strict=True)
+        }
 
     def __getitem__(self, process: str) -> np.random.Generator:
         return self._gens[process]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.config import ELITE_CLASSES, CLASSES
+from sim.config import CLASSES, ELITE_CLASSES
 from sim.metrics import top_share
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,7 +24,7 @@ def _total(model: RetailModel, flow: str) -> float:
 
 
 def wom_new_per_100_satisfied(model: RetailModel) -> float:
-    """New customers brought by word of mouth per 100 satisfied customers per year (SEEDS 001: 25)."""
+    """New customers via word of mouth per 100 satisfied customers per year (SEEDS 001: 25)."""
     return 100 * _total(model, "wom_recruits") / _total(model, "satisfied_customer_years")
 
 
@@ -34,16 +34,22 @@ def complaints_per_dissatisfied(model: RetailModel) -> float:
 
 
 def complainer_stay_rates(model: RetailModel) -> tuple[float, float, int, int]:
-    """(stay rate if resolved, stay rate if unresolved, n resolved, n unresolved); SEEDS 001: 60%."""
+    """(stay rate resolved, stay rate unresolved, n resolved, n unresolved); SEEDS 001: 60%."""
     resolved = _total(model, "complaints_resolved")
     unresolved = _total(model, "complaints") - resolved
     stayed_resolved = _total(model, "resolved_stayed")
     stayed_unresolved = _total(model, "complainers_stayed") - stayed_resolved
-    return (stayed_resolved / resolved, stayed_unresolved / unresolved, int(resolved), int(unresolved))
+    return (
+        stayed_resolved / resolved,
+        stayed_unresolved / unresolved,
+        int(resolved),
+        int(unresolved),
+    )
 
 
-def elite_spend_share_by_year(model: RetailModel, home_tier: str = "county",
-                              store_tier: str = "prefecture") -> pd.Series:
+def elite_spend_share_by_year(
+    model: RetailModel, home_tier: str = "county", store_tier: str = "prefecture"
+) -> pd.Series:
     """Yearly share of elites' spend (elites living in `home_tier` places) spent in stores of
     `store_tier` (SEEDS 000: upward consumption drift)."""
     tick, cust, store, amount, _ = model.transactions.arrays()
@@ -51,7 +57,9 @@ def elite_spend_share_by_year(model: RetailModel, home_tier: str = "county",
     from sim.config import TIERS
 
     elite_codes = [CLASSES.index(c) for c in ELITE_CLASSES]
-    who = np.isin(pop.cls[cust], elite_codes) & (geo.tier_rank[pop.home[cust]] == TIERS.index(home_tier))
+    who = np.isin(pop.cls[cust], elite_codes) & (
+        geo.tier_rank[pop.home[cust]] == TIERS.index(home_tier)
+    )
     year = model.calendar.year_of(tick[who])
     up = geo.store_tier[store[who]] == TIERS.index(store_tier)
     frame = pd.DataFrame({"year": year, "amount": amount[who], "up": up})
@@ -60,7 +68,9 @@ def elite_spend_share_by_year(model: RetailModel, home_tier: str = "county",
     return (upward.reindex(total.index, fill_value=0.0) / total).rename("upward_share")
 
 
-def cohort_retention(model: RetailModel, store: int | None = None, cohort_year: int = 0) -> pd.Series:
+def cohort_retention(
+    model: RetailModel, store: int | None = None, cohort_year: int = 0
+) -> pd.Series:
     """Yearly retention of the customers new to `store` in `cohort_year`, by tenure.
 
     Retention at tenure k = share of the cohort buying at the store in year k-1 who buy there
@@ -72,8 +82,11 @@ def cohort_retention(model: RetailModel, store: int | None = None, cohort_year: 
     year = model.calendar.year_of(tick[here])
     cust = cust[here]
     first = model.pop.first_visit[:, s]
-    new_in_year = (first >= 0) & (first != np.iinfo(np.int32).max) & \
-        (model.calendar.year_of(np.maximum(first, 0)) == cohort_year)
+    new_in_year = (
+        (first >= 0)
+        & (first != np.iinfo(np.int32).max)
+        & (model.calendar.year_of(np.maximum(first, 0)) == cohort_year)
+    )
     cohort = np.flatnonzero(new_in_year)
     n_years = int(model.calendar.year_of(model.t - 1)) + 1
     bought = np.zeros((model.pop.n, n_years), dtype=bool)

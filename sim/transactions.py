@@ -13,22 +13,39 @@ class TransactionBuffer:
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._arrays: tuple[np.ndarray, ...] | None = None
 
-    def append(self, tick: int, rows: np.ndarray, stores: np.ndarray, amounts: np.ndarray,
-               discounts: np.ndarray) -> None:
-        self._chunks.append((np.full(rows.size, tick, dtype=np.int32), rows.astype(np.int32),
-                             stores.astype(np.int16), amounts.astype(np.float64),
-                             discounts.astype(np.float64)))
+    def append(
+        self,
+        tick: int,
+        rows: np.ndarray,
+        stores: np.ndarray,
+        amounts: np.ndarray,
+        discounts: np.ndarray,
+    ) -> None:
+        self._chunks.append(
+            (
+                np.full(rows.size, tick, dtype=np.int32),
+                rows.astype(np.int32),
+                stores.astype(np.int16),
+                amounts.astype(np.float64),
+                discounts.astype(np.float64),
+            )
+        )
         self._arrays = None
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(tick, customer, store, amount, discount), concatenated and cached."""
         if self._arrays is None:
             if self._chunks:
-                cols = tuple(np.concatenate(c) for c in zip(*self._chunks))
+                cols = tuple(np.concatenate(c) for c in zip(*self._chunks, strict=True))
                 self._chunks = [cols]
             else:
-                cols = (np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.int16),
-                        np.zeros(0), np.zeros(0))
+                cols = (
+                    np.zeros(0, np.int32),
+                    np.zeros(0, np.int32),
+                    np.zeros(0, np.int16),
+                    np.zeros(0),
+                    np.zeros(0),
+                )
             self._arrays = cols
         return self._arrays  # type: ignore[return-value]
 
@@ -42,11 +59,13 @@ class TransactionBuffer:
         policy discount applied.
         """
         tick, cust, store, amount, discount = self.arrays()
-        return pd.DataFrame({
-            "customer_id": cust.astype(np.int64),
-            "date": pd.to_datetime(dates[tick]).astype("datetime64[ns]"),
-            "amount": amount - discount,
-            "store_id": pd.array(np.asarray(store_ids, dtype=object)[store], dtype="string"),
-            "promo": discount > 0,
-            "discount": discount,
-        })
+        return pd.DataFrame(
+            {
+                "customer_id": cust.astype(np.int64),
+                "date": pd.to_datetime(dates[tick]).astype("datetime64[ns]"),
+                "amount": amount - discount,
+                "store_id": pd.array(np.asarray(store_ids, dtype=object)[store], dtype="string"),
+                "promo": discount > 0,
+                "discount": discount,
+            }
+        )

@@ -346,9 +346,10 @@ def _is_numeric(t: pa.DataType) -> bool:
 
 def _coerce_customer_id(arr: pa.ChunkedArray, text_ids: bool) -> tuple[np.ndarray, Checks]:
     t = arr.type
-    if pa.types.is_integer(t):
+    if pa.types.is_integer(t) or pa.types.is_null(t):  # null type: an empty or all-blank column
         missing = _np_mask(arr.is_null())
-        return pc.fill_null(arr, 0).cast(pa.int64()).to_numpy(), [("missing customer_id", missing)]
+        ids = pc.fill_null(arr.cast(pa.int64()), 0).to_numpy()
+        return np.asarray(ids, dtype=np.int64), [("missing customer_id", missing)]
     if pa.types.is_floating(t):
         # Integer ids with gaps come out of pandas/parquet as floats: accept whole numbers only.
         vals = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)

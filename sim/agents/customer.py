@@ -88,8 +88,9 @@ def advance_clocks(model: RetailModel, rows: np.ndarray, exp_draws: np.ndarray) 
     pop.next_tick[rows] = np.searchsorted(model.clock_end, pop.clock[rows], side="left")
 
 
-def process_occasions(model: RetailModel, t: int, rows: np.ndarray, draws: OccasionDraws,
-                      natural: bool = True) -> None:
+def process_occasions(
+    model: RetailModel, t: int, rows: np.ndarray, draws: OccasionDraws, natural: bool = True
+) -> None:
     """One purchase occasion for each row: the whole pipeline of rules, in order."""
     if natural:
         advance_clocks(model, rows, draws.clock)
@@ -119,7 +120,9 @@ def attrition(model: RetailModel, t: int, rows: np.ndarray, u: np.ndarray) -> np
     depend on how often a customer shops. Churned customers keep their store history.
     """
     pop, b = model.pop, model.behaviour
-    hazard = b.attrition_per_year * np.where(pop.last_bad[rows], b.dissatisfied_attrition_multiplier, 1.0)
+    hazard = b.attrition_per_year * np.where(
+        pop.last_bad[rows], b.dissatisfied_attrition_multiplier, 1.0
+    )
     leave = (u < hazard / pop.rate[rows]) & pop.in_category(rows)
     if leave.any():
         gone = rows[leave]
@@ -166,7 +169,9 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     years = t * model.calendar.dt_years
     home, work = pop.home[rows], pop.work[rows]
     elite = pop.elite[rows]
-    travel = np.minimum(geo.distance[home][:, st.place], geo.distance[work][:, st.place] + WORK_DETOUR)
+    travel = np.minimum(
+        geo.distance[home][:, st.place], geo.distance[work][:, st.place] + WORK_DETOUR
+    )
     travel *= np.where(elite, ELITE_TRAVEL_FACTOR, 1.0)[:, None]
     aspiration = np.minimum(pop.brand_asp[rows] + b.brand_drift_per_year * years * elite, 1.0)
     tier_gap = st.tier[None, :] - geo.tier_rank[home][:, None]
@@ -200,7 +205,9 @@ def choose_store(model: RetailModel, t: int, rows: np.ndarray, gumbel: np.ndarra
 
 
 # ---------------------------------------------------------------------------- purchase
-def buy(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, z: np.ndarray) -> np.ndarray:
+def buy(
+    model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, z: np.ndarray
+) -> np.ndarray:
     """Spend at the chosen store: the customer's usual ticket x noise x the store's price level.
 
     Books revenue (at list price) and cost of goods; policy discounts are policy costs. Counts
@@ -247,8 +254,9 @@ def buy(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, z: np.
 
 
 # ---------------------------------------------------------------------------- service
-def serve(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray,
-          eps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def serve(
+    model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, eps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Service experience -> satisfaction with the store (exponential smoothing).
 
     Experience = store's service quality + attention from its managers + policy extras +
@@ -276,8 +284,9 @@ def serve(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray,
 
 
 # ---------------------------------------------------------------------------- complaints
-def complain(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, bad: np.ndarray,
-             u: np.ndarray) -> np.ndarray:
+def complain(
+    model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, bad: np.ndarray, u: np.ndarray
+) -> np.ndarray:
     """Dissatisfied customers complain (1 in 25) or stay silent (SEEDS 001).
 
     A complaint is resolved with the store's resolution rate (or a policy's); a resolved
@@ -297,8 +306,9 @@ def complain(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, b
             if r is not None:
                 rate[here] = np.maximum(rate[here], r)
     resolved = complains & (u[:, 1] < rate)
-    stays = complains & (u[:, 2] < np.where(resolved, b.resolved_stay_probability,
-                                            b.unresolved_stay_probability))
+    stays = complains & (
+        u[:, 2] < np.where(resolved, b.resolved_stay_probability, b.unresolved_stay_probability)
+    )
     walks = complains & ~stays
     pop.left_store[rows[walks], stores[walks]] = True
     pop.loyalty[rows[walks], stores[walks]] = 0.0
@@ -314,8 +324,15 @@ def complain(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, b
 
 
 # ---------------------------------------------------------------------------- word of mouth
-def spread_word(model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, good: np.ndarray,
-                loud: np.ndarray, u: np.ndarray) -> None:
+def spread_word(
+    model: RetailModel,
+    t: int,
+    rows: np.ndarray,
+    stores: np.ndarray,
+    good: np.ndarray,
+    loud: np.ndarray,
+    u: np.ndarray,
+) -> None:
     """Word of mouth shifts contacts' attitude to the store (SEEDS 001).
 
     A satisfied customer tells 1-5 contacts, a dissatisfied one 10-20; each told contact's
@@ -361,8 +378,9 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     if base.size == 0:
         return
     store = pop.last_store[base]
-    ledger.add_by_store("satisfied_customer_years", t,
-                        np.bincount(store, minlength=model.n_stores) * period_years)
+    ledger.add_by_store(
+        "satisfied_customer_years", t, np.bincount(store, minlength=model.n_stores) * period_years
+    )
     multiplier = np.ones(model.n_stores)
     for s, policy in model.policy_hooks:
         multiplier[s] *= policy.recruit_multiplier()
@@ -380,7 +398,9 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
         return
     stores = pop.last_store[recruiters]
     join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
-    visit_in = np.ceil(rng.exponential(21.0, recruits.size) / model.calendar.tick_days).astype(np.int64)
+    visit_in = np.ceil(rng.exponential(21.0, recruits.size) / model.calendar.tick_days).astype(
+        np.int64
+    )
     model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
     ledger.add("wom_recruits", t, stores)
     for s, policy in model.policy_hooks:
@@ -389,8 +409,9 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
             policy.on_recruits(t, recruiters[mine], recruits[mine])
 
 
-def _find_prospects(model: RetailModel, recruiters: np.ndarray, rng: np.random.Generator,
-                    tries: int = 3) -> np.ndarray:
+def _find_prospects(
+    model: RetailModel, recruiters: np.ndarray, rng: np.random.Generator, tries: int = 3
+) -> np.ndarray:
     """A prospect for each recruiter: a contact if possible, else one from the same home place."""
     pop = model.pop
     found = np.full(recruiters.size, -1, dtype=np.int64)
@@ -418,8 +439,14 @@ def _find_prospects(model: RetailModel, recruiters: np.ndarray, rng: np.random.G
     return found
 
 
-def join(model: RetailModel, t: int, rows: np.ndarray, via: int, stores: np.ndarray | None = None,
-         parents: np.ndarray | None = None) -> None:
+def join(
+    model: RetailModel,
+    t: int,
+    rows: np.ndarray,
+    via: int,
+    stores: np.ndarray | None = None,
+    parents: np.ndarray | None = None,
+) -> None:
     """Prospects enter the category, optionally recommended to a store by a parent."""
     pop = model.pop
     pop.state[rows] = ACTIVE
@@ -450,8 +477,11 @@ def update_states(model: RetailModel, t: int) -> None:
     pop, b = model.pop, model.behaviour
     member = (pop.state != PROSPECT) & (pop.state != CHURNED)
     days = (t - pop.last_purchase) * model.calendar.tick_days
-    pop.state[member] = np.where(days[member] < b.active_days, ACTIVE,
-                                 np.where(days[member] < b.sleeping_days, SILENT, SLEEPING))
+    pop.state[member] = np.where(
+        days[member] < b.active_days,
+        ACTIVE,
+        np.where(days[member] < b.sleeping_days, SILENT, SLEEPING),
+    )
     np.clip(pop.satisfaction, -SATISFACTION_BOUND, SATISFACTION_BOUND, out=pop.satisfaction)
 
 
@@ -476,7 +506,9 @@ class Customer(mesa.Agent):
 
     @property
     def satisfaction(self) -> dict[str, float]:
-        return dict(zip(self.model.store_ids, self.model.pop.satisfaction[self.row].tolist()))
+        return dict(
+            zip(self.model.store_ids, self.model.pop.satisfaction[self.row].tolist(), strict=True)
+        )
 
     @satisfaction.setter
     def satisfaction(self, values: dict[str, float]) -> None:
@@ -485,7 +517,9 @@ class Customer(mesa.Agent):
 
     @property
     def loyalty(self) -> dict[str, float]:
-        return dict(zip(self.model.store_ids, self.model.pop.loyalty[self.row].tolist()))
+        return dict(
+            zip(self.model.store_ids, self.model.pop.loyalty[self.row].tolist(), strict=True)
+        )
 
     @property
     def home_place(self) -> str:
@@ -526,6 +560,13 @@ class Customer(mesa.Agent):
 
 
 __all__ = [
-    "ACTIVE", "CHURNED", "NEVER", "NOT_YET", "PROSPECT", "SILENT", "SLEEPING",
-    "Customer", "OccasionDraws",
+    "ACTIVE",
+    "CHURNED",
+    "NEVER",
+    "NOT_YET",
+    "PROSPECT",
+    "SILENT",
+    "SLEEPING",
+    "Customer",
+    "OccasionDraws",
 ]

@@ -21,7 +21,9 @@ def register(cls: type[StorePolicy]) -> type[StorePolicy]:
     if cls.name in policy_names():
         existing = next(p for p in all_policies if p.name == cls.name)
         if existing is not cls:
-            raise ConfigError("policy", f"name {cls.name!r} is already registered by {existing.__name__}")
+            raise ConfigError(
+                "policy", f"name {cls.name!r} is already registered by {existing.__name__}"
+            )
         return cls
     all_policies.append(cls)
     return cls
@@ -44,7 +46,9 @@ def make_policy(spec: str | Mapping[str, Any] | StorePolicy) -> StorePolicy:
         params = dict(spec)
         name = params.pop("name", None)
         if name is None:
-            raise ConfigError("policy", f"a policy mapping needs a 'name'; got keys {sorted(params)}")
+            raise ConfigError(
+                "policy", f"a policy mapping needs a 'name'; got keys {sorted(params)}"
+            )
         cls = get_policy_class(name)
         try:
             return cls(**params)
@@ -53,7 +57,9 @@ def make_policy(spec: str | Mapping[str, Any] | StorePolicy) -> StorePolicy:
     raise ConfigError("policy", f"expected a policy name, mapping or StorePolicy, got {spec!r}")
 
 
-def make_policies(specs: Iterable[str | Mapping[str, Any] | StorePolicy] | None) -> list[StorePolicy]:
+def make_policies(
+    specs: Iterable[str | Mapping[str, Any] | StorePolicy] | None,
+) -> list[StorePolicy]:
     """Policies for one store; 'none' entries are dropped (the baseline is the empty list)."""
     out = [make_policy(s) for s in (specs or [])]
     out = [p for p in out if not isinstance(p, NoPolicy)]

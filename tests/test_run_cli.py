@@ -1,0 +1,71 @@
+"""`python -m experiments.run`: outputs, overrides, clean errors (run as a user would)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*overrides: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "experiments.run", *overrides],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_run_writes_summary_metrics_and_transactions(tmp_path):
+    out = tmp_path / "run"
+    p = run(
+        "market.n_customers=3000",
+        "market.years=2",
+        "market.tick=day",
+        "seed=7",
+        "output.transactions=true",
+        "output.progress=false",
+        f"hydra.run.dir={out}",
+    )
+    assert p.returncode == 0, p.stderr
+    assert "focal *" in p.stdout and "retention" in p.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["focal_store"] == "focal" and summary["seed"] == 7
+    assert set(summary) >= {"focal_store", "focal", "stores", "config", "seed"}
+    assert summary["config"]["market"]["n_customers"] == 3000
+    metrics = pd.read_parquet(out / "metrics.parquet")
+    assert len(metrics) == 730 * len(summary["stores"])
+    log = pd.read_parquet(out / "transactions.parquet")
+    assert list(log.columns) == ["customer_id", "date", "amount", "store_id", "promo", "discount"]
+    assert (out / "segments_by_year.csv").exists()
+    assert metrics["revenue"].sum() == pytest.approx(
+        sum(s["revenue"] for s in summary["stores"].values())
+    )
+
+
+@pytest.mark.parametrize(
+    "override, field",
+    [
+        ("market.n_customers=-5", "market.n_customers"),
+        ("market.behaviour.complaint_probability=1.5", "market.behaviour.complaint_probability"),
+        ("market.places.0.tier=village", "market.places[0].tier"),
+        ("market.stores.0.place=nowhere", "market.stores[0].place"),
+        ("market.tick=month", "market.tick"),
+        ("market.years=0", "market.years"),
+        ("seed=-3", "seed"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path, override, field):
+    p = run(override, f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr
+    lines = [ln for ln in p.stderr.strip().splitlines() if ln]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {field}")
+    assert not (tmp_path / "summary.json").exists()
