@@ -164,6 +164,38 @@ def format_table(df: pd.DataFrame) -> str:
     return df.to_string(formatters=fmt)
 
 
+CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
+
+
+def config_choices(group: str) -> list[str]:
+    """Names of the configs in a config group folder (e.g. every policy and bundle)."""
+    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+
+
+def preflight_group_choices(
+    argv: list[str], groups: tuple[str, ...] = ("market", "policy")
+) -> None:
+    """Reject an unknown config-group choice (`policy=magic`) with one line, before Hydra starts.
+
+    Hydra's own message spans many lines and exits 1; ours names the group and the choices.
+    Sweeps (`policy=a,b`) are checked choice by choice.
+    """
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        key = key.lstrip("+~")
+        if not sep or key not in groups:
+            continue
+        allowed = config_choices(key)
+        for choice in value.split(","):
+            if choice.strip() and choice.strip() not in allowed:
+                print(
+                    f"error: {key}: unknown {key} {choice.strip()!r}; available: "
+                    f"{', '.join(allowed)}",
+                    file=sys.stderr,
+                )
+                sys.exit(2)
+
+
 @contextmanager
 def clean_errors() -> Iterator[None]:
     """Bad input -> one line on stderr and exit status 2, never a traceback."""

@@ -16,6 +16,7 @@ from experiments.common import (
     clean_errors,
     format_table,
     kpi_table,
+    preflight_group_choices,
     simulate,
     to_container,
     write_run_outputs,
@@ -56,4 +57,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    import sys
+
+    preflight_group_choices(sys.argv[1:])
     main()

@@ -69,3 +69,10 @@ def test_bad_input_is_one_line_exit_2_no_traceback(tmp_path, override, field):
     lines = [ln for ln in p.stderr.strip().splitlines() if ln]
     assert len(lines) == 1 and lines[0].startswith(f"error: {field}")
     assert not (tmp_path / "summary.json").exists()
+
+
+def test_unknown_policy_group_choice_lists_available(tmp_path):
+    p = run("policy=magic", f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+    assert p.stderr.strip().startswith("error: policy: unknown policy 'magic'; available: ")
+    assert "none" in p.stderr
