@@ -76,3 +76,25 @@ def test_unknown_policy_group_choice_lists_available(tmp_path):
     assert p.returncode == 2 and "Traceback" not in p.stderr
     assert p.stderr.strip().startswith("error: policy: unknown policy 'magic'; available: ")
     assert "none" in p.stderr
+
+
+def test_same_config_and_seed_give_identical_files(tmp_path):
+    outs = []
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        out = tmp_path / name
+        p = run("market.n_customers=1500", "market.years=1", f"seed={seed}",
+                "output.progress=false", "output.table=false", f"hydra.run.dir={out}")
+        assert p.returncode == 0, p.stderr
+        outs.append(out)
+    a, b, c = outs
+    for f in ("summary.json", "metrics.parquet"):
+        assert (a / f).read_bytes() == (b / f).read_bytes()
+    assert (a / "summary.json").read_bytes() != (c / "summary.json").read_bytes()
+
+
+def test_agent_activation_runs_from_the_command_line(tmp_path):
+    p = run("market.n_customers=300", "market.years=0.25", "activation=agent",
+            "output.progress=false", f"hydra.run.dir={tmp_path}")
+    assert p.returncode == 0, p.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["config"]["activation"] == "agent"
