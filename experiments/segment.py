@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="yearly retention rate for CLV (default: estimated from the log)")
     p.add_argument("--levels", type=int, default=3, choices=(3, 4),
                    help="levels per A/B/C/D tier: 3 (A1..D3) or 4 (A1..D4)")
+    p.add_argument("--store", default=None,
+                   help="only this store_id's transactions (e.g. the focal store of a run)")
     p.add_argument("--lenient", action="store_true",
                    help="reject bad rows (reported per reason) instead of stopping")
     return p
@@ -104,6 +106,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--out {args.out}: exists and is not a directory")
 
     log = read_log(args.path, strict=not args.lenient, report=print)
+    if as_of is None and not log.empty:
+        as_of = log["date"].max()  # the export's end, also when one store's log ends earlier
+    if args.store is not None:
+        if "store_id" not in log.columns:
+            raise ValueError(f"--store {args.store}: the log has no store_id column")
+        stores = sorted(log["store_id"].unique())
+        if args.store not in stores:
+            raise ValueError(f"--store {args.store}: not in the log (stores: {', '.join(stores)})")
+        log = log[log["store_id"] == args.store].reset_index(drop=True)
+        print(f"store {args.store}: {len(log):,d} transactions")
     if log.empty:
         raise ValueError(f"{args.path.name}: no valid transactions")
     if as_of is not None and as_of < log["date"].min():
@@ -137,10 +149,10 @@ def run(args: argparse.Namespace) -> int:
           f"top 20% hold {top_share(members['yearly_spend'], 0.2):.1%} of last-year revenue")
     table = segment_table(members)
     with pd.option_context("display.width", 120):
-        print(table.to_string(formatters={
+        print(table.to_string(na_rep="-", formatters={
             "share_of_members": "{:.1%}".format,
             "share_of_revenue_365d": "{:.1%}".format,
-            "avg_ticket": lambda v: "-" if pd.isna(v) else f"{v:,.1f}",
+            "avg_ticket": "{:,.1f}".format,
         }))
 
     args.out.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,9 @@ EXTRA_DATE_FORMATS: tuple[str, ...] = (
     "%Y%m%d",
 )
 
+#: Tried when a CSV is not valid UTF-8: Chinese retail systems often export GBK/GB2312.
+FALLBACK_ENCODING = "gb18030"
+
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".csv.lz4")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -77,6 +80,10 @@ Report = Callable[[str], object] | None
 
 class LogError(ValueError):
     """A transaction log that does not fit the schema (one-line message with row numbers)."""
+
+
+class _NotUtf8(Exception):
+    """Internal: the CSV body is not UTF-8; retry with the fallback encoding."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,7 +104,7 @@ def read_log(path: str | Path, *, strict: bool = True, report: Report = print) -
     if path.is_dir():
         raise LogError(f"{path}: is a directory, expected a .csv or .parquet file")
     if kind == "csv":
-        table, ignored, shape_rows = _read_csv_table(path, strict=strict)
+        table, ignored, shape_rows, notes = _read_csv_table(path, strict=strict)
         return _validate_table(
             table,
             source=path.name,
@@ -108,6 +115,7 @@ def read_log(path: str | Path, *, strict: bool = True, report: Report = print) -
             report=report,
             ignored=ignored,
             pre_rejected=shape_rows,
+            notes=notes,
         )
     table, ignored = _read_parquet_table(path)
     return _validate_table(
@@ -228,20 +236,30 @@ def _check_required(columns: dict[str, object], source: str) -> None:
         )
 
 
-def _csv_header(path: Path) -> list[str]:
+def _csv_header(path: Path) -> tuple[list[str], str]:
+    """Header names and the file's encoding: UTF-8, else GB18030 (covers GBK/GB2312 exports)."""
     with pa.input_stream(path, compression="detect") as stream:
         head = stream.read(1 << 16)
     if not head.strip():
         raise LogError(f"{path.name}: empty file (expected a header with columns "
                        f"{', '.join(REQUIRED_COLUMNS)})")
-    text = head.decode("utf-8-sig", errors="replace")
-    first_line = text.splitlines()[0] if text else ""
-    return next(csv.reader(io.StringIO(first_line)))
+    first = head.splitlines()[0]
+    try:
+        line, encoding = first.decode("utf-8-sig"), "utf8"
+    except UnicodeDecodeError:
+        line, encoding = first.decode(FALLBACK_ENCODING, errors="replace"), FALLBACK_ENCODING
+    header = next(csv.reader(io.StringIO(line)), [])
+    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+        raise LogError(f"{path.name}: the header has one column {header[0]!r}; the file must be "
+                       "comma-separated")
+    return header, encoding
 
 
-def _read_csv_table(path: Path, *, strict: bool) -> tuple[pa.Table, list[str], int]:
-    """Read the allowed columns of a CSV as Arrow; returns (table, ignored, n_bad_shape_rows)."""
-    header = _csv_header(path)
+def _read_csv_table(
+    path: Path, *, strict: bool
+) -> tuple[pa.Table, list[str], int, list[str]]:
+    """Read the allowed columns of a CSV as Arrow: (table, ignored, n_bad_shape_rows, notes)."""
+    header, encoding = _csv_header(path)
     names = _normalise_names(header, path.name)
     wanted = {n: orig for orig, n in zip(header, names, strict=True) if n in ALLOWED_COLUMNS}
     ignored = [orig for orig, n in zip(header, names, strict=True) if n not in ALLOWED_COLUMNS]
@@ -265,15 +283,23 @@ def _read_csv_table(path: Path, *, strict: bool) -> tuple[pa.Table, list[str], i
         try:
             return pacsv.read_csv(
                 path,
-                read_options=pacsv.ReadOptions(use_threads=use_threads),
+                read_options=pacsv.ReadOptions(use_threads=use_threads, encoding=encoding),
                 parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row),
                 convert_options=convert,
             )
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if encoding == "utf8" and "UTF8" in first:
+                raise _NotUtf8 from None
             raise LogError(f"{path.name}: cannot parse CSV: {first}") from None
 
-    table = read(use_threads=True)
+    try:
+        table = read(use_threads=True)
+    except _NotUtf8:
+        encoding = FALLBACK_ENCODING
+        bad_shape.clear()
+        table = read(use_threads=True)
+    notes = [] if encoding == "utf8" else [f"not UTF-8: decoded as {FALLBACK_ENCODING}"]
     if bad_shape and strict:
         bad_shape.clear()
         read(use_threads=False)  # single-threaded pass knows the row numbers
@@ -284,7 +310,7 @@ def _read_csv_table(path: Path, *, strict: bool) -> tuple[pa.Table, list[str], i
             f"{_LENIENT_HINT}"
         )
     table = table.rename_columns([names[header.index(c)] for c in table.column_names])
-    return table, ignored, len(bad_shape)
+    return table, ignored, len(bad_shape), notes
 
 
 def _read_parquet_table(path: Path) -> tuple[pa.Table, list[str]]:
@@ -509,11 +535,12 @@ def _validate_table(
     report: Report,
     ignored: list[str],
     pre_rejected: int = 0,
+    notes: list[str] | None = None,
 ) -> pd.DataFrame:
     n = table.num_rows
     checks: Checks = []
     data: dict[str, np.ndarray] = {}
-    notes: list[str] = []
+    notes = list(notes or [])
 
     ids, c = _coerce_customer_id(table["customer_id"], text_ids)
     data["customer_id"], checks = ids, checks + c
