@@ -42,10 +42,11 @@ class Ledger:
         self.yearly: list[dict] = []
 
     def add(
-        self, flow: str, tick: int, stores: np.ndarray | int, amounts: np.ndarray | float = 1.0
+        self, flow: str, tick: int, stores: np.ndarray, amounts: np.ndarray | None = None
     ) -> None:
-        """Add amounts (or counts) to a flow; `stores` may repeat (unbuffered add)."""
-        np.add.at(self.flows[flow][tick], stores, amounts)
+        """Add amounts (or, without amounts, counts) to a flow; `stores` may repeat."""
+        row = self.flows[flow][tick]
+        row += np.bincount(stores, amounts, minlength=row.size)
 
     def add_by_store(self, flow: str, tick: int, per_store: np.ndarray) -> None:
         self.flows[flow][tick] += per_store

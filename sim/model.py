@@ -11,6 +11,7 @@ Usable without Hydra::
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -27,6 +28,7 @@ from sim.agents.customer import (
     natural_entry,
     process_occasions,
     recruit,
+    travel_table,
     update_states,
 )
 from sim.agents.store import Store, StoreArrays
@@ -40,25 +42,38 @@ from sim.rng import Streams
 from sim.transactions import TransactionBuffer
 
 ACTIVATIONS = ("batch", "agent")
+HOOKS = (
+    "plan",
+    "utility",
+    "discount",
+    "service",
+    "resolution",
+    "on_purchases",
+    "on_complaints",
+    "recruit_multiplier",
+    "on_recruits",
+    "housekeeping",
+)
+"""The `StorePolicy` hooks the model calls; only policies that override one are called for it."""
 HOUSEKEEPING_DAYS = 7
 
 
 def focal_active(model: RetailModel) -> int:
     """Customers who bought at the focal store in the last 180 days, still in the category."""
-    return int(model.active_counts()[model.focal])
+    return int(model.ledger.snapshots["active"][model.t, model.focal])
 
 
 def members_in_category(model: RetailModel) -> int:
     s = model.pop.state
-    return int(((s != PROSPECT) & (s != CHURNED)).sum())
+    return model.pop.n - np.count_nonzero(s == PROSPECT) - np.count_nonzero(s == CHURNED)
 
 
 def prospects(model: RetailModel) -> int:
-    return int((model.pop.state == PROSPECT).sum())
+    return np.count_nonzero(model.pop.state == PROSPECT)
 
 
 def churned_total(model: RetailModel) -> int:
-    return int((model.pop.state == CHURNED).sum())
+    return np.count_nonzero(model.pop.state == CHURNED)
 
 
 class RetailModel(mesa.Model):
@@ -111,6 +126,8 @@ class RetailModel(mesa.Model):
         self.n_stores = len(self.store_ids)
         self.focal = focal
         self.store_arrays = StoreArrays.from_market(market, self.geo)
+        self.travel_hops = travel_table(self)
+        self.tier_gap = self.store_arrays.tier[None, :] - self.geo.tier_rank[:, None]
         self.ledger = Ledger(market.n_ticks, self.store_ids)
         self.transactions = TransactionBuffer()
         self.t = 0
@@ -118,6 +135,7 @@ class RetailModel(mesa.Model):
         self._segments_cache: tuple[int, np.ndarray] | None = None
 
         self.policy_hooks: list[tuple[int, StorePolicy]] = []
+        self._hooks: dict[str, list[tuple[int, Any]]] = {name: [] for name in HOOKS}
         self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
         self._initial_relationships()
         self._start_clocks()
@@ -127,7 +145,23 @@ class RetailModel(mesa.Model):
             for p in pols:
                 p.bind(self, i, self.streams.for_policy(p.name, self.store_ids[i]))
                 self.policy_hooks.append((i, p))
-        self.customers = [Customer(self, row) for row in range(self.pop.n)]
+        self._hooks = {
+            name: [
+                (s, getattr(p, name))
+                for s, p in self.policy_hooks
+                if getattr(type(p), name) is not getattr(StorePolicy, name)
+            ]
+            for name in HOOKS
+        }
+        # One Mesa agent per customer row. The garbage collector would otherwise rescan the
+        # growing heap again and again while a million agents are created.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self.customers = [Customer(self, row) for row in range(self.pop.n)]
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         self.customer_set = self.agents_by_type[Customer]
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -195,6 +229,10 @@ class RetailModel(mesa.Model):
     def focal_policies(self) -> list[StorePolicy]:
         return self.stores[self.focal].policies
 
+    def hooks(self, name: str) -> list[tuple[int, Any]]:
+        """(store, bound method) of every policy that overrides the hook `name`."""
+        return self._hooks[name]
+
     def schedule_visits(self, ticks: np.ndarray, rows: np.ndarray) -> None:
         """Extra (policy- or word-of-mouth-driven) occasions at given future ticks."""
         ticks = np.asarray(ticks)
@@ -206,9 +244,11 @@ class RetailModel(mesa.Model):
         """Per store: customers who bought there in the last 180 days, still in the category."""
         pop = self.pop
         window = self.behaviour.active_days / self.calendar.tick_days
-        recent = (self.t - pop.last_visit) < window
-        recent &= (pop.state != CHURNED)[:, None]
-        return recent.sum(axis=0)
+        since = np.int32(np.floor(self.t - window))  # t - last_visit < window, in integers
+        alive = pop.state != CHURNED
+        return np.array(
+            [np.count_nonzero((pop.last_visit[:, s] > since) & alive) for s in range(self.n_stores)]
+        )
 
     # ------------------------------------------------------------------ the schedule
     def step(self) -> None:
@@ -218,8 +258,8 @@ class RetailModel(mesa.Model):
         if t >= self.n_ticks:
             self.running = False
             return
-        for _, policy in self.policy_hooks:
-            policy.plan(t)
+        for _, plan in self.hooks("plan"):
+            plan(t)
         if self.activation == "batch":
             rows = due_now(self, t)
             while rows.size:
@@ -251,8 +291,8 @@ class RetailModel(mesa.Model):
         recruit(self, t, period_years)
         natural_entry(self, t, self._last_housekeeping)
         update_states(self, t)
-        for _, policy in self.policy_hooks:
-            policy.housekeeping(t)
+        for _, housekeeping in self.hooks("housekeeping"):
+            housekeeping(t)
         self.ledger.snapshots["active"][t:] = self.active_counts()
         self.datacollector.collect(self)
         self._last_housekeeping = t

@@ -155,6 +155,19 @@ def friends_share(model: RetailModel, rows: np.ndarray) -> np.ndarray:
     return counts / deg[:, None]
 
 
+def travel_table(model: RetailModel) -> np.ndarray:
+    """Travel in place hops to each store, indexed [elite, home, work, store].
+
+    The shorter of the trip from the family home and from the work place (plus a detour);
+    elites have transport, so distance weighs half as much for them (SEEDS 000).
+    """
+    d, place = model.geo.distance, model.store_arrays.place
+    from_home = d[:, place][:, None, :]
+    from_work = d[:, place][None, :, :] + WORK_DETOUR
+    hops = np.minimum(from_home, from_work)
+    return np.stack([hops, ELITE_TRAVEL_FACTOR * hops])
+
+
 def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     """Systematic utility of each store (and, last column, of buying outside the market).
 
@@ -165,16 +178,13 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     since the last visit); satisfaction (own experience and word of mouth, SEEDS 001); friends'
     choices; and whatever the store's policies add (perks, promotions).
     """
-    pop, b, st, geo = model.pop, model.behaviour, model.store_arrays, model.geo
+    pop, b, st = model.pop, model.behaviour, model.store_arrays
     years = t * model.calendar.dt_years
-    home, work = pop.home[rows], pop.work[rows]
+    home = pop.home[rows]
     elite = pop.elite[rows]
-    travel = np.minimum(
-        geo.distance[home][:, st.place], geo.distance[work][:, st.place] + WORK_DETOUR
-    )
-    travel *= np.where(elite, ELITE_TRAVEL_FACTOR, 1.0)[:, None]
+    travel = model.travel_hops[elite.view(np.int8), home, pop.work[rows]]
     aspiration = np.minimum(pop.brand_asp[rows] + b.brand_drift_per_year * years * elite, 1.0)
-    tier_gap = st.tier[None, :] - geo.tier_rank[home][:, None]
+    tier_gap = model.tier_gap[home]
     tier_taste = pop.tier_pref[rows] + pop.drift[rows] * years
     age_years = (t - pop.last_visit[rows]).astype(np.float64) * model.calendar.dt_years
     loyalty = pop.loyalty[rows] * np.exp2(-age_years / b.loyalty_half_life_years)
@@ -191,8 +201,8 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
         - LEFT_PENALTY * pop.left_store[rows]
     )
     V[:, -1] = b.outside_utility
-    for s, policy in model.policy_hooks:
-        extra = policy.utility(rows)
+    for s, utility in model.hooks("utility"):
+        extra = utility(rows)
         if extra is not None:
             V[:, s] += extra
     return V
@@ -218,10 +228,10 @@ def buy(
     sigma = b.ticket_sigma
     amount = pop.spend[rows] * np.exp(sigma * z - sigma * sigma / 2) * st.price_level[stores]
     discount = np.zeros_like(amount)
-    for s, policy in model.policy_hooks:
+    for s, discount_of in model.hooks("discount"):
         here = stores == s
         if here.any():
-            d = policy.discount(t, rows[here], amount[here])
+            d = discount_of(t, rows[here], amount[here])
             if d is not None:
                 discount[here] += d
     ledger.add("revenue", t, stores, amount)
@@ -246,10 +256,10 @@ def buy(
     np.add.at(pop.revenue, (rows, stores), amount)
     np.add.at(pop.year_spend, (rows, stores), amount)
     model.transactions.append(t, rows, stores, amount, discount)
-    for s, policy in model.policy_hooks:
+    for s, on_purchases in model.hooks("on_purchases"):
         here = stores == s
         if here.any():
-            policy.on_purchases(t, rows[here], amount[here])
+            on_purchases(t, rows[here], amount[here])
     return amount
 
 
@@ -265,10 +275,10 @@ def serve(
     """
     pop, b, st, ledger = model.pop, model.behaviour, model.store_arrays, model.ledger
     experience = st.service[stores] + b.service_noise * eps
-    for s, policy in model.policy_hooks:
+    for s, service in model.hooks("service"):
         here = stores == s
         if here.any():
-            extra = policy.service(t, rows[here])
+            extra = service(t, rows[here])
             if extra is not None:
                 experience[here] += extra
     good = experience >= b.satisfied_threshold
@@ -299,10 +309,10 @@ def complain(
     if not complains.any():
         return bad
     rate = st.resolution[stores].astype(np.float64)
-    for s, policy in model.policy_hooks:
+    for s, resolution in model.hooks("resolution"):
         here = complains & (stores == s)
         if here.any():
-            r = policy.resolution(t, rows[here])
+            r = resolution(t, rows[here])
             if r is not None:
                 rate[here] = np.maximum(rate[here], r)
     resolved = complains & (u[:, 1] < rate)
@@ -316,10 +326,10 @@ def complain(
     ledger.add("complaints_resolved", t, stores[resolved])
     ledger.add("complainers_stayed", t, stores[stays])
     ledger.add("resolved_stayed", t, stores[resolved & stays])
-    for s, policy in model.policy_hooks:
+    for s, on_complaints in model.hooks("on_complaints"):
         here = complains & (stores == s)
         if here.any():
-            policy.on_complaints(t, rows[here], resolved[here])
+            on_complaints(t, rows[here], resolved[here])
     return bad & ~resolved
 
 
@@ -382,8 +392,8 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
         "satisfied_customer_years", t, np.bincount(store, minlength=model.n_stores) * period_years
     )
     multiplier = np.ones(model.n_stores)
-    for s, policy in model.policy_hooks:
-        multiplier[s] *= policy.recruit_multiplier()
+    for s, recruit_multiplier in model.hooks("recruit_multiplier"):
+        multiplier[s] *= recruit_multiplier()
     rate = b.wom_new_per_satisfied_year * multiplier[store]
     hit = rng.random(base.size) < -np.expm1(-rate * period_years)
     recruiters = base[hit]
@@ -403,10 +413,10 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     )
     model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
     ledger.add("wom_recruits", t, stores)
-    for s, policy in model.policy_hooks:
+    for s, on_recruits in model.hooks("on_recruits"):
         mine = stores == s
         if mine.any():
-            policy.on_recruits(t, recruiters[mine], recruits[mine])
+            on_recruits(t, recruiters[mine], recruits[mine])
 
 
 def _find_prospects(
@@ -477,11 +487,9 @@ def update_states(model: RetailModel, t: int) -> None:
     pop, b = model.pop, model.behaviour
     member = (pop.state != PROSPECT) & (pop.state != CHURNED)
     days = (t - pop.last_purchase) * model.calendar.tick_days
-    pop.state[member] = np.where(
-        days[member] < b.active_days,
-        ACTIVE,
-        np.where(days[member] < b.sleeping_days, SILENT, SLEEPING),
-    )
+    code = (days >= b.active_days).view(np.int8) + (days >= b.sleeping_days).view(np.int8)
+    code += ACTIVE  # ACTIVE, SILENT, SLEEPING are consecutive codes
+    np.copyto(pop.state, code, where=member)
     np.clip(pop.satisfaction, -SATISFACTION_BOUND, SATISFACTION_BOUND, out=pop.satisfaction)
 
 
@@ -551,6 +559,8 @@ class Customer(mesa.Agent):
     def step(self) -> None:
         """Agent activation: apply the batch rules to this one row, for each occasion due now."""
         model, t = self.model, self.model.t
+        if model.pop.next_tick[self.row] != t:
+            return
         rows = np.array([self.row])
         while model.pop.next_tick[self.row] == t:
             process_occasions(model, t, rows, OccasionDraws.draw(model, 1))
