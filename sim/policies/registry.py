@@ -7,9 +7,31 @@ from typing import Any
 
 from sim.errors import ConfigError
 from sim.policies.base import NoPolicy, StorePolicy
+from sim.policies.celebrity_event import CelebrityEvent
+from sim.policies.complaint_recovery import ComplaintRecovery
+from sim.policies.education_events import EducationEvents
+from sim.policies.gift_budget import GiftBudget
+from sim.policies.promo_blacklist import PromoBlacklist
+from sim.policies.promotions import Promotions
+from sim.policies.reactivation import Reactivation
+from sim.policies.referral_points import ReferralPoints
+from sim.policies.vip_privileges import VipPrivileges
 
-all_policies: list[type[StorePolicy]] = [NoPolicy]
+all_policies: list[type[StorePolicy]] = [
+    NoPolicy,
+    Promotions,
+    GiftBudget,
+    CelebrityEvent,
+    ReferralPoints,
+    PromoBlacklist,
+    ComplaintRecovery,
+    Reactivation,
+    VipPrivileges,
+    EducationEvents,
+]
 """Every policy class, one entry each; names are unique (checked by the tests)."""
+BUILTIN_POLICIES: tuple[type[StorePolicy], ...] = tuple(all_policies)
+"""The policies shipped with the lab (`register` adds your own to `all_policies` only)."""
 
 
 def policy_names() -> list[str]:

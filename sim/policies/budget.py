@@ -1,0 +1,121 @@
+"""Money rules shared by the policies: budgets per period, capped discounts, parameter checks.
+
+A budgeted policy has an amount per period (a calendar month, a simulated year or the whole
+run). `StorePolicy.spend` never grants more than `budget_left(t)`, so a policy that asks for
+too much simply gets less: campaigns are skipped, guest lists shortened, discounts cut.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.policies.base import StorePolicy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
+
+PERIODS: tuple[str, ...] = ("month", "year", "run")
+
+
+def period_key(model: RetailModel, t: int, period: str) -> int:
+    """Which budget period tick t falls in: calendar month of the tick's first day, simulated
+    year (52 weekly ticks, as the retention KPIs count years) or 0 for the whole run."""
+    if period == "run":
+        return 0
+    if period == "year":
+        return int(model.calendar.year_of(t))
+    day = model.calendar.date(t)
+    return day.year * 12 + day.month - 1
+
+
+class BudgetedPolicy(StorePolicy):
+    """A policy with a spending cap of `budget_amount()` yuan per `budget_period`."""
+
+    budget_period: ClassVar[str] = "year"
+
+    def budget_amount(self) -> float:
+        """Yuan available per period (subclasses compute it from their parameters)."""
+        return float("inf")
+
+    def reset(self) -> None:
+        self._period_spent: dict[int, float] = {}
+
+    def budget_left(self, t: int) -> float:
+        assert self.model is not None, "bind the policy to a model first"
+        used = self._period_spent.get(period_key(self.model, t, self.budget_period), 0.0)
+        return max(self.budget_amount() - used, 0.0)
+
+    def _on_spent(self, t: int, amount: float) -> None:
+        assert self.model is not None
+        key = period_key(self.model, t, self.budget_period)
+        self._period_spent[key] = self._period_spent.get(key, 0.0) + amount
+
+    def spent_by_period(self) -> dict[int, float]:
+        """Yuan spent per budget period so far (keys as `period_key`)."""
+        return dict(self._period_spent)
+
+    def affordable(self, t: int, unit_cost: float, wanted: int, fixed: float = 0.0) -> int:
+        """How many units (of `unit_cost` each, after a `fixed` cost) the budget still covers."""
+        left = self.budget_left(t) - fixed
+        if left < 0:
+            return 0
+        if unit_cost <= 0:
+            return int(wanted)
+        # A hair of slack so that a budget of exactly k units buys k units despite rounding.
+        return int(min(wanted, np.floor(left / unit_cost + 1e-9)))
+
+    def grant_discounts(self, t: int, wanted: np.ndarray) -> np.ndarray:
+        """Spend on a batch of discounts; if the budget runs short, first come, first served.
+
+        Returns the discount each purchase actually gets; their sum is what was booked.
+        """
+        wanted = np.asarray(wanted, dtype=np.float64)
+        total = float(wanted.sum())
+        if total <= 0:
+            return np.zeros_like(wanted)
+        granted = self.spend(t, total)
+        if granted >= total:
+            return wanted
+        before = np.cumsum(wanted) - wanted
+        return np.clip(granted - before, 0.0, wanted)
+
+
+# ---------------------------------------------------------------------------- parameter checks
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
+def check_number(policy: str, field: str, value: Any, *, low: float | None = None,
+                 high: float | None = None, low_open: bool = False) -> float:
+    """`value` as a float, or a one-line `ConfigError` naming ``policy.<policy>.<field>``."""
+    name = f"policy.{policy}.{field}"
+    if not _is_number(value) or not np.isfinite(value):
+        raise ConfigError(name, f"must be a number, got {value!r}")
+    v = float(value)
+    if low is not None and high is not None:
+        if v < low or v > high or (low_open and v == low):
+            bracket = "(" if low_open else "["
+            raise ConfigError(name, f"must be in {bracket}{low:g}, {high:g}], got {value!r}")
+    elif low is not None and (v < low or (low_open and v == low)):
+        raise ConfigError(name, f"must be {'>' if low_open else '>='} {low:g}, got {value!r}")
+    return v
+
+
+def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None = None) -> int:
+    """`value` as an int (whole floats accepted), or a one-line `ConfigError`."""
+    name = f"policy.{policy}.{field}"
+    whole = _is_number(value) and np.isfinite(value) and float(value).is_integer()
+    if not whole or value < low or (high is not None and value > high):
+        allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
+        raise ConfigError(name, f"must be {allowed}, got {value!r}")
+    return int(value)
+
+
+def check_choice(policy: str, field: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"policy.{policy}.{field}",
+                          f"must be one of {', '.join(allowed)}; got {value!r}")
+    return str(value)

@@ -1,0 +1,123 @@
+"""`gift_budget`: the managers' monthly service-innovation budget spent on personal gifts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.policies.budget import BudgetedPolicy, check_choice, check_int, check_number, period_key
+from sim.policies.targeting import (
+    days_since_visit,
+    members,
+    raise_attachment,
+    ranked,
+    top_share_mask,
+    trailing_spend,
+)
+
+
+class GiftBudget(BudgetedPolicy):
+    """Personal gifts from a monthly budget per manager (SEEDS 000; SEEDS 003, segments 1, 6).
+
+    SEEDS 000: the store manager and counter managers may each spend up to 200 yuan a month on
+    personal gestures (flowers for a client's new shop, congratulations on an award). At the
+    first weekly housekeeping of each month the store spends the month's budget
+    (``monthly_per_manager`` x the store's managers) on gifts of ``gift_price`` yuan to
+    targeted members not gifted in the last ``cooldown_days``:
+
+    - ``target="top_spend"``: the top ``top_share`` of members by spend at this store over the
+      last 12 months (SEEDS 003, segment 1: one-to-one service for the top 15-20%), biggest
+      spenders first;
+    - ``target="churn_risk"``: members who have not bought here for ``active_days`` (180) to
+      two years (silent or sleeping at this store; SEEDS 003, segment 6: "send gifts to
+      reactivate"), most valuable first, lowest satisfaction breaking ties.
+
+    A gift raises the receiver's satisfaction with the store by ``satisfaction_gain`` and moves
+    their loyalty ``loyalty_gain`` of the way to 1, both divided by 1 + the number of gifts the
+    member already had from this budget (diminishing returns).
+    """
+
+    name = "gift_budget"
+    classifier = {
+        "source": "SEEDS 000 (service-innovation budget); SEEDS 003, segments 1 and 6",
+        "targets": "top spenders (top_spend) or silent/sleeping members (churn_risk)",
+        "cost": "gift price per gift, capped by a monthly budget per manager",
+        "stochastic": False,
+    }
+    budget_period = "month"
+    TARGETS = ("top_spend", "churn_risk")
+
+    def __init__(self, monthly_per_manager: float = 200.0, gift_price: float = 100.0,
+                 target: str = "top_spend", top_share: float = 0.2,
+                 satisfaction_gain: float = 0.4, loyalty_gain: float = 0.1,
+                 cooldown_days: int = 365) -> None:
+        super().__init__()
+        n = self.name
+        self.monthly_per_manager = check_number(n, "monthly_per_manager", monthly_per_manager,
+                                                low=0)
+        self.gift_price = check_number(n, "gift_price", gift_price, low=0, low_open=True)
+        self.target = check_choice(n, "target", target, self.TARGETS)
+        self.top_share = check_number(n, "top_share", top_share, low=0, high=1, low_open=True)
+        self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
+        self.loyalty_gain = check_number(n, "loyalty_gain", loyalty_gain, low=0, high=1)
+        self.cooldown_days = check_int(n, "cooldown_days", cooldown_days, low=0)
+
+    def params(self) -> dict[str, Any]:
+        return {"monthly_per_manager": self.monthly_per_manager, "gift_price": self.gift_price,
+                "target": self.target, "top_share": self.top_share,
+                "satisfaction_gain": self.satisfaction_gain, "loyalty_gain": self.loyalty_gain,
+                "cooldown_days": self.cooldown_days}
+
+    def budget_amount(self) -> float:
+        return self.monthly_per_manager * getattr(self, "managers", 0)
+
+    def reset(self) -> None:
+        super().reset()
+        model = self.model
+        self.managers = model.market.stores[self.store].managers if model else 0
+        n = model.pop.n if model else 0
+        self.gifts_received = np.zeros(n, dtype=np.int32)
+        self.last_gift = np.full(n, np.iinfo(np.int32).min // 2, dtype=np.int64)
+        self._month: int | None = None
+        self.gifts = 0
+
+    def candidates(self, t: int) -> np.ndarray:
+        """Rows to gift this month, in priority order (before the cooldown and budget)."""
+        model, s = self.model, self.store
+        assert model is not None
+        mine = members(model, s)
+        if self.target == "top_spend":
+            value = trailing_spend(model, s, t)
+            return ranked(top_share_mask(value, mine, self.top_share), value)
+        b = model.behaviour
+        away = days_since_visit(model, s, t)
+        at_risk = mine & (away >= b.active_days) & (away < 2 * b.sleeping_days)
+        return ranked(at_risk, model.pop.revenue[:, s], model.pop.satisfaction[:, s])
+
+    def housekeeping(self, t: int) -> None:
+        assert self.model is not None
+        month = period_key(self.model, t, "month")
+        if month == self._month:
+            return
+        self._month = month
+        rows = self.candidates(t)
+        cool = (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
+        rows = rows[cool]
+        n = self.affordable(t, self.gift_price, rows.size)
+        if n == 0:
+            return
+        rows = rows[:n]
+        self.spend(t, n * self.gift_price)
+        damp = 1.0 / (1.0 + self.gifts_received[rows])
+        raise_attachment(self.model, rows, self.store, self.satisfaction_gain * damp,
+                         self.loyalty_gain * damp)
+        self.gifts_received[rows] += 1
+        self.last_gift[rows] = t
+        self.gifts += n
+
+    def kpis(self) -> dict[str, float]:
+        received = getattr(self, "gifts_received", np.zeros(0))
+        return {"gifts": float(getattr(self, "gifts", 0)),
+                "recipients": float((received > 0).sum()),
+                "monthly_budget": float(self.budget_amount())}

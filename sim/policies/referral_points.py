@@ -1,0 +1,140 @@
+"""`referral_points`: multi-level points for referrals, redeemed for gifts or cash."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.targeting import raise_attachment
+
+
+class ReferralPoints(BudgetedPolicy):
+    """Points for referrals and for referred customers' purchases, up the chain (SEEDS 004).
+
+    SEEDS 004: every referral action earns points; points convert to gifts, red packets or
+    cash; a customer earns points from the actions of their referrals' referrals, which makes
+    them eager promoters. Here:
+
+    - a member who brings a new customer to the store (word-of-mouth recruitment) earns
+      ``points_per_referral``; the member's own referrer earns that x ``decay``, and so on up to
+      ``depth`` levels;
+    - a purchase by a customer referred to this store earns their referrer
+      ``points_per_yuan`` per yuan, the referrer's referrer that x ``decay``, ... (``depth``
+      levels);
+    - the scheme makes members eager promoters: the store's word-of-mouth recruitment rate is
+      multiplied by ``promoter_multiplier`` (SEEDS 001 gives the base rate, 25 new per 100
+      satisfied customers a year);
+    - at the weekly housekeeping, members whose balance reached ``redeem_threshold`` redeem it
+      all for a gift or cash worth ``yuan_per_point`` per point (booked as cost then; the gift
+      lifts satisfaction by ``satisfaction_gain``). Redemptions beyond the yearly budget wait.
+
+    Points not yet redeemed are a liability, reported by `kpis()` as ``points_liability``.
+    """
+
+    name = "referral_points"
+    classifier = {
+        "source": "SEEDS 004 (referral points, multi-level 'referrals' referrals'); SEEDS 001 "
+                  "(word of mouth brings new customers)",
+        "targets": "members who refer, and their referrers up to `depth` levels",
+        "cost": "points redeemed (yuan per point), booked at redemption, yearly budget",
+        "stochastic": False,
+    }
+    budget_period = "year"
+
+    def __init__(self, points_per_referral: float = 100.0, points_per_yuan: float = 0.02,
+                 depth: int = 3, decay: float = 0.5, redeem_threshold: float = 300.0,
+                 yuan_per_point: float = 1.0, promoter_multiplier: float = 1.8,
+                 satisfaction_gain: float = 0.3, yearly_budget: float = 50_000.0) -> None:
+        super().__init__()
+        n = self.name
+        self.points_per_referral = check_number(n, "points_per_referral", points_per_referral,
+                                                low=0)
+        self.points_per_yuan = check_number(n, "points_per_yuan", points_per_yuan, low=0)
+        self.depth = check_int(n, "depth", depth, low=1)
+        self.decay = check_number(n, "decay", decay, low=0, high=1)
+        self.redeem_threshold = check_number(n, "redeem_threshold", redeem_threshold, low=0,
+                                             low_open=True)
+        self.yuan_per_point = check_number(n, "yuan_per_point", yuan_per_point, low=0)
+        self.promoter_multiplier = check_number(n, "promoter_multiplier", promoter_multiplier,
+                                                low=1)
+        self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
+        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+
+    def params(self) -> dict[str, Any]:
+        return {"points_per_referral": self.points_per_referral,
+                "points_per_yuan": self.points_per_yuan, "depth": self.depth,
+                "decay": self.decay, "redeem_threshold": self.redeem_threshold,
+                "yuan_per_point": self.yuan_per_point,
+                "promoter_multiplier": self.promoter_multiplier,
+                "satisfaction_gain": self.satisfaction_gain,
+                "yearly_budget": self.yearly_budget}
+
+    def budget_amount(self) -> float:
+        return self.yearly_budget
+
+    def reset(self) -> None:
+        super().reset()
+        n = self.model.pop.n if self.model else 0
+        self.balance = np.zeros(n, dtype=np.float64)
+        self.points_issued = self.points_redeemed = 0.0
+        self.redemptions = self.referrals = 0
+
+    # ------------------------------------------------------------------ earning
+    def credit_chain(self, first: np.ndarray, points: np.ndarray) -> None:
+        """Credit `points` to each `first` holder, decayed shares to their referrers above."""
+        assert self.model is not None
+        parent_of = self.model.pop.referral_parent
+        holders = np.asarray(first, dtype=np.int64)
+        points = np.asarray(points, dtype=np.float64)
+        for _ in range(self.depth):
+            ok = (holders >= 0) & (points > 0)
+            if not ok.any():
+                break
+            holders, points = holders[ok], points[ok]
+            np.add.at(self.balance, holders, points)
+            self.points_issued += float(points.sum())
+            holders = parent_of[holders].astype(np.int64)
+            points = points * self.decay
+
+    def on_recruits(self, t: int, recruiters: np.ndarray, recruits: np.ndarray) -> None:
+        self.referrals += recruits.size
+        self.credit_chain(recruiters, np.full(recruiters.size, self.points_per_referral))
+
+    def on_purchases(self, t: int, rows: np.ndarray, amounts: np.ndarray) -> None:
+        pop = self.model.pop
+        referred = (pop.referral_parent[rows] >= 0) & (pop.acquired_store[rows] == self.store)
+        if referred.any():
+            self.credit_chain(pop.referral_parent[rows[referred]],
+                              amounts[referred] * self.points_per_yuan)
+
+    def recruit_multiplier(self) -> float:
+        return self.promoter_multiplier
+
+    # ------------------------------------------------------------------ redeeming
+    def housekeeping(self, t: int) -> None:
+        ready = np.flatnonzero(self.balance >= self.redeem_threshold)
+        if ready.size == 0:
+            return
+        ready = ready[np.argsort(-self.balance[ready], kind="stable")]
+        value = self.balance[ready] * self.yuan_per_point
+        # Redeem whole balances while the budget lasts (largest first); the rest waits.
+        fits = np.cumsum(value) <= self.budget_left(t) + 1e-9
+        ready, value = ready[fits], value[fits]
+        if ready.size == 0:
+            return
+        self.spend(t, float(value.sum()))
+        self.points_redeemed += float(self.balance[ready].sum())
+        self.balance[ready] = 0.0
+        self.redemptions += ready.size
+        raise_attachment(self.model, ready, self.store, self.satisfaction_gain)
+
+    def kpis(self) -> dict[str, float]:
+        balance = getattr(self, "balance", np.zeros(0))
+        return {"points_issued": float(getattr(self, "points_issued", 0.0)),
+                "points_redeemed": float(getattr(self, "points_redeemed", 0.0)),
+                "points_liability": float(balance.sum() * self.yuan_per_point),
+                "redemptions": float(getattr(self, "redemptions", 0)),
+                "promoters": float((balance > 0).sum()),
+                "scheme_referrals": float(getattr(self, "referrals", 0))}

@@ -1,0 +1,125 @@
+"""Who a store knows and how a policy touches them: members, spend ranks, gifts, referrals.
+
+Everything here uses what the store itself can know (who bought there, when, how much) plus
+the customer's attitude arrays that a gesture changes. Vectorized over rows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents.customer import SATISFACTION_BOUND, join
+from sim.population import NEVER, PROSPECT, VIA_REFERRAL
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
+
+
+def members(model: RetailModel, store: int) -> np.ndarray:
+    """Mask of the store's members: everyone who has ever bought there (its member file)."""
+    return model.pop.last_visit[:, store] > NEVER
+
+
+def trailing_spend(model: RetailModel, store: int, t: int) -> np.ndarray:
+    """Approximate spend at the store over the last 12 months, per customer.
+
+    This year's spend plus the part of last year's spend that still falls in the window
+    (pro rata), from the running per-year spend arrays: O(customers), no log scan.
+    """
+    pop = model.pop
+    tpy = model.calendar.ticks_per_year
+    elapsed = ((t % tpy) + 1) / tpy
+    return pop.year_spend[:, store] + pop.prev_year_spend[:, store] * (1.0 - elapsed)
+
+
+def ranked(candidates: np.ndarray, value: np.ndarray,
+           tiebreak: np.ndarray | None = None) -> np.ndarray:
+    """Rows of the `candidates` mask sorted by `value` descending (stable; optional tiebreak
+    ascending as second key)."""
+    rows = np.flatnonzero(candidates)
+    if tiebreak is None:
+        order = np.argsort(-value[rows], kind="stable")
+    else:
+        order = np.lexsort((tiebreak[rows], -value[rows]))
+    return rows[order]
+
+
+def top_share_mask(value: np.ndarray, pool: np.ndarray, share: float) -> np.ndarray:
+    """Members of `pool` with a positive value in its top `share` (ties at the cut included)."""
+    eligible = pool & (value > 0)
+    n = int(eligible.sum())
+    if n == 0:
+        return eligible
+    k = max(1, int(np.ceil(share * n - 1e-9)))
+    cut = np.partition(value[eligible], n - k)[n - k]
+    return eligible & (value >= cut)
+
+
+def days_since_visit(model: RetailModel, store: int, t: int) -> np.ndarray:
+    """Days since each customer's last purchase at the store (huge for never)."""
+    return (t - model.pop.last_visit[:, store].astype(np.int64)) * model.calendar.tick_days
+
+
+def raise_attachment(model: RetailModel, rows: np.ndarray, store: int,
+                     satisfaction: float | np.ndarray = 0.0,
+                     loyalty: float | np.ndarray = 0.0) -> None:
+    """A gesture's effect: satisfaction with the store up (bounded), loyalty a step towards 1."""
+    pop = model.pop
+    if rows.size == 0:
+        return
+    sat = pop.satisfaction[rows, store] + np.asarray(satisfaction, dtype=np.float32)
+    pop.satisfaction[rows, store] = np.minimum(sat, SATISFACTION_BOUND)
+    loy = pop.loyalty[rows, store]
+    gain = np.clip(np.asarray(loyalty, dtype=np.float32), 0.0, 1.0)
+    pop.loyalty[rows, store] = loy + gain * (1.0 - loy)
+
+
+def referred_prospects(model: RetailModel, parents: np.ndarray, counts: np.ndarray,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Up to `counts[i]` prospects among each parent's contacts: (parent, recruit) pairs.
+
+    A prospect is taken once (the first parent who names them); parents with no prospect
+    among their contacts bring nobody.
+    """
+    pop = model.pop
+    counts = np.asarray(counts, dtype=np.int64)
+    ask = np.repeat(parents, counts)
+    if ask.size == 0:
+        return ask, ask
+    deg = (pop.indptr[ask + 1] - pop.indptr[ask]).astype(np.int64)
+    has = deg > 0
+    ask, deg = ask[has], deg[has]
+    pick = (rng.random(ask.size) * deg).astype(np.int64)
+    contact = pop.indices[pop.indptr[ask] + pick].astype(np.int64)
+    ok = pop.state[contact] == PROSPECT
+    ask, contact = ask[ok], contact[ok]
+    contact, first = np.unique(contact, return_index=True)
+    return ask[first], contact
+
+
+def bring_referrals(model: RetailModel, t: int, store: int, parents: np.ndarray,
+                    recruits: np.ndarray, rng: np.random.Generator,
+                    within_days: float = 28.0) -> None:
+    """Referred prospects join as customers recommended to `store` and visit within a few
+    weeks (they count as `referred_customers` when they first buy there)."""
+    if recruits.size == 0:
+        return
+    stores = np.full(recruits.size, store, dtype=np.int64)
+    join(model, t, recruits, VIA_REFERRAL, stores=stores, parents=parents)
+    ticks = np.ceil(rng.uniform(1.0, within_days, recruits.size) / model.calendar.tick_days)
+    model.schedule_visits(t + np.maximum(ticks.astype(np.int64), 1), recruits)
+
+
+def event_ticks(model: RetailModel, days_of_year: tuple[int, ...]) -> np.ndarray:
+    """Ticks that contain one of the given days of the year (1..365), in order."""
+    cal = model.calendar
+    dates = cal.dates()
+    hit = np.zeros(cal.n_ticks, dtype=bool)
+    for offset in range(cal.tick_days):
+        day = dates + np.timedelta64(offset, "D")
+        years = day.astype("datetime64[Y]")
+        doy = (day - years.astype("datetime64[D]")).astype(np.int64) + 1
+        hit |= np.isin(doy, list(days_of_year))
+    return np.flatnonzero(hit)
