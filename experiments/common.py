@@ -167,9 +167,24 @@ def format_table(df: pd.DataFrame) -> str:
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 
 
-def config_choices(group: str) -> list[str]:
-    """Names of the configs in a config group folder (e.g. every policy and bundle)."""
-    return sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
+def config_choices(group: str, extra_dirs: tuple[Path, ...] = ()) -> list[str]:
+    """Names of the configs of a group (e.g. every policy and bundle), built-in ones first
+    searched in `configs/`, then in any user config dirs (`--config-dir`)."""
+    names = set()
+    for root in (CONFIG_DIR, *extra_dirs):
+        names.update(p.stem for p in (root / group).glob("*.yaml"))
+    return sorted(names)
+
+
+def user_config_dirs(argv: list[str]) -> tuple[Path, ...]:
+    """Directories passed to Hydra with `--config-dir DIR` / `-cd DIR` / `--config-dir=DIR`."""
+    dirs = []
+    for i, arg in enumerate(argv):
+        if arg in ("--config-dir", "-cd") and i + 1 < len(argv):
+            dirs.append(Path(argv[i + 1]))
+        elif arg.startswith("--config-dir="):
+            dirs.append(Path(arg.split("=", 1)[1]))
+    return tuple(dirs)
 
 
 def preflight_group_choices(
@@ -178,14 +193,15 @@ def preflight_group_choices(
     """Reject an unknown config-group choice (`policy=magic`) with one line, before Hydra starts.
 
     Hydra's own message spans many lines and exits 1; ours names the group and the choices.
-    Sweeps (`policy=a,b`) are checked choice by choice.
+    Sweeps (`policy=a,b`) are checked choice by choice; `--config-dir` folders count too.
     """
+    extra = user_config_dirs(argv)
     for arg in argv:
         key, sep, value = arg.partition("=")
         key = key.lstrip("+~")
         if not sep or key not in groups:
             continue
-        allowed = config_choices(key)
+        allowed = config_choices(key, extra)
         for choice in value.split(","):
             if choice.strip() and choice.strip() not in allowed:
                 print(

@@ -1,6 +1,6 @@
 """The "Write your own policy" example of docs/policies.md, run exactly as documented.
 
-The example lives in examples/thank_you_call.py and configs/policy/thank_you_call.yaml; the
+The example lives in examples/thank_you_call.py and examples/configs/policy/thank_you_call.yaml; the
 docs quote both verbatim (checked here), and the policy passes the same contract as the
 built-in ones (it inherits `PolicyTestCase`).
 """
@@ -25,7 +25,7 @@ from sim.policies import BUILTIN_POLICIES, all_policies, get_policy_class
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "thank_you_call.py"
-CONFIG = ROOT / "configs" / "policy" / "thank_you_call.yaml"
+CONFIG = ROOT / "examples" / "configs" / "policy" / "thank_you_call.yaml"
 DOC = ROOT / "docs" / "policies.md"
 
 
@@ -56,8 +56,7 @@ def test_registered_and_selected_from_python():
     import dataclasses
 
     stores = list(market.stores)
-    stores[1] = dataclasses.replace(stores[1], policies=({"name": "thank_you_call",
-                                                          "lift": 0.2},))
+    stores[1] = dataclasses.replace(stores[1], policies=({"name": "thank_you_call", "lift": 0.2},))
     model = RetailModel(market=market.replace(stores=tuple(stores)), policies=[], seed=1).run()
     assert model.summary()["stores"]["county_rival"]["cost_thank_you_call"] > 0
 
@@ -78,10 +77,24 @@ def test_calls_raise_buyers_satisfaction():
 
 def test_selected_via_the_config_file(tmp_path):
     p = subprocess.run(
-        [sys.executable, "-m", "experiments.run", "policy=thank_you_call", "policy.budget=800",
-         "market.n_customers=2000", "market.years=1", "output.progress=false",
-         f"hydra.run.dir={tmp_path}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "experiments.run",
+            "--config-dir",
+            "examples/configs",
+            "policy=thank_you_call",
+            "policy.budget=800",
+            "market.n_customers=2000",
+            "market.years=1",
+            "output.progress=false",
+            f"hydra.run.dir={tmp_path}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert 0 < summary["focal"]["cost_thank_you_call"] <= 800
@@ -92,6 +105,7 @@ class TestThankYouCall(PolicyTestCase):
     """The documented example meets the contract of the built-in policies."""
 
     policy_class = ThankYouCall
+    user_config_dir = ROOT / "examples" / "configs"
     budget_params = {"yearly_budget": st.floats(0, 3_000), "cost_per_call": st.floats(0, 20)}
     bad_params = [({"cost_per_call": -1}, "cost_per_call"), ({"lift": "high"}, "lift")]
 

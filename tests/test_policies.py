@@ -103,6 +103,9 @@ class PolicyTestCase:
         """Whether the policy did something in a run (default: it spent money)."""
         return summary["focal"][f"cost_{self.policy_class.name}"] > 0
 
+    user_config_dir: Path | None = None
+    """Folder holding the policy's config when it is not a built-in (`--config-dir`)."""
+
     def scenario(self, market):
         """The market the checks run in (override for a policy that needs, e.g., complaints)."""
         return market
@@ -119,16 +122,20 @@ class PolicyTestCase:
         assert re.search(r"SEEDS 00\d", cls.classifier["source"])
 
     def test_config_file_builds_the_defaults(self):
-        path = POLICY_DIR / f"{self.policy_class.name}.yaml"
+        config_dir = self.user_config_dir or ROOT / "configs"
+        path = config_dir / "policy" / f"{self.policy_class.name}.yaml"
         assert path.exists(), f"missing {path}"
         from hydra import compose, initialize_config_dir
         from hydra.core.global_hydra import GlobalHydra
 
         from experiments.common import build_policies
 
+        overrides = [f"policy={self.policy_class.name}"]
+        if self.user_config_dir:
+            overrides.append(f"hydra.searchpath=[file://{self.user_config_dir}]")
         GlobalHydra.instance().clear()
         with initialize_config_dir(str(ROOT / "configs"), version_base="1.3"):
-            cfg = compose(config_name="run", overrides=[f"policy={self.policy_class.name}"])
+            cfg = compose(config_name="run", overrides=overrides)
         built = build_policies(cfg.policy)
         assert [type(p) for p in built] == [self.policy_class]
         assert built[0].params() == self.policy_factory().params()
