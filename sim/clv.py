@@ -59,11 +59,15 @@ class RetentionEstimate:
 
     def describe(self) -> str:
         if self.base == 0:
-            return (f"retention not estimable at {self.as_of:%Y-%m-%d}: no customer bought in "
-                    "the year before the last one (log shorter than ~2 years)")
-        return (f"retention r = {self.rate:.3f} ({self.retained} of {self.base} customers who "
-                f"bought in the previous year bought again in the last year, to "
-                f"{self.as_of:%Y-%m-%d})")
+            return (
+                f"retention not estimable at {self.as_of:%Y-%m-%d}: no customer bought in "
+                "the year before the last one (log shorter than ~2 years)"
+            )
+        return (
+            f"retention r = {self.rate:.3f} ({self.retained} of {self.base} customers who "
+            f"bought in the previous year bought again in the last year, to "
+            f"{self.as_of:%Y-%m-%d})"
+        )
 
 
 def retention_rate(
@@ -146,9 +150,7 @@ def clv(
         m = margin.reindex(summary.index).to_numpy(dtype=np.float64)
     else:
         m = margin
-    values = clv_values(
-        summary["yearly_spend"].to_numpy(), m, retention, max_lifetime_years
-    )
+    values = clv_values(summary["yearly_spend"].to_numpy(), m, retention, max_lifetime_years)
     return pd.Series(values, index=summary.index, name="clv")
 
 
@@ -261,7 +263,8 @@ def value_classes(
     marginal = ~loyal & (~active | (low & ~repeat & ~refers))
     labels = np.where(loyal, "loyal", np.where(marginal, "marginal", "potential"))
     return pd.Series(
-        pd.Categorical(labels, categories=list(VALUE_CLASSES)), index=summary.index,
+        pd.Categorical(labels, categories=list(VALUE_CLASSES)),
+        index=summary.index,
         name="value_class",
     )
 
@@ -336,7 +339,7 @@ def abcd_tiers(
     member with no value (0) is always D. Level by days since last purchase (1 = most recent).
     """
     p = params or TierParams()
-    v = (summary["yearly_spend"] if value is None else value.reindex(summary.index))
+    v = summary["yearly_spend"] if value is None else value.reindex(summary.index)
     vals = np.nan_to_num(v.to_numpy(dtype=np.float64))
     n = len(vals)
     ahead = n - np.searchsorted(np.sort(vals), vals, side="right") if n else np.zeros(0)
@@ -348,6 +351,7 @@ def abcd_tiers(
     level = np.searchsorted(np.asarray(p.cutoffs), days, side="left") + 1
     labels = np.char.add(np.asarray(TIERS)[tier], level.astype(str)) if n else np.zeros(0, str)
     return pd.Series(
-        pd.Categorical(labels, categories=list(tier_labels(p))), index=summary.index,
+        pd.Categorical(labels, categories=list(tier_labels(p))),
+        index=summary.index,
         name="tier_abcd",
     )

@@ -269,14 +269,8 @@ class RetailModel(mesa.Model):
             self.customer_set.shuffle_do("step")
         extra = self._pending.pop(t, None)
         if extra:
-            rows = np.concatenate(extra)
-            process_occasions(
-                self,
-                t,
-                rows,
-                OccasionDraws.draw(self, rows.size, self.streams["recruitment"]),
-                natural=False,
-            )
+            rows = np.unique(np.concatenate(extra))  # at most one extra visit per tick
+            process_occasions(self, t, rows, OccasionDraws.keyed(self, t, rows), natural=False)
         days_done = (t + 1) * self.calendar.tick_days
         if days_done % HOUSEKEEPING_DAYS < self.calendar.tick_days or t == self.n_ticks - 1:
             self._housekeeping(t)

@@ -114,13 +114,22 @@ class SegmentParams:
     half_year_days: float = 182.5  # window of "last half year" features
 
     def __post_init__(self) -> None:
-        for name in ("top_spend_share", "loyalty_top_share", "promo_top_share",
-                     "promo_bottom_share"):
+        for name in (
+            "top_spend_share",
+            "loyalty_top_share",
+            "promo_top_share",
+            "promo_bottom_share",
+        ):
             _check_share(name, getattr(self, name))
         _check_share("promo_only_min_share", self.promo_only_min_share, closed_right=True)
         _check_share("silent_ratio", self.silent_ratio, closed_right=True)
-        for name in ("ticket_multiple", "loyalty_max_gap_days", "sleeping_days", "year_days",
-                     "half_year_days"):
+        for name in (
+            "ticket_multiple",
+            "loyalty_max_gap_days",
+            "sleeping_days",
+            "year_days",
+            "half_year_days",
+        ):
             _check_positive(name, getattr(self, name))
         m = self.loyalty_min_purchases
         if isinstance(m, bool) or not isinstance(m, int) or m < 1:
@@ -163,9 +172,7 @@ def summarize_arrays(
     codes = np.asarray(codes, dtype=np.int64)
     days = np.asarray(days, dtype=np.int64)
     amounts = np.asarray(amounts, dtype=np.float64)
-    promo_arr = (
-        np.zeros(len(codes), dtype=bool) if promo is None else np.asarray(promo, dtype=bool)
-    )
+    promo_arr = np.zeros(len(codes), dtype=bool) if promo is None else np.asarray(promo, dtype=bool)
     if not (len(codes) == len(days) == len(amounts) == len(promo_arr)):
         raise ValueError("codes, days, amounts and promo must have the same length")
     if len(codes) and codes.min() < 0:
@@ -391,8 +398,9 @@ def _day_number(value: object) -> int:
     return int(np.datetime64(ts.normalize().date(), "D").astype(np.int64))
 
 
-def log_arrays(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
-                                              pd.Index]:
+def log_arrays(
+    log: pd.DataFrame,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Index]:
     """(codes, days, amounts, promo, customer ids) of a canonical log (see ``sim.translog``).
 
     ``customer ids[codes[i]]`` is the customer of row i; ids are sorted.
@@ -412,7 +420,8 @@ def log_arrays(log: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
     days = log["date"].to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
     amounts = log["amount"].to_numpy(dtype=np.float64)
     promo = (
-        log["promo"].to_numpy(dtype=bool) if "promo" in log.columns
+        log["promo"].to_numpy(dtype=bool)
+        if "promo" in log.columns
         else np.zeros(len(log), dtype=bool)
     )
     index = pd.Index(ids, name="customer_id")
@@ -431,9 +440,7 @@ def _to_dates(day_numbers: np.ndarray) -> np.ndarray:
     return day_numbers.astype(np.int64).astype("datetime64[D]").astype("datetime64[ns]")
 
 
-def _features_frame(
-    f: dict[str, np.ndarray], ids: pd.Index, as_of_day: int
-) -> pd.DataFrame:
+def _features_frame(f: dict[str, np.ndarray], ids: pd.Index, as_of_day: int) -> pd.DataFrame:
     member = f["n_purchases"] > 0
     cols: dict[str, np.ndarray] = {}
     for name in FEATURES:
@@ -441,8 +448,14 @@ def _features_frame(
             cols[name] = _to_dates(f["first_day"][member])
         elif name == "last_date":
             cols[name] = _to_dates(f["last_day"][member])
-        elif name in ("frequency", "recency", "T", "days_since_last", "tenure_days",
-                      "max_gap_days_last_year"):
+        elif name in (
+            "frequency",
+            "recency",
+            "T",
+            "days_since_last",
+            "tenure_days",
+            "max_gap_days_last_year",
+        ):
             cols[name] = f[name][member].astype(np.int64)
         else:
             cols[name] = f[name][member]
@@ -468,18 +481,26 @@ def summarize(
 
 
 def _summary_arrays(summary: pd.DataFrame) -> dict[str, np.ndarray]:
-    needed = ("n_purchases", "n_last_year", "n_last_half_year", "yearly_spend",
-              "days_since_last", "tenure_days", "avg_ticket", "total_spend", "promo_revenue",
-              "promo_share", "max_gap_days_last_year")
+    needed = (
+        "n_purchases",
+        "n_last_year",
+        "n_last_half_year",
+        "yearly_spend",
+        "days_since_last",
+        "tenure_days",
+        "avg_ticket",
+        "total_spend",
+        "promo_revenue",
+        "promo_share",
+        "max_gap_days_last_year",
+    )
     missing = [c for c in needed if c not in summary.columns]
     if missing:
         raise ValueError(f"summary is missing column(s) {', '.join(missing)}; use summarize()")
     return {c: summary[c].to_numpy() for c in needed}
 
 
-def assign_segments(
-    summary: pd.DataFrame, params: SegmentParams = DEFAULT_PARAMS
-) -> pd.DataFrame:
+def assign_segments(summary: pd.DataFrame, params: SegmentParams = DEFAULT_PARAMS) -> pd.DataFrame:
     """The summary plus ``segment`` (one label by precedence) and one ``is_<rule>`` flag per rule.
 
     A member can meet several rules (flags); ``segment`` is the first in ``SEGMENTS`` order.
@@ -503,7 +524,12 @@ def segment_counts_over_time(
     rows = []
     for stamp in stamps:
         f = summarize_arrays(
-            codes, days, amounts, promo, as_of=_day_number(stamp), n_customers=len(ids),
+            codes,
+            days,
+            amounts,
+            promo,
+            as_of=_day_number(stamp),
+            n_customers=len(ids),
             params=params,
         )
         seg = segment_codes(f, params)
@@ -560,8 +586,10 @@ def _bench(n_tx: int) -> None:
     seg = segment_codes(f)
     t2 = time.perf_counter()
     counts = np.bincount(seg[seg >= 0], minlength=len(SEGMENTS))
-    print(f"{n_tx:,d} transactions, {n_customers:,d} customers: summarize {t1 - t0:.3f} s, "
-          f"segment {t2 - t1:.3f} s")
+    print(
+        f"{n_tx:,d} transactions, {n_customers:,d} customers: summarize {t1 - t0:.3f} s, "
+        f"segment {t2 - t1:.3f} s"
+    )
     print(dict(zip(SEGMENTS, counts.tolist(), strict=True)))
 
 

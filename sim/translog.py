@@ -241,8 +241,10 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
     with pa.input_stream(path, compression="detect") as stream:
         head = stream.read(1 << 16)
     if not head.strip():
-        raise LogError(f"{path.name}: empty file (expected a header with columns "
-                       f"{', '.join(REQUIRED_COLUMNS)})")
+        raise LogError(
+            f"{path.name}: empty file (expected a header with columns "
+            f"{', '.join(REQUIRED_COLUMNS)})"
+        )
     first = head.splitlines()[0]
     try:
         line, encoding = first.decode("utf-8-sig"), "utf8"
@@ -250,14 +252,14 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
         line, encoding = first.decode(FALLBACK_ENCODING, errors="replace"), FALLBACK_ENCODING
     header = next(csv.reader(io.StringIO(line)), [])
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-        raise LogError(f"{path.name}: the header has one column {header[0]!r}; the file must be "
-                       "comma-separated")
+        raise LogError(
+            f"{path.name}: the header has one column {header[0]!r}; the file must be "
+            "comma-separated"
+        )
     return header, encoding
 
 
-def _read_csv_table(
-    path: Path, *, strict: bool
-) -> tuple[pa.Table, list[str], int, list[str]]:
+def _read_csv_table(path: Path, *, strict: bool) -> tuple[pa.Table, list[str], int, list[str]]:
     """Read the allowed columns of a CSV as Arrow: (table, ignored, n_bad_shape_rows, notes)."""
     header, encoding = _csv_header(path)
     names = _normalise_names(header, path.name)
@@ -635,8 +637,7 @@ def _bench(n_rows: int, directory: Path) -> None:
         t2 = time.perf_counter()
         assert len(back) == n_rows
         print(
-            f"{suffix:8s} {n_rows:>9,d} rows: write {t1 - t0:.2f} s, "
-            f"read+validate {t2 - t1:.2f} s"
+            f"{suffix:8s} {n_rows:>9,d} rows: write {t1 - t0:.2f} s, read+validate {t2 - t1:.2f} s"
         )
 
 

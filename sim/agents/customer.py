@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
+from sim.agents.base import RetailAgent
 from sim.population import (
     ACTIVE,
     CHURNED,
@@ -29,6 +29,7 @@ from sim.population import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
+    from sim.rng import KeyedDraws
 
 WORK_DETOUR = 0.5
 """Extra travel (in place hops) for buying near the work place instead of the family home."""
@@ -56,19 +57,45 @@ class OccasionDraws:
     wom: np.ndarray
 
     @classmethod
-    def draw(cls, model: RetailModel, m: int, stream=None) -> OccasionDraws:
+    def draw(cls, model: RetailModel, m: int) -> OccasionDraws:
+        """Draws for a batch of natural occasions from the process streams, in batch order."""
         s = model.streams
-        pick = (lambda name: stream) if stream is not None else (lambda name: s[name])
-        n_wom = 1 + max(model.behaviour.negative_wom_max, model.behaviour.positive_wom_max)
         return cls(
-            clock=pick("occasions").exponential(size=m),
-            churn=pick("churn").random(m),
-            choice=pick("choice").gumbel(size=(m, model.n_stores + 1)),
-            ticket=pick("purchase").standard_normal(m),
-            service=pick("service").standard_normal(m),
-            complaint=pick("complaints").random((m, 3)),
-            wom=pick("wom").random((m, n_wom)),
+            clock=s["occasions"].exponential(size=m),
+            churn=s["churn"].random(m),
+            choice=s["choice"].gumbel(size=(m, model.n_stores + 1)),
+            ticket=s["purchase"].standard_normal(m),
+            service=s["service"].standard_normal(m),
+            complaint=s["complaints"].random((m, 3)),
+            wom=s["wom"].random((m, _wom_columns(model))),
         )
+
+    @classmethod
+    def keyed(cls, model: RetailModel, t: int, rows: np.ndarray) -> OccasionDraws:
+        """Draws for extra (scheduled) visits, keyed by customer row and tick.
+
+        Who gets an extra visit depends on the policy, so these numbers must not come from a
+        shared sequence: each row's numbers depend only on the seed, the tick and the row.
+        """
+        s = model.streams
+
+        def keyed(process: str):
+            return s.keyed(f"visit_{process}", t)
+
+        return cls(
+            clock=np.zeros(rows.size),
+            churn=keyed("churn").random(rows)[:, 0],
+            choice=keyed("choice").gumbel(rows, model.n_stores + 1),
+            ticket=keyed("purchase").standard_normal(rows)[:, 0],
+            service=keyed("service").standard_normal(rows)[:, 0],
+            complaint=keyed("complaints").random(rows, 3),
+            wom=keyed("wom").random(rows, _wom_columns(model)),
+        )
+
+
+def _wom_columns(model: RetailModel) -> int:
+    b = model.behaviour
+    return 1 + max(b.negative_wom_max, b.positive_wom_max)
 
 
 # ---------------------------------------------------------------------------- occasions
@@ -383,7 +410,7 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     category and visits within a few weeks.
     """
     pop, b, ledger = model.pop, model.behaviour, model.ledger
-    rng = model.streams["recruitment"]
+    draws = model.streams.keyed("recruitment", t)
     base = satisfied_customers(model)
     if base.size == 0:
         return
@@ -395,11 +422,11 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     for s, recruit_multiplier in model.hooks("recruit_multiplier"):
         multiplier[s] *= recruit_multiplier()
     rate = b.wom_new_per_satisfied_year * multiplier[store]
-    hit = rng.random(base.size) < -np.expm1(-rate * period_years)
+    hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
     recruiters = base[hit]
     if recruiters.size == 0:
         return
-    recruits = _find_prospects(model, recruiters, rng)
+    recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
     ok = recruits >= 0
     recruiters, recruits = recruiters[ok], recruits[ok]
     recruits, first = np.unique(recruits, return_index=True)
@@ -408,9 +435,8 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
         return
     stores = pop.last_store[recruiters]
     join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
-    visit_in = np.ceil(rng.exponential(21.0, recruits.size) / model.calendar.tick_days).astype(
-        np.int64
-    )
+    wait_days = 21.0 * draws.exponential(recruits, 2)[:, 1]  # column 0 decided `hit`
+    visit_in = np.ceil(wait_days / model.calendar.tick_days).astype(np.int64)
     model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
     ledger.add("wom_recruits", t, stores)
     for s, on_recruits in model.hooks("on_recruits"):
@@ -420,18 +446,19 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
 
 
 def _find_prospects(
-    model: RetailModel, recruiters: np.ndarray, rng: np.random.Generator, tries: int = 3
+    model: RetailModel, recruiters: np.ndarray, draws: KeyedDraws, tries: int = 3
 ) -> np.ndarray:
     """A prospect for each recruiter: a contact if possible, else one from the same home place."""
     pop = model.pop
     found = np.full(recruiters.size, -1, dtype=np.int64)
     deg = pop.indptr[recruiters + 1] - pop.indptr[recruiters]
-    for _ in range(tries):
+    u = draws.random(recruiters, tries + 1)  # one column per try, the last for the fallback
+    for k in range(tries):
         open_ = (found < 0) & (deg > 0)
         if not open_.any():
             break
         r = recruiters[open_]
-        pick = (rng.random(r.size) * deg[open_]).astype(np.int64)
+        pick = (u[open_, k] * deg[open_]).astype(np.int64)
         c = pop.indices[pop.indptr[r] + pick]
         found[np.flatnonzero(open_)[pop.state[c] == PROSPECT]] = c[pop.state[c] == PROSPECT]
     missing = np.flatnonzero(found < 0)
@@ -444,7 +471,7 @@ def _find_prospects(
             lo = np.searchsorted(homes, want, side="left")
             size = np.searchsorted(homes, want, side="right") - lo
             has = size > 0
-            pick = lo[has] + (rng.random(int(has.sum())) * size[has]).astype(np.int64)
+            pick = lo[has] + (u[missing[has], tries] * size[has]).astype(np.int64)
             found[missing[has]] = by_home[pick]
     return found
 
@@ -494,7 +521,7 @@ def update_states(model: RetailModel, t: int) -> None:
 
 
 # ---------------------------------------------------------------------------- the agent
-class Customer(mesa.Agent):
+class Customer(RetailAgent):
     """A resident of the market. Its attributes are views of its row in the population arrays."""
 
     def __init__(self, model: RetailModel, row: int) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
+from sim.agents.base import RetailAgent
 from sim.config import BRANDS, MarketConfig
 from sim.population import Geography
 
@@ -51,7 +51,7 @@ class StoreArrays:
         )
 
 
-class Store(mesa.Agent):
+class Store(RetailAgent):
     """A store in the market: its spec, its policies, and its books (views of the ledger)."""
 
     def __init__(self, model: RetailModel, index: int, policies: list[StorePolicy]) -> None:

@@ -88,8 +88,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def check_number(policy: str, field: str, value: Any, *, low: float | None = None,
-                 high: float | None = None, low_open: bool = False) -> float:
+def check_number(
+    policy: str,
+    field: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
     """`value` as a float, or a one-line `ConfigError` naming ``policy.<policy>.<field>``."""
     name = f"policy.{policy}.{field}"
     if not _is_number(value) or not np.isfinite(value):
@@ -116,6 +123,7 @@ def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None
 
 def check_choice(policy: str, field: str, value: Any, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
-        raise ConfigError(f"policy.{policy}.{field}",
-                          f"must be one of {', '.join(allowed)}; got {value!r}")
+        raise ConfigError(
+            f"policy.{policy}.{field}", f"must be one of {', '.join(allowed)}; got {value!r}"
+        )
     return str(value)

@@ -39,17 +39,25 @@ class CelebrityEvent(BudgetedPolicy):
     name = "celebrity_event"
     classifier = {
         "source": "SEEDS 000 (celebrity / show-off needs of county business elites and middle "
-                  "officials; year-end VIP thank-you gala)",
+        "officials; year-end VIP thank-you gala)",
         "targets": "top spenders (invitation list), effect scaled by status seeking",
         "cost": "fixed fee per gala + per attending guest, capped by a yearly budget",
         "stochastic": True,
     }
     budget_period = "year"
 
-    def __init__(self, day_of_year: int = 355, fixed_cost: float = 60_000.0,
-                 cost_per_guest: float = 300.0, invite_top: int = 100, attendance: float = 0.6,
-                 satisfaction_gain: float = 0.8, loyalty_gain: float = 0.15,
-                 referrals_per_guest: float = 0.5, yearly_budget: float = 100_000.0) -> None:
+    def __init__(
+        self,
+        day_of_year: int = 355,
+        fixed_cost: float = 60_000.0,
+        cost_per_guest: float = 300.0,
+        invite_top: int = 100,
+        attendance: float = 0.6,
+        satisfaction_gain: float = 0.8,
+        loyalty_gain: float = 0.15,
+        referrals_per_guest: float = 0.5,
+        yearly_budget: float = 100_000.0,
+    ) -> None:
         super().__init__()
         n = self.name
         self.day_of_year = check_int(n, "day_of_year", day_of_year, low=1, high=365)
@@ -59,17 +67,23 @@ class CelebrityEvent(BudgetedPolicy):
         self.attendance = check_number(n, "attendance", attendance, low=0, high=1)
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.loyalty_gain = check_number(n, "loyalty_gain", loyalty_gain, low=0, high=1)
-        self.referrals_per_guest = check_number(n, "referrals_per_guest", referrals_per_guest,
-                                                low=0)
+        self.referrals_per_guest = check_number(
+            n, "referrals_per_guest", referrals_per_guest, low=0
+        )
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"day_of_year": self.day_of_year, "fixed_cost": self.fixed_cost,
-                "cost_per_guest": self.cost_per_guest, "invite_top": self.invite_top,
-                "attendance": self.attendance, "satisfaction_gain": self.satisfaction_gain,
-                "loyalty_gain": self.loyalty_gain,
-                "referrals_per_guest": self.referrals_per_guest,
-                "yearly_budget": self.yearly_budget}
+        return {
+            "day_of_year": self.day_of_year,
+            "fixed_cost": self.fixed_cost,
+            "cost_per_guest": self.cost_per_guest,
+            "invite_top": self.invite_top,
+            "attendance": self.attendance,
+            "satisfaction_gain": self.satisfaction_gain,
+            "loyalty_gain": self.loyalty_gain,
+            "referrals_per_guest": self.referrals_per_guest,
+            "yearly_budget": self.yearly_budget,
+        }
 
     def budget_amount(self) -> float:
         return self.yearly_budget
@@ -101,8 +115,9 @@ class CelebrityEvent(BudgetedPolicy):
         come = rng.random(n) < p
         attendees, status = guests[come], status[come]
         self.spend(t, self.fixed_cost + self.cost_per_guest * attendees.size)
-        raise_attachment(model, attendees, s, self.satisfaction_gain * status,
-                         self.loyalty_gain * status)
+        raise_attachment(
+            model, attendees, s, self.satisfaction_gain * status, self.loyalty_gain * status
+        )
         counts = rng.poisson(self.referrals_per_guest * status)
         parents, recruits = referred_prospects(model, attendees, counts, rng)
         bring_referrals(model, t, s, parents, recruits, rng)
@@ -113,8 +128,10 @@ class CelebrityEvent(BudgetedPolicy):
         self.referrals += recruits.size
 
     def kpis(self) -> dict[str, float]:
-        return {"galas": float(getattr(self, "events", 0)),
-                "cancelled": float(getattr(self, "cancelled", 0)),
-                "invited": float(getattr(self, "invited", 0)),
-                "attended": float(getattr(self, "attended", 0)),
-                "guest_referrals": float(getattr(self, "referrals", 0))}
+        return {
+            "galas": float(getattr(self, "events", 0)),
+            "cancelled": float(getattr(self, "cancelled", 0)),
+            "invited": float(getattr(self, "invited", 0)),
+            "attended": float(getattr(self, "attended", 0)),
+            "guest_referrals": float(getattr(self, "referrals", 0)),
+        }

@@ -23,16 +23,19 @@ class ComplaintRecovery(BudgetedPolicy):
 
     name = "complaint_recovery"
     classifier = {
-        "source": "SEEDS 001 (1 complaint per 25 dissatisfied; 60% of resolved complainers "
-                  "stay)",
+        "source": "SEEDS 001 (1 complaint per 25 dissatisfied; 60% of resolved complainers stay)",
         "targets": "complaining customers of the store",
         "cost": "cost per handled case, yearly budget",
         "stochastic": False,
     }
     budget_period = "year"
 
-    def __init__(self, resolution_rate: float = 0.9, cost_per_case: float = 300.0,
-                 yearly_budget: float = 30_000.0) -> None:
+    def __init__(
+        self,
+        resolution_rate: float = 0.9,
+        cost_per_case: float = 300.0,
+        yearly_budget: float = 30_000.0,
+    ) -> None:
         super().__init__()
         n = self.name
         self.resolution_rate = check_number(n, "resolution_rate", resolution_rate, low=0, high=1)
@@ -40,8 +43,11 @@ class ComplaintRecovery(BudgetedPolicy):
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"resolution_rate": self.resolution_rate, "cost_per_case": self.cost_per_case,
-                "yearly_budget": self.yearly_budget}
+        return {
+            "resolution_rate": self.resolution_rate,
+            "cost_per_case": self.cost_per_case,
+            "yearly_budget": self.yearly_budget,
+        }
 
     def budget_amount(self) -> float:
         return self.yearly_budget
@@ -68,7 +74,11 @@ class ComplaintRecovery(BudgetedPolicy):
     def kpis(self) -> dict[str, float]:
         cases = getattr(self, "cases", 0)
         resolved, stayed = getattr(self, "resolved", 0), getattr(self, "stayed", 0)
-        return {"cases": float(cases), "handled": float(getattr(self, "handled", 0)),
-                "resolved": float(resolved), "stayed": float(stayed),
-                "resolved_share": resolved / cases if cases else float("nan"),
-                "stay_share": stayed / cases if cases else float("nan")}
+        return {
+            "cases": float(cases),
+            "handled": float(getattr(self, "handled", 0)),
+            "resolved": float(resolved),
+            "stayed": float(stayed),
+            "resolved_share": resolved / cases if cases else float("nan"),
+            "stay_share": stayed / cases if cases else float("nan"),
+        }

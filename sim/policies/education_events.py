@@ -31,17 +31,24 @@ class EducationEvents(BudgetedPolicy):
     name = "education_events"
     classifier = {
         "source": "SEEDS 000 (education resources for children: coming-of-age ceremony, "
-                  "Teachers' Day sponsorship)",
+        "Teachers' Day sponsorship)",
         "targets": "members with children at school (edu_need), biggest spenders first",
         "cost": "fixed cost per event + per guest, yearly budget",
         "stochastic": True,
     }
     budget_period = "year"
 
-    def __init__(self, days_of_year: Iterable[int] = (125, 253), fixed_cost: float = 15_000.0,
-                 cost_per_guest: float = 150.0, max_guests: int = 150, attendance: float = 0.6,
-                 satisfaction_gain: float = 0.5, loyalty_gain: float = 0.1,
-                 yearly_budget: float = 60_000.0) -> None:
+    def __init__(
+        self,
+        days_of_year: Iterable[int] = (125, 253),
+        fixed_cost: float = 15_000.0,
+        cost_per_guest: float = 150.0,
+        max_guests: int = 150,
+        attendance: float = 0.6,
+        satisfaction_gain: float = 0.5,
+        loyalty_gain: float = 0.1,
+        yearly_budget: float = 60_000.0,
+    ) -> None:
         super().__init__()
         n = self.name
         try:
@@ -49,8 +56,10 @@ class EducationEvents(BudgetedPolicy):
                 raise TypeError
             days = tuple(days_of_year)
         except TypeError:
-            raise ConfigError(f"policy.{n}.days_of_year",
-                              f"must be a list of days of the year, got {days_of_year!r}") from None
+            raise ConfigError(
+                f"policy.{n}.days_of_year",
+                f"must be a list of days of the year, got {days_of_year!r}",
+            ) from None
         if not days:
             raise ConfigError(f"policy.{n}.days_of_year", "must list at least one day")
         self.days_of_year = tuple(check_int(n, "days_of_year", d, low=1, high=365) for d in days)
@@ -63,10 +72,16 @@ class EducationEvents(BudgetedPolicy):
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"days_of_year": self.days_of_year, "fixed_cost": self.fixed_cost,
-                "cost_per_guest": self.cost_per_guest, "max_guests": self.max_guests,
-                "attendance": self.attendance, "satisfaction_gain": self.satisfaction_gain,
-                "loyalty_gain": self.loyalty_gain, "yearly_budget": self.yearly_budget}
+        return {
+            "days_of_year": self.days_of_year,
+            "fixed_cost": self.fixed_cost,
+            "cost_per_guest": self.cost_per_guest,
+            "max_guests": self.max_guests,
+            "attendance": self.attendance,
+            "satisfaction_gain": self.satisfaction_gain,
+            "loyalty_gain": self.loyalty_gain,
+            "yearly_budget": self.yearly_budget,
+        }
 
     def budget_amount(self) -> float:
         return self.yearly_budget
@@ -104,8 +119,10 @@ class EducationEvents(BudgetedPolicy):
 
     def kpis(self) -> dict[str, float]:
         ever = getattr(self, "attended_mask", np.zeros(0, dtype=bool))
-        return {"events": float(getattr(self, "events", 0)),
-                "cancelled": float(getattr(self, "cancelled", 0)),
-                "invited": float(getattr(self, "invited", 0)),
-                "attended": float(getattr(self, "attended", 0)),
-                "families_reached": float(ever.sum())}
+        return {
+            "events": float(getattr(self, "events", 0)),
+            "cancelled": float(getattr(self, "cancelled", 0)),
+            "invited": float(getattr(self, "invited", 0)),
+            "attended": float(getattr(self, "attended", 0)),
+            "families_reached": float(ever.sum()),
+        }

@@ -48,14 +48,21 @@ class GiftBudget(BudgetedPolicy):
     budget_period = "month"
     TARGETS = ("top_spend", "churn_risk")
 
-    def __init__(self, monthly_per_manager: float = 200.0, gift_price: float = 100.0,
-                 target: str = "top_spend", top_share: float = 0.2,
-                 satisfaction_gain: float = 0.4, loyalty_gain: float = 0.1,
-                 cooldown_days: int = 365) -> None:
+    def __init__(
+        self,
+        monthly_per_manager: float = 200.0,
+        gift_price: float = 100.0,
+        target: str = "top_spend",
+        top_share: float = 0.2,
+        satisfaction_gain: float = 0.4,
+        loyalty_gain: float = 0.1,
+        cooldown_days: int = 365,
+    ) -> None:
         super().__init__()
         n = self.name
-        self.monthly_per_manager = check_number(n, "monthly_per_manager", monthly_per_manager,
-                                                low=0)
+        self.monthly_per_manager = check_number(
+            n, "monthly_per_manager", monthly_per_manager, low=0
+        )
         self.gift_price = check_number(n, "gift_price", gift_price, low=0, low_open=True)
         self.target = check_choice(n, "target", target, self.TARGETS)
         self.top_share = check_number(n, "top_share", top_share, low=0, high=1, low_open=True)
@@ -64,10 +71,15 @@ class GiftBudget(BudgetedPolicy):
         self.cooldown_days = check_int(n, "cooldown_days", cooldown_days, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"monthly_per_manager": self.monthly_per_manager, "gift_price": self.gift_price,
-                "target": self.target, "top_share": self.top_share,
-                "satisfaction_gain": self.satisfaction_gain, "loyalty_gain": self.loyalty_gain,
-                "cooldown_days": self.cooldown_days}
+        return {
+            "monthly_per_manager": self.monthly_per_manager,
+            "gift_price": self.gift_price,
+            "target": self.target,
+            "top_share": self.top_share,
+            "satisfaction_gain": self.satisfaction_gain,
+            "loyalty_gain": self.loyalty_gain,
+            "cooldown_days": self.cooldown_days,
+        }
 
     def budget_amount(self) -> float:
         return self.monthly_per_manager * getattr(self, "managers", 0)
@@ -110,14 +122,17 @@ class GiftBudget(BudgetedPolicy):
         rows = rows[:n]
         self.spend(t, n * self.gift_price)
         damp = 1.0 / (1.0 + self.gifts_received[rows])
-        raise_attachment(self.model, rows, self.store, self.satisfaction_gain * damp,
-                         self.loyalty_gain * damp)
+        raise_attachment(
+            self.model, rows, self.store, self.satisfaction_gain * damp, self.loyalty_gain * damp
+        )
         self.gifts_received[rows] += 1
         self.last_gift[rows] = t
         self.gifts += n
 
     def kpis(self) -> dict[str, float]:
         received = getattr(self, "gifts_received", np.zeros(0))
-        return {"gifts": float(getattr(self, "gifts", 0)),
-                "recipients": float((received > 0).sum()),
-                "monthly_budget": float(self.budget_amount())}
+        return {
+            "gifts": float(getattr(self, "gifts", 0)),
+            "recipients": float((received > 0).sum()),
+            "monthly_budget": float(self.budget_amount()),
+        }

@@ -40,8 +40,9 @@ class PromoBlacklist(StorePolicy):
         super().__init__()
         self.refresh_weeks = check_int(self.name, "refresh_weeks", refresh_weeks, low=1)
         if not isinstance(sticky, bool):
-            raise ConfigError(f"policy.{self.name}.sticky",
-                              f"must be true or false, got {sticky!r}")
+            raise ConfigError(
+                f"policy.{self.name}.sticky", f"must be true or false, got {sticky!r}"
+            )
         self.sticky = sticky
 
     def params(self) -> dict[str, Any]:
@@ -61,9 +62,14 @@ class PromoBlacklist(StorePolicy):
         tick, cust, st, amount, discount = model.transactions.arrays()
         here = (st == s) & (tick <= t)
         td = model.calendar.tick_days
-        features = summarize_arrays(cust[here], tick[here].astype(np.int64) * td,
-                                    amount[here] - discount[here], discount[here] > 0,
-                                    as_of=t * td, n_customers=model.pop.n)
+        features = summarize_arrays(
+            cust[here],
+            tick[here].astype(np.int64) * td,
+            amount[here] - discount[here],
+            discount[here] > 0,
+            as_of=t * td,
+            n_customers=model.pop.n,
+        )
         return segment_flags(features)[:, SEGMENTS.index("promo_only")]
 
     def refresh(self, t: int) -> None:
@@ -96,5 +102,8 @@ class PromoBlacklist(StorePolicy):
     def kpis(self) -> dict[str, float]:
         mask = getattr(self, "mask", np.zeros(0, dtype=bool))
         ever = getattr(self, "ever", np.zeros(0, dtype=bool))
-        return {"blacklist_size": float(mask.sum()), "blacklisted_ever": float(ever.sum()),
-                "refreshes": float(getattr(self, "refreshes", 0))}
+        return {
+            "blacklist_size": float(mask.sum()),
+            "blacklisted_ever": float(ever.sum()),
+            "refreshes": float(getattr(self, "refreshes", 0)),
+        }

@@ -39,23 +39,33 @@ class Promotions(BudgetedPolicy):
     name = "promotions"
     classifier = {
         "source": "SEEDS 003, segments 4-5 (promotion-driven members); SEEDS 002 (blanket "
-                  "discounts)",
+        "discounts)",
         "targets": "all members (minus the promo blacklist), effect scaled by promo affinity",
         "cost": "campaign + contacts + discounts + giveaways, yearly budget",
         "stochastic": True,
     }
     budget_period = "year"
 
-    def __init__(self, every_weeks: int = 8, duration_days: int = 7, offset_weeks: int = 3,
-                 depth: float = 0.1, appeal: float = 6.0, response: float = 0.02,
-                 claim_rate: float = 0.1, campaign_cost: float = 3000.0,
-                 contact_cost: float = 0.5, giveaway_cost: float = 30.0,
-                 yearly_budget: float = 200_000.0) -> None:
+    def __init__(
+        self,
+        every_weeks: int = 8,
+        duration_days: int = 7,
+        offset_weeks: int = 3,
+        depth: float = 0.1,
+        appeal: float = 6.0,
+        response: float = 0.02,
+        claim_rate: float = 0.1,
+        campaign_cost: float = 3000.0,
+        contact_cost: float = 0.5,
+        giveaway_cost: float = 30.0,
+        yearly_budget: float = 200_000.0,
+    ) -> None:
         super().__init__()
         n = self.name
         self.every_weeks = check_int(n, "every_weeks", every_weeks, low=1)
-        self.duration_days = check_int(n, "duration_days", duration_days, low=1,
-                                       high=7 * self.every_weeks)
+        self.duration_days = check_int(
+            n, "duration_days", duration_days, low=1, high=7 * self.every_weeks
+        )
         self.offset_weeks = check_int(n, "offset_weeks", offset_weeks, low=0)
         self.depth = check_number(n, "depth", depth, low=0, high=1)
         self.appeal = check_number(n, "appeal", appeal, low=0)
@@ -67,12 +77,19 @@ class Promotions(BudgetedPolicy):
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"every_weeks": self.every_weeks, "duration_days": self.duration_days,
-                "offset_weeks": self.offset_weeks, "depth": self.depth, "appeal": self.appeal,
-                "response": self.response, "claim_rate": self.claim_rate,
-                "campaign_cost": self.campaign_cost,
-                "contact_cost": self.contact_cost, "giveaway_cost": self.giveaway_cost,
-                "yearly_budget": self.yearly_budget}
+        return {
+            "every_weeks": self.every_weeks,
+            "duration_days": self.duration_days,
+            "offset_weeks": self.offset_weeks,
+            "depth": self.depth,
+            "appeal": self.appeal,
+            "response": self.response,
+            "claim_rate": self.claim_rate,
+            "campaign_cost": self.campaign_cost,
+            "contact_cost": self.contact_cost,
+            "giveaway_cost": self.giveaway_cost,
+            "yearly_budget": self.yearly_budget,
+        }
 
     def budget_amount(self) -> float:
         return self.yearly_budget
@@ -141,9 +158,9 @@ class Promotions(BudgetedPolicy):
         self.target[:] = False
         self.target[rows] = True
         affinity = pop.promo_aff.astype(np.float64)
-        self._bonus = np.where(self.target,
-                               model.behaviour.beta_promo * affinity * self.depth * self.appeal,
-                               0.0)
+        self._bonus = np.where(
+            self.target, model.behaviour.beta_promo * affinity * self.depth * self.appeal, 0.0
+        )
         # Who comes for the campaign: a fixed-shape draw over everyone (common random numbers).
         u = rng.random(pop.n)
         when = rng.random(pop.n)
@@ -184,12 +201,14 @@ class Promotions(BudgetedPolicy):
         return got
 
     def kpis(self) -> dict[str, float]:
-        return {"campaigns": float(getattr(self, "campaigns", 0)),
-                "skipped_campaigns": float(getattr(self, "skipped", 0)),
-                "contacts": float(getattr(self, "contacts", 0)),
-                "excluded_by_blacklist": float(getattr(self, "excluded", 0)),
-                "discounts_given": float(getattr(self, "discounts", 0.0)),
-                "giveaways_given": float(getattr(self, "giveaways", 0.0)),
-                "giveaway_only_visits": float(getattr(self, "claims", 0)),
-                "promo_purchases": float(getattr(self, "promo_purchases", 0)),
-                "promo_revenue": float(getattr(self, "promo_revenue", 0.0))}
+        return {
+            "campaigns": float(getattr(self, "campaigns", 0)),
+            "skipped_campaigns": float(getattr(self, "skipped", 0)),
+            "contacts": float(getattr(self, "contacts", 0)),
+            "excluded_by_blacklist": float(getattr(self, "excluded", 0)),
+            "discounts_given": float(getattr(self, "discounts", 0.0)),
+            "giveaways_given": float(getattr(self, "giveaways", 0.0)),
+            "giveaway_only_visits": float(getattr(self, "claims", 0)),
+            "promo_purchases": float(getattr(self, "promo_purchases", 0)),
+            "promo_revenue": float(getattr(self, "promo_revenue", 0.0)),
+        }

@@ -25,7 +25,7 @@ class Reactivation(BudgetedPolicy):
     name = "reactivation"
     classifier = {
         "source": "SEEDS 003, segments 6 (silent: send gifts) and 7 (sleeping: low-threshold "
-                  "offers)",
+        "offers)",
         "targets": "silent and sleeping members of the store",
         "cost": "cost per contact + offer discounts, yearly budget",
         "stochastic": True,
@@ -33,10 +33,18 @@ class Reactivation(BudgetedPolicy):
     budget_period = "year"
     SEGMENTS = ("silent", "sleeping")
 
-    def __init__(self, every_weeks: int = 4, max_contacts: int = 300, contact_cost: float = 5.0,
-                 response: float = 0.15, offer_days: int = 28, offer_utility: float = 0.5,
-                 offer_discount: float = 0.05, cooldown_days: int = 180,
-                 yearly_budget: float = 40_000.0) -> None:
+    def __init__(
+        self,
+        every_weeks: int = 4,
+        max_contacts: int = 300,
+        contact_cost: float = 5.0,
+        response: float = 0.15,
+        offer_days: int = 28,
+        offer_utility: float = 0.5,
+        offer_discount: float = 0.05,
+        cooldown_days: int = 180,
+        yearly_budget: float = 40_000.0,
+    ) -> None:
         super().__init__()
         n = self.name
         self.every_weeks = check_int(n, "every_weeks", every_weeks, low=1)
@@ -50,11 +58,17 @@ class Reactivation(BudgetedPolicy):
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"every_weeks": self.every_weeks, "max_contacts": self.max_contacts,
-                "contact_cost": self.contact_cost, "response": self.response,
-                "offer_days": self.offer_days, "offer_utility": self.offer_utility,
-                "offer_discount": self.offer_discount, "cooldown_days": self.cooldown_days,
-                "yearly_budget": self.yearly_budget}
+        return {
+            "every_weeks": self.every_weeks,
+            "max_contacts": self.max_contacts,
+            "contact_cost": self.contact_cost,
+            "response": self.response,
+            "offer_days": self.offer_days,
+            "offer_utility": self.offer_utility,
+            "offer_discount": self.offer_discount,
+            "cooldown_days": self.cooldown_days,
+            "yearly_budget": self.yearly_budget,
+        }
 
     def budget_amount(self) -> float:
         return self.yearly_budget
@@ -123,10 +137,12 @@ class Reactivation(BudgetedPolicy):
     def kpis(self) -> dict[str, float]:
         returned = getattr(self, "returned_mask", np.zeros(0, dtype=bool))
         reached = int((getattr(self, "offer_until", np.zeros(0)) >= 0).sum())
-        return {"contacts": float(getattr(self, "contacts", 0)),
-                "members_contacted": float(reached),
-                "responders": float(getattr(self, "responders", 0)),
-                "offer_purchases": float(getattr(self, "returns", 0)),
-                "members_won_back": float(returned.sum()),
-                "win_back_rate": float(returned.sum() / reached) if reached else float("nan"),
-                "discounts_given": float(getattr(self, "discounts", 0.0))}
+        return {
+            "contacts": float(getattr(self, "contacts", 0)),
+            "members_contacted": float(reached),
+            "responders": float(getattr(self, "responders", 0)),
+            "offer_purchases": float(getattr(self, "returns", 0)),
+            "members_won_back": float(returned.sum()),
+            "win_back_rate": float(returned.sum() / reached) if reached else float("nan"),
+            "discounts_given": float(getattr(self, "discounts", 0.0)),
+        }

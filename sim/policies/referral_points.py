@@ -36,40 +36,55 @@ class ReferralPoints(BudgetedPolicy):
     name = "referral_points"
     classifier = {
         "source": "SEEDS 004 (referral points, multi-level 'referrals' referrals'); SEEDS 001 "
-                  "(word of mouth brings new customers)",
+        "(word of mouth brings new customers)",
         "targets": "members who refer, and their referrers up to `depth` levels",
         "cost": "points redeemed (yuan per point), booked at redemption, yearly budget",
         "stochastic": False,
     }
     budget_period = "year"
 
-    def __init__(self, points_per_referral: float = 100.0, points_per_yuan: float = 0.02,
-                 depth: int = 3, decay: float = 0.5, redeem_threshold: float = 300.0,
-                 yuan_per_point: float = 1.0, promoter_multiplier: float = 1.8,
-                 satisfaction_gain: float = 0.3, yearly_budget: float = 50_000.0) -> None:
+    def __init__(
+        self,
+        points_per_referral: float = 100.0,
+        points_per_yuan: float = 0.02,
+        depth: int = 3,
+        decay: float = 0.5,
+        redeem_threshold: float = 300.0,
+        yuan_per_point: float = 1.0,
+        promoter_multiplier: float = 1.8,
+        satisfaction_gain: float = 0.3,
+        yearly_budget: float = 50_000.0,
+    ) -> None:
         super().__init__()
         n = self.name
-        self.points_per_referral = check_number(n, "points_per_referral", points_per_referral,
-                                                low=0)
+        self.points_per_referral = check_number(
+            n, "points_per_referral", points_per_referral, low=0
+        )
         self.points_per_yuan = check_number(n, "points_per_yuan", points_per_yuan, low=0)
         self.depth = check_int(n, "depth", depth, low=1)
         self.decay = check_number(n, "decay", decay, low=0, high=1)
-        self.redeem_threshold = check_number(n, "redeem_threshold", redeem_threshold, low=0,
-                                             low_open=True)
+        self.redeem_threshold = check_number(
+            n, "redeem_threshold", redeem_threshold, low=0, low_open=True
+        )
         self.yuan_per_point = check_number(n, "yuan_per_point", yuan_per_point, low=0)
-        self.promoter_multiplier = check_number(n, "promoter_multiplier", promoter_multiplier,
-                                                low=1)
+        self.promoter_multiplier = check_number(
+            n, "promoter_multiplier", promoter_multiplier, low=1
+        )
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"points_per_referral": self.points_per_referral,
-                "points_per_yuan": self.points_per_yuan, "depth": self.depth,
-                "decay": self.decay, "redeem_threshold": self.redeem_threshold,
-                "yuan_per_point": self.yuan_per_point,
-                "promoter_multiplier": self.promoter_multiplier,
-                "satisfaction_gain": self.satisfaction_gain,
-                "yearly_budget": self.yearly_budget}
+        return {
+            "points_per_referral": self.points_per_referral,
+            "points_per_yuan": self.points_per_yuan,
+            "depth": self.depth,
+            "decay": self.decay,
+            "redeem_threshold": self.redeem_threshold,
+            "yuan_per_point": self.yuan_per_point,
+            "promoter_multiplier": self.promoter_multiplier,
+            "satisfaction_gain": self.satisfaction_gain,
+            "yearly_budget": self.yearly_budget,
+        }
 
     def budget_amount(self) -> float:
         return self.yearly_budget
@@ -106,8 +121,9 @@ class ReferralPoints(BudgetedPolicy):
         pop = self.model.pop
         referred = (pop.referral_parent[rows] >= 0) & (pop.acquired_store[rows] == self.store)
         if referred.any():
-            self.credit_chain(pop.referral_parent[rows[referred]],
-                              amounts[referred] * self.points_per_yuan)
+            self.credit_chain(
+                pop.referral_parent[rows[referred]], amounts[referred] * self.points_per_yuan
+            )
 
     def recruit_multiplier(self) -> float:
         return self.promoter_multiplier
@@ -132,9 +148,11 @@ class ReferralPoints(BudgetedPolicy):
 
     def kpis(self) -> dict[str, float]:
         balance = getattr(self, "balance", np.zeros(0))
-        return {"points_issued": float(getattr(self, "points_issued", 0.0)),
-                "points_redeemed": float(getattr(self, "points_redeemed", 0.0)),
-                "points_liability": float(balance.sum() * self.yuan_per_point),
-                "redemptions": float(getattr(self, "redemptions", 0)),
-                "promoters": float((balance > 0).sum()),
-                "scheme_referrals": float(getattr(self, "referrals", 0))}
+        return {
+            "points_issued": float(getattr(self, "points_issued", 0.0)),
+            "points_redeemed": float(getattr(self, "points_redeemed", 0.0)),
+            "points_liability": float(balance.sum() * self.yuan_per_point),
+            "redemptions": float(getattr(self, "redemptions", 0)),
+            "promoters": float((balance > 0).sum()),
+            "scheme_referrals": float(getattr(self, "referrals", 0)),
+        }

@@ -34,8 +34,9 @@ def trailing_spend(model: RetailModel, store: int, t: int) -> np.ndarray:
     return pop.year_spend[:, store] + pop.prev_year_spend[:, store] * (1.0 - elapsed)
 
 
-def ranked(candidates: np.ndarray, value: np.ndarray,
-           tiebreak: np.ndarray | None = None) -> np.ndarray:
+def ranked(
+    candidates: np.ndarray, value: np.ndarray, tiebreak: np.ndarray | None = None
+) -> np.ndarray:
     """Rows of the `candidates` mask sorted by `value` descending (stable; optional tiebreak
     ascending as second key)."""
     rows = np.flatnonzero(candidates)
@@ -62,9 +63,13 @@ def days_since_visit(model: RetailModel, store: int, t: int) -> np.ndarray:
     return (t - model.pop.last_visit[:, store].astype(np.int64)) * model.calendar.tick_days
 
 
-def raise_attachment(model: RetailModel, rows: np.ndarray, store: int,
-                     satisfaction: float | np.ndarray = 0.0,
-                     loyalty: float | np.ndarray = 0.0) -> None:
+def raise_attachment(
+    model: RetailModel,
+    rows: np.ndarray,
+    store: int,
+    satisfaction: float | np.ndarray = 0.0,
+    loyalty: float | np.ndarray = 0.0,
+) -> None:
     """A gesture's effect: satisfaction with the store up (bounded), loyalty a step towards 1."""
     pop = model.pop
     if rows.size == 0:
@@ -76,8 +81,9 @@ def raise_attachment(model: RetailModel, rows: np.ndarray, store: int,
     pop.loyalty[rows, store] = loy + gain * (1.0 - loy)
 
 
-def referred_prospects(model: RetailModel, parents: np.ndarray, counts: np.ndarray,
-                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def referred_prospects(
+    model: RetailModel, parents: np.ndarray, counts: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Up to `counts[i]` prospects among each parent's contacts: (parent, recruit) pairs.
 
     A prospect is taken once (the first parent who names them); parents with no prospect
@@ -99,9 +105,15 @@ def referred_prospects(model: RetailModel, parents: np.ndarray, counts: np.ndarr
     return ask[first], contact
 
 
-def bring_referrals(model: RetailModel, t: int, store: int, parents: np.ndarray,
-                    recruits: np.ndarray, rng: np.random.Generator,
-                    within_days: float = 28.0) -> None:
+def bring_referrals(
+    model: RetailModel,
+    t: int,
+    store: int,
+    parents: np.ndarray,
+    recruits: np.ndarray,
+    rng: np.random.Generator,
+    within_days: float = 28.0,
+) -> None:
     """Referred prospects join as customers recommended to `store` and visit within a few
     weeks (they count as `referred_customers` when they first buy there)."""
     if recruits.size == 0:

@@ -40,24 +40,32 @@ class VipPrivileges(BudgetedPolicy):
     name = "vip_privileges"
     classifier = {
         "source": "SEEDS 000 (VIP privilege scheme: birthday, price privilege on large "
-                  "purchases); SEEDS 003, segment 1; SEEDS 001 (top 20%)",
+        "purchases); SEEDS 003, segment 1; SEEDS 001 (top 20%)",
         "targets": "top members by 12-month spend at the store",
         "cost": "birthday gifts + discounts, yearly budget",
         "stochastic": False,
     }
     budget_period = "year"
 
-    def __init__(self, top_share: float = 0.2, birthday_gift: float = 200.0,
-                 birthday_discount: float = 0.1, price_discount: float = 0.05,
-                 large_purchase: float = 8000.0, vip_utility: float = 0.1,
-                 birthday_utility: float = 0.3, satisfaction_gain: float = 0.3,
-                 yearly_budget: float = 250_000.0) -> None:
+    def __init__(
+        self,
+        top_share: float = 0.2,
+        birthday_gift: float = 200.0,
+        birthday_discount: float = 0.1,
+        price_discount: float = 0.05,
+        large_purchase: float = 8000.0,
+        vip_utility: float = 0.1,
+        birthday_utility: float = 0.3,
+        satisfaction_gain: float = 0.3,
+        yearly_budget: float = 250_000.0,
+    ) -> None:
         super().__init__()
         n = self.name
         self.top_share = check_number(n, "top_share", top_share, low=0, high=1, low_open=True)
         self.birthday_gift = check_number(n, "birthday_gift", birthday_gift, low=0)
-        self.birthday_discount = check_number(n, "birthday_discount", birthday_discount,
-                                              low=0, high=1)
+        self.birthday_discount = check_number(
+            n, "birthday_discount", birthday_discount, low=0, high=1
+        )
         self.price_discount = check_number(n, "price_discount", price_discount, low=0, high=1)
         self.large_purchase = check_number(n, "large_purchase", large_purchase, low=0)
         self.vip_utility = check_number(n, "vip_utility", vip_utility, low=0)
@@ -66,12 +74,17 @@ class VipPrivileges(BudgetedPolicy):
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 
     def params(self) -> dict[str, Any]:
-        return {"top_share": self.top_share, "birthday_gift": self.birthday_gift,
-                "birthday_discount": self.birthday_discount,
-                "price_discount": self.price_discount, "large_purchase": self.large_purchase,
-                "vip_utility": self.vip_utility, "birthday_utility": self.birthday_utility,
-                "satisfaction_gain": self.satisfaction_gain,
-                "yearly_budget": self.yearly_budget}
+        return {
+            "top_share": self.top_share,
+            "birthday_gift": self.birthday_gift,
+            "birthday_discount": self.birthday_discount,
+            "price_discount": self.price_discount,
+            "large_purchase": self.large_purchase,
+            "vip_utility": self.vip_utility,
+            "birthday_utility": self.birthday_utility,
+            "satisfaction_gain": self.satisfaction_gain,
+            "yearly_budget": self.yearly_budget,
+        }
 
     def budget_amount(self) -> float:
         return self.yearly_budget
@@ -128,7 +141,10 @@ class VipPrivileges(BudgetedPolicy):
     def kpis(self) -> dict[str, float]:
         vip = getattr(self, "vip", np.zeros(0, dtype=bool))
         ever = getattr(self, "ever_vip", np.zeros(0, dtype=bool))
-        return {"vips": float(vip.sum()), "vips_ever": float(ever.sum()),
-                "birthday_gifts": float(getattr(self, "gifts", 0)),
-                "birthday_discounts": float(getattr(self, "birthday_discounts", 0.0)),
-                "price_discounts": float(getattr(self, "price_discounts", 0.0))}
+        return {
+            "vips": float(vip.sum()),
+            "vips_ever": float(ever.sum()),
+            "birthday_gifts": float(getattr(self, "gifts", 0)),
+            "birthday_discounts": float(getattr(self, "birthday_discounts", 0.0)),
+            "price_discounts": float(getattr(self, "price_discounts", 0.0)),
+        }

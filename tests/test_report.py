@@ -1,0 +1,137 @@
+"""The comparison report: figures exist, report.html is self-contained, zh renders Chinese."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from matplotlib import font_manager
+from matplotlib.ft2font import FT2Font
+
+from experiments import compare as cmp
+from experiments import figures, report
+from sim import default_market
+
+FIGS = (
+    "profit_vs_baseline",
+    "profit_distribution",
+    "retention_curves",
+    "cost_breakdown",
+    "segment_shifts",
+)
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    """A tiny real comparison (2 years so that yearly retention exists), written to disk."""
+    out = tmp_path_factory.mktemp("compare")
+    specs = {
+        "none": {"name": "none", "policies": []},
+        "gift_budget": {"name": "gift_budget", "policies": [{"name": "gift_budget"}]},
+        "reactivation": {"name": "reactivation", "policies": [{"name": "reactivation"}]},
+    }
+    plan = cmp.Plan(
+        market=default_market(n_customers=1000, years=2),
+        policies=list(specs),
+        specs=specs,
+        replications=3,
+        workers=1,
+    )
+    res = cmp.run_all(plan, progress=False)
+    table = cmp.comparison_table(res.runs, "none")
+    table.to_csv(out / "comparison.csv", index=False)
+    res.runs.to_parquet(out / "runs.parquet", index=False)
+    res.series.to_parquet(out / "timeseries.parquet", index=False)
+    res.yearly.to_csv(out / "yearly_retention.csv", index=False)
+    res.segments.to_csv(out / "segments_by_year.csv", index=False)
+    meta = {
+        "baseline": "none",
+        "policies": plan.policies,
+        "replications": 3,
+        "seeds": plan.seeds,
+        "level": 0.95,
+        "n_customers": 1000,
+        "years": 2,
+        "tick": "week",
+        "focal_store": "focal",
+        "workers": 1,
+        "runs": plan.n_runs,
+        "wall_seconds": round(res.wall_seconds, 2),
+        "roi_method": "delta",
+    }
+    import json
+
+    (out / "meta.json").write_text(json.dumps(meta))
+    return out, dict(
+        table=table,
+        runs=res.runs,
+        series=res.series,
+        yearly=res.yearly,
+        segments=res.segments,
+        meta=meta,
+    )
+
+
+def self_contained(html: str) -> None:
+    imgs = re.findall(r'<img src="([^"]*)"', html)
+    assert len(imgs) == len(FIGS)
+    assert all(src.startswith("data:image/png;base64,") for src in imgs)
+    assert not re.search(r'(src|href)="(?!data:)', html)  # nothing loaded from elsewhere
+    assert "<script" not in html and "@import" not in html and "url(" not in html
+
+
+def test_english_report_and_figures(comparison):
+    out, frames = comparison
+    html_path = report.write_report(out, lang="en", **frames)
+    assert html_path == out / "report.html"
+    for name in FIGS:
+        png = out / f"{name}.png"
+        assert png.is_file() and png.read_bytes()[:4] == b"\x89PNG"
+    html = html_path.read_text(encoding="utf-8")
+    self_contained(html)
+    assert "Gift budget" in html and "vs Doing nothing" in html
+    assert re.search(r"Gift budget</b>: [+-]\d+\.\d% profit \(95% CI [+-]\d", html)
+    assert "keeps" in html and "top-20% customers" in html
+
+
+def test_chinese_report_contains_chinese_and_uses_a_cjk_font(comparison):
+    out, _ = comparison
+    family = figures.find_cjk_font()
+    assert family is not None, f"no CJK font: {figures.FONT_HINT}"
+    path = font_manager.findfont(
+        font_manager.FontProperties(family=family), fallback_to_default=False
+    )
+    assert FT2Font(path).get_char_index(ord("利")) != 0  # the font has the glyphs
+    html_path = report.report_from_dir(out, lang="zh")
+    assert html_path == out / "report_zh.html"
+    html = html_path.read_text(encoding="utf-8")
+    self_contained(html)
+    assert 'lang="zh-CN"' in html
+    assert "什么都不做" in html and "礼品预算" in html and "利润" in html
+    for name in FIGS:
+        assert (out / f"{name}_zh.png").is_file()
+
+
+def test_report_cli_rebuilds_and_rejects_a_wrong_dir(comparison, tmp_path, capsys):
+    out, _ = comparison
+    assert report.main([str(out), "--lang", "en"]) == 0
+    assert (out / "report_en.html").is_file()
+    assert report.main([str(tmp_path)]) == 2
+    assert "not a comparison output directory" in capsys.readouterr().err
+
+
+def test_policy_labels_fall_back_to_readable_names():
+    labels = report.policy_labels(
+        ["none", "my_new_policy", "x"], "zh", {"x": {"en": "X!", "zh": "某策略"}}
+    )
+    assert labels == {"none": "什么都不做", "my_new_policy": "My new policy", "x": "某策略"}
+
+
+def test_missing_cjk_font_warns_once(monkeypatch, tmp_path):
+    monkeypatch.setattr(figures, "find_cjk_font", lambda: None)
+    monkeypatch.setattr(figures, "_warned", False)
+    with pytest.warns(UserWarning, match="no CJK font found"):
+        with figures.style("zh"):
+            pass
+    assert Path(tmp_path).is_dir()
