@@ -24,13 +24,6 @@ class ThankYouCall(BudgetedPolicy):
         self.lift = check_number(self.name, "lift", lift, low=0)
         self.yearly_budget = check_number(self.name, "yearly_budget", yearly_budget, low=0)
 
-    def params(self) -> dict:
-        return {"cost_per_call": self.cost_per_call, "lift": self.lift,
-                "yearly_budget": self.yearly_budget}
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
-
     def on_purchases(self, t, rows, amounts) -> None:
         n = self.affordable(t, self.cost_per_call, rows.size)  # calls the budget still pays
         self.spend(t, n * self.cost_per_call)

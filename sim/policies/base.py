@@ -21,6 +21,7 @@ budget. Hooks return ``None`` when they have nothing to add, which the model ski
 
 from __future__ import annotations
 
+import inspect
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -44,8 +45,17 @@ class StorePolicy:
 
     # ------------------------------------------------------------------ life cycle
     def params(self) -> dict[str, Any]:
-        """Constructor parameters (subclasses with parameters override)."""
-        return {}
+        """Constructor parameters and their values, read from the attributes of the same names.
+
+        Every policy stores each constructor argument under its own name, so `clone`,
+        `describe` and pickling need no per-policy code.
+        """
+        sig = inspect.signature(type(self).__init__)
+        return {
+            name: getattr(self, name)
+            for name, p in sig.parameters.items()
+            if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        }
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, **self.params()}

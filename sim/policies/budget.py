@@ -37,8 +37,8 @@ class BudgetedPolicy(StorePolicy):
     budget_period: ClassVar[str] = "year"
 
     def budget_amount(self) -> float:
-        """Yuan available per period (subclasses compute it from their parameters)."""
-        return float("inf")
+        """Yuan available per period: the `yearly_budget` parameter unless a policy says else."""
+        return float(getattr(self, "yearly_budget", float("inf")))
 
     def reset(self) -> None:
         self._period_spent: dict[int, float] = {}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
@@ -71,22 +69,6 @@ class CelebrityEvent(BudgetedPolicy):
             n, "referrals_per_guest", referrals_per_guest, low=0
         )
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "day_of_year": self.day_of_year,
-            "fixed_cost": self.fixed_cost,
-            "cost_per_guest": self.cost_per_guest,
-            "invite_top": self.invite_top,
-            "attendance": self.attendance,
-            "satisfaction_gain": self.satisfaction_gain,
-            "loyalty_gain": self.loyalty_gain,
-            "referrals_per_guest": self.referrals_per_guest,
-            "yearly_budget": self.yearly_budget,
-        }
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
 
     def reset(self) -> None:
         super().reset()

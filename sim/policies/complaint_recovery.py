@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_number
@@ -41,16 +39,6 @@ class ComplaintRecovery(BudgetedPolicy):
         self.resolution_rate = check_number(n, "resolution_rate", resolution_rate, low=0, high=1)
         self.cost_per_case = check_number(n, "cost_per_case", cost_per_case, low=0)
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "resolution_rate": self.resolution_rate,
-            "cost_per_case": self.cost_per_case,
-            "yearly_budget": self.yearly_budget,
-        }
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
 
     def reset(self) -> None:
         super().reset()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 
@@ -70,21 +69,6 @@ class EducationEvents(BudgetedPolicy):
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.loyalty_gain = check_number(n, "loyalty_gain", loyalty_gain, low=0, high=1)
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "days_of_year": self.days_of_year,
-            "fixed_cost": self.fixed_cost,
-            "cost_per_guest": self.cost_per_guest,
-            "max_guests": self.max_guests,
-            "attendance": self.attendance,
-            "satisfaction_gain": self.satisfaction_gain,
-            "loyalty_gain": self.loyalty_gain,
-            "yearly_budget": self.yearly_budget,
-        }
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
 
     def reset(self) -> None:
         super().reset()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.errors import ConfigError
@@ -44,9 +42,6 @@ class PromoBlacklist(StorePolicy):
                 f"policy.{self.name}.sticky", f"must be true or false, got {sticky!r}"
             )
         self.sticky = sticky
-
-    def params(self) -> dict[str, Any]:
-        return {"refresh_weeks": self.refresh_weeks, "sticky": self.sticky}
 
     def reset(self) -> None:
         n = self.model.pop.n if self.model else 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
@@ -75,24 +73,6 @@ class Promotions(BudgetedPolicy):
         self.contact_cost = check_number(n, "contact_cost", contact_cost, low=0)
         self.giveaway_cost = check_number(n, "giveaway_cost", giveaway_cost, low=0)
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "every_weeks": self.every_weeks,
-            "duration_days": self.duration_days,
-            "offset_weeks": self.offset_weeks,
-            "depth": self.depth,
-            "appeal": self.appeal,
-            "response": self.response,
-            "claim_rate": self.claim_rate,
-            "campaign_cost": self.campaign_cost,
-            "contact_cost": self.contact_cost,
-            "giveaway_cost": self.giveaway_cost,
-            "yearly_budget": self.yearly_budget,
-        }
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
 
     def reset(self) -> None:
         super().reset()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
@@ -56,22 +54,6 @@ class Reactivation(BudgetedPolicy):
         self.offer_discount = check_number(n, "offer_discount", offer_discount, low=0, high=1)
         self.cooldown_days = check_int(n, "cooldown_days", cooldown_days, low=0)
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "every_weeks": self.every_weeks,
-            "max_contacts": self.max_contacts,
-            "contact_cost": self.contact_cost,
-            "response": self.response,
-            "offer_days": self.offer_days,
-            "offer_utility": self.offer_utility,
-            "offer_discount": self.offer_discount,
-            "cooldown_days": self.cooldown_days,
-            "yearly_budget": self.yearly_budget,
-        }
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
 
     def reset(self) -> None:
         super().reset()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
@@ -72,22 +70,6 @@ class ReferralPoints(BudgetedPolicy):
         )
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "points_per_referral": self.points_per_referral,
-            "points_per_yuan": self.points_per_yuan,
-            "depth": self.depth,
-            "decay": self.decay,
-            "redeem_threshold": self.redeem_threshold,
-            "yuan_per_point": self.yuan_per_point,
-            "promoter_multiplier": self.promoter_multiplier,
-            "satisfaction_gain": self.satisfaction_gain,
-            "yearly_budget": self.yearly_budget,
-        }
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
 
     def reset(self) -> None:
         super().reset()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_number, period_key
@@ -72,22 +70,6 @@ class VipPrivileges(BudgetedPolicy):
         self.birthday_utility = check_number(n, "birthday_utility", birthday_utility, low=0)
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "top_share": self.top_share,
-            "birthday_gift": self.birthday_gift,
-            "birthday_discount": self.birthday_discount,
-            "price_discount": self.price_discount,
-            "large_purchase": self.large_purchase,
-            "vip_utility": self.vip_utility,
-            "birthday_utility": self.birthday_utility,
-            "satisfaction_gain": self.satisfaction_gain,
-            "yearly_budget": self.yearly_budget,
-        }
-
-    def budget_amount(self) -> float:
-        return self.yearly_budget
 
     def reset(self) -> None:
         super().reset()
