@@ -59,6 +59,7 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _COLUMN = np.uint64(0xD6E8FEB86659FD93)
+_MASK = (1 << 64) - 1
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -66,6 +67,14 @@ def _mix(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
     return z ^ (z >> np.uint64(31))
+
+
+def _mix_int(z: int) -> int:
+    """`_mix` on one Python integer (cheaper than a NumPy scalar for a single key)."""
+    z &= _MASK
+    z = ((z ^ (z >> 30)) * int(_M1)) & _MASK
+    z = ((z ^ (z >> 27)) * int(_M2)) & _MASK
+    return z ^ (z >> 31)
 
 
 class KeyedDraws:
@@ -78,12 +87,10 @@ class KeyedDraws:
     """
 
     def __init__(self, seed: int, process: str, tick: int) -> None:
-        key = np.array([seed, zlib.crc32(process.encode()), tick], dtype=np.uint64)
-        z = np.uint64(0)
-        with np.errstate(over="ignore"):
-            for part in key:
-                z = _mix(np.array([z + part * _GOLDEN], dtype=np.uint64))[0]
-        self._key = z
+        z = 0
+        for part in (seed, zlib.crc32(process.encode()), tick):
+            z = _mix_int(z + int(part) * int(_GOLDEN))
+        self._key = np.uint64(z)
 
     def random(self, rows: np.ndarray, k: int = 1) -> np.ndarray:
         """Uniforms in (0, 1), shape (len(rows), k)."""

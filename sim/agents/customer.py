@@ -77,19 +77,18 @@ class OccasionDraws:
         Who gets an extra visit depends on the policy, so these numbers must not come from a
         shared sequence: each row's numbers depend only on the seed, the tick and the row.
         """
-        s = model.streams
-
-        def keyed(process: str):
-            return s.keyed(f"visit_{process}", t)
+        n_wom, n_choice = _wom_columns(model), model.n_stores + 1
+        u = model.streams.keyed("visit", t).random(rows, 6 + n_choice + n_wom)
+        from scipy.special import ndtri
 
         return cls(
             clock=np.zeros(rows.size),
-            churn=keyed("churn").random(rows)[:, 0],
-            choice=keyed("choice").gumbel(rows, model.n_stores + 1),
-            ticket=keyed("purchase").standard_normal(rows)[:, 0],
-            service=keyed("service").standard_normal(rows)[:, 0],
-            complaint=keyed("complaints").random(rows, 3),
-            wom=keyed("wom").random(rows, _wom_columns(model)),
+            churn=u[:, 0],
+            ticket=ndtri(u[:, 1]),
+            service=ndtri(u[:, 2]),
+            complaint=u[:, 3:6],
+            choice=-np.log(-np.log(u[:, 6 : 6 + n_choice])),
+            wom=u[:, 6 + n_choice :],
         )
 
 
