@@ -253,7 +253,18 @@ class TestPromoBlacklist(PolicyTestCase):
 
     def acted(self, summary):
         return summary["policies"]["promo_blacklist"]["blacklisted_ever"] > 0
-    bad_params = [({"refresh_weeks": 0}, "refresh_weeks"), ({"sticky": "yes"}, "sticky")]
+    bad_params = [({"refresh_weeks": 0}, "refresh_weeks"), ({"sticky": "yes"}, "sticky"),
+                  ({"bottom_share": 0}, "bottom_share"), ({"bottom_share": 1.5}, "bottom_share"),
+                  ({"min_promo_share": 0}, "min_promo_share")]
+
+    def test_threshold_decides_who_is_listed(self):
+        """A wider bottom share (SEEDS 003: 15-20%) lists more members, on the same seed."""
+        sizes = []
+        for share in (0.1, 0.2, 0.4):
+            model = simulate(["promotions", {"name": "promo_blacklist", "bottom_share": share}],
+                             market=default_market(n_customers=3000, years=2))
+            sizes.append(bound(model, "promo_blacklist").ever.sum())
+        assert sizes[0] <= sizes[1] <= sizes[2] and sizes[0] < sizes[2]
 
     def test_blacklist_lists_promo_only_members_and_promotions_skip_them(self):
         """Each campaign's target list, when it is drawn up, leaves out every member on the

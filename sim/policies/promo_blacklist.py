@@ -6,8 +6,8 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.policies.base import StorePolicy
-from sim.policies.budget import check_int
-from sim.segments import SEGMENTS, segment_flags, summarize_arrays
+from sim.policies.budget import check_int, check_number
+from sim.segments import SEGMENTS, SegmentParams, segment_flags, summarize_arrays
 
 
 class PromoBlacklist(StorePolicy):
@@ -18,7 +18,8 @@ class PromoBlacklist(StorePolicy):
     campaign's target list and spend the saving on high-value members. Every
     ``refresh_weeks`` weeks (weekly housekeeping) the store adds to the list every member who
     meets the ``promo_only`` rule of `sim.segments` in its own transaction log (active in the
-    last year, at least 80% of purchases on promotion, bottom 20% by yearly spend), whatever
+    last year, at least ``min_promo_share`` (80%) of purchases on promotion, in the bottom
+    ``bottom_share`` (20%) by yearly spend: the blacklist threshold), whatever
     other segment label they carry (a promo-only buyer who has gone quiet is still one). With
     ``sticky`` (the default) a member stays listed until they buy here without a promotion;
     otherwise the list is rebuilt from scratch at each refresh. The store's `promotions` policy
@@ -34,9 +35,30 @@ class PromoBlacklist(StorePolicy):
         "stochastic": False,
     }
 
-    def __init__(self, refresh_weeks: int = 4, sticky: bool = True) -> None:
+    def __init__(
+        self,
+        refresh_weeks: int = 4,
+        sticky: bool = True,
+        bottom_share: float = 0.2,
+        min_promo_share: float = 0.8,
+    ) -> None:
         super().__init__()
         self.refresh_weeks = check_int(self.name, "refresh_weeks", refresh_weeks, low=1)
+        # The segment's cut-offs (SEEDS 003, segment 5: the bottom 15-20% ...; ... (almost)
+        # only on promotion), validated by SegmentParams with this policy's field names.
+        self.bottom_share = check_number(
+            self.name, "bottom_share", bottom_share, low=0, low_open=True
+        )
+        if self.bottom_share >= 1:
+            raise ConfigError(
+                f"policy.{self.name}.bottom_share", f"must be in (0, 1), got {bottom_share!r}"
+            )
+        self.min_promo_share = check_number(
+            self.name, "min_promo_share", min_promo_share, low=0, high=1, low_open=True
+        )
+        self.segment_params = SegmentParams(
+            promo_bottom_share=self.bottom_share, promo_only_min_share=self.min_promo_share
+        )
         if not isinstance(sticky, bool):
             raise ConfigError(
                 f"policy.{self.name}.sticky", f"must be true or false, got {sticky!r}"
@@ -64,8 +86,9 @@ class PromoBlacklist(StorePolicy):
             discount[here] > 0,
             as_of=t * td,
             n_customers=model.pop.n,
+            params=self.segment_params,
         )
-        return segment_flags(features)[:, SEGMENTS.index("promo_only")]
+        return segment_flags(features, self.segment_params)[:, SEGMENTS.index("promo_only")]
 
     def refresh(self, t: int) -> None:
         """Add the members flagged promo_only now (or rebuild the list, when not sticky)."""
