@@ -260,17 +260,30 @@ class RetailModel(mesa.Model):
             return
         for _, plan in self.hooks("plan"):
             plan(t)
+        extra = self._pending.pop(t, None)
+        # Scheduled extra visits: at most one per customer and tick, none for a customer who
+        # comes anyway (a natural occasion this tick).
+        visits = np.unique(np.concatenate(extra)) if extra else np.zeros(0, dtype=np.int64)
+        visits = visits[self.pop.next_tick[visits] != t]
         if self.activation == "batch":
             rows = due_now(self, t)
-            while rows.size:
+            draws = OccasionDraws.draw(self, rows.size)
+            if visits.size:  # one pipeline call for both: the per-call overhead dominates
+                natural = np.r_[np.ones(rows.size, bool), np.zeros(visits.size, bool)]
+                draws = OccasionDraws.concat(draws, OccasionDraws.keyed(self, t, visits))
+                process_occasions(self, t, np.r_[rows, visits], draws, natural=natural)
+            elif rows.size:
+                process_occasions(self, t, rows, draws)
+            rows = rows[self.pop.next_tick[rows] == t]
+            while rows.size:  # customers with several occasions in this tick
                 process_occasions(self, t, rows, OccasionDraws.draw(self, rows.size))
                 rows = rows[self.pop.next_tick[rows] == t]
         else:
             self.customer_set.shuffle_do("step")
-        extra = self._pending.pop(t, None)
-        if extra:
-            rows = np.unique(np.concatenate(extra))  # at most one extra visit per tick
-            process_occasions(self, t, rows, OccasionDraws.keyed(self, t, rows), natural=False)
+            if visits.size:
+                process_occasions(
+                    self, t, visits, OccasionDraws.keyed(self, t, visits), natural=False
+                )
         days_done = (t + 1) * self.calendar.tick_days
         if days_done % HOUSEKEEPING_DAYS < self.calendar.tick_days or t == self.n_ticks - 1:
             self._housekeeping(t)

@@ -91,6 +91,16 @@ class OccasionDraws:
             wom=u[:, 6 + n_choice :],
         )
 
+    @classmethod
+    def concat(cls, first: OccasionDraws, second: OccasionDraws) -> OccasionDraws:
+        """Draws of two batches, one after the other."""
+        return cls(
+            **{
+                f: np.concatenate([getattr(first, f), getattr(second, f)])
+                for f in first.__dataclass_fields__
+            }
+        )
+
 
 def _wom_columns(model: RetailModel) -> int:
     b = model.behaviour
@@ -115,11 +125,21 @@ def advance_clocks(model: RetailModel, rows: np.ndarray, exp_draws: np.ndarray) 
 
 
 def process_occasions(
-    model: RetailModel, t: int, rows: np.ndarray, draws: OccasionDraws, natural: bool = True
+    model: RetailModel,
+    t: int,
+    rows: np.ndarray,
+    draws: OccasionDraws,
+    natural: bool | np.ndarray = True,
 ) -> None:
-    """One purchase occasion for each row: the whole pipeline of rules, in order."""
-    if natural:
+    """One purchase occasion for each row: the whole pipeline of rules, in order.
+
+    `natural` says which rows are natural occasions (their clock moves on); scheduled extra
+    visits ride in the same batch without touching the clock.
+    """
+    if natural is True:
         advance_clocks(model, rows, draws.clock)
+    elif natural is not False:
+        advance_clocks(model, rows[natural], draws.clock[natural])
     shop = model.pop.in_category(rows)
     leaving = attrition(model, t, rows, draws.churn) & shop
     shop &= ~leaving
