@@ -63,6 +63,14 @@ def focal_active(model: RetailModel) -> int:
     return int(model.ledger.snapshots["active"][model.t, model.focal])
 
 
+def focal_profit(model: RetailModel) -> float:
+    """The focal store's profit so far (gross margin minus policy costs), in yuan."""
+    led, f = model.ledger, model.focal
+    done = slice(0, model.t + 1)
+    costs = sum(arr[done, f].sum() for arr in led.costs.values())
+    return float(led.flows["revenue"][done, f].sum() - led.flows["cogs"][done, f].sum() - costs)
+
+
 def members_in_category(model: RetailModel) -> int:
     s = model.pop.state
     return model.pop.n - np.count_nonzero(s == PROSPECT) - np.count_nonzero(s == CHURNED)
@@ -166,6 +174,7 @@ class RetailModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "focal_active": focal_active,
+                "focal_profit": focal_profit,
                 "members": members_in_category,
                 "prospects": prospects,
                 "churned": churned_total,
