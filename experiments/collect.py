@@ -26,10 +26,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from experiments.common import clean_errors
+from experiments.common import CONFIG_DIR, clean_errors, config_choices
 from sim.errors import ConfigError
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 JOB_COLUMNS = ("job", "job_dir")
 
 
@@ -111,10 +110,9 @@ def _count_sweep(overrides: list[str]) -> int | None:
             continue
         value = ov.value()
         if isinstance(value, Glob):
-            group = CONFIG_DIR / ov.key_or_group
-            if not group.is_dir():
+            if not (CONFIG_DIR / ov.key_or_group).is_dir():
                 return None
-            names = sorted(p.stem for p in group.glob("*.yaml"))
+            names = config_choices(ov.key_or_group)
             n = len(
                 [
                     n

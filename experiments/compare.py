@@ -30,12 +30,15 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.common import (
+    CONFIG_DIR,
     build_market,
     build_policies,
     check_seed,
     check_writable,
     clean_errors,
+    config_choices,
     jsonable,
+    preflight_group_choices,
     simulate,
     to_container,
 )
@@ -43,7 +46,6 @@ from sim import ConfigError, MarketConfig
 from sim.metrics import KPIS
 from sim.stats import bootstrap_ratio_of_means, paired_difference, ratio_of_means, t_interval
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 HEADLINE_KPIS = ("profit", "retention", "vip_retention", "policy_cost", "revenue", "roi")
 """The KPIs of the ranked table and the report, in that order (`roi` is derived)."""
 RATE_KPIS = frozenset({"retention", "vip_retention", "top20_revenue_share"})
@@ -70,7 +72,7 @@ def available_policies() -> list[str]:
     """Names of the policy configs found at run time (``configs/policy/*.yaml``), `none` first."""
     from hydra.core.global_hydra import GlobalHydra
 
-    names = {p.stem for p in (CONFIG_DIR / "policy").glob("*.yaml")}
+    names = set(config_choices("policy"))
     gh = GlobalHydra.instance()
     if gh.is_initialized():  # also configs on Hydra's search path (e.g. hydra.searchpath)
         names |= set(gh.config_loader().get_group_options("policy"))
@@ -578,6 +580,7 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    preflight_group_choices(sys.argv[1:], groups=("market",))
     with clean_errors():
         _precheck_run_dir(sys.argv[1:])
     main()
