@@ -33,8 +33,6 @@ KPIS: tuple[str, ...] = (
     "clv_mean",
 )
 """KPI names of DESIGN.md; `cost_<policy>` columns come on top, one per policy in the market."""
-MAX_LIFETIME_YEARS = 20.0
-"""Cap on expected lifetime 1 / (1 - retention) when retention is close to 1."""
 
 
 def top_share(values: np.ndarray, share: float = 0.2) -> float:
@@ -68,10 +66,10 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
     n_customers = int(spenders.sum())
     years = max(model.t * model.calendar.dt_years, 1e-9)
     if n_customers and not np.isnan(retention):
-        lifetime = min(1.0 / max(1.0 - retention, 1e-9), MAX_LIFETIME_YEARS)
-        clv = (gross_margin - policy_cost) / n_customers / years * lifetime
+        lifetime = clv.expected_lifetime(retention)  # one definition, shared with log CLV
+        clv_mean = (gross_margin - policy_cost) / n_customers / years * lifetime
     else:
-        clv = float("nan")
+        clv_mean = float("nan")
     out = {
         "revenue": f["revenue"],
         "gross_margin": gross_margin,
@@ -87,7 +85,7 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
         "complaints": f["complaints"],
         "complaints_resolved": f["complaints_resolved"],
         "top20_revenue_share": top_share(pop.revenue[:, s]),
-        "clv_mean": clv,
+        "clv_mean": clv_mean,
     }
     return out
 
