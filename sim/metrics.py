@@ -58,10 +58,13 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
     costs = {f"cost_{name}": float(arr[done, s].sum()) for name, arr in sorted(led.costs.items())}
     policy_cost = float(sum(costs.values()))
     gross_margin = f["revenue"] - f["cogs"]
-    yearly = retention_table(model)
-    mine = yearly[yearly["store"] == model.store_ids[s]]
-    retention = _ratio(mine["retained"].sum(), mine["base"].sum())
-    vip_retention = _ratio(mine["vip_retained"].sum(), mine["vip_base"].sum())
+    mine = [row for row in led.yearly if row["store"] == model.store_ids[s]]
+
+    def total(key: str) -> int:
+        return sum(row[key] for row in mine)
+
+    retention = _ratio(total("retained"), total("base"))
+    vip_retention = _ratio(total("vip_retained"), total("vip_base"))
     spenders = pop.revenue[:, s] > 0
     n_customers = int(spenders.sum())
     years = max(model.t * model.calendar.dt_years, 1e-9)

@@ -28,6 +28,7 @@ from sim.agents.customer import (
     natural_entry,
     process_occasions,
     recruit,
+    store_utilities,
     travel_table,
     update_states,
 )
@@ -65,10 +66,7 @@ def focal_active(model: RetailModel) -> int:
 
 def focal_profit(model: RetailModel) -> float:
     """The focal store's profit so far (gross margin minus policy costs), in yuan."""
-    led, f = model.ledger, model.focal
-    done = slice(0, model.t + 1)
-    costs = sum(arr[done, f].sum() for arr in led.costs.values())
-    return float(led.flows["revenue"][done, f].sum() - led.flows["cogs"][done, f].sum() - costs)
+    return float(model.ledger.profit()[: model.t + 1, model.focal].sum())
 
 
 def members_in_category(model: RetailModel) -> int:
@@ -189,8 +187,6 @@ class RetailModel(mesa.Model):
         They get some loyalty and satisfaction and a last visit within the past year, so the
         market opens mid-life rather than empty.
         """
-        from sim.agents.customer import store_utilities
-
         pop, rng = self.pop, self.streams["population"]
         rows = np.flatnonzero(pop.state == ACTIVE)
         if rows.size == 0:

@@ -102,11 +102,3 @@ class KeyedDraws:
 
     def exponential(self, rows: np.ndarray, k: int = 1) -> np.ndarray:
         return -np.log(self.random(rows, k))
-
-    def gumbel(self, rows: np.ndarray, k: int = 1) -> np.ndarray:
-        return -np.log(-np.log(self.random(rows, k)))
-
-    def standard_normal(self, rows: np.ndarray, k: int = 1) -> np.ndarray:
-        from scipy.special import ndtri
-
-        return ndtri(self.random(rows, k))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.errors import ConfigError
 from sim.segments import NOT_MEMBER, SEGMENTS, SegmentParams, segment_codes, summarize_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,8 +63,6 @@ def members_in(model: RetailModel, names: str | list[str], store: int | None = N
     wanted = [names] if isinstance(names, str) else list(names)
     unknown = [n for n in wanted if n not in SEGMENTS]
     if unknown:
-        from sim.errors import ConfigError
-
         raise ConfigError(
             "segment", f"unknown segment {unknown[0]!r}; allowed: {', '.join(SEGMENTS)}"
         )

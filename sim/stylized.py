@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.config import CLASSES, ELITE_CLASSES
+from sim.config import CLASSES, ELITE_CLASSES, TIERS
 from sim.metrics import top_share
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,8 +54,6 @@ def elite_spend_share_by_year(
     `store_tier` (SEEDS 000: upward consumption drift)."""
     tick, cust, store, amount, _ = model.transactions.arrays()
     pop, geo = model.pop, model.geo
-    from sim.config import TIERS
-
     elite_codes = [CLASSES.index(c) for c in ELITE_CLASSES]
     who = np.isin(pop.cls[cust], elite_codes) & (
         geo.tier_rank[pop.home[cust]] == TIERS.index(home_tier)

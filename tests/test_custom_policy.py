@@ -109,5 +109,3 @@ class TestThankYouCall(PolicyTestCase):
     budget_params = {"yearly_budget": st.floats(0, 3_000), "cost_per_call": st.floats(0, 20)}
     bad_params = [({"cost_per_call": -1}, "cost_per_call"), ({"lift": "high"}, "lift")]
 
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget

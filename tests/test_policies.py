@@ -96,8 +96,9 @@ class PolicyTestCase:
         return self.policy_class(**kw)
 
     def budget_cap(self, policy: StorePolicy, model: RetailModel) -> float:
-        """Yuan per period the policy may spend, from its parameters (override)."""
-        return float("inf")
+        """Yuan per period the policy may spend, from its parameters: its `yearly_budget`
+        parameter when it has one (override for other caps)."""
+        return float(getattr(policy, "yearly_budget", float("inf")))
 
     def acted(self, summary: dict[str, Any]) -> bool:
         """Whether the policy did something in a run (default: it spent money)."""
@@ -243,9 +244,6 @@ class TestPromotions(PolicyTestCase):
                   ({"every_weeks": 0}, "every_weeks"), ({"duration_days": 100}, "duration_days"),
                   ({"response": "lots"}, "response")]
 
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget
-
 
 class TestPromoBlacklist(PolicyTestCase):
     policy_class = PromoBlacklist
@@ -322,9 +320,6 @@ class TestCelebrityEvent(PolicyTestCase):
     bad_params = [({"yearly_budget": -1}, "yearly_budget"), ({"attendance": 1.2}, "attendance"),
                   ({"invite_top": 0}, "invite_top"), ({"day_of_year": 366}, "day_of_year")]
 
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget
-
 
 class TestReferralPoints(PolicyTestCase):
     policy_class = ReferralPoints
@@ -333,9 +328,6 @@ class TestReferralPoints(PolicyTestCase):
     bad_params = [({"depth": 0}, "depth"), ({"decay": 1.5}, "decay"), ({"decay": -0.1}, "decay"),
                   ({"yearly_budget": -10}, "yearly_budget"),
                   ({"promoter_multiplier": 0.5}, "promoter_multiplier")]
-
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget
 
     def acted(self, summary):
         return summary["policies"]["referral_points"]["points_issued"] > 0
@@ -374,9 +366,6 @@ class TestComplaintRecovery(PolicyTestCase):
         return market.replace(behaviour=dataclasses.replace(market.behaviour,
                                                             complaint_probability=0.5))
 
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget
-
 
 class TestReactivation(PolicyTestCase):
     policy_class = Reactivation
@@ -385,9 +374,6 @@ class TestReactivation(PolicyTestCase):
     bad_params = [({"response": -0.1}, "response"), ({"every_weeks": 0}, "every_weeks"),
                   ({"offer_discount": 1.1}, "offer_discount"),
                   ({"yearly_budget": float("nan")}, "yearly_budget")]
-
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget
 
 
 class TestVipPrivileges(PolicyTestCase):
@@ -398,9 +384,6 @@ class TestVipPrivileges(PolicyTestCase):
                   ({"yearly_budget": -1}, "yearly_budget"), ({"large_purchase": None},
                                                               "large_purchase")]
 
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget
-
 
 class TestEducationEvents(PolicyTestCase):
     policy_class = EducationEvents
@@ -409,9 +392,6 @@ class TestEducationEvents(PolicyTestCase):
     bad_params = [({"days_of_year": [0]}, "days_of_year"), ({"days_of_year": []}, "days_of_year"),
                   ({"days_of_year": "May"}, "days_of_year"), ({"max_guests": 0}, "max_guests"),
                   ({"yearly_budget": -2}, "yearly_budget")]
-
-    def budget_cap(self, policy, model):
-        return policy.yearly_budget
 
 
 # ---------------------------------------------------------------------------- the registry

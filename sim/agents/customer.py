@@ -12,8 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import ndtri
 
 from sim.agents.base import RetailAgent
+from sim.config import CLASSES
 from sim.population import (
     ACTIVE,
     CHURNED,
@@ -79,8 +81,6 @@ class OccasionDraws:
         """
         n_wom, n_choice = _wom_columns(model), model.n_stores + 1
         u = model.streams.keyed("visit", t).random(rows, 6 + n_choice + n_wom)
-        from scipy.special import ndtri
-
         return cls(
             clock=np.zeros(rows.size),
             churn=u[:, 0],
@@ -554,8 +554,6 @@ class Customer(RetailAgent):
 
     @property
     def customer_class(self) -> str:
-        from sim.config import CLASSES
-
         return CLASSES[self.model.pop.cls[self.row]]
 
     @property
