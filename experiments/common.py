@@ -50,26 +50,14 @@ def build_market(cfg_market: Any) -> MarketConfig:
 
 
 def build_policies(cfg_policy: Any) -> list[StorePolicy]:
-    """The focal store's policies from the `policy` config group (`_target_` or `name` entries)."""
+    """The focal store's policies from the `policy` config group (`_target_` or `name` entries).
+
+    Entries are built by the policy registry, which accepts only `StorePolicy` subclasses as
+    targets (configuration is data, not code); nothing else is ever instantiated.
+    """
     spec = to_container(cfg_policy) or {}
     entries = spec.get("policies", []) if isinstance(spec, dict) else spec
-    out: list[Any] = []
-    for i, entry in enumerate(entries or []):
-        if isinstance(entry, dict) and "_target_" in entry:
-            from hydra.utils import instantiate
-
-            try:
-                out.append(instantiate(entry))
-            except Exception as exc:  # Hydra wraps the policy's own ConfigError
-                cause = exc
-                while cause.__cause__ is not None:
-                    cause = cause.__cause__
-                if isinstance(cause, ConfigError):
-                    raise cause from None
-                raise ConfigError(f"policy.policies[{i}]", str(cause).splitlines()[0]) from None
-        else:
-            out.append(entry)
-    return make_policies(out)
+    return make_policies(entries or [])
 
 
 def check_seed(seed: Any) -> int:

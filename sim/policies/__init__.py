@@ -16,7 +16,10 @@ from sim.policies.registry import (
     get_policy_class,
     make_policies,
     make_policy,
+    policy_class_from_target,
+    policy_entry,
     policy_names,
+    policy_target,
     register,
 )
 from sim.policies.vip_privileges import VipPrivileges
@@ -39,6 +42,9 @@ __all__ = [
     "get_policy_class",
     "make_policies",
     "make_policy",
+    "policy_class_from_target",
+    "policy_entry",
+    "policy_target",
     "policy_names",
     "register",
 ]

@@ -58,20 +58,64 @@ def get_policy_class(name: str) -> type[StorePolicy]:
     raise ConfigError("policy", f"unknown policy {name!r}; available: {', '.join(policy_names())}")
 
 
+def policy_class_from_target(target: Any, field: str = "policy._target_") -> type[StorePolicy]:
+    """The `StorePolicy` subclass a ``_target_`` path names, and nothing else.
+
+    Configuration is data, not code: a target must be a class derived from `StorePolicy` (a
+    built-in policy or a user's own module, e.g. ``examples.thank_you_call.ThankYouCall``);
+    ``builtins.print``, ``os.system`` and friends are refused before anything is called.
+    Importing the named module is allowed (that is how a user's own policy is loaded).
+    """
+    if not isinstance(target, str) or "." not in target or not all(
+        part.isidentifier() for part in target.split(".")
+    ):
+        raise ConfigError(field, f"must be a dotted class path like 'module.Class', got {target!r}")
+    module_name, _, attr = target.rpartition(".")
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:  # noqa: BLE001 - any import failure is the user's path
+        raise ConfigError(field, f"cannot import module {module_name!r} ({exc})") from None
+    cls = getattr(module, attr, None)
+    if not (isinstance(cls, type) and issubclass(cls, StorePolicy)) or cls is StorePolicy:
+        raise ConfigError(
+            field, f"{target!r} is not a StorePolicy subclass; only store policies may be built"
+        )
+    return cls
+
+
+def policy_target(cls: type[StorePolicy]) -> str:
+    """The dotted path of a policy class (the inverse of `policy_class_from_target`)."""
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def policy_entry(policy: StorePolicy) -> dict[str, Any]:
+    """A plain, picklable, JSON-able spec of a policy instance: ``{"_target_": ..., **params}``."""
+    return {"_target_": policy_target(type(policy)), **policy.params()}
+
+
 def make_policy(spec: str | Mapping[str, Any] | StorePolicy) -> StorePolicy:
-    """A fresh policy from a name, a mapping ``{"name": ..., **params}`` or an instance."""
+    """A fresh policy from a name, a mapping ``{"name": ..., **params}`` or
+    ``{"_target_": "module.Class", **params}`` (a StorePolicy subclass only), or an instance."""
     if isinstance(spec, StorePolicy):
         return spec.clone()
     if isinstance(spec, str):
         return get_policy_class(spec)()
     if isinstance(spec, Mapping):
         params = dict(spec)
-        name = params.pop("name", None)
-        if name is None:
-            raise ConfigError(
-                "policy", f"a policy mapping needs a 'name'; got keys {sorted(params)}"
-            )
-        cls = get_policy_class(name)
+        if "_target_" in params:
+            cls = policy_class_from_target(params.pop("_target_"))
+            name = cls.name
+            if "name" in params and params.pop("name") != name:
+                raise ConfigError("policy.name", f"does not match the class's name {name!r}")
+        else:
+            name = params.pop("name", None)
+            if name is None:
+                raise ConfigError(
+                    "policy", f"a policy mapping needs a 'name'; got keys {sorted(params)}"
+                )
+            cls = get_policy_class(name)
         try:
             return cls(**params)
         except TypeError as exc:
