@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim.agents.base import RetailAgent, register_in_bulk
 from sim.agents.customer import (
     Customer,
     OccasionDraws,
@@ -159,16 +160,13 @@ class RetailModel(mesa.Model):
             ]
             for name in HOOKS
         }
-        # One Mesa agent per customer row. The garbage collector would otherwise rescan the
-        # growing heap again and again while a million agents are created.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            self.customers = [Customer(self, row) for row in range(self.pop.n)]
-        finally:
-            if gc_was_enabled:
-                gc.enable()
-        self.customer_set = self.agents_by_type[Customer]
+        # One Mesa agent per customer row, with the ids that follow the stores'. The agents are
+        # made when first asked for (`customers`, `agents`, `agents_by_type`, agent activation):
+        # a batch run never needs them, and a million of them take ~0.5 GB.
+        self._customer_first_id = RetailAgent._ids.reserve(self, self.pop.n)
+        self._customers: list[Customer] | None = None
+        if activation == "agent":
+            self._make_customers()
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "focal_active": focal_active,
@@ -216,6 +214,64 @@ class RetailModel(mesa.Model):
         self.entry_order = np.argsort(entry_ticks, kind="stable")
         self.entry_ticks_sorted = entry_ticks[self.entry_order]
         self._last_housekeeping = -1
+
+    # ------------------------------------------------------------------ Mesa agents
+    def _make_customers(self) -> list[Customer]:
+        """Create and register the customer agents (once), exactly as if made at set-up."""
+        if self._customers is None:
+            # The garbage collector would otherwise rescan the growing heap again and again
+            # while a million agents are created.
+            gc_was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                agents = Customer.create_rows(self, self._customer_first_id, self.pop.n)
+                register_in_bulk(self, agents)
+                self._customers = agents
+            finally:
+                if gc_was_enabled:
+                    gc.enable()
+        return self._customers
+
+    @property
+    def customers(self) -> list[Customer]:
+        """The `Customer` agents, indexed by population row."""
+        return self._make_customers()
+
+    @property
+    def customer_set(self) -> mesa.agent.AgentSet:
+        """Mesa's AgentSet of the customers (what agent activation shuffles)."""
+        self._make_customers()
+        return self._agents_by_type[Customer]
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every agent of the model (stores, then customers)."""
+        self._make_customers()
+        return self._all_agents
+
+    @agents.setter
+    def agents(self, agents: Any) -> None:
+        mesa.Model.agents.fset(self, agents)
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        self._make_customers()
+        return self._agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._make_customers()
+        return list(self._agents_by_type)
+
+    def register_agent(self, agent: mesa.Agent) -> None:
+        # Customers come first if not made yet, so ids and agent order stay as at set-up.
+        if getattr(self, "_customers", ()) is None:
+            self._make_customers()
+        super().register_agent(agent)
+
+    def remove_all_agents(self) -> None:
+        self._make_customers()
+        super().remove_all_agents()
 
     # ------------------------------------------------------------------ helpers
     def store_index(self, store_id: str) -> int:

@@ -174,34 +174,35 @@ def _homophilous_network(
     """
     n = place.size
     degree = 1 + rng.poisson(max(mean_degree - 1, 0), n)
-    src = np.repeat(np.arange(n, dtype=np.int32), degree)
-    m = src.size
     n_cls = int(cls.max()) + 1 if n else 1
-    group = place.astype(np.int64) * n_cls + cls
-    by_group = np.argsort(group, kind="stable")
-    g_sorted = group[by_group]
-    g_start = np.searchsorted(g_sorted, group, side="left")
-    g_size = np.searchsorted(g_sorted, group, side="right") - g_start
-    by_place = np.argsort(place, kind="stable")
-    p_sorted = place[by_place]
-    p_start = np.searchsorted(p_sorted, place, side="left")
-    p_size = np.searchsorted(p_sorted, place, side="right") - p_start
-    u = rng.random(m)
-    pick = rng.random(m)
-    dst = np.empty(m, dtype=np.int64)
-    gs, ps = g_size[src], p_size[src]
-    in_group = u < same_group
-    in_place = ~in_group & (u < same_group + same_place)
-    anywhere = ~in_group & ~in_place
-    dst[in_group] = by_group[
-        g_start[src[in_group]] + (pick[in_group] * gs[in_group]).astype(np.int64)
-    ]
-    dst[in_place] = by_place[
-        p_start[src[in_place]] + (pick[in_place] * ps[in_place]).astype(np.int64)
-    ]
-    dst[anywhere] = (pick[anywhere] * n).astype(np.int64)
+    group = _small_ints(place.astype(np.int64) * n_cls + cls)
+    place = _small_ints(place)
+    # A pool is a contiguous slice of one of three orders of the rows: by group, by place, all.
+    # Each customer's three pools as (start, size) in the concatenated orders, one row each.
+    pools = np.concatenate([np.argsort(group, kind="stable"), np.argsort(place, kind="stable"),
+                            np.arange(n)]).astype(np.int32)
+    g_start, g_size = _slices(group)
+    p_start, p_size = _slices(place)
+    start = np.stack([g_start, n + p_start, np.full(n, 2 * n)], axis=1).ravel()
+    size = np.stack([g_size, p_size, np.full(n, n)], axis=1).ravel()
+    u = rng.random(int(degree.sum()))
+    pick = rng.random(u.size)
+    src = np.repeat(np.arange(n, dtype=np.int64), degree)
+    which = 3 * src + (u >= same_group).view(np.int8) + (u >= same_group + same_place).view(np.int8)
+    dst = pools[start[which] + (pick * size[which]).astype(np.int64)]
     self_tie = dst == src
     dst[self_tie] = (dst[self_tie] + 1) % max(n, 1)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
-    return indptr, dst.astype(np.int32)
+    return indptr, dst
+
+
+def _small_ints(key: np.ndarray) -> np.ndarray:
+    """Non-negative codes as int16 when they fit (a stable argsort of int16 is a radix sort)."""
+    return key.astype(np.int16) if key.size and key.max() < 2**15 else key
+
+
+def _slices(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: where its key's block starts in a stable sort by key, and the block's size."""
+    counts = np.bincount(key)
+    return (np.cumsum(counts) - counts)[key], counts[key]

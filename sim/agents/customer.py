@@ -193,6 +193,8 @@ def contact_pairs(model: RetailModel, rows: np.ndarray) -> tuple[np.ndarray, np.
 def friends_share(model: RetailModel, rows: np.ndarray) -> np.ndarray:
     """Share of each row's contacts whose latest purchase was at each store."""
     S = model.n_stores
+    if rows.size * 4 >= model.pop.n and not (model.pop.last_store >= 0).any():
+        return np.zeros((rows.size, S))  # nobody has bought yet (set-up): skip the gather
     owner, contact = contact_pairs(model, rows)
     where = model.pop.last_store[contact]
     ok = where >= 0
@@ -546,6 +548,23 @@ class Customer(RetailAgent):
     def __init__(self, model: RetailModel, row: int) -> None:
         super().__init__(model)
         self.row = row
+
+    @classmethod
+    def create_rows(cls, model: RetailModel, first_id: int, n: int) -> list[Customer]:
+        """The agents of rows 0..n-1, with ids `first_id`, `first_id + 1`, ..., not registered.
+
+        Each is what `Customer(model, row)` makes (the same attributes: keep this in step with
+        `__init__`), built without Mesa's per-agent call chain; the model registers them in bulk
+        (`sim.agents.base.register_in_bulk`).
+        """
+        new = object.__new__
+        agents = [new(cls) for _ in range(n)]
+        for agent, uid, row in zip(agents, range(first_id, first_id + n), range(n), strict=True):
+            agent.model = model
+            agent.unique_id = uid
+            agent.pos = None
+            agent.row = row
+        return agents
 
     # State, read from (and written to) the arrays.
     @property
