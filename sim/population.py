@@ -184,17 +184,31 @@ def _homophilous_network(
     g_start, g_size = _slices(group)
     p_start, p_size = _slices(place)
     start = np.stack([g_start, n + p_start, np.full(n, 2 * n)], axis=1).ravel()
-    size = np.stack([g_size, p_size, np.full(n, n)], axis=1).ravel()
-    u = rng.random(int(degree.sum()))
-    pick = rng.random(u.size)
-    src = np.repeat(np.arange(n, dtype=np.int64), degree)
-    which = 3 * src + (u >= same_group).view(np.int8) + (u >= same_group + same_place).view(np.int8)
-    dst = pools[start[which] + (pick * size[which]).astype(np.int64)]
+    size = np.stack([g_size, p_size, np.full(n, n)], axis=1).ravel().astype(np.float64)
+    m = int(degree.sum())
+    u = rng.random(m)
+    src = np.repeat(np.arange(n, dtype=np.int32), degree)
+    dst = np.empty(m, dtype=np.int32)
+    # The ties in chunks that stay in the CPU cache; `pick` is the stream's next m numbers after
+    # `u`, drawn chunk by chunk (the same numbers as one draw of m).
+    for lo in range(0, m, _CHUNK):
+        hi = min(lo + _CHUNK, m)
+        pick = rng.random(hi - lo)
+        which = 3 * src[lo:hi].astype(np.int64)
+        which += u[lo:hi] >= same_group
+        which += u[lo:hi] >= same_group + same_place
+        pick *= size[which]
+        k = start[which]
+        k += pick.astype(np.int64)
+        np.take(pools, k, out=dst[lo:hi])
     self_tie = dst == src
     dst[self_tie] = (dst[self_tie] + 1) % max(n, 1)
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
     return indptr, dst
+
+
+_CHUNK = 1 << 16
 
 
 def _small_ints(key: np.ndarray) -> np.ndarray:
