@@ -61,15 +61,15 @@ class OccasionDraws:
     @classmethod
     def draw(cls, model: RetailModel, m: int) -> OccasionDraws:
         """Draws for a batch of natural occasions from the process streams, in batch order."""
-        s = model.streams
+        s = model.streams  # drawn ahead in blocks: the same numbers as one call per batch
         return cls(
-            clock=s["occasions"].exponential(size=m),
-            churn=s["churn"].random(m),
-            choice=s["choice"].gumbel(size=(m, model.n_stores + 1)),
-            ticket=s["purchase"].standard_normal(m),
-            service=s["service"].standard_normal(m),
-            complaint=s["complaints"].random((m, 3)),
-            wom=s["wom"].random((m, _wom_columns(model))),
+            clock=s.ahead("occasions", "exponential").take(m),
+            churn=s.ahead("churn", "random").take(m),
+            choice=s.ahead("choice", "gumbel", model.n_stores + 1).take(m),
+            ticket=s.ahead("purchase", "standard_normal").take(m),
+            service=s.ahead("service", "standard_normal").take(m),
+            complaint=s.ahead("complaints", "random", 3).take(m),
+            wom=s.ahead("wom", "random", _wom_columns(model)).take(m),
         )
 
     @classmethod
