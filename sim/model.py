@@ -298,8 +298,15 @@ class RetailModel(mesa.Model):
         """Extra (policy- or word-of-mouth-driven) occasions at given future ticks."""
         ticks = np.asarray(ticks)
         inside = ticks < self.n_ticks
-        for tick in np.unique(ticks[inside]):
-            self._pending[int(tick)].append(rows[inside][ticks[inside] == tick])
+        if not inside.all():
+            ticks, rows = ticks[inside], rows[inside]
+        if ticks.size == 0:
+            return
+        order = np.argsort(ticks, kind="stable")  # each tick's rows in their given order
+        ticks, rows = ticks[order], rows[order]
+        cuts = np.flatnonzero(ticks[1:] != ticks[:-1]) + 1
+        for tick, part in zip(ticks[np.r_[0, cuts]].tolist(), np.split(rows, cuts), strict=True):
+            self._pending[tick].append(part)
 
     def active_counts(self) -> np.ndarray:
         """Per store: customers who bought there in the last 180 days, still in the category."""
@@ -330,9 +337,12 @@ class RetailModel(mesa.Model):
             rows = due_now(self, t)
             draws = OccasionDraws.draw(self, rows.size)
             if visits.size:  # one pipeline call for both: the per-call overhead dominates
-                natural = np.r_[np.ones(rows.size, bool), np.zeros(visits.size, bool)]
+                natural = np.zeros(rows.size + visits.size, bool)
+                natural[: rows.size] = True
                 draws = OccasionDraws.concat(draws, OccasionDraws.keyed(self, t, visits))
-                process_occasions(self, t, np.r_[rows, visits], draws, natural=natural)
+                process_occasions(
+                    self, t, np.concatenate([rows, visits]), draws, natural=natural
+                )
             elif rows.size:
                 process_occasions(self, t, rows, draws)
             rows = rows[self.pop.next_tick[rows] == t]

@@ -472,22 +472,24 @@ def _find_prospects(
     """A prospect for each recruiter: a contact if possible, else one from the same home place."""
     pop = model.pop
     found = np.full(recruiters.size, -1, dtype=np.int64)
-    deg = pop.indptr[recruiters + 1] - pop.indptr[recruiters]
+    start = pop.indptr[recruiters]
+    deg = pop.indptr[recruiters + 1] - start
     u = draws.random(recruiters, tries + 1)  # one column per try, the last for the fallback
-    for k in range(tries):
-        open_ = (found < 0) & (deg > 0)
-        if not open_.any():
-            break
-        r = recruiters[open_]
-        pick = (u[open_, k] * deg[open_]).astype(np.int64)
-        c = pop.indices[pop.indptr[r] + pick]
-        found[np.flatnonzero(open_)[pop.state[c] == PROSPECT]] = c[pop.state[c] == PROSPECT]
+    # Every try at once (nothing changes between tries): the first contact tried who is a
+    # prospect.
+    has = np.flatnonzero(deg > 0)
+    if has.size and tries:
+        c = pop.indices[start[has, None] + (u[has, :tries] * deg[has, None]).astype(np.int64)]
+        ok = pop.state[c] == PROSPECT
+        hit = ok.any(axis=1)
+        found[has[hit]] = c[hit, ok[hit].argmax(axis=1)]
     missing = np.flatnonzero(found < 0)
     if missing.size:
-        prospects = np.flatnonzero(pop.state == PROSPECT)
-        if prospects.size:
-            by_home = prospects[np.argsort(pop.home[prospects], kind="stable")]
-            homes = pop.home[by_home]
+        by_home = pop.rows_by_home
+        homes = pop.home_sorted
+        prospects = pop.state[by_home] == PROSPECT  # rows by home place, then row
+        if prospects.any():
+            by_home, homes = by_home[prospects], homes[prospects]
             want = pop.home[recruiters[missing]]
             lo = np.searchsorted(homes, want, side="left")
             size = np.searchsorted(homes, want, side="right") - lo
