@@ -45,8 +45,9 @@ class Ledger:
         self, flow: str, tick: int, stores: np.ndarray, amounts: np.ndarray | None = None
     ) -> None:
         """Add amounts (or, without amounts, counts) to a flow; `stores` may repeat."""
-        row = self.flows[flow][tick]
-        row += np.bincount(stores, amounts, minlength=row.size)
+        if len(stores):  # adding zeros would change nothing (sums from +0.0 are never -0.0)
+            row = self.flows[flow][tick]
+            row += np.bincount(stores, amounts, minlength=row.size)
 
     def add_by_store(self, flow: str, tick: int, per_store: np.ndarray) -> None:
         self.flows[flow][tick] += per_store

@@ -102,6 +102,20 @@ class OccasionDraws:
         )
 
 
+def _flat(a: np.ndarray) -> np.ndarray:
+    """A (customers x stores) array as a 1-D view, indexed by `_pairs` (one gather, not two)."""
+    if not a.flags.c_contiguous:
+        raise ValueError("population (customers x stores) arrays must be C-contiguous")
+    return a.reshape(-1)
+
+
+def _pairs(model: RetailModel, rows: np.ndarray, stores: np.ndarray) -> np.ndarray:
+    """Flat indices of (row, store) pairs into `_flat` views."""
+    pair = rows.astype(np.int64) * model.n_stores
+    pair += stores
+    return pair
+
+
 def _wom_columns(model: RetailModel) -> int:
     b = model.behaviour
     return 1 + max(b.negative_wom_max, b.positive_wom_max)
@@ -196,10 +210,12 @@ def friends_share(model: RetailModel, rows: np.ndarray) -> np.ndarray:
     if rows.size * 4 >= model.pop.n and not (model.pop.last_store >= 0).any():
         return np.zeros((rows.size, S))  # nobody has bought yet (set-up): skip the gather
     owner, contact = contact_pairs(model, rows)
-    where = model.pop.last_store[contact]
-    ok = where >= 0
-    counts = np.bincount(owner[ok] * S + where[ok], minlength=rows.size * S).reshape(rows.size, S)
-    deg = np.maximum(np.bincount(owner, minlength=rows.size), 1)
+    # Column 0 counts the contacts who bought nowhere yet (last_store -1); dropped below.
+    key = owner * (S + 1)
+    key += model.pop.last_store[contact]
+    key += 1
+    counts = np.bincount(key, minlength=rows.size * (S + 1)).reshape(rows.size, S + 1)[:, 1:]
+    deg = np.maximum(model.pop.indptr[rows + 1] - model.pop.indptr[rows], 1)
     return counts / deg[:, None]
 
 
@@ -234,20 +250,24 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     aspiration = np.minimum(pop.brand_asp[rows] + b.brand_drift_per_year * years * elite, 1.0)
     tier_gap = model.tier_gap[home]
     tier_taste = pop.tier_pref[rows] + pop.drift[rows] * years
-    age_years = (t - pop.last_visit[rows]).astype(np.float64) * model.calendar.dt_years
-    loyalty = pop.loyalty[rows] * np.exp2(-age_years / b.loyalty_half_life_years)
+    age_years = (t - pop.last_visit[rows]).astype(np.float64)
+    age_years *= model.calendar.dt_years
+    loyalty = np.negative(age_years, out=age_years)
+    loyalty /= b.loyalty_half_life_years
+    np.exp2(loyalty, out=loyalty)
+    loyalty *= pop.loyalty[rows]  # loyalty x 2^(-age / half-life)
     V = np.empty((rows.size, model.n_stores + 1))
-    V[:, :-1] = (
-        st.attractiveness
-        + b.beta_brand * (aspiration[:, None] - 0.5) * st.brand_sign
-        + b.beta_tier * tier_taste[:, None] * tier_gap
-        - b.beta_travel * travel
-        - b.beta_price * pop.price_sens[rows][:, None] * (st.price_level - 1.0)
-        + b.beta_loyalty * loyalty
-        + b.beta_satisfaction * pop.satisfaction[rows]
-        + b.beta_friends * friends_share(model, rows)
-        - LEFT_PENALTY * pop.left_store[rows]
-    )
+    # The terms added in place, in this order (the same floating-point sums as one expression).
+    U = V[:, :-1]
+    np.multiply((b.beta_brand * (aspiration - 0.5))[:, None], st.brand_sign, out=U)
+    U += st.attractiveness
+    U += (b.beta_tier * tier_taste)[:, None] * tier_gap
+    U -= b.beta_travel * travel
+    U -= (b.beta_price * pop.price_sens[rows])[:, None] * (st.price_level - 1.0)
+    U += b.beta_loyalty * loyalty
+    U += b.beta_satisfaction * pop.satisfaction[rows]
+    U += b.beta_friends * friends_share(model, rows)
+    U -= LEFT_PENALTY * pop.left_store[rows]
     V[:, -1] = b.outside_utility
     for s, utility in model.hooks("utility"):
         extra = utility(rows)
@@ -258,7 +278,9 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
 
 def choose_store(model: RetailModel, t: int, rows: np.ndarray, gumbel: np.ndarray) -> np.ndarray:
     """Multinomial-logit choice by Gumbel-max; -1 means the purchase went outside the market."""
-    pick = np.argmax(store_utilities(model, t, rows) + gumbel, axis=1)
+    V = store_utilities(model, t, rows)
+    V += gumbel
+    pick = np.argmax(V, axis=1)
     return np.where(pick == model.n_stores, -1, pick)
 
 
@@ -285,24 +307,27 @@ def buy(
     ledger.add("revenue", t, stores, amount)
     ledger.add("cogs", t, stores, amount * (1.0 - st.margin[stores]))
     ledger.add("purchases", t, stores)
-    first = pop.first_visit[rows, stores] == NOT_YET
+    pair = _pairs(model, rows, stores)
+    first_visit = _flat(pop.first_visit)
+    first = first_visit[pair] == NOT_YET
     if first.any():
         ledger.add("new_customers", t, stores[first])
         referred = first & (pop.acquired_store[rows] == stores) & (pop.referral_parent[rows] >= 0)
         ledger.add("referred_customers", t, stores[referred])
-        pop.first_visit[rows[first], stores[first]] = t
+        first_visit[pair[first]] = t
     prev = pop.last_store[rows]
     switched = (prev >= 0) & (prev != stores)
     ledger.add("defected", t, prev[switched])
-    age_years = (t - pop.last_visit[rows, stores]).astype(np.float64) * model.calendar.dt_years
-    loyal = pop.loyalty[rows, stores] * np.exp2(-age_years / b.loyalty_half_life_years)
-    pop.loyalty[rows, stores] = loyal + b.loyalty_learning * (1.0 - loyal)
-    pop.last_visit[rows, stores] = t
+    last_visit, loyalty = _flat(pop.last_visit), _flat(pop.loyalty)
+    age_years = (t - last_visit[pair]).astype(np.float64) * model.calendar.dt_years
+    loyal = loyalty[pair] * np.exp2(-age_years / b.loyalty_half_life_years)
+    loyalty[pair] = loyal + b.loyalty_learning * (1.0 - loyal)
+    last_visit[pair] = t
     pop.last_store[rows] = stores
     pop.last_purchase[rows] = t
     pop.state[rows] = ACTIVE
-    np.add.at(pop.revenue, (rows, stores), amount)
-    np.add.at(pop.year_spend, (rows, stores), amount)
+    np.add.at(_flat(pop.revenue), pair, amount)
+    np.add.at(_flat(pop.year_spend), pair, amount)
     model.transactions.append(t, rows, stores, amount, discount)
     for s, on_purchases in model.hooks("on_purchases"):
         here = stores == s
@@ -331,9 +356,10 @@ def serve(
                 experience[here] += extra
     good = experience >= b.satisfied_threshold
     bad = experience <= b.dissatisfied_threshold
-    sat = pop.satisfaction[rows, stores]
-    target = np.clip(experience, -SATISFACTION_BOUND, SATISFACTION_BOUND)
-    pop.satisfaction[rows, stores] = sat + b.satisfaction_learning * (target - sat)
+    pair, satisfaction = _pairs(model, rows, stores), _flat(pop.satisfaction)
+    sat = satisfaction[pair]
+    target = np.minimum(np.maximum(experience, -SATISFACTION_BOUND), SATISFACTION_BOUND)  # clip
+    satisfaction[pair] = sat + b.satisfaction_learning * (target - sat)
     pop.last_good[rows] = good
     pop.last_bad[rows] = bad
     ledger.add("satisfied", t, stores[good])
@@ -412,7 +438,7 @@ def spread_word(
     contact = pop.indices[pop.indptr[rows[teller]] + pick]
     shift = np.where(good[teller], b.wom_positive_shift, -b.wom_negative_shift).astype(np.float32)
     # Bounded lazily in `update_states` (clipping the whole matrix here would cost O(n)).
-    np.add.at(pop.satisfaction, (contact, stores[teller]), shift)
+    np.add.at(_flat(pop.satisfaction), _pairs(model, contact, stores[teller]), shift)
 
 
 # ---------------------------------------------------------------------------- weekly rules
