@@ -6,7 +6,6 @@ the behaviour rules work on whole batches of rows at once.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,16 +146,6 @@ class Population:
         self.indptr, self.indices = _homophilous_network(
             self.home, cls, b.mean_degree, b.homophily_same_group, b.homophily_same_place, net_rng
         )
-
-    @functools.cached_property
-    def rows_by_home(self) -> np.ndarray:
-        """Rows in order of home place, then row (home places never change)."""
-        return np.argsort(self.home, kind="stable")
-
-    @functools.cached_property
-    def home_sorted(self) -> np.ndarray:
-        """`home[rows_by_home]`."""
-        return self.home[self.rows_by_home]
 
     @property
     def degree(self) -> np.ndarray:

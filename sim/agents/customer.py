@@ -250,24 +250,20 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     aspiration = np.minimum(pop.brand_asp[rows] + b.brand_drift_per_year * years * elite, 1.0)
     tier_gap = model.tier_gap[home]
     tier_taste = pop.tier_pref[rows] + pop.drift[rows] * years
-    age_years = (t - pop.last_visit[rows]).astype(np.float64)
-    age_years *= model.calendar.dt_years
-    loyalty = np.negative(age_years, out=age_years)
-    loyalty /= b.loyalty_half_life_years
-    np.exp2(loyalty, out=loyalty)
-    loyalty *= pop.loyalty[rows]  # loyalty x 2^(-age / half-life)
+    age_years = (t - pop.last_visit[rows]).astype(np.float64) * model.calendar.dt_years
+    loyalty = pop.loyalty[rows] * np.exp2(-age_years / b.loyalty_half_life_years)
     V = np.empty((rows.size, model.n_stores + 1))
-    # The terms added in place, in this order (the same floating-point sums as one expression).
-    U = V[:, :-1]
-    np.multiply((b.beta_brand * (aspiration - 0.5))[:, None], st.brand_sign, out=U)
-    U += st.attractiveness
-    U += (b.beta_tier * tier_taste)[:, None] * tier_gap
-    U -= b.beta_travel * travel
-    U -= (b.beta_price * pop.price_sens[rows])[:, None] * (st.price_level - 1.0)
-    U += b.beta_loyalty * loyalty
-    U += b.beta_satisfaction * pop.satisfaction[rows]
-    U += b.beta_friends * friends_share(model, rows)
-    U -= LEFT_PENALTY * pop.left_store[rows]
+    V[:, :-1] = (
+        st.attractiveness
+        + b.beta_brand * (aspiration[:, None] - 0.5) * st.brand_sign
+        + b.beta_tier * tier_taste[:, None] * tier_gap
+        - b.beta_travel * travel
+        - b.beta_price * pop.price_sens[rows][:, None] * (st.price_level - 1.0)
+        + b.beta_loyalty * loyalty
+        + b.beta_satisfaction * pop.satisfaction[rows]
+        + b.beta_friends * friends_share(model, rows)
+        - LEFT_PENALTY * pop.left_store[rows]
+    )
     V[:, -1] = b.outside_utility
     for s, utility in model.hooks("utility"):
         extra = utility(rows)
@@ -511,11 +507,10 @@ def _find_prospects(
         found[has[hit]] = c[hit, ok[hit].argmax(axis=1)]
     missing = np.flatnonzero(found < 0)
     if missing.size:
-        by_home = pop.rows_by_home
-        homes = pop.home_sorted
-        prospects = pop.state[by_home] == PROSPECT  # rows by home place, then row
-        if prospects.any():
-            by_home, homes = by_home[prospects], homes[prospects]
+        prospects = np.flatnonzero(pop.state == PROSPECT)
+        if prospects.size:
+            by_home = prospects[np.argsort(pop.home[prospects], kind="stable")]
+            homes = pop.home[by_home]
             want = pop.home[recruiters[missing]]
             lo = np.searchsorted(homes, want, side="left")
             size = np.searchsorted(homes, want, side="right") - lo
@@ -565,7 +560,7 @@ def update_states(model: RetailModel, t: int) -> None:
     days = (t - pop.last_purchase) * model.calendar.tick_days
     code = (days >= b.active_days).view(np.int8) + (days >= b.sleeping_days).view(np.int8)
     code += ACTIVE  # ACTIVE, SILENT, SLEEPING are consecutive codes
-    np.copyto(pop.state, code, where=member)
+    np.putmask(pop.state, member, code)  # = copyto(where=member), ~4x faster
     np.clip(pop.satisfaction, -SATISFACTION_BOUND, SATISFACTION_BOUND, out=pop.satisfaction)
 
 
