@@ -93,22 +93,24 @@ def check_rivals(market: MarketConfig, rivals: Any) -> list[str]:
     """The rival stores: known, each once, never the focal store, at least one."""
     names = _names(rivals, "rivals")
     if not names:
-        raise ConfigError("rivals", "must list at least one rival store, e.g. rivals=[county_rival]")
+        raise ConfigError(
+            "rivals", "must list at least one rival store, e.g. rivals=[county_rival]"
+        )
     stores = market.store_ids
     for name in names:
         if name not in stores:
             raise ConfigError("rivals", f"unknown store {name!r}; stores: {', '.join(stores)}")
         if name == market.focal_store:
-            raise ConfigError(
-                "rivals", f"{name!r} is the focal store; it cannot be its own rival"
-            )
+            raise ConfigError("rivals", f"{name!r} is the focal store; it cannot be its own rival")
     dupes = [n for n in dict.fromkeys(names) if names.count(n) > 1]
     if dupes:
         raise ConfigError("rivals", f"store {dupes[0]!r} listed twice")
     return names
 
 
-def check_policy_set(value: Any, field_name: str, store: str, available: Sequence[str]) -> list[str]:
+def check_policy_set(
+    value: Any, field_name: str, store: str, available: Sequence[str]
+) -> list[str]:
     """A store's policy set: not empty, each policy known, none twice."""
     names = _names(value, field_name)
     if not names:
@@ -161,7 +163,9 @@ def make_plan(
     shared = cfg.get("policies")
     per_store = cfg.get("store_policies") or {}
     if not isinstance(per_store, Mapping):
-        raise ConfigError("store_policies", f"must be a mapping store -> policies, got {per_store!r}")
+        raise ConfigError(
+            "store_policies", f"must be a mapping store -> policies, got {per_store!r}"
+        )
     for store in per_store:
         if store not in market.store_ids:
             raise ConfigError(
@@ -183,13 +187,17 @@ def make_plan(
             if name not in cache:
                 node = dict(load(name))
                 cache[name] = entries_of(node, f"{field_name}.{name}")
-                own = {lang: str(node[key]) for lang, key in (("en", "label"), ("zh", "label_zh"))
-                       if node.get(key)}
+                own = {
+                    lang: str(node[key])
+                    for lang, key in (("en", "label"), ("zh", "label_zh"))
+                    if node.get(key)
+                }
                 if own:
                     labels[name] = own
         players.append(
-            Player(store, "focal" if i == 0 else "rival", tuple(names),
-                   {n: cache[n] for n in names})
+            Player(
+                store, "focal" if i == 0 else "rival", tuple(names), {n: cache[n] for n in names}
+            )
         )
     payoff = cfg.get("payoff", "profit")
     if payoff not in KPIS:
