@@ -1,0 +1,42 @@
+"""`python -m experiments.tournament`: competing stores choose policies -> payoffs, best
+responses, equilibria (docs/tournament.md).
+
+The focal store and its rivals (default ``rivals=[county_rival]``) each choose from a policy set
+(``policies=[none,promotions,...]``, or a store's own ``store_policies.<store>``); every strategy
+profile runs ``replications`` times under common random numbers, through the study engine (any
+``executor``, resumable from ``run_store``). Outputs: payoffs.csv, best_responses.csv,
+equilibria.csv, diagonal.csv, market.csv, a heat-map per store, report.html (``report.lang=zh``).
+The logic lives in `experiments.games` (no Hydra).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from experiments.common import check_writable, clean_errors, preflight_group_choices
+from experiments.games.study import tournament
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="tournament")
+def main(cfg: DictConfig) -> None:
+    with clean_errors():
+        tournament(cfg, Path(HydraConfig.get().runtime.output_dir))
+
+
+def _precheck(argv: list[str]) -> None:
+    """Hydra makes its run dir before our code runs: check an explicit one for a clean error."""
+    for arg in argv:
+        if arg.startswith("hydra.run.dir=") and "$" not in arg:
+            check_writable(Path(arg.split("=", 1)[1]), "hydra.run.dir")
+
+
+if __name__ == "__main__":
+    preflight_group_choices(sys.argv[1:], groups=("market",))
+    with clean_errors():
+        _precheck(sys.argv[1:])
+    main()
