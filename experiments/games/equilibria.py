@@ -1,10 +1,11 @@
 """Nash equilibria of an empirical game and how often they survive a bootstrap.
 
-- Two stores: every equilibrium, pure and mixed, by support enumeration (`nashpy`) on the mean
-  payoff bimatrix. Each store's payoffs are rescaled to [0, 1] first (a positive affine map,
-  which leaves the equilibria unchanged and keeps nashpy's tolerances meaningful for payoffs in
-  millions of yuan). Exact ties make a game degenerate; then support enumeration can miss
-  equilibria or return a continuum's vertices, which is flagged (``degenerate``).
+- Two stores: every equilibrium, pure and mixed, by vertex enumeration (`nashpy`) on the mean
+  payoff bimatrix, each candidate checked to be a pair of best responses within a tolerance.
+  Each store's payoffs are rescaled to [0, 1] first (a positive affine map, which leaves the
+  equilibria unchanged and keeps tolerances meaningful for payoffs in millions of yuan).
+  Exact ties make a game degenerate; then equilibria can form continua of which only the
+  extreme points are listed, which is flagged (``degenerate``).
 - More than two stores: pure equilibria only, by checking every profile for a profitable
   unilateral deviation (no store can raise its mean payoff by switching policy alone). Mixed
   equilibria of n-player games need other solvers and are not computed.
@@ -73,34 +74,71 @@ def _is_degenerate(a: np.ndarray, b: np.ndarray) -> bool:
     return False
 
 
+def _best_on_support(a: np.ndarray, b: np.ndarray, x: np.ndarray, y: np.ndarray) -> bool:
+    """Are x and y best responses to each other (within TOL, payoffs on the unit scale)?
+
+    nashpy's own check compares maxima exactly, which rounding can break for a true
+    equilibrium; a tolerance keeps the result the same under affine rescaling."""
+    row, col = a @ y, x @ b
+    on_r, on_c = x > TOL, y > TOL
+    return bool(row[on_r].min() >= row.max() - TOL and col[on_c].min() >= col.max() - TOL)
+
+
 def bimatrix_equilibria(a: np.ndarray, b: np.ndarray) -> tuple[list[Equilibrium], bool]:
     """All equilibria of the bimatrix game (a: row store, b: column store) and a degeneracy flag.
 
-    Support enumeration (nashpy); duplicates (rounded to 1e-6) are removed, pure ones first.
+    nashpy's vertex enumeration (the vertices of both best-response polytopes), each candidate
+    kept when both strategies are best responses to each other within a tolerance; weak pure
+    equilibria of tied games are added by enumeration. Duplicates (rounded to 1e-6) are
+    removed, pure ones first. A non-degenerate game has an odd number of equilibria; an even
+    count, or exact ties, flag the game as degenerate.
     """
     import nashpy
 
-    degenerate = _is_degenerate(a, b)
-    game = nashpy.Game(_unit(a), _unit(b))
+    ua, ub = _unit(a), _unit(b)
     found: dict[tuple, Equilibrium] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for sigma_r, sigma_c in game.support_enumeration(tol=TOL):
-            r = np.clip(np.asarray(sigma_r, float), 0, None)
-            c = np.clip(np.asarray(sigma_c, float), 0, None)
-            r, c = r / r.sum(), c / c.sum()
-            key = (tuple(np.round(r, 6)), tuple(np.round(c, 6)))
-            found.setdefault(key, Equilibrium((tuple(r.tolist()), tuple(c.tolist()))))
-    degenerate = degenerate or any("degenerate" in str(w.message) for w in caught)
-    # support enumeration finds every pure equilibrium in non-degenerate games; in degenerate
-    # ones add the pure profiles it may have skipped
-    for i, j in pure_equilibria(np.stack([a, b])):
-        r = np.eye(a.shape[0])[i]
-        c = np.eye(a.shape[1])[j]
-        key = (tuple(r), tuple(c))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        candidates = list(nashpy.Game(ua + 1.0, ub + 1.0).vertex_enumeration())
+    for sigma_r, sigma_c in candidates:
+        r = np.clip(np.asarray(sigma_r, float), 0, None)
+        c = np.clip(np.asarray(sigma_c, float), 0, None)
+        if r.sum() <= 0 or c.sum() <= 0:
+            continue
+        r, c = r / r.sum(), c / c.sum()
+        r[r < TOL], c[c < TOL] = 0.0, 0.0
+        if not _best_on_support(ua, ub, r, c):
+            continue
+        key = (tuple(np.round(r, 6)), tuple(np.round(c, 6)))
         found.setdefault(key, Equilibrium((tuple(r.tolist()), tuple(c.tolist()))))
+    for i, j in pure_equilibria(np.stack([a, b])):  # weak pure equilibria of tied games
+        r, c = np.eye(a.shape[0])[i], np.eye(a.shape[1])[j]
+        found.setdefault((tuple(r), tuple(c)), Equilibrium((tuple(r.tolist()), tuple(c.tolist()))))
     eqs = sorted(found.values(), key=lambda e: (not e.pure, e.supports))
-    return eqs, degenerate
+    return eqs, _is_degenerate(a, b) or len(eqs) % 2 == 0
+
+
+def _indifferent(m: np.ndarray, rows: tuple[int, ...], cols: tuple[int, ...]) -> np.ndarray | None:
+    """The column mix on `cols` that makes the row store indifferent over `rows` (None when
+    there is none with non-negative probabilities, or the supports differ in size)."""
+    if len(rows) != len(cols):
+        return None
+    k = len(cols)
+    lhs = np.zeros((k + 1, k + 1))
+    lhs[:k, :k] = m[np.ix_(rows, cols)]
+    lhs[:k, k] = -1.0
+    lhs[k, :k] = 1.0
+    rhs = np.zeros(k + 1)
+    rhs[k] = 1.0
+    try:
+        sol = np.linalg.solve(lhs, rhs)
+    except np.linalg.LinAlgError:
+        return None
+    if sol[:k].min() < -TOL:
+        return None
+    out = np.zeros(m.shape[1])
+    out[list(cols)] = np.clip(sol[:k], 0, None)
+    return out / out.sum()
 
 
 def equilibria(game: EmpiricalGame) -> tuple[list[Equilibrium], bool]:
@@ -119,23 +157,21 @@ def holds(means: np.ndarray, supports: tuple[tuple[int, ...], ...]) -> bool:
     """Does the game with mean payoffs `means` have an equilibrium with these supports?
 
     Pure supports: no store gains by deviating alone. Two stores with mixed supports: the
-    indifference equations on the supports have a solution with full support that is a pair of
-    best responses (nashpy's own support-enumeration steps, for one support pair only).
+    indifference equations on the supports have a non-negative solution that is a pair of best
+    responses (the support-enumeration step, for this one support pair).
     """
     if all(len(s) == 1 for s in supports):
         profile = tuple(s[0] for s in supports)
         return profile in set(pure_equilibria(means))
     if means.shape[0] != 2:
         return False
-    from nashpy.algorithms.support_enumeration import is_ne, obey_support, solve_indifference
-
     a, b = _unit(means[0]), _unit(means[1])
     rows, cols = supports
-    x = solve_indifference(b.T, cols, rows)
-    y = solve_indifference(a, rows, cols)
-    if not (obey_support(x, np.array(rows), TOL) and obey_support(y, np.array(cols), TOL)):
+    y = _indifferent(a, rows, cols)
+    x = _indifferent(b.T, cols, rows)
+    if x is None or y is None:
         return False
-    return bool(is_ne((x, y), (np.array(rows), np.array(cols)), (a, b)))
+    return _best_on_support(a, b, x, y)
 
 
 def survival(
@@ -172,7 +208,7 @@ def equilibrium_table(
     """
     found, degenerate = equilibria(game)
     shares = survival(game, found, n_boot=n_boot, seed=seed)
-    method = "support enumeration (nashpy)" if game.n_players == 2 else "unilateral deviations"
+    method = "vertex enumeration (nashpy)" if game.n_players == 2 else "unilateral deviations"
     rows = []
     for k, (eq, share) in enumerate(zip(found, shares, strict=True), start=1):
         pay = expected_payoffs(game, eq)

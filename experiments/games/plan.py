@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from experiments.engine.specs import policy_entries
 from sim import ConfigError, MarketConfig
 from sim.metrics import KPIS
-from sim.policies import make_policies, policy_entry
 
 DEFAULT_RIVALS = ("county_rival",)
 PolicyLoader = Callable[[str], Mapping[str, Any]]
@@ -134,9 +134,8 @@ def check_policy_set(
 def entries_of(node: Mapping[str, Any], field_name: str) -> tuple[dict[str, Any], ...]:
     """Plain, complete policy entries of a policy config node, built once to check them
     (bad parameters fail here, before any run)."""
-    raw = node.get("policies", []) if isinstance(node, Mapping) else node
     try:
-        return tuple(policy_entry(p) for p in make_policies(raw or []))
+        return policy_entries(node, field_name)
     except ConfigError as exc:
         raise ConfigError(field_name, str(exc)) from None
 

@@ -187,9 +187,9 @@ T = {
     },
 }
 METHODS = {
-    "en": {"support enumeration (nashpy)": "support enumeration (nashpy), pure and mixed",
+    "en": {"vertex enumeration (nashpy)": "vertex enumeration (nashpy), pure and mixed",
            "unilateral deviations": "pure equilibria by checking every unilateral switch"},
-    "zh": {"support enumeration (nashpy)": "支撑集枚举（nashpy），含纯策略与混合策略",
+    "zh": {"vertex enumeration (nashpy)": "顶点枚举（nashpy），含纯策略与混合策略",
            "unilateral deviations": "逐一检查单方改变策略，只找纯策略均衡"},
 }
 
