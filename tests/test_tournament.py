@@ -225,11 +225,11 @@ def test_section_speaks_plainly_in_both_languages(twin_game):
     frames = {k: getattr(twin_game, k) for k in
               ("payoffs", "best_responses", "equilibria", "diagonal", "market")}
     en = tournament_section(**frames, meta=meta, labels=labels, lang="en")
-    assert "your best answer is <b>Magnet &lt;b&gt;</b>" in en
+    assert "your best answer is <b>“Magnet &lt;b&gt;”</b>" in en
     assert "Whatever" in en and "equilibrium" in en
     zh = tournament_section(**frames, meta=meta, labels={"none": "什么都不做", "magnet": "磁铁"},
                             lang="zh")
-    assert "您的最佳应对是<b>磁铁</b>" in zh and "纳什均衡" in zh
+    assert "您的最佳应对是<b>“磁铁”</b>" in zh and "纳什均衡" in zh
     page = page_html("T", [zh], "zh")
     assert page.startswith("<!DOCTYPE html>") and "磁铁" in page
 

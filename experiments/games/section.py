@@ -37,29 +37,31 @@ T = {
         "intro": (
             "{you} and {rivals} each chose one of the policies below, and every combination "
             "was simulated {reps} times on the same market ({customers} customers, {years} "
-            "years). Replication r of every combination met the same customers and the same "
+            "year(s)). Replication r of every combination met the same customers and the same "
             "ups and downs, so differences come from the policies alone. Amounts are each "
             "store's {kpi} over the whole run; ranges are {level} confidence intervals."
         ),
         "you": "your store",
         "responses": "Your best answer to what your rival does",
         "response": (
-            "If {against}, your best answer is <b>{best}</b>: {kpi} {mean} [{lo} – {hi}]. "
+            "If {against}, your best answer is <b>“{best}”</b>: {kpi} {mean} [{lo} – {hi}]. "
             "It was best in {share_r} of the replications and in {share_b} of bootstrap "
             "resamples. {gap}"
         ),
-        "gap_clear": "It beats the next best, {runner}, by {gap} [{glo} – {ghi}].",
+        "gap_clear": "It beats the next best, “{runner}”, by {gap} [{glo} – {ghi}].",
         "gap_unclear": (
-            "The next best, {runner}, is about as good ({gap} behind, range {glo} – {ghi}): "
-            "more replications would tell them apart."
+            "The next best, “{runner}”, earns {gap} less, but the range ({glo} – {ghi}) "
+            "includes no difference: more replications would make the ranking surer."
         ),
-        "against": "{store} runs {policy}",
+        "against": "{store} runs “{policy}”",
         "and": " and ",
-        "dominant": "Whatever {rivals} do(es), <b>{best}</b> is your best answer.",
-        "no_dominant": "Your best answer depends on what {rivals} do(es).",
+        "dominant": "Whatever {rivals} {does}, <b>“{best}”</b> is your best answer.",
+        "no_dominant": "Your best answer depends on what {rivals} {does}.",
         "rival_view": "What {store} would answer",
-        "rival_response": "If you run {policy}, {store}'s best answer is {best} (best in {share} "
-                          "of bootstrap resamples).",
+        "rival_response": (
+            "If you run “{policy}”, {store}'s best answer is “{best}” (best in {share} of "
+            "bootstrap resamples)."
+        ),
         "equilibria": "Where the competition settles (Nash equilibria)",
         "eq_intro": (
             "An equilibrium is a combination in which no store can earn more by changing its "
@@ -73,7 +75,7 @@ T = {
             "A mixed equilibrium: {profile}. Each store keeps the other guessing; expected "
             "{pays}. It holds again in {survival} of bootstrap resamples."
         ),
-        "eq_plays": "{store} runs {policy}",
+        "eq_plays": "{store} runs “{policy}”",
         "eq_pay": "{store} earns {mean} [{lo} – {hi}]",
         "eq_none": "No equilibrium was found.",
         "eq_pure_only": (
@@ -87,9 +89,9 @@ T = {
         ),
         "copy": "If your rival copies whatever you do",
         "copy_text": (
-            "If {rivals} always run(s) the same policy as you, your best choice is <b>{best}</b>"
-            ": {mean} [{lo} – {hi}] (best in {share} of bootstrap resamples). With both doing "
-            "{base}: {base_mean}."
+            "If {rivals} always {run} the same policy as you, your best choice is <b>“{best}”</b>"
+            ": {mean} [{lo} – {hi}] (best in {share} of bootstrap resamples). With both running "
+            "“{base}”: {base_mean}."
         ),
         "market": "The whole market",
         "market_text": (
@@ -104,7 +106,7 @@ T = {
             "equilibrium."
         ),
         "table": "All combinations",
-        "cols": ["You run", "{rivals} run(s)", "Your {kpi}", "Rival {kpi}", "Your retention"],
+        "cols": ["You run", "{rivals} {run}", "Your {kpi}", "Rival {kpi}", "Your retention"],
         "method": (
             "Method: every combination x {reps} replications, seeds {seed0}..{seed1} shared "
             "by all combinations (common random numbers). Means with Student-t intervals; "
@@ -125,21 +127,21 @@ T = {
         "you": "您的门店",
         "responses": "针对竞争对手的做法，您的最佳应对",
         "response": (
-            "如果{against}，您的最佳应对是<b>{best}</b>：{kpi}{mean}［{lo} – {hi}］。"
+            "如果{against}，您的最佳应对是<b>“{best}”</b>：{kpi}{mean}［{lo} – {hi}］。"
             "它在{share_r}的重复模拟中最好，在{share_b}的自助重抽样中最好。{gap}"
         ),
         "gap_clear": "比次优的“{runner}”多{gap}［{glo} – {ghi}］。",
         "gap_unclear": (
-            "次优的“{runner}”差不多一样好（少{gap}，区间{glo} – {ghi}）：需要更多重复才能"
-            "分出高下。"
+            "次优的“{runner}”少赚{gap}，但区间（{glo} – {ghi}）包含零差异：增加重复次数"
+            "才能更确定排名。"
         ),
         "against": "{store}采用“{policy}”",
         "and": "，且",
-        "dominant": "无论{rivals}怎么做，<b>{best}</b>都是您的最佳应对。",
+        "dominant": "无论{rivals}怎么做，<b>“{best}”</b>都是您的最佳应对。",
         "no_dominant": "您的最佳应对取决于{rivals}的做法。",
         "rival_view": "{store}会怎样应对",
         "rival_response": "如果您采用“{policy}”，{store}的最佳应对是“{best}”（在{share}的"
-                          "自助重抽样中最好）。",
+        "自助重抽样中最好）。",
         "equilibria": "竞争会停在哪里（纳什均衡）",
         "eq_intro": (
             "均衡是这样一种组合：任何一家门店单独改变策略都不能多赚，到了这里谁也不想再变。"
@@ -162,7 +164,7 @@ T = {
         ),
         "copy": "如果竞争对手照搬您的做法",
         "copy_text": (
-            "如果{rivals}总是采用和您一样的策略，您的最佳选择是<b>{best}</b>：{mean}［{lo} – "
+            "如果{rivals}总是采用和您一样的策略，您的最佳选择是<b>“{best}”</b>：{mean}［{lo} – "
             "{hi}］（在{share}的自助重抽样中最好）。双方都“{base}”时：{base_mean}。"
         ),
         "market": "整个市场",
@@ -187,10 +189,14 @@ T = {
     },
 }
 METHODS = {
-    "en": {"vertex enumeration (nashpy)": "vertex enumeration (nashpy), pure and mixed",
-           "unilateral deviations": "pure equilibria by checking every unilateral switch"},
-    "zh": {"vertex enumeration (nashpy)": "顶点枚举（nashpy），含纯策略与混合策略",
-           "unilateral deviations": "逐一检查单方改变策略，只找纯策略均衡"},
+    "en": {
+        "vertex enumeration (nashpy)": "vertex enumeration (nashpy), pure and mixed",
+        "unilateral deviations": "pure equilibria by checking every unilateral switch",
+    },
+    "zh": {
+        "vertex enumeration (nashpy)": "顶点枚举（nashpy），含纯策略与混合策略",
+        "unilateral deviations": "逐一检查单方改变策略，只找纯策略均衡",
+    },
 }
 
 
@@ -202,7 +208,8 @@ def store_label(store: str, lang: str) -> str:
 def money(v: float, lang: str) -> str:
     if not np.isfinite(v):
         return T[lang]["na"]
-    return f"¥{round(float(v)) + 0.0:,.0f}"
+    v = round(float(v)) + 0.0  # + 0.0: no "-0"
+    return f"-¥{-v:,.0f}" if v < 0 else f"¥{v:,.0f}"
 
 
 def value(v: float, kpi: str, lang: str) -> str:
@@ -247,41 +254,83 @@ def tournament_section(
         return e(t["you"] if s == focal else store_label(s, lang))
 
     rivals_txt = t["and"].join(st(r) for r in rivals)
+    verbs = {
+        "does": "do" if len(rivals) > 1 else "does",
+        "run": "run" if len(rivals) > 1 else "runs",
+    }
     out = [f'<section class="tournament"><h2>{e(t["title"])}</h2>']
-    out.append("<p>" + t["intro"].format(
-        you=st(focal), rivals=rivals_txt, reps=meta["replications"],
-        customers=f"{meta['n_customers']:,}", years=meta["years"], kpi=e(kpi_word),
-        level=f"{meta.get('level', 0.95):.0%}") + "</p>")
+    you = st(focal)
+    out.append(
+        "<p>"
+        + t["intro"].format(
+            you=you[:1].upper() + you[1:],
+            rivals=rivals_txt,
+            reps=meta["replications"],
+            customers=f"{meta['n_customers']:,}",
+            years=f"{meta['years']:g}",
+            kpi=e(kpi_word),
+            level=f"{meta.get('level', 0.95):.0%}",
+        )
+        + "</p>"
+    )
 
     # -- best responses of the focal store
     out.append(f"<h3>{e(t['responses'])}</h3><ul>")
     mine = best_responses[best_responses["store"] == focal]
     for _, r in mine.iterrows():
         against = t["and"].join(
-            t["against"].format(store=st(s), policy=lab(r[policy_column(s)])) for s in rivals)
+            t["against"].format(store=st(s), policy=lab(r[policy_column(s)])) for s in rivals
+        )
         if r["runner_up"]:
             clear = np.isfinite(r["gap_ci_low"]) and r["gap_ci_low"] > 0
             gap = t["gap_clear" if clear else "gap_unclear"].format(
-                runner=lab(r["runner_up"]), gap=value(r["gap_mean"], kpi, lang),
-                glo=value(r["gap_ci_low"], kpi, lang), ghi=value(r["gap_ci_high"], kpi, lang))
+                runner=lab(r["runner_up"]),
+                gap=value(r["gap_mean"], kpi, lang),
+                glo=value(r["gap_ci_low"], kpi, lang),
+                ghi=value(r["gap_ci_high"], kpi, lang),
+            )
         else:
             gap = ""
-        out.append("<li>" + t["response"].format(
-            against=against, best=lab(r["best_policy"]), kpi=e(kpi_word),
-            mean=value(r["best_mean"], kpi, lang), lo=value(r["best_ci_low"], kpi, lang),
-            hi=value(r["best_ci_high"], kpi, lang), share_r=pct(r["share_replications"]),
-            share_b=pct(r["share_bootstrap"]), gap=gap) + "</li>")
+        out.append(
+            "<li>"
+            + t["response"].format(
+                against=against,
+                best=lab(r["best_policy"]),
+                kpi=e(kpi_word),
+                mean=value(r["best_mean"], kpi, lang),
+                lo=value(r["best_ci_low"], kpi, lang),
+                hi=value(r["best_ci_high"], kpi, lang),
+                share_r=pct(r["share_replications"]),
+                share_b=pct(r["share_bootstrap"]),
+                gap=gap,
+            )
+            + "</li>"
+        )
     out.append("</ul>")
     dominant = (meta.get("dominant") or {}).get(focal)
-    out.append("<p>" + (t["dominant"].format(rivals=rivals_txt, best=lab(dominant)) if dominant
-                        else t["no_dominant"].format(rivals=rivals_txt)) + "</p>")
+    out.append(
+        "<p>"
+        + (
+            t["dominant"].format(rivals=rivals_txt, best=lab(dominant), **verbs)
+            if dominant
+            else t["no_dominant"].format(rivals=rivals_txt, **verbs)
+        )
+        + "</p>"
+    )
     if len(rivals) == 1:
         rv = rivals[0]
         out.append(f"<h3>{e(t['rival_view'].format(store=store_label(rv, lang)))}</h3><ul>")
         for _, r in best_responses[best_responses["store"] == rv].iterrows():
-            out.append("<li>" + t["rival_response"].format(
-                policy=lab(r[policy_column(focal)]), store=st(rv), best=lab(r["best_policy"]),
-                share=pct(r["share_bootstrap"])) + "</li>")
+            out.append(
+                "<li>"
+                + t["rival_response"].format(
+                    policy=lab(r[policy_column(focal)]),
+                    store=st(rv),
+                    best=lab(r["best_policy"]),
+                    share=pct(r["share_bootstrap"]),
+                )
+                + "</li>"
+            )
         out.append("</ul>")
 
     # -- equilibria
@@ -294,19 +343,31 @@ def tournament_section(
         for s in players:
             rows = eq[eq["store"] == s]
             mixed = first["kind"] == "mixed"
-            mix = " + ".join((f"{p:.0%} " if mixed else "") + lab(n)
-                             for n, p in zip(rows["policy"], rows["probability"], strict=True))
+            mix = " + ".join(
+                (f"{p:.0%} " if mixed else "") + lab(n)
+                for n, p in zip(rows["policy"], rows["probability"], strict=True)
+            )
             plays.append(t["eq_plays"].format(store=st(s), policy=mix))
             r0 = rows.iloc[0]
-            pays.append(t["eq_pay"].format(
-                store=st(s), mean=value(r0["payoff_mean"], kpi, lang),
-                lo=value(r0["payoff_ci_low"], kpi, lang),
-                hi=value(r0["payoff_ci_high"], kpi, lang)))
+            pays.append(
+                t["eq_pay"].format(
+                    store=st(s),
+                    mean=value(r0["payoff_mean"], kpi, lang),
+                    lo=value(r0["payoff_ci_low"], kpi, lang),
+                    hi=value(r0["payoff_ci_high"], kpi, lang),
+                )
+            )
         sep = t["and"] if lang == "en" else "，"
         key = "eq_pure" if first["kind"] == "pure" else "eq_mixed"
-        out.append("<li>" + t[key].format(
-            profile=sep.join(plays), pays=("; " if lang == "en" else "；").join(pays),
-            survival=pct(first["survival"])) + "</li>")
+        out.append(
+            "<li>"
+            + t[key].format(
+                profile=sep.join(plays)[:1].upper() + sep.join(plays)[1:],
+                pays=("; " if lang == "en" else "；").join(pays),
+                survival=pct(first["survival"]),
+            )
+            + "</li>"
+        )
     out.append("</ul>")
     if len(players) > 2:
         out.append(f"<p>{e(t['eq_pure_only'])}</p>")
@@ -318,12 +379,21 @@ def tournament_section(
         d = diagonal[diagonal["store"] == focal].set_index("policy")
         best = d.index[d["best_when_copied"]][0]
         base = d.index[0]
-        out.append(f"<h3>{e(t['copy'])}</h3><p>" + t["copy_text"].format(
-            rivals=rivals_txt, best=lab(best), mean=value(d.loc[best, "mean"], kpi, lang),
-            lo=value(d.loc[best, "ci_low"], kpi, lang),
-            hi=value(d.loc[best, "ci_high"], kpi, lang),
-            share=pct(d.loc[best, "share_bootstrap"]), base=lab(base),
-            base_mean=value(d.loc[base, "mean"], kpi, lang)) + "</p>")
+        out.append(
+            f"<h3>{e(t['copy'])}</h3><p>"
+            + t["copy_text"].format(
+                rivals=rivals_txt,
+                **verbs,
+                best=lab(best),
+                mean=value(d.loc[best, "mean"], kpi, lang),
+                lo=value(d.loc[best, "ci_low"], kpi, lang),
+                hi=value(d.loc[best, "ci_high"], kpi, lang),
+                share=pct(d.loc[best, "share_bootstrap"]),
+                base=lab(base),
+                base_mean=value(d.loc[base, "mean"], kpi, lang),
+            )
+            + "</p>"
+        )
 
     # -- the market view
     if not market.empty and {"category_profit", "customers_lost"} <= set(market["kpi"]):
@@ -334,56 +404,92 @@ def tournament_section(
             names = profile.split(" | ")
             return (t["and"] if lang == "en" else "，").join(
                 t["eq_plays"].format(store=st(s), policy=lab(n))
-                for s, n in zip(players, names, strict=True))
+                for s, n in zip(players, names, strict=True)
+            )
 
         bp, bk, wk = cp["mean"].idxmax(), lost["mean"].idxmin(), lost["mean"].idxmax()
-        out.append(f"<h3>{e(t['market'])}</h3><p>" + t["market_text"].format(
-            best_profile=combo(bp), cp=money(cp.loc[bp, "mean"], lang), best_keep=combo(bk),
-            lost=f"{lost.loc[bk, 'mean']:,.0f}", worst_keep=combo(wk),
-            worst_lost=f"{lost.loc[wk, 'mean']:,.0f}") + "</p>")
+        out.append(
+            f"<h3>{e(t['market'])}</h3><p>"
+            + t["market_text"].format(
+                best_profile=combo(bp),
+                cp=money(cp.loc[bp, "mean"], lang),
+                best_keep=combo(bk),
+                lost=f"{lost.loc[bk, 'mean']:,.0f}",
+                worst_keep=combo(wk),
+                worst_lost=f"{lost.loc[wk, 'mean']:,.0f}",
+            )
+            + "</p>"
+        )
 
     # -- heat-maps and the table
     if images:
         out.append(f"<h3>{e(t['maps'])}</h3><p>{e(t['maps_note'].format(kpi=kpi_word))}</p>")
         out.extend(f"<figure>{_img(img)}</figure>" for img in images.values())
     out.append(f"<h3>{e(t['table'])}</h3>")
-    out.append(_table(payoffs, players, labels, kpi, lang, rivals_txt))
-    out.append("<p class=\"note\">" + e(t["method"].format(
-        reps=meta["replications"], seed0=meta["seeds"][0], seed1=meta["seeds"][-1],
-        boot=meta.get("bootstrap", ""), method=METHODS[lang].get(
-            meta.get("method", ""), meta.get("method", "")))) + "</p>")
+    out.append(_table(payoffs, players, labels, kpi, lang, rivals_txt, verbs["run"]))
+    out.append(
+        '<p class="note">'
+        + e(
+            t["method"].format(
+                reps=meta["replications"],
+                seed0=meta["seeds"][0],
+                seed1=meta["seeds"][-1],
+                boot=meta.get("bootstrap", ""),
+                method=METHODS[lang].get(meta.get("method", ""), meta.get("method", "")),
+            )
+        )
+        + "</p>"
+    )
     out.append("</section>")
     return "\n".join(out)
 
 
-def _table(payoffs: pd.DataFrame, players: Sequence[str], labels: Mapping[str, str],
-           kpi: str, lang: str, rivals_txt: str) -> str:
+def _table(
+    payoffs: pd.DataFrame,
+    players: Sequence[str],
+    labels: Mapping[str, str],
+    kpi: str,
+    lang: str,
+    rivals_txt: str,
+    run: str = "runs",
+) -> str:
     t, e = T[lang], html.escape
     focal, rivals = players[0], players[1:]
     kpi_word = t["kpi"].get(kpi, kpi)
-    head = [c.format(rivals=rivals_txt, kpi=kpi_word) for c in t["cols"]]
+    head = [c.format(rivals=rivals_txt, kpi=kpi_word, run=run) for c in t["cols"]]
     rows = []
     for _, g in payoffs.groupby("profile", sort=False):
+
         def cell(store: str, k: str, g: pd.DataFrame = g) -> str:
             r = g[(g["store"] == store) & (g["kpi"] == k)]
             if r.empty:
                 return ""
             r0 = r.iloc[0]
-            return (f"{value(r0['mean'], k, lang)} [{value(r0['ci_low'], k, lang)} – "
-                    f"{value(r0['ci_high'], k, lang)}]")
+            if not np.isfinite(r0["ci_low"]):
+                return value(r0["mean"], k, lang)
+            return (
+                f"{value(r0['mean'], k, lang)} [{value(r0['ci_low'], k, lang)} – "
+                f"{value(r0['ci_high'], k, lang)}]"
+            )
 
         first = g.iloc[0]
-        rows.append([
-            e(labels.get(first[policy_column(focal)], first[policy_column(focal)])),
-            " / ".join(e(labels.get(first[policy_column(s)], first[policy_column(s)]))
-                       for s in rivals),
-            cell(focal, kpi),
-            " / ".join(cell(s, kpi) for s in rivals),
-            cell(focal, "retention"),
-        ])
+        rows.append(
+            [
+                e(labels.get(first[policy_column(focal)], first[policy_column(focal)])),
+                " / ".join(
+                    e(labels.get(first[policy_column(s)], first[policy_column(s)])) for s in rivals
+                ),
+                cell(focal, kpi),
+                " / ".join(cell(s, kpi) for s in rivals),
+                cell(focal, "retention"),
+            ]
+        )
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return ("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head)
-            + f"</tr></thead><tbody>{body}</tbody></table>")
+    return (
+        "<table><thead><tr>"
+        + "".join(f"<th>{h}</th>" for h in head)
+        + f"</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 STYLE = (
@@ -397,9 +503,12 @@ STYLE = (
 def _page(title: str, sections_html: Sequence[str], lang: str) -> str:
     """A minimal self-contained page (stand-in for `experiments.report_page.render_page`)."""
     html_lang = "zh-CN" if lang == "zh" else "en"
-    return (f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
-            f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-            + "\n".join(sections_html) + "</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
+        + "\n".join(sections_html)
+        + "</body></html>"
+    )
 
 
 def page_html(title: str, sections_html: Sequence[str], lang: str) -> str:
