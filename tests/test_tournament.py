@@ -15,7 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from experiments.engine import available_policies, load_policy_config
-from experiments.games.equilibria import equilibria, equilibrium_table, pure_equilibria
+from experiments.games.equilibria import (
+    _best_on_support,
+    _support_candidates,
+    _unit,
+    bimatrix_equilibria,
+    equilibria,
+    equilibrium_table,
+    pure_equilibria,
+)
 from experiments.games.game import EmpiricalGame
 from experiments.games.plan import make_plan
 from experiments.games.responses import best_responses, copy_diagonal, dominant_strategies
@@ -160,6 +168,27 @@ def test_equilibria_are_mutual_best_responses_and_affine_invariant(k1, k2, seed,
                                    best_responses(game, n_boot=0)["best_policy"])
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 4), st.integers(2, 4), st.integers(0, 10_000))
+def test_vertex_enumeration_agrees_with_support_enumeration(k1, k2, seed):
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=(k1, k2)), rng.normal(size=(k1, k2))
+    ua, ub = _unit(a), _unit(b)
+    by_support = {(tuple(np.round(x, 6)), tuple(np.round(y, 6)))
+                  for x, y in _support_candidates(ua, ub) if _best_on_support(ua, ub, x, y)}
+    by_vertex = {tuple(tuple(np.round(s, 6)) for s in e.strategies)
+                 for e in bimatrix_equilibria(a, b)[0]}
+    assert by_vertex == by_support
+
+
+def test_a_store_with_one_policy_gets_its_rivals_best_response():
+    a = np.array([[1.0], [2.0]])[None].repeat(2, 0)
+    game = EmpiricalGame(("f", "r"), (("x", "y"), ("only",)),
+                         noisy(np.stack([a[0], np.array([[3.0], [1.0]])]), sd=0.01))
+    eq = equilibrium_table(game, n_boot=20)
+    assert set(zip(eq["store"], eq["policy"], strict=True)) == {("f", "y"), ("r", "only")}
+
+
 def test_survival_falls_when_noise_swamps_the_game():
     a = np.array([[1.0, 0.0], [0.9, 0.2]])
     clear = EmpiricalGame(("f", "r"), (("x", "y"),) * 2, noisy(np.stack([a, a.T]), sd=0.001))
@@ -240,7 +269,7 @@ def test_cli_end_to_end_with_resume(tmp_path):
     store, out = tmp_path / "store", tmp_path / "out"
     args = [sys.executable, "-m", "experiments.tournament", "market.n_customers=1000",
             "market.years=1", "policies=[none,promotions]", "replications=2", "workers=1",
-            f"run_store={store}", f"hydra.run.dir={out}", "output.progress=false"]
+            f"store={store}", f"hydra.run.dir={out}", "output.progress=false"]
     first = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
     assert first.returncode == 0, first.stderr
     assert "8 runs (8 computed, 0 reused" in first.stdout

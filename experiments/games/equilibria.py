@@ -17,6 +17,7 @@ equilibrium survives a resample when one with the same supports is found again.
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import dataclass
 
@@ -97,9 +98,15 @@ def bimatrix_equilibria(a: np.ndarray, b: np.ndarray) -> tuple[list[Equilibrium]
 
     ua, ub = _unit(a), _unit(b)
     found: dict[tuple, Equilibrium] = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        candidates = list(nashpy.Game(ua + 1.0, ub + 1.0).vertex_enumeration())
+    if min(a.shape) == 1:  # a store with one policy: its rival's best responses are all
+        candidates = []
+    else:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                candidates = list(nashpy.Game(ua + 1.0, ub + 1.0).vertex_enumeration())
+        except Exception:  # noqa: BLE001 - qhull refuses some flat polytopes (ties)
+            candidates = _support_candidates(ua, ub)
     for sigma_r, sigma_c in candidates:
         r = np.clip(np.asarray(sigma_r, float), 0, None)
         c = np.clip(np.asarray(sigma_c, float), 0, None)
@@ -116,6 +123,20 @@ def bimatrix_equilibria(a: np.ndarray, b: np.ndarray) -> tuple[list[Equilibrium]
         found.setdefault((tuple(r), tuple(c)), Equilibrium((tuple(r.tolist()), tuple(c.tolist()))))
     eqs = sorted(found.values(), key=lambda e: (not e.pure, e.supports))
     return eqs, _is_degenerate(a, b) or len(eqs) % 2 == 0
+
+
+def _support_candidates(a: np.ndarray, b: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Support enumeration over equal-size supports (the fallback when qhull cannot build the
+    polytopes): the indifference solution of every support pair."""
+    out = []
+    for k in range(1, min(a.shape) + 1):
+        for rows in itertools.combinations(range(a.shape[0]), k):
+            for cols in itertools.combinations(range(a.shape[1]), k):
+                y = _indifferent(a, rows, cols)
+                x = _indifferent(b.T, cols, rows)
+                if x is not None and y is not None:
+                    out.append((x, y))
+    return out
 
 
 def _indifferent(m: np.ndarray, rows: tuple[int, ...], cols: tuple[int, ...]) -> np.ndarray | None:

@@ -8,7 +8,6 @@ in its run store, so an interrupted tournament resumes where it stopped, on any 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,14 +163,3 @@ def run_tournament(
     result.computed = int(study.computed)
     result.wall_seconds = float(study.wall_seconds)
     return result
-
-
-def run_options(cfg: Mapping[str, Any]) -> dict[str, Any]:
-    """Executor options of a tournament config (validated by the engine)."""
-    return {
-        "executor": cfg.get("executor", "local"),
-        "workers": cfg.get("workers"),
-        "address": cfg.get("address"),
-        "store": cfg.get("run_store"),
-        "fresh": bool(cfg.get("fresh", False)),
-    }

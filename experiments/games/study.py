@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,26 +19,27 @@ from experiments.common import build_market, check_writable, jsonable, to_contai
 from experiments.games.heatmap import write_heatmaps
 from experiments.games.plan import PolicyLoader, TournamentPlan, make_plan
 from experiments.games.responses import dominant_strategies
-from experiments.games.runner import TournamentResult, run_options, run_tournament
+from experiments.games.runner import TournamentResult, run_tournament
 from experiments.games.section import LANGS, page_html, store_label, tournament_section
 from sim import ConfigError
 
 BENCH_POLICIES = ("none", "promotions", "gift_budget", "vip_program", "referral_points")
 
 
-def policy_catalogue() -> tuple[list[str], PolicyLoader]:
-    """Policy config names available at run time and the loader of one (the engine's)."""
+def policy_catalogue(config_dirs: Sequence[Path] = ()) -> tuple[list[str], PolicyLoader]:
+    """Policy config names (built-in and in user config dirs) and the loader of one."""
     from experiments.engine import available_policies, load_policy_config
 
-    return available_policies(), load_policy_config
+    return available_policies(config_dirs), lambda name: load_policy_config(name, config_dirs)
 
 
 def plan_from_config(
-    cfg: Mapping[str, Any], *, catalogue: tuple[list[str], PolicyLoader] | None = None
+    cfg: Mapping[str, Any], *, config_dirs: Sequence[Path] = ()
 ) -> TournamentPlan:
+    """Validate a tournament config (Hydra node or mapping) into a plan; raises ConfigError."""
     market = build_market(cfg["market"])
-    available, load = catalogue or policy_catalogue()
-    plain = {k: to_container(v) for k, v in cfg.items() if k != "market"}
+    available, load = policy_catalogue(config_dirs)
+    plain = {k: to_container(cfg[k]) for k in cfg if k != "market"}
     return make_plan(plain, market, available=available, load=load)
 
 
@@ -147,14 +148,28 @@ def summary_text(result: TournamentResult, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def tournament(cfg: Mapping[str, Any], outdir: Path) -> TournamentResult:
+def tournament(
+    cfg: Mapping[str, Any], outdir: Path, *, config_dirs: Sequence[Path] = ()
+) -> TournamentResult:
     """The command: validate everything first, run, analyse, write, print."""
-    plan = plan_from_config(cfg)
-    report_cfg = cfg.get("report") or {}
+    from experiments.compare import executor_options
+    from experiments.engine.store import mark_complete
+
+    plan = plan_from_config(cfg, config_dirs=config_dirs)
+    executor, address, workers = executor_options(cfg)
+    report_cfg = to_container(cfg.get("report")) or {}
     lang = report_cfg.get("lang", "en")
     if lang not in LANGS:
         raise ConfigError("report.lang", f"must be one of {list(LANGS)}, got {lang!r}")
-    output = cfg.get("output") or {}
+    fresh = cfg.get("fresh", False)
+    if not isinstance(fresh, bool):
+        raise ConfigError("fresh", f"must be true or false, got {fresh!r}")
+    store = cfg.get("store")
+    if store is not None and not isinstance(store, str):
+        raise ConfigError("store", f"must be a directory path or null, got {store!r}")
+    if store is not None:
+        check_writable(Path(store), "store")
+    output = to_container(cfg.get("output")) or {}
     explicit = cfg.get("output_dir")
     outdir = check_writable(
         Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
@@ -165,10 +180,12 @@ def tournament(cfg: Mapping[str, Any], outdir: Path) -> TournamentResult:
         sets = "; ".join(f"{p.store}: {', '.join(p.policies)}" for p in plan.players)
         print(f"market {m.name}: {m.n_customers:,} customers, {m.years} years; players {sets}; "
               f"{len(plan.profiles())} profiles x {plan.replications} replications "
-              f"(seeds {plan.seeds[0]}..{plan.seeds[-1]}, common random numbers)")
-    result = run_tournament(plan, progress=bool(output.get("progress", True)),
-                            **run_options(cfg))
+              f"(seeds {plan.seeds[0]}..{plan.seeds[-1]}, common random numbers) on {workers} "
+              f"{executor} worker(s)")
+    result = run_tournament(plan, executor=executor, workers=workers, address=address,
+                            store=store, fresh=fresh, progress=bool(output.get("progress", True)))
     paths = write_outputs(result, outdir, lang=lang, report=bool(report_cfg.get("enabled", True)))
+    mark_complete(outdir)
     if show:
         print(summary_text(result))
         print(f"{plan.n_runs} runs ({result.computed} computed, {result.reused} reused from the "
@@ -186,7 +203,7 @@ def bench_tournament(
     """Time the 5 x 5 tournament on the default market, then its resume from the run store.
 
     Every run is computed (``fresh``); `store` keeps the runs (default: a temporary directory),
-    so ``python -m experiments.tournament run_store=STORE`` can then write the full outputs
+    so ``python -m experiments.tournament store=STORE`` can then write the full outputs
     without simulating again. Returns wall seconds, runs, seconds per run per worker and the
     resume's reuse counts.
     """
