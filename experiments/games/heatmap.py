@@ -25,7 +25,7 @@ TEXT = {
     "en": {
         "title": "{store}: {kpi} (mean ± {level} CI half-width)",
         "rows": "{store} runs",
-        "cols": "{others} run(s)",
+        "cols": "{others} {run}",
         "legend": "frame = best answer to that column; ★ = equilibrium",
         "profit": "profit, yuan",
         "retention": "retention",
@@ -89,6 +89,8 @@ def payoff_heatmap(
         eq_cells.add((own, int(np.ravel_multi_index(rest, [game.shape[i] for i in others]))))
     store = store_names.get(game.players[player], game.players[player])
     other_names = " + ".join(store_names.get(game.players[i], game.players[i]) for i in others)
+    other_names = other_names[:1].upper() + other_names[1:]
+    run = "run" if len(others) > 1 else "runs"
     kpi = t.get(game.kpi, game.kpi)
     with style(lang):
         fig = Figure(figsize=(1.6 + 1.25 * len(cols), 1.4 + 0.62 * k_own))
@@ -112,8 +114,9 @@ def payoff_heatmap(
         ax.set_xticks(range(len(cols)), cols, rotation=30, ha="right")
         ax.set_yticks(range(k_own), rows)
         ax.set_ylabel(t["rows"].format(store=store))
-        ax.set_xlabel(t["cols"].format(others=other_names) + "\n" + t["legend"])
-        ax.set_title(t["title"].format(store=store, kpi=kpi, level=f"{level:.0%}"))
+        ax.set_xlabel(t["cols"].format(others=other_names, run=run) + "\n" + t["legend"])
+        title = t["title"].format(store=store, kpi=kpi, level=f"{level:.0%}")
+        ax.set_title(title[:1].upper() + title[1:])
         for side in ("top", "right"):
             ax.spines[side].set_visible(True)
         buf = io.BytesIO()
