@@ -289,3 +289,35 @@ def test_cli_end_to_end_with_resume(tmp_path):
     meta = json.loads((out / "meta.json").read_text())
     assert meta["reused"] == 8 and meta["players"] == ["focal", "county_rival"]
     assert not list(out.glob(".*.tmp"))
+
+
+def test_three_store_tournament_analysis_and_section_from_frames():
+    """`analyse` on engine-shaped frames (no simulation): 3 stores, market view, report text."""
+    from experiments.games.runner import analyse
+    from experiments.games.study import meta_of
+
+    plan = plan_of(rivals=["county_rival", "pref_national"], policies=["none", "promotions"],
+                   replications=3, bootstrap=50)
+    rng = np.random.default_rng(1)
+    stores, market = [], []
+    for profile in plan.profiles():
+        for r in range(plan.replications):
+            head = {"profile": " | ".join(profile), "replication": r, "seed": r}
+            for s, pol in zip(plan.stores, profile, strict=True):
+                # promotions cost each store 10 and help nobody: "none" is dominant for all
+                stores.append({**head, "store_id": s, "profit": 100 - 10 * (pol == "promotions")
+                               + rng.normal(0, 1), "retention": 0.5})
+            market.append({**head, "category_profit": 1000.0, "customers_lost": 7.0})
+    result = analyse(plan, pd.DataFrame(stores), pd.DataFrame(market))
+    assert dominant_strategies(result.game) == dict.fromkeys(plan.stores, "none")
+    eq = result.equilibria
+    assert eq["profile"].unique().tolist() == ["none | none | none"]
+    assert len(result.payoffs) == 8 * 3 * 2 and len(result.market) == 8 * 2
+    assert len(result.best_responses) == 3 * 4
+    meta = meta_of(plan, result)
+    html = tournament_section(payoffs=result.payoffs, best_responses=result.best_responses,
+                              equilibria=eq, diagonal=result.diagonal, market=result.market,
+                              meta=meta, labels={"none": "Doing nothing",
+                                                 "promotions": "Promotions"}, lang="en")
+    assert "only pure equilibria" in html
+    assert "Whatever the county rival and the national-brand prefecture store do," in html

@@ -68,13 +68,14 @@ def _array(
         profile_label(names): idx
         for idx, names in zip(np.ndindex(*shape), plan.profiles(), strict=True)
     }
-    has_store = "store_id" in frame.columns
-    for row in frame.itertuples(index=False):
-        rec = row._asdict()
-        if has_store and rec["store_id"] not in stores:
-            continue
-        i = stores.index(rec["store_id"]) if has_store else 0
-        out[(i, *index[rec["profile"]], int(rec["replication"]))] = rec[kpi]
+    if "store_id" in frame.columns:
+        frame = frame[frame["store_id"].isin(stores)]
+        rows = frame["store_id"].map(stores.index).to_numpy()
+    else:
+        rows = np.zeros(len(frame), dtype=int)
+    cells = np.array([index[p] for p in frame["profile"]], dtype=int).reshape(len(frame), -1)
+    reps = frame["replication"].to_numpy(dtype=int)
+    out[(rows, *cells.T, reps)] = frame[kpi].to_numpy(dtype=float)
     return out
 
 
