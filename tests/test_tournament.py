@@ -321,3 +321,22 @@ def test_three_store_tournament_analysis_and_section_from_frames():
                                                  "promotions": "Promotions"}, lang="en")
     assert "only pure equilibria" in html
     assert "Whatever the county rival and the national-brand prefecture store do," in html
+
+
+def test_an_interrupted_tournament_resumes_with_only_the_missing_runs(tmp_path):
+    """A tournament stopped after replication 0 (here: first run with 1 replication) computes
+    only the missing runs when started again, and gives the same payoffs as a fresh one."""
+    catalogue = {"none": {"policies": []},
+                 "magnet": {"policies": [{"_target_": policy_target(Magnet)}]}}
+
+    def plan(reps: int):
+        return make_plan({"rivals": ["twin"], "policies": ["none", "magnet"],
+                          "replications": reps, "bootstrap": 0}, twin_market(500),
+                         available=list(catalogue), load=catalogue.__getitem__)
+
+    first = run_tournament(plan(1), workers=1, store=tmp_path / "a", progress=False)
+    assert (first.computed, first.reused) == (4, 0)
+    resumed = run_tournament(plan(2), workers=1, store=tmp_path / "a", progress=False)
+    assert (resumed.computed, resumed.reused) == (4, 4)
+    fresh = run_tournament(plan(2), workers=1, store=tmp_path / "b", progress=False)
+    np.testing.assert_array_equal(resumed.game.payoffs, fresh.game.payoffs)

@@ -50,8 +50,10 @@ def best_responses(
             est = t_interval(values[best], level)
             gap = paired_difference(values[best], values[runner], level)
             share_r = float(_ties(values, best).mean())
-            boot_means = values[:, boots].mean(axis=2)  # (k_i, n_boot)
-            share_b = float(_ties(boot_means, best).mean()) if n_boot else np.nan
+            share_b = np.nan
+            if n_boot:
+                boot_means = values[:, boots].mean(axis=2)  # (k_i, n_boot)
+                share_b = float(_ties(boot_means, best).mean())
             other_names = iter(others)
             row = {"store": store, "role": "focal" if i == 0 else "rival"}
             for j, p in enumerate(game.players):
@@ -120,7 +122,7 @@ def copy_diagonal(
     means = focal.mean(axis=1)
     best = int(np.argmax(means))
     boots = bootstrap_indices(game.replications, n_boot, seed)
-    boot_means = focal[:, boots].mean(axis=2)
+    boot_means = focal[:, boots].mean(axis=2) if n_boot else None
     rows = []
     for k, policy in enumerate(shared):
         for i, store in enumerate(game.players):
@@ -135,7 +137,9 @@ def copy_diagonal(
                     "ci_high": est.high,
                     "best_when_copied": bool(i == 0 and k == best),
                     "share_replications": float(_ties(focal, k).mean()) if i == 0 else np.nan,
-                    "share_bootstrap": float(_ties(boot_means, k).mean()) if i == 0 else np.nan,
+                    "share_bootstrap": float(_ties(boot_means, k).mean())
+                    if i == 0 and boot_means is not None
+                    else np.nan,
                     "n": est.n,
                 }
             )

@@ -9,6 +9,7 @@ each atomically. `bench_tournament` times the 5 x 5 tournament for `experiments.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -219,6 +220,7 @@ def bench_tournament(
     cfg = {"market": market, "rivals": ["county_rival"], "policies": list(policies),
            "replications": replications}
     plan = plan_from_config(cfg)
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory() as tmp:
         where = store or tmp
         start = time.perf_counter()
@@ -243,5 +245,8 @@ def bench_tournament(
         "resume_wall_seconds": round(resume, 2),
         "resume_reused": again.reused,
         "resume_computed": again.computed,
+        "loadavg_before": [round(x, 2) for x in load_before] if load_before else None,
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()] if load_before else None,
+        "cores": os.cpu_count(),
     }
 
