@@ -37,7 +37,7 @@ T = {
         "intro": (
             "{you} and {rivals} each chose one of the policies below, and every combination "
             "was simulated {reps} times on the same market ({customers} customers, {years} "
-            "year(s)). Replication r of every combination met the same customers and the same "
+            "{year_word}). Replication r of every combination met the same customers and the same "
             "ups and downs, so differences come from the policies alone. Amounts are each "
             "store's {kpi} over the whole run; ranges are {level} confidence intervals."
         ),
@@ -94,8 +94,10 @@ T = {
             "“{base}”: {base_mean}."
         ),
         "market": "The whole market",
+        "overlap": ", but the ranges of all combinations overlap",
         "market_text": (
-            "Category profit (all stores together) is highest when {best_profile}: {cp}. "
+            "Category profit (all stores together) is highest when {best_profile}: {cp} "
+            "[{cp_lo} – {cp_hi}]{overlap}. "
             "Fewest customers leave the category for good when {best_keep}: {lost} customers "
             "({worst_lost} in the worst combination, {worst_keep})."
         ),
@@ -168,8 +170,10 @@ T = {
             "{hi}］（在{share}的自助重抽样中最好）。双方都“{base}”时：{base_mean}。"
         ),
         "market": "整个市场",
+        "overlap": "，但所有组合的区间相互重叠",
         "market_text": (
-            "当{best_profile}时，品类总利润（所有门店合计）最高：{cp}。当{best_keep}时，"
+            "当{best_profile}时，品类总利润（所有门店合计）最高：{cp}［{cp_lo} – {cp_hi}］"
+            "{overlap}。当{best_keep}时，"
             "彻底离开该品类的顾客最少：{lost}人（最差的组合为{worst_keep}，{worst_lost}人）。"
         ),
         "maps": "收益图",
@@ -268,6 +272,7 @@ def tournament_section(
             reps=meta["replications"],
             customers=f"{meta['n_customers']:,}",
             years=f"{meta['years']:g}",
+            year_word="year" if meta["years"] == 1 else "years",
             kpi=e(kpi_word),
             level=f"{meta.get('level', 0.95):.0%}",
         )
@@ -413,6 +418,9 @@ def tournament_section(
             + t["market_text"].format(
                 best_profile=combo(bp),
                 cp=money(cp.loc[bp, "mean"], lang),
+                cp_lo=money(cp.loc[bp, "ci_low"], lang),
+                cp_hi=money(cp.loc[bp, "ci_high"], lang),
+                overlap=t["overlap"] if cp["ci_high"].min() >= cp["ci_low"].max() else "",
                 best_keep=combo(bk),
                 lost=f"{lost.loc[bk, 'mean']:,.0f}",
                 worst_keep=combo(wk),
