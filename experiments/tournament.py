@@ -25,8 +25,8 @@ from experiments.common import (
     preflight_group_choices,
     user_config_dirs,
 )
-from experiments.compare import flags_to_overrides
 from experiments.games.study import tournament
+from experiments.study_options import flags_to_overrides
 
 CONFIG_DIRS: tuple[Path, ...] = ()
 """User config dirs given with ``--config-dir`` (searched for policy configs too)."""

@@ -153,23 +153,17 @@ def tournament(
     cfg: Mapping[str, Any], outdir: Path, *, config_dirs: Sequence[Path] = ()
 ) -> TournamentResult:
     """The command: validate everything first, run, analyse, write, print."""
-    from experiments.compare import executor_options
     from experiments.engine.store import mark_complete
+    from experiments.study_options import study_options
 
     plan = plan_from_config(cfg, config_dirs=config_dirs)
-    executor, address, workers = executor_options(cfg)
+    opts = study_options(cfg)
+    executor, address, workers = opts.executor, opts.address, opts.workers
+    fresh, store = opts.fresh, opts.store
     report_cfg = to_container(cfg.get("report")) or {}
     lang = report_cfg.get("lang", "en")
     if lang not in LANGS:
         raise ConfigError("report.lang", f"must be one of {list(LANGS)}, got {lang!r}")
-    fresh = cfg.get("fresh", False)
-    if not isinstance(fresh, bool):
-        raise ConfigError("fresh", f"must be true or false, got {fresh!r}")
-    store = cfg.get("store")
-    if store is not None and not isinstance(store, str):
-        raise ConfigError("store", f"must be a directory path or null, got {store!r}")
-    if store is not None:
-        check_writable(Path(store), "store")
     output = to_container(cfg.get("output")) or {}
     explicit = cfg.get("output_dir")
     outdir = check_writable(
