@@ -493,6 +493,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="also profile each main run with cProfile (hot spots go to bench.json, "
                         ".prof files to --out)")
+    p.add_argument("--tournament", nargs="?", const="", metavar="RUN_STORE", default=None,
+                   help="only the 5 x 5 tournament benchmark (10 replications, 2 workers), kept "
+                        "under 'tournament' in bench.json; runs stay in RUN_STORE if given")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -518,6 +521,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"error: --out: cannot write to {str(out_dir)!r} ({exc.strerror or exc})",
               file=sys.stderr)
         sys.exit(2)
+    if args.tournament is not None:  # the strategy tournament (docs/tournament.md)
+        from experiments.games.study import bench_tournament
+
+        path = out_dir / "bench.json"
+        report = json.loads(path.read_text()) if path.is_file() else {}
+        report["tournament"] = bench_tournament(store=args.tournament or None)
+        path.write_text(json.dumps(_jsonable(report), indent=2))
+        print(json.dumps(report["tournament"], indent=2))
+        return report
     explicit = args.policies is not None
     wanted = ([w.strip() for w in args.policies.split(",") if w.strip()] if explicit
               else list(DEFAULT_POLICIES))
