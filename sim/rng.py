@@ -78,6 +78,7 @@ class DrawsAhead:
         self._gen, self._method = gen, method
         self.width = width
         self._buf = np.zeros(0)
+        self._buf.flags.writeable = False
         self._pos = 0
 
     def take(self, m: int) -> np.ndarray:
