@@ -300,7 +300,9 @@ class RetailModel(mesa.Model):
         inside = ticks < self.n_ticks
         if not inside.all():
             ticks, rows = ticks[inside], rows[inside]
-        if ticks.size == 0:
+        if ticks.size <= 16:  # the usual few recruits: one-row views, no sorting
+            for i, tick in enumerate(ticks.tolist()):
+                self._pending[tick].append(rows[i : i + 1])
             return
         order = np.argsort(ticks, kind="stable")  # each tick's rows in their given order
         ticks, rows = ticks[order], rows[order]

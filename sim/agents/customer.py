@@ -124,7 +124,7 @@ def _wom_columns(model: RetailModel) -> int:
 # ---------------------------------------------------------------------------- occasions
 def due_now(model: RetailModel, t: int) -> np.ndarray:
     """Rows whose next purchase occasion falls in tick t."""
-    return np.flatnonzero(model.pop.next_tick == t)
+    return (model.pop.next_tick == t).nonzero()[0]
 
 
 def advance_clocks(model: RetailModel, rows: np.ndarray, exp_draws: np.ndarray) -> None:
@@ -198,10 +198,14 @@ def contact_pairs(model: RetailModel, rows: np.ndarray) -> tuple[np.ndarray, np.
     """(position in `rows`, contact row) for every social tie of the given rows (CSR gather)."""
     pop = model.pop
     starts = pop.indptr[rows]
-    deg = (pop.indptr[rows + 1] - starts).astype(np.int64)
+    deg = pop.indptr[rows + 1] - starts
     owner = np.repeat(np.arange(rows.size), deg)
-    offsets = np.arange(owner.size) - np.repeat(np.cumsum(deg) - deg, deg)
-    return owner, pop.indices[np.repeat(starts, deg) + offsets]
+    # Tie k of row i sits at starts[i] + (k - first tie of row i in the output).
+    shift = starts - np.cumsum(deg)
+    shift += deg
+    where = np.arange(owner.size)
+    where += np.repeat(shift, deg)
+    return owner, pop.indices[where]
 
 
 def friends_share(model: RetailModel, rows: np.ndarray) -> np.ndarray:
