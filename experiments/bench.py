@@ -39,12 +39,23 @@ TARGET_100K_SECONDS = 6.6  # 100k customers x 1,095 daily ticks
 TARGET_NS_PER_CT = 60.0
 TARGET_1M_RSS_MB = 3 * 1024  # MiB
 TARGET_RATIO = 50.0
+TARGET_DEFAULT_RUN_SECONDS = 0.2  # default market (20k, 3 years, weekly): set-up + stepping
+TARGET_1M_SETUP_SECONDS = 2.0
+WEEKS_PER_YEAR = 52
 
 
 # ----------------------------------------------------------------------------- specs
-def spec(customers: int, ticks: int, activation: str = "batch", tag: str = "") -> dict[str, Any]:
-    """One measured case: `ticks` daily ticks (years = ticks / 365) of `customers` customers."""
-    return {"customers": int(customers), "ticks": int(ticks), "activation": activation, "tag": tag}
+def spec(customers: int, ticks: int, activation: str = "batch", tag: str = "",
+         tick: str = "day") -> dict[str, Any]:
+    """One measured case: `ticks` daily (or weekly) ticks of `customers` customers."""
+    return {"customers": int(customers), "ticks": int(ticks), "activation": activation, "tag": tag,
+            "tick": tick}
+
+
+def default_run_spec() -> dict[str, Any]:
+    """The default run: `RetailModel(market=default_market(), seed=1).run()` (20k customers,
+    3 years of weekly ticks, the market's own policies)."""
+    return {**spec(20_000, 3 * WEEKS_PER_YEAR, tag="default", tick="week"), "own_policies": True}
 
 
 def main_specs(quick: bool) -> list[dict[str, Any]]:
@@ -151,10 +162,12 @@ def child(case: dict[str, Any]) -> dict[str, Any]:
     from sim import RetailModel, default_market
 
     used, _missing, _failed = resolve_policies(case["policies"])
-    market = default_market(n_customers=case["customers"], years=case["ticks"] / DAYS_PER_YEAR,
-                            tick="day")
+    tick = case.get("tick", "day")
+    per_year = DAYS_PER_YEAR if tick == "day" else WEEKS_PER_YEAR
+    market = default_market(n_customers=case["customers"], years=case["ticks"] / per_year,
+                            tick=tick)
     assert market.n_ticks == case["ticks"], (market.n_ticks, case["ticks"])
-    policies = [{"name": p} for p in used]
+    policies = None if case.get("own_policies") else [{"name": p} for p in used]
     import_seconds = time.perf_counter() - t0
     rss_base = _rss_mb_now()
 
@@ -180,6 +193,9 @@ def child(case: dict[str, Any]) -> dict[str, Any]:
         prof_run.disable()
 
     pop_bytes = sum(v.nbytes for v in vars(model.pop).values() if isinstance(v, np.ndarray))
+    t5 = time.perf_counter()
+    n_agents = len(model.agents)  # batch runs make the customer agents on first use: here
+    agents_seconds = time.perf_counter() - t5
     n, ticks = case["customers"], model.n_ticks
     step = t4 - t3
     out = {
@@ -199,9 +215,10 @@ def child(case: dict[str, Any]) -> dict[str, Any]:
         "population_array_mb": pop_bytes / 2**20,
         "population_array_bytes_per_customer": pop_bytes / n,
         "setup_memory_kb_per_customer": (rss_setup - rss_base) * 1024 / n,
-        "agents": len(model.agents),
+        "agents": n_agents,
+        "agents_seconds": agents_seconds,
         "purchases": len(model.transactions),
-        "policies": used,
+        "policies": "market's own" if case.get("own_policies") else used,
         "seed": case["seed"],
         "tag": case.get("tag", ""),
     }
@@ -252,6 +269,8 @@ def run_case(case: dict[str, Any], repeat: int) -> dict[str, Any]:
     best = dict(best)
     best["peak_rss_mb"] = max(r["peak_rss_mb"] for r in results)
     best["setup_seconds"] = min(r["setup_seconds"] for r in results)
+    best["agents_seconds"] = min(r["agents_seconds"] for r in results)
+    best["total_seconds_min"] = min(r["setup_seconds"] + r["seconds"] for r in results)
     best["process_seconds"] = min(r["process_seconds"] for r in results)
     best["repeats"] = len(results)
     best["all_seconds"] = [r["seconds"] for r in results]
@@ -259,11 +278,13 @@ def run_case(case: dict[str, Any], repeat: int) -> dict[str, Any]:
 
 
 def describe(case: dict[str, Any]) -> str:
-    years = case["ticks"] / DAYS_PER_YEAR
-    span = f"{years:g} year{'s' if years != 1 else ''}" if case["ticks"] % DAYS_PER_YEAR == 0 \
-        else f"{case['ticks']} days"
-    return (f"{case['customers']:>9,} customers x {case['ticks']:>5,} daily ticks ({span}), "
-            f"{case['activation']} activation")
+    weekly = case.get("tick") == "week"
+    per_year, unit = (WEEKS_PER_YEAR, "weeks") if weekly else (DAYS_PER_YEAR, "days")
+    years = case["ticks"] / per_year
+    span = f"{years:g} year{'s' if years != 1 else ''}" if case["ticks"] % per_year == 0 \
+        else f"{case['ticks']} {unit}"
+    return (f"{case['customers']:>9,} customers x {case['ticks']:>5,} "
+            f"{'weekly' if weekly else 'daily'} ticks ({span}), {case['activation']} activation")
 
 
 def machine_info() -> dict[str, Any]:
@@ -405,9 +426,26 @@ def check_targets(runs: list[dict[str, Any]], ratio: float | None,
             out["100k_3y_daily"]["bottleneck"] = (
                 _hot_spots(profiles, f"batch_100000x{3 * DAYS_PER_YEAR}")
                 or "run with --profile for the hot spots; see docs/performance.md")
+    rd = next((r for r in runs if r.get("tag") == "default" and "error" not in r), None)
+    if rd:
+        out["default_run"] = {
+            "target": f"default run (20k customers, 3 years weekly) set-up + stepping <= "
+                      f"{TARGET_DEFAULT_RUN_SECONDS} s, one process",
+            "measured_seconds": round(rd["total_seconds_min"], 3),
+            "setup_seconds": round(rd["setup_seconds"], 3),
+            "stepping_seconds": round(rd["seconds"], 3),
+            "met": rd["total_seconds_min"] <= TARGET_DEFAULT_RUN_SECONDS,
+        }
     r1m = next((r for r in runs if r.get("tag") == "main" and r["customers"] == 1_000_000
                 and "error" not in r), None)
     if r1m:
+        out["1m_setup"] = {
+            "target": f"1M customers set-up <= {TARGET_1M_SETUP_SECONDS} s (every customer "
+                      f"reachable through model.agents)",
+            "measured_seconds": round(r1m["setup_seconds"], 3),
+            "agents_on_first_use_seconds": round(r1m["agents_seconds"], 3),
+            "met": r1m["setup_seconds"] <= TARGET_1M_SETUP_SECONDS,
+        }
         out["1m_memory"] = {
             "target": f"peak RSS <= {TARGET_1M_RSS_MB} MB",
             "measured_peak_rss_mb": round(r1m["peak_rss_mb"], 1),
@@ -496,6 +534,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--tournament", nargs="?", const="", metavar="RUN_STORE", default=None,
                    help="only the 5 x 5 tournament benchmark (10 replications, 2 workers), kept "
                         "under 'tournament' in bench.json; runs stay in RUN_STORE if given")
+    p.add_argument("--studies", action="store_true",
+                   help="also time a 1,000-run sweep through the study engine and the default "
+                        "comparison on Ray with 1 and 2 workers (experiments/bench_engine.py)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -549,7 +590,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     started = time.perf_counter()
     machine = machine_info()
-    cases = main_specs(args.quick)
+    cases = [default_run_spec(), *main_specs(args.quick)]
     if args.scaling:
         have = {(c["customers"], c["ticks"], c["activation"]) for c in cases}
         cases += [c for c in scaling_specs(args.quick)
@@ -606,7 +647,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "customers": pair["agent"]["customers"], "ticks": pair["agent"]["ticks"],
             "ratio": pair["agent"]["ns_per_customer_tick"] / pair["batch"]["ns_per_customer_tick"]}
 
-    main_runs = [r for r in runs if r["tag"] in ("main", "ratio", "ratio_100k")]
+    main_runs = [r for r in runs if r["tag"] in ("default", "main", "ratio", "ratio_100k")]
     report: dict[str, Any] = {
         "runs": main_runs,
         "ratio_vectorized_vs_agent": ratio,
@@ -633,6 +674,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print("sweep estimate: 10,000 customers x 2 years, alone and 2 side by side ...",
               flush=True)
         report["sweep_estimate"] = sweep_estimate(sweep_case, args.repeat)
+    if args.studies:
+        from experiments.bench_engine import bench_engine
+
+        print("studies: 1,000-run sweep and Ray 1 vs 2 workers ...", flush=True)
+        report["studies"] = bench_engine(quick=args.quick)
     if profiles:
         report["profiles"] = profiles
     if hasattr(os, "getloadavg"):
