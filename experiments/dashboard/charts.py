@@ -232,6 +232,9 @@ def customer_story(model: ObservedModel, s: Story, lang: str) -> bytes:
             ax1.legend(frameon=False, fontsize=8)
             ax1.yaxis.set_major_formatter(FuncFormatter(_yuan))
             _dates(ax1)
+            cal = model.calendar
+            start = pd.Timestamp(cal.start)
+            ax1.set_xlim(start, start + pd.Timedelta(days=model.n_ticks * cal.tick_days))
         else:
             ax1.text(
                 0.5,
