@@ -87,8 +87,8 @@ T = {
         ),
         "headline": (
             "<b>{label}</b>: {pct} profit ({level} CI {lo} to {hi}) vs {base}, that is "
-            "¥{diff} over {years} (¥{diff_year} a year); keeps {vip} of your top-20% customers "
-            "({base}: {base_vip}) and {ret} of all customers. {cost} {verdict}"
+            "¥{diff} {more} over {years} (¥{diff_year} a year); keeps {vip} of your top-20% "
+            "customers ({base}: {base_vip}) and {ret} of all customers. {cost} {verdict}"
         ),
         "cost_roi": "Spends ¥{cost}; {roi_txt} (ROI {roi}, CI {roi_lo} to {roi_hi}).",
         "roi_pos": "each yuan spent adds ¥{v} to profit after paying for itself",
@@ -168,6 +168,8 @@ T = {
         "ticks": {"week": "weekly", "day": "daily"},
         "roi_method": {"delta": "delta-method", "bootstrap": "bootstrap"},
         "years": lambda y: f"{_num_text(y)} year" + ("" if float(y) == 1 else "s"),
+        "more": "more",
+        "less": "less",
         "seconds": "{v} s",
         "minutes": "{v} min",
     },
@@ -187,7 +189,7 @@ T = {
         ),
         "headline": (
             "<b>{label}</b>：利润比“{base}”{pct}（{level}置信区间 {lo} 至 {hi}），即{years}"
-            "多¥{diff}（每年¥{diff_year}）；留住了前20%大客户的{vip}（{base}：{base_vip}），"
+            "{more}¥{diff}（每年{more}¥{diff_year}）；留住了前20%大客户的{vip}（{base}：{base_vip}），"
             "全部顾客的{ret}。{cost}{verdict}"
         ),
         "cost_roi": "花费¥{cost}；{roi_txt}（投入产出比{roi}，区间 {roi_lo} 至 {roi_hi}）。",
@@ -253,6 +255,8 @@ T = {
         "ticks": {"week": "周", "day": "天"},
         "roi_method": {"delta": "delta方法", "bootstrap": "自助法（bootstrap）"},
         "years": lambda y: f"{_num_text(y)}年",
+        "more": "多赚",
+        "less": "少赚",
         "seconds": "约{v}秒",
         "minutes": "约{v}分钟",
     },
@@ -409,8 +413,9 @@ def headlines(
                 lo=f.pct(r["profit_diff_pct_ci_low"], signed=True),
                 hi=f.pct(r["profit_diff_pct_ci_high"], signed=True),
                 base=e(labels[baseline]),
-                diff=f.money(r["profit_diff_mean"], True),
-                diff_year=f.money(r["profit_diff_mean"] / years, True),
+                diff=f.money(abs(r["profit_diff_mean"])),
+                diff_year=f.money(abs(r["profit_diff_mean"]) / years),
+                more=t["less" if r["profit_diff_mean"] < 0 else "more"],
                 years=years_txt,
                 vip=f.pct(r["vip_retention_mean"], digits=0),
                 base_vip=f.pct(b["vip_retention_mean"], digits=0),
