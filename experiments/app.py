@@ -11,16 +11,17 @@ any customer's story. English or 简体中文. Works offline: Solara's scripts c
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # classroom: no phoning home
 _ROOT = str(Path(__file__).resolve().parents[1])
 if sys.path[:1] != [_ROOT]:  # `solara run` executes this file: import this checkout's packages
     sys.path.insert(0, _ROOT)
 
 from experiments.dashboard.page import Page  # noqa: E402
+from experiments.dashboard.serve import keep_offline  # noqa: E402
+
+keep_offline()
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 

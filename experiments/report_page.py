@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import logging
 import os
 import re
 from functools import lru_cache
@@ -162,6 +163,7 @@ def subset_font(path: Path, index: int, text: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # its INFO lines are noise here
     options = subset.Options()
     options.layout_features = ["kern", "liga", "locl", "palt", "vert"]
     options.name_IDs = ["*"]

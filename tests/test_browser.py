@@ -9,25 +9,23 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from experiments.dashboard.serve import (
+    CHROMIUM,
+    ROOT,
+    dashboard_server,
+    date_of,
+    launch,
+    offline_context,
+    open_dashboard,
+    wait_date_after,
+)
+
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "test-artifacts")) / "browser"
 START = "2024-01-01"
 pytestmark = pytest.mark.slow
@@ -47,92 +45,17 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason="needs the test extra")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = launch(p)
         yield b
         b.close()
-
-
-def offline_context(browser, blocked: list[str], width: int = 1366, height: int = 900):
-    """A browser context where only localhost, data: and blob: URLs load; others are recorded."""
-    ctx = browser.new_context(viewport={"width": width, "height": height})
-
-    def route(r) -> None:
-        url = r.request.url
-        if re.match(r"^(https?|wss?)://(127\.0\.0\.1|localhost)(:\d+)?/", url) or url.startswith(
-            ("data:", "blob:", "file:")
-        ):
-            r.continue_()
-        else:
-            blocked.append(url)
-            r.abort()
-
-    ctx.route("**/*", route)
-    return ctx
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`solara run experiments/app.py` (the README's command) on a free localhost port."""
     pytest.importorskip("solara", reason="the dashboard needs the viz extra")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("solara") / "server.log"
-    env = dict(os.environ, PYTHONPATH=str(ROOT), SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
-    solara = Path(sys.executable).with_name("solara")
-    cmd = [str(solara), "run", "experiments/app.py", "--host", "127.0.0.1", "--port", str(port)]
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [*cmd, "--no-open"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        for _ in range(240):
-            if proc.poll() is not None:
-                pytest.fail(f"solara exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail(f"solara did not listen within 120 s:\n{log.read_text()[-3000:]}")
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def open_dashboard(ctx, url: str):
-    page = ctx.new_page()
-    page.goto(url)
-    page.wait_for_selector(".lab-date", timeout=120_000)
-    page.wait_for_function(
-        "() => { const i = document.querySelector('.lab-overlay img, img.lab-overlay');"
-        " return i && i.complete && i.naturalWidth > 600; }",
-        timeout=120_000,
-    )
-    return page
-
-
-def date_of(page) -> str:
-    return page.inner_text(".lab-date").strip()
-
-
-def wait_date_after(page, date: str, timeout: float = 90_000) -> str:
-    page.wait_for_function(
-        "d => { const e = document.querySelector('.lab-date');"
-        " return e && e.innerText.trim() > d; }",
-        arg=date,
-        timeout=timeout,
-    )
-    return date_of(page)
+    with dashboard_server(tmp_path_factory.mktemp("solara") / "server.log") as url:
+        yield url
 
 
 def test_dashboard_loads_offline_steps_plays_and_switches_language(browser, server):
