@@ -119,6 +119,14 @@ def test_two_sessions_do_not_share_a_model(browser, server):
         assert wait_date_after(b, START) == "2024-01-08"
         time.sleep(1.0)
         assert date_of(a) == "2024-01-15" and date_of(a2) == START
+        # a changed setting restarts that session's run (and only that one)
+        seed = a.locator(".lab-seed input")
+        seed.fill("7")
+        seed.press("Enter")
+        a.wait_for_function(
+            "d => document.querySelector('.lab-date').innerText.trim() === d", arg=START
+        )
+        assert date_of(b) == "2024-01-08"
         assert blocked == []
     finally:
         first.close()
