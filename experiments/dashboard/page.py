@@ -162,7 +162,7 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
         ok = r == r  # not NaN
         Card(
             text.tr(lang, "card_vip"),
-            f"{100 * r:+.1f} pp" if ok else "–",
+            text.tr(lang, "pp", v=f"{100 * r:+.1f}") if ok else "–",
             (r > 0 if r else None) if ok else None,
             "lab-dv",
         )

@@ -42,6 +42,7 @@ TEXT: dict[str, dict[str, str]] = {
         "card_profit": "Profit difference so far",
         "card_active": "Active customers difference",
         "card_vip": "Top-20% kept, difference",
+        "pp": "{v} pp",
         "defs": (
             "Active: bought at your store in the last 180 days. Top-20% customers: your store's "
             "biggest spenders so far (the top fifth), counted as kept while still active."
@@ -125,6 +126,7 @@ TEXT: dict[str, dict[str, str]] = {
         "card_profit": "累计利润差",
         "card_active": "活跃顾客数差",
         "card_vip": "前20%大客户留存差",
+        "pp": "{v}个百分点",
         "defs": (
             "活跃：近180天内在您门店有购买。前20%大客户：到目前为止在您门店消费最多的五分之一"
             "顾客，仍活跃即算留住。"
