@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import figures
+from experiments.engine.statistics import wide
 from experiments.report_page import render_page, section
 
 POLICY_LABELS: dict[str, tuple[str, str]] = {
@@ -344,14 +345,6 @@ class Fmt:
         return out
 
 
-def _wide(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per policy (ranked), columns ``<kpi>_<stat>`` from the tidy comparison table."""
-    w = table.pivot(index="policy", columns="kpi")
-    w.columns = [f"{k}_{stat}" for stat, k in w.columns]
-    ranks = table.drop_duplicates("policy").set_index("policy")["rank"]
-    return w.assign(rank=ranks).sort_values("rank")
-
-
 def _years(meta: dict[str, Any]) -> float:
     try:
         return float(meta.get("years") or 1)
@@ -510,7 +503,7 @@ def draw_figures(
     suffix: str = "",
 ) -> dict[str, Path]:
     """All PNG figures of the report, ``<name><suffix>.png``."""
-    w = _wide(table)
+    w = wide(table)
     order = list(w.index)
     baseline = meta["baseline"]
     labels = policy_labels(
@@ -565,7 +558,7 @@ def report_html(
 ) -> str:
     """The report page (HTML text) from the comparison table and the drawn figures."""
     t, f = T[lang], Fmt(lang)
-    w = _wide(table)
+    w = wide(table)
     baseline = meta["baseline"]
     labels = policy_labels(list(w.index), lang, meta.get("labels"))
     level = f"{meta.get('level', 0.95):.0%}"
