@@ -145,28 +145,41 @@ def robust_ranking(deltas: pd.DataFrame, baseline: str, level: float = 0.95) -> 
 
 def format_ranking(table: pd.DataFrame, baseline: str) -> str:
     """The printed robust ranking (one line per policy)."""
-    head = ["rank", "policy", "verdict", "P(Δprofit>0)", "P(Δret>0)", "P(best)",
-            "Δprofit mean ¥", "Δprofit 5–95% ¥", "regret mean ¥", "regret max ¥"]
+    head = [
+        "rank",
+        "policy",
+        "verdict",
+        "P(Δprofit>0)",
+        "P(Δret>0)",
+        "P(best)",
+        "Δprofit mean ¥",
+        "Δprofit 5–95% ¥",
+        "regret mean ¥",
+        "regret max ¥",
+    ]
     lines = []
     for _, r in table.iterrows():
-        lines.append([
-            str(r["rank"]),
-            str(r["policy"]),
-            str(r["verdict"]),
-            f"{r['p_beat_profit']:.0%}",
-            f"{r['p_beat_retention']:.0%}" if "p_beat_retention" in r else "",
-            f"{r['p_best']:.0%}",
-            f"{r['d_profit_mean']:+,.0f}",
-            f"{r['d_profit_p05']:+,.0f} … {r['d_profit_p95']:+,.0f}",
-            f"{r['regret_mean']:,.0f}",
-            f"{r['regret_max']:,.0f}",
-        ])
+        lines.append(
+            [
+                str(r["rank"]),
+                str(r["policy"]),
+                str(r["verdict"]),
+                f"{r['p_beat_profit']:.0%}",
+                f"{r['p_beat_retention']:.0%}" if "p_beat_retention" in r else "",
+                f"{r['p_best']:.0%}",
+                f"{r['d_profit_mean']:+,.0f}",
+                f"{r['d_profit_p05']:+,.0f} … {r['d_profit_p95']:+,.0f}",
+                f"{r['regret_mean']:,.0f}",
+                f"{r['regret_max']:,.0f}",
+            ]
+        )
     widths = [max(len(h), *(len(x[i]) for x in lines)) for i, h in enumerate(head)]
     left = {1, 2}
 
     def fmt(cells: list[str]) -> str:
         return "  ".join(
-            c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+            c.ljust(w) if i in left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
 
     out = [fmt(head), fmt(["-" * w for w in widths]), *map(fmt, lines)]

@@ -53,9 +53,11 @@ class Design:
 
     def problem(self) -> dict:
         """SALib's problem definition on the unit cube."""
-        return {"num_vars": len(self.ranges), "names": self.names, "bounds": [[0.0, 1.0]] * len(
-            self.ranges
-        )}
+        return {
+            "num_vars": len(self.ranges),
+            "names": self.names,
+            "bounds": [[0.0, 1.0]] * len(self.ranges),
+        }
 
 
 def choose_design(requested: str, scenarios: int, dims: int) -> str:
@@ -76,9 +78,7 @@ def _saltelli_base(scenarios: int, dims: int) -> int:
     return 0 if n < 1 else 2 ** int(np.floor(np.log2(n)))
 
 
-def sample(
-    ranges: Sequence[Range], scenarios: int, design: str = "auto", seed: int = 0
-) -> Design:
+def sample(ranges: Sequence[Range], scenarios: int, design: str = "auto", seed: int = 0) -> Design:
     """Draw the scenarios of a study (deterministic for a given seed).
 
     ``lhs`` and ``sobol`` give exactly `scenarios` points; ``saltelli`` and ``morris`` give
@@ -103,8 +103,9 @@ def sample(
         base = _saltelli_base(scenarios, d)
         if base < 2:
             raise ConfigError(
-                "scenarios", f"design saltelli needs at least {2 * (d + 2)} scenarios for {d} "
-                f"ranges (N(D+2) with N >= 2), got {scenarios}"
+                "scenarios",
+                f"design saltelli needs at least {2 * (d + 2)} scenarios for {d} "
+                f"ranges (N(D+2) with N >= 2), got {scenarios}",
             )
         problem = {"num_vars": d, "names": [r.name for r in ranges], "bounds": [[0, 1]] * d}
         unit = saltelli.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
@@ -114,8 +115,9 @@ def sample(
         base = scenarios // (d + 1)
         if base < 2:
             raise ConfigError(
-                "scenarios", f"design morris needs at least {2 * (d + 1)} scenarios for {d} "
-                f"ranges (r(D+1) with r >= 2 trajectories), got {scenarios}"
+                "scenarios",
+                f"design morris needs at least {2 * (d + 1)} scenarios for {d} "
+                f"ranges (r(D+1) with r >= 2 trajectories), got {scenarios}",
             )
         problem = {"num_vars": d, "names": [r.name for r in ranges], "bounds": [[0, 1]] * d}
         unit = morris.sample(problem, base, num_levels=MORRIS_LEVELS, seed=seed)

@@ -59,9 +59,7 @@ def _gini(k: np.ndarray, n: np.ndarray) -> np.ndarray:
     return 2 * p * (1 - p)
 
 
-def best_split(
-    x: pd.DataFrame, fail: np.ndarray, min_leaf: int
-) -> tuple[str, float, float] | None:
+def best_split(x: pd.DataFrame, fail: np.ndarray, min_leaf: int) -> tuple[str, float, float] | None:
     """(parameter, threshold, impurity decrease) of the best single split, or None."""
     n = len(fail)
     parent = float(_gini(np.array([fail.sum()]), np.array([n]))[0])
@@ -160,14 +158,15 @@ def describe_failures(
     n, k = len(d), int(fail.sum())
     out = {"policy": policy, "scenarios": n, "losing": k, "p_loss": k / n if n else np.nan}
     if k == 0:
-        out.update(rules=[], kind="never", sentence=f"{policy} does not lose money in any scenario.")
-    elif k == n:
         out.update(
-            rules=[], kind="always", sentence=f"{policy} loses money in every scenario."
+            rules=[], kind="never", sentence=f"{policy} does not lose money in any scenario."
         )
+    elif k == n:
+        out.update(rules=[], kind="always", sentence=f"{policy} loses money in every scenario.")
     elif k < MIN_FAILURES:
         out.update(
-            rules=[], kind="rare",
+            rules=[],
+            kind="rare",
             sentence=f"{policy} loses money in {k} of {n} scenarios: too few to describe.",
         )
     else:
@@ -176,18 +175,22 @@ def describe_failures(
             parts = [r.words() for r in rules]
             cover = sum(r.coverage for r in rules)
             out.update(
-                rules=rules, kind="rule",
+                rules=rules,
+                kind="rule",
                 sentence=(
-                    f"{policy} loses money when " + " or when ".join(parts)
+                    f"{policy} loses money when "
+                    + " or when ".join(parts)
                     + f" ({cover:.0%} of its {k} losing scenarios; "
                     + ", ".join(f"{r.density:.0%}" for r in rules)
-                    + " of the scenarios in " + ("that box" if len(rules) == 1 else "those boxes")
+                    + " of the scenarios in "
+                    + ("that box" if len(rules) == 1 else "those boxes")
                     + " lose)."
                 ),
             )
         else:
             out.update(
-                rules=[], kind="scattered",
+                rules=[],
+                kind="scattered",
                 sentence=(
                     f"{policy} loses money in {k} of {n} scenarios, with no simple condition "
                     "on the assumptions (losses look like noise or a mix of causes)."
@@ -203,14 +206,32 @@ def rules_frame(summaries: Sequence[dict]) -> pd.DataFrame:
         base = {k: s[k] for k in ("policy", "scenarios", "losing", "p_loss", "kind")}
         if s["rules"]:
             for i, r in enumerate(s["rules"], 1):
-                rows.append({
-                    **base, "rule": i, "conditions": r.words(), "density": r.density,
-                    "coverage": r.coverage, "box_scenarios": r.scenarios,
-                    "sentence": s["sentence"],
-                    **{f"cond{j}_{a}": getattr(c, a) for j, c in enumerate(r.conditions, 1)
-                       for a in ("parameter", "op", "threshold")},
-                })
+                rows.append(
+                    {
+                        **base,
+                        "rule": i,
+                        "conditions": r.words(),
+                        "density": r.density,
+                        "coverage": r.coverage,
+                        "box_scenarios": r.scenarios,
+                        "sentence": s["sentence"],
+                        **{
+                            f"cond{j}_{a}": getattr(c, a)
+                            for j, c in enumerate(r.conditions, 1)
+                            for a in ("parameter", "op", "threshold")
+                        },
+                    }
+                )
         else:
-            rows.append({**base, "rule": 0, "conditions": "", "density": np.nan,
-                         "coverage": np.nan, "box_scenarios": 0, "sentence": s["sentence"]})
+            rows.append(
+                {
+                    **base,
+                    "rule": 0,
+                    "conditions": "",
+                    "density": np.nan,
+                    "coverage": np.nan,
+                    "box_scenarios": 0,
+                    "sentence": s["sentence"],
+                }
+            )
     return pd.DataFrame(rows)

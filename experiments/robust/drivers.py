@@ -50,9 +50,7 @@ def rank_importance(
     n, d = x.shape
     rows = []
     if np.ptp(y) == 0:
-        return pd.DataFrame(
-            [(p, 0.0, 0.0, 0.0, 0, "rank") for p in names], columns=list(COLUMNS)
-        )
+        return pd.DataFrame([(p, 0.0, 0.0, 0.0, 0, "rank") for p in names], columns=list(COLUMNS))
     if n > d + 3:
         xr = _standardize(_ranks(x))
         yr = _standardize(stats.rankdata(y))
@@ -101,7 +99,11 @@ def sobol_total(
 
 
 def morris_screening(
-    problem: dict, unit: np.ndarray, y: np.ndarray, names: Sequence[str], level: float = 0.95,
+    problem: dict,
+    unit: np.ndarray,
+    y: np.ndarray,
+    names: Sequence[str],
+    level: float = 0.95,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Morris mu* (mean |elementary effect|, per full range) with bootstrap CIs (SALib)."""
@@ -109,11 +111,14 @@ def morris_screening(
 
     y = np.asarray(y, float)
     if np.ptp(y) == 0:
-        return pd.DataFrame(
-            [(p, 0.0, 0.0, 0.0, 0, "morris") for p in names], columns=list(COLUMNS)
-        )
+        return pd.DataFrame([(p, 0.0, 0.0, 0.0, 0, "morris") for p in names], columns=list(COLUMNS))
     res = morris.analyze(
-        problem, np.asarray(unit, float), y, conf_level=level, num_levels=4, seed=seed,
+        problem,
+        np.asarray(unit, float),
+        y,
+        conf_level=level,
+        num_levels=4,
+        seed=seed,
         print_to_console=False,
     )
     idx = {p: i for i, p in enumerate(problem["names"])}
@@ -121,8 +126,9 @@ def morris_screening(
     for p in names:
         i = idx[p]
         mu_star, conf, mu = (float(res[k][i]) for k in ("mu_star", "mu_star_conf", "mu"))
-        rows.append((p, mu_star, max(mu_star - conf, 0.0), mu_star + conf, int(np.sign(mu)),
-                     "morris"))
+        rows.append(
+            (p, mu_star, max(mu_star - conf, 0.0), mu_star + conf, int(np.sign(mu)), "morris")
+        )
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 

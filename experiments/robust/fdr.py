@@ -86,8 +86,11 @@ def fdr_adjust(table: pd.DataFrame, alpha: float = 0.05, *, by: str | None = "kp
     out["significant"] = q <= alpha
     same = (out["p_value"] == 1.0) & (out["diff_mean"] == 0)
     out["verdict"] = np.select(
-        [same, out["significant"] & (out["diff_mean"] > 0),
-         out["significant"] & (out["diff_mean"] < 0)],
+        [
+            same,
+            out["significant"] & (out["diff_mean"] > 0),
+            out["significant"] & (out["diff_mean"] < 0),
+        ],
         ["same", "better", "worse"],
         default="unclear",
     )

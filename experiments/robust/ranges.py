@@ -148,9 +148,7 @@ def parse_range(name: str, spec: Any, prefix: str = PREFIX) -> Range:
     low = _number(spec["low"], f"{field}.low")
     high = _number(spec["high"], f"{field}.high")
     if not low < high:
-        raise ConfigError(
-            f"{field}.high", f"must be greater than low ({low:g}), got {high:g}"
-        )
+        raise ConfigError(f"{field}.high", f"must be greater than low ({low:g}), got {high:g}")
     source = spec["source"]
     if not isinstance(source, str) or not source.strip():
         raise ConfigError(
@@ -158,7 +156,7 @@ def parse_range(name: str, spec: Any, prefix: str = PREFIX) -> Range:
         )
     integer = isinstance(default, int)
     if integer and (low != int(low) or high != int(high)):
-        raise ConfigError(field, f"is an integer parameter; low and high must be whole numbers")
+        raise ConfigError(field, "is an integer parameter; low and high must be whole numbers")
     _check_end(group, parameter, low, integer, f"{field}.low")
     _check_end(group, parameter, high, integer, f"{field}.high")
     return Range(name, low, high, source.strip(), float(default), integer)
