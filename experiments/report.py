@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import figures
-from experiments.compare import wide
+from experiments.engine.statistics import wide
 
 POLICY_LABELS: dict[str, tuple[str, str]] = {
     "none": ("Doing nothing", "什么都不做"),

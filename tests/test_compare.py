@@ -12,6 +12,14 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 from experiments import compare as cmp
+from experiments.engine import (
+    RunSpec,
+    available_policies,
+    make_plan,
+    run_comparison,
+    run_spec,
+    select_policies,
+)
 from sim import ConfigError, default_market
 from sim.stats import paired_difference
 
@@ -21,7 +29,7 @@ TINY = ["market.n_customers=800", "market.years=1", "output.progress=false"]
 
 def second_policy() -> str | None:
     """A real policy config besides the baseline (gift_budget when there is one)."""
-    names = [n for n in cmp.available_policies() if n != "none"]
+    names = [n for n in available_policies() if n != "none"]
     return "gift_budget" if "gift_budget" in names else (names[0] if names else None)
 
 
@@ -30,24 +38,16 @@ def compose_compare(overrides: list[str]):
         return compose(config_name="compare", overrides=overrides)
 
 
-def tiny_plan(workers: int) -> cmp.Plan:
-    specs = {
-        "none": {"name": "none", "policies": []},
-        "gift_budget": {"name": "gift_budget", "policies": [{"name": "gift_budget"}]},
-    }
-    return cmp.Plan(
-        market=default_market(n_customers=800, years=1),
-        policies=list(specs),
-        specs=specs,
-        replications=2,
-        base_seed=5,
-        workers=workers,
+def tiny_plan():
+    return make_plan(
+        default_market(n_customers=800, years=1), ["none", "gift_budget"], replications=2, seed=5
     )
 
 
-def test_results_do_not_depend_on_the_number_of_workers():
-    one = cmp.run_all(tiny_plan(1), progress=False)
-    two = cmp.run_all(tiny_plan(2), progress=False)
+def test_results_do_not_depend_on_the_number_of_workers(tmp_path):
+    one = run_comparison(tiny_plan(), workers=1, store=tmp_path / "a", progress=False).study
+    two = run_comparison(tiny_plan(), workers=2, store=tmp_path / "b", progress=False).study
+    assert one.computed == two.computed == 4 and one.reused == two.reused == 0
     pd.testing.assert_frame_equal(
         one.runs.drop(columns="seconds"), two.runs.drop(columns="seconds")
     )
@@ -61,16 +61,12 @@ def test_results_do_not_depend_on_the_number_of_workers():
 
 
 def test_common_random_numbers_same_seed_same_baseline():
-    plan = tiny_plan(1)
-    a = cmp.run_replication(plan.market, "none", plan.specs["none"], 0, 11)
-    b = cmp.run_replication(plan.market, "none", plan.specs["none"], 3, 11)
-    keep = [k for k in a["kpis"] if k not in ("replication", "seconds")]
-    pd.testing.assert_series_equal(
-        pd.Series({k: a["kpis"][k] for k in keep}), pd.Series({k: b["kpis"][k] for k in keep})
-    )
-    pd.testing.assert_frame_equal(
-        a["series"].drop(columns="replication"), b["series"].drop(columns="replication")
-    )
+    plan = tiny_plan()
+    spec = plan.specs()[0]
+    a = run_spec(spec)
+    b = run_spec(RunSpec(plan.market, spec.policies, spec.seed, labels={"replication": 3}))
+    pd.testing.assert_frame_equal(pd.DataFrame(a["stores"]), pd.DataFrame(b["stores"]))
+    pd.testing.assert_frame_equal(a["series"], b["series"])
 
 
 def synthetic_runs() -> pd.DataFrame:
@@ -135,17 +131,17 @@ def test_comparison_table_known_answers_and_ranking():
 
 def test_select_policies_baseline_first_and_errors():
     avail = ["none", "gift_budget", "promotions"]
-    assert cmp.select_policies(None, "none", avail) == avail
-    assert cmp.select_policies(["promotions", "none"], "none", avail) == ["none", "promotions"]
-    assert cmp.select_policies(["promotions"], "none", avail) == ["none", "promotions"]
+    assert select_policies(None, "none", avail) == avail
+    assert select_policies(["promotions", "none"], "none", avail) == ["none", "promotions"]
+    assert select_policies(["promotions"], "none", avail) == ["none", "promotions"]
     with pytest.raises(ConfigError, match="unknown policy 'nope'; available: none, gift_budget"):
-        cmp.select_policies(["none", "nope"], "none", avail)
+        select_policies(["none", "nope"], "none", avail)
     with pytest.raises(ConfigError, match="listed twice"):
-        cmp.select_policies(["promotions", "promotions"], "none", avail)
+        select_policies(["promotions", "promotions"], "none", avail)
 
 
 def test_default_selection_discovers_every_policy_config():
-    names = cmp.available_policies()
+    names = available_policies()
     on_disk = {p.stem for p in (ROOT / "configs" / "policy").glob("*.yaml")}
     assert names[0] == "none" and set(names) == on_disk
 
@@ -164,7 +160,7 @@ def test_bad_input_fails_before_any_run(override, message, tmp_path, monkeypatch
     def boom(*args, **kwargs):
         raise AssertionError("a run started")
 
-    monkeypatch.setattr(cmp, "run_all", boom)
+    monkeypatch.setattr(cmp, "run_comparison", boom)
     cfg = compose_compare([*TINY, override])
     with pytest.raises(ConfigError) as err:
         cmp.compare(cfg, tmp_path / "out")
@@ -211,6 +207,7 @@ def test_compare_writes_every_output(tmp_path):
             "seed=3",
             "report.enabled=false",
             "output.table=false",
+            f"store={tmp_path / 'store'}",
         ]
     )
     table = cmp.compare(cfg, tmp_path)

@@ -9,8 +9,8 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from experiments import compare as cmp
 from experiments import figures, report
+from experiments.engine import compare
 from sim import default_market
 
 FIGS = (
@@ -26,20 +26,15 @@ FIGS = (
 def comparison(tmp_path_factory):
     """A tiny real comparison (2 years so that yearly retention exists), written to disk."""
     out = tmp_path_factory.mktemp("compare")
-    specs = {
-        "none": {"name": "none", "policies": []},
-        "gift_budget": {"name": "gift_budget", "policies": [{"name": "gift_budget"}]},
-        "reactivation": {"name": "reactivation", "policies": [{"name": "reactivation"}]},
-    }
-    plan = cmp.Plan(
-        market=default_market(n_customers=1000, years=2),
-        policies=list(specs),
-        specs=specs,
+    result = compare(
+        default_market(n_customers=1000, years=2),
+        ["none", "gift_budget", "reactivation"],
         replications=3,
         workers=1,
+        store=out / "run_store",
+        progress=False,
     )
-    res = cmp.run_all(plan, progress=False)
-    table = cmp.comparison_table(res.runs, "none")
+    plan, res, table = result.plan, result.study, result.table
     table.to_csv(out / "comparison.csv", index=False)
     res.runs.to_parquet(out / "runs.parquet", index=False)
     res.series.to_parquet(out / "timeseries.parquet", index=False)

@@ -1,0 +1,193 @@
+"""One run, in whatever process executes it: simulate a `RunSpec`, keep what studies need.
+
+`run_spec` depends on nothing but its argument, so a run gives the same result in the main
+process, a loky worker or a Ray task. A run that raises is returned as a `RunFailure` with one
+line naming the policy, hook, store and run, and the full traceback for the log file.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.engine.specs import RunSpec
+from sim import ConfigError, RetailModel
+from sim.policies import StorePolicy
+
+logging.getLogger("MESA").setLevel(logging.WARNING)
+
+SERIES_COLUMNS = ("active", "revenue", "profit", "policy_cost")
+HOOK_NAMES = frozenset(
+    {
+        "plan",
+        "utility",
+        "discount",
+        "service",
+        "resolution",
+        "on_purchases",
+        "on_complaints",
+        "recruit_multiplier",
+        "on_recruits",
+        "housekeeping",
+        "bind",
+    }
+)
+
+
+@dataclass
+class RunFailure:
+    """A run that raised: `message` is one line; `details` is the full traceback."""
+
+    index: int
+    key: str
+    message: str
+    details: str
+
+
+def simulate_spec(spec: RunSpec) -> RetailModel:
+    model = RetailModel(
+        market=spec.market,
+        policies=list(spec.policies) if spec.policies is not None else None,
+        activation=spec.activation,
+        seed=spec.seed,
+    )
+    return model.run()
+
+
+def run_spec(spec: RunSpec) -> dict[str, Any]:
+    """Simulate one spec and extract its tidy pieces (small and picklable)."""
+    start = time.perf_counter()
+    model = simulate_spec(spec)
+    out = extract(model)
+    del model
+    gc.collect()  # the model's agent <-> model cycles: free them now, not at some later run
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+def extract(model: RetailModel) -> dict[str, Any]:
+    """Every store's KPIs, the market view, and the focal store's series and yearly tables."""
+    from sim.metrics import retention_table
+    from sim.segmenting import yearly_segment_snapshots
+
+    summary = model.summary()
+    focal = summary["focal_store"]
+    stores = [
+        {"store_id": sid, "is_focal": sid == focal, **kpis}
+        for sid, kpis in summary["stores"].items()
+    ]
+    metrics = model.metrics_frame()
+    series = metrics.loc[metrics["store_id"] == focal, ["tick", "date", *SERIES_COLUMNS]]
+    yearly = retention_table(model)
+    yearly = yearly[yearly["store"] == focal].drop(columns="store")
+    segments = yearly_segment_snapshots(model).drop(columns="store_id")
+    from sim.population import CHURNED, PROSPECT
+
+    state = model.pop.state
+    market = {
+        "category_revenue": float(sum(s.get("revenue", 0.0) for s in summary["stores"].values())),
+        "category_profit": float(sum(s.get("profit", 0.0) for s in summary["stores"].values())),
+        "customers_lost": int(np.count_nonzero(state == CHURNED)),
+        "prospects": int(np.count_nonzero(state == PROSPECT)),
+        "members": int(state.size - np.count_nonzero(state == CHURNED)
+                       - np.count_nonzero(state == PROSPECT)),
+    }
+    return {
+        "stores": stores,
+        "market": market,
+        "series": series.reset_index(drop=True),
+        "yearly": yearly.reset_index(drop=True),
+        "segments": segments.reset_index(drop=True),
+    }
+
+
+def run_batch(batch: list[tuple[int, RunSpec]]) -> list[tuple[int, Any]]:
+    """Run several specs in one task (dispatch costs more than a short run otherwise)."""
+    out: list[tuple[int, Any]] = []
+    for i, spec in batch:
+        try:
+            out.append((i, run_spec(spec)))
+        except Exception as exc:  # noqa: BLE001 - reported as one line, traceback kept
+            out.append((i, failure(i, spec, exc)))
+    return out
+
+
+def failure(index: int, spec: RunSpec, exc: BaseException) -> RunFailure:
+    """One line naming where a run failed: the policy and hook when a policy raised."""
+    where = _policy_frame(exc.__traceback__)
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, ConfigError):
+        what = str(exc).splitlines()[0]
+    if where is not None:
+        policy, hook, store = where
+        head = f"policy {policy!r} of store {store!r} raised in hook {hook!r}"
+    else:
+        head = "run failed"
+    line = f"{head} ({spec.describe()}): {what}"
+    details = "".join(traceback.format_exception(exc))
+    return RunFailure(index=index, key=spec.key, message=line, details=details)
+
+
+def _policy_frame(tb: Any) -> tuple[str, str, str] | None:
+    """The innermost traceback frame that is a hook method of a StorePolicy."""
+    found = None
+    while tb is not None:
+        frame = tb.tb_frame
+        me = frame.f_locals.get("self")
+        if isinstance(me, StorePolicy) and frame.f_code.co_name in HOOK_NAMES:
+            store = "?"
+            model = getattr(me, "model", None)
+            if model is not None and getattr(me, "store", None) is not None:
+                store = model.store_ids[me.store]
+            found = (me.name, frame.f_code.co_name, store)
+        tb = tb.tb_next
+    return found
+
+
+def frames(results: list[dict[str, Any]], specs: list[RunSpec]) -> dict[str, pd.DataFrame]:
+    """Tidy frames from results in spec order; label columns first, then `seed`."""
+
+    def lead(spec: RunSpec) -> dict[str, Any]:
+        return {**dict(spec.labels), "seed": spec.seed}
+
+    stores, market, series, yearly, segments = [], [], [], [], []
+    for spec, res in zip(specs, results, strict=True):
+        key = lead(spec)
+        stores += [{**key, **row, "seconds": res["seconds"]} for row in res["stores"]]
+        market.append({**key, **res["market"]})
+        for part, acc in (("series", series), ("yearly", yearly), ("segments", segments)):
+            acc.append(res[part].assign(**key)[[*key, *res[part].columns]])
+    stores_df = pd.DataFrame(stores)
+    cost_cols = sorted(c for c in stores_df.columns if c.startswith("cost_"))
+    if cost_cols:
+        stores_df[cost_cols] = stores_df[cost_cols].fillna(0.0)
+    from sim.metrics import KPIS
+
+    names = list(lead(specs[0])) if specs else []
+    kpi_cols = [k for k in KPIS if k in stores_df.columns]
+    rest = [
+        c for c in stores_df.columns
+        if c not in {*names, "store_id", "is_focal", *kpi_cols, *cost_cols, "seconds"}
+    ]
+    order = [*names, "store_id", "is_focal", *kpi_cols, *cost_cols, *rest, "seconds"]
+    stores_df = stores_df[[c for c in order if c in stores_df.columns]]
+    runs = stores_df[stores_df["is_focal"]].drop(columns="is_focal").reset_index(drop=True)
+
+    def cat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    return {
+        "stores": stores_df.reset_index(drop=True),
+        "runs": runs,
+        "market": pd.DataFrame(market),
+        "series": cat(series),
+        "yearly": cat(yearly),
+        "segments": cat(segments),
+    }
