@@ -107,13 +107,14 @@ def robust_ranking(deltas: pd.DataFrame, baseline: str, level: float = 0.95) -> 
         }
         if "d_retention" in g:
             dr = g["d_retention"].to_numpy(float)
-            k_ret = int((dr > 0).sum())
-            rlo, rhi = share_ci(k_ret, n, level)
+            ok = np.isfinite(dr)  # retention needs two simulated years: NaN in shorter runs
+            k_ret, n_ret = int((dr[ok] > 0).sum()), int(ok.sum())
+            rlo, rhi = share_ci(k_ret, n_ret, level)
             row.update(
-                p_beat_retention=k_ret / n,
+                p_beat_retention=k_ret / n_ret if n_ret else np.nan,
                 p_beat_retention_ci_low=rlo,
                 p_beat_retention_ci_high=rhi,
-                d_retention_mean=float(dr.mean()),
+                d_retention_mean=float(dr[ok].mean()) if n_ret else np.nan,
             )
         row.update(
             p_best=float(g["best"].mean()),
@@ -128,7 +129,8 @@ def robust_ranking(deltas: pd.DataFrame, baseline: str, level: float = 0.95) -> 
             regret_max=float(g["regret"].max()),
         )
         no_effect = bool(np.all(dp == 0)) and (
-            "d_retention" not in g or bool(np.all(g["d_retention"] == 0))
+            "d_retention" not in g
+            or bool(np.all((g["d_retention"] == 0) | g["d_retention"].isna()))
         )
         row["verdict"] = verdict(row["p_beat_profit"], p == baseline, no_effect)
         rows.append(row)
@@ -141,6 +143,10 @@ def robust_ranking(deltas: pd.DataFrame, baseline: str, level: float = 0.95) -> 
         c for c in table.columns if c not in ("rank", "policy", "verdict")
     ]
     return table[cols]
+
+
+def _share(v: float) -> str:
+    return "n/a" if not np.isfinite(v) else f"{v:.0%}"
 
 
 def format_ranking(table: pd.DataFrame, baseline: str) -> str:
@@ -165,7 +171,7 @@ def format_ranking(table: pd.DataFrame, baseline: str) -> str:
                 str(r["policy"]),
                 str(r["verdict"]),
                 f"{r['p_beat_profit']:.0%}",
-                f"{r['p_beat_retention']:.0%}" if "p_beat_retention" in r else "",
+                _share(r.get("p_beat_retention", np.nan)),
                 f"{r['p_best']:.0%}",
                 f"{r['d_profit_mean']:+,.0f}",
                 f"{r['d_profit_p05']:+,.0f} … {r['d_profit_p95']:+,.0f}",
