@@ -118,7 +118,7 @@ def robustness(cfg: Any, outdir: Path) -> Any:
     write_robustness(outdir, result, meta, lang=lang, report=bool(report_cfg.get("enabled", True)))
     if show:
         print(format_ranking(result.ranking, plan.baseline))
-        for p, f in result.failures.items():
+        for f in result.failures.values():
             if f["kind"] in ("rule", "always", "scattered"):
                 print(f["sentence"])
         study = result.study
