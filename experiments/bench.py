@@ -493,6 +493,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="also profile each main run with cProfile (hot spots go to bench.json, "
                         ".prof files to --out)")
+    p.add_argument("--robustness", action="store_true",
+                   help="also time the default robustness study (minutes; docs/robustness.md)")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -623,6 +625,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         report["sweep_estimate"] = sweep_estimate(sweep_case, args.repeat)
     if profiles:
         report["profiles"] = profiles
+    if args.robustness:  # the default robustness study, fresh (experiments.robust.study)
+        from experiments.robust.study import bench_robustness
+
+        print("robustness: the default study (every policy x 64 scenarios x 3) ...", flush=True)
+        report["robustness"] = bench_robustness()
+        print(f"robustness: {report['robustness']['total_seconds']:.0f} s", flush=True)
     if hasattr(os, "getloadavg"):
         machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["bench_wall_seconds"] = round(time.perf_counter() - started, 1)

@@ -41,33 +41,66 @@ def test_default_ranges_are_valid_and_hold_the_defaults(default_ranges):
         assert r.low <= r.default <= r.high, r.name
         assert r.source
     names = {r.name for r in default_ranges}
-    assert {"behaviour.wom_positive_shift", "gift_budget.satisfaction_gain",
-            "referral_points.promoter_multiplier"} <= names
+    assert {
+        "behaviour.wom_positive_shift",
+        "gift_budget.satisfaction_gain",
+        "referral_points.promoter_multiplier",
+    } <= names
 
 
 @pytest.mark.parametrize(
     ("spec", "field", "words"),
     [
-        ({"behaviour": {"wom_positive_shfit": {"low": 0, "high": 1, "source": "a"}}},
-         "uncertainty.behaviour.wom_positive_shfit", "did you mean 'wom_positive_shift'"),
-        ({"gift_budgte": {"satisfaction_gain": {"low": 0, "high": 1, "source": "a"}}},
-         "uncertainty.gift_budgte", "did you mean 'gift_budget'"),
-        ({"gift_budget": {"satisfaction_gain": {"low": 0.5, "high": 0.1, "source": "a"}}},
-         "uncertainty.gift_budget.satisfaction_gain.high", "greater than low"),
-        ({"gift_budget": {"satisfaction_gain": {"low": 0.5, "high": 0.5, "source": "a"}}},
-         "uncertainty.gift_budget.satisfaction_gain.high", "greater than low"),
-        ({"behaviour": {"complaint_probability": {"low": 0.1, "high": 1.5, "source": "a"}}},
-         "uncertainty.behaviour.complaint_probability.high", "outside what the model allows"),
-        ({"gift_budget": {"target": {"low": 0, "high": 1, "source": "a"}}},
-         "uncertainty.gift_budget.target", "not a numeric parameter"),
-        ({"gift_budget": {"satisfaction_gain": {"low": 0, "high": 1}}},
-         "uncertainty.gift_budget.satisfaction_gain.source", "missing"),
-        ({"gift_budget": {"satisfaction_gain": {"low": "x", "high": 1, "source": "a"}}},
-         "uncertainty.gift_budget.satisfaction_gain.low", "must be a number"),
-        ({"gift_budget": {"satisfaction_gain": {"low": 0, "hi": 1, "source": "a"}}},
-         "uncertainty.gift_budget.satisfaction_gain.hi", "did you mean 'high'"),
-        ({"celebrity_event": {"invite_top": {"low": 10.5, "high": 20, "source": "a"}}},
-         "uncertainty.celebrity_event.invite_top", "whole numbers"),
+        (
+            {"behaviour": {"wom_positive_shfit": {"low": 0, "high": 1, "source": "a"}}},
+            "uncertainty.behaviour.wom_positive_shfit",
+            "did you mean 'wom_positive_shift'",
+        ),
+        (
+            {"gift_budgte": {"satisfaction_gain": {"low": 0, "high": 1, "source": "a"}}},
+            "uncertainty.gift_budgte",
+            "did you mean 'gift_budget'",
+        ),
+        (
+            {"gift_budget": {"satisfaction_gain": {"low": 0.5, "high": 0.1, "source": "a"}}},
+            "uncertainty.gift_budget.satisfaction_gain.high",
+            "greater than low",
+        ),
+        (
+            {"gift_budget": {"satisfaction_gain": {"low": 0.5, "high": 0.5, "source": "a"}}},
+            "uncertainty.gift_budget.satisfaction_gain.high",
+            "greater than low",
+        ),
+        (
+            {"behaviour": {"complaint_probability": {"low": 0.1, "high": 1.5, "source": "a"}}},
+            "uncertainty.behaviour.complaint_probability.high",
+            "outside what the model allows",
+        ),
+        (
+            {"gift_budget": {"target": {"low": 0, "high": 1, "source": "a"}}},
+            "uncertainty.gift_budget.target",
+            "not a numeric parameter",
+        ),
+        (
+            {"gift_budget": {"satisfaction_gain": {"low": 0, "high": 1}}},
+            "uncertainty.gift_budget.satisfaction_gain.source",
+            "missing",
+        ),
+        (
+            {"gift_budget": {"satisfaction_gain": {"low": "x", "high": 1, "source": "a"}}},
+            "uncertainty.gift_budget.satisfaction_gain.low",
+            "must be a number",
+        ),
+        (
+            {"gift_budget": {"satisfaction_gain": {"low": 0, "hi": 1, "source": "a"}}},
+            "uncertainty.gift_budget.satisfaction_gain.hi",
+            "did you mean 'high'",
+        ),
+        (
+            {"celebrity_event": {"invite_top": {"low": 10.5, "high": 20, "source": "a"}}},
+            "uncertainty.celebrity_event.invite_top",
+            "whole numbers",
+        ),
         ({}, "uncertainty", "no ranges"),
     ],
 )
@@ -138,8 +171,16 @@ def _hand_runs() -> pd.DataFrame:
     for s in profit:
         for i, p in enumerate(["none", "a", "b"]):
             for rep, noise in enumerate((-1.0, 1.0)):  # replications average to the value
-                rows.append({"scenario": s, "policy": p, "replication": rep, "seed": rep,
-                             "profit": profit[s][i] + noise, "retention": retention[s][i]})
+                rows.append(
+                    {
+                        "scenario": s,
+                        "policy": p,
+                        "replication": rep,
+                        "seed": rep,
+                        "profit": profit[s][i] + noise,
+                        "retention": retention[s][i],
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -171,12 +212,16 @@ def test_probabilities_and_regret_by_hand():
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.lists(st.floats(-1e6, 1e6), min_size=3, max_size=3), min_size=2, max_size=8))
 def test_ranking_invariants(profits):
-    rows = [{"scenario": s, "policy": p, "profit": v, "retention": 0.0}
-            for s, vals in enumerate(profits) for p, v in zip(["none", "a", "b"], vals)]
+    rows = [
+        {"scenario": s, "policy": p, "profit": v, "retention": 0.0}
+        for s, vals in enumerate(profits)
+        for p, v in zip(["none", "a", "b"], vals, strict=True)
+    ]
     table = robust_ranking(scenario_deltas(scenario_means(pd.DataFrame(rows)), "none"), "none")
     assert table["p_best"].sum() == pytest.approx(1.0)
-    assert (table["regret_mean"] >= 0).all() and (table["regret_max"] >= table["regret_mean"]
-                                                   - 1e-9).all()
+    assert (table["regret_mean"] >= 0).all() and (
+        table["regret_max"] >= table["regret_mean"] - 1e-9
+    ).all()
     assert table["p_beat_profit"].between(0, 1).all()
     assert table["regret_mean"].is_monotonic_increasing
 
@@ -260,8 +305,14 @@ def _fdr_runs() -> pd.DataFrame:
         common = rng.normal(100, 10)
         for p, eff in effects.items():
             noise = 0.0 if p in ("none", "same") else rng.normal(0, 1)
-            rows.append({"policy": p, "seed": seed, "profit": common + eff + noise,
-                         "retention": 0.3 + (0.0 if p in ("none", "same") else 0.01 * noise)})
+            rows.append(
+                {
+                    "policy": p,
+                    "seed": seed,
+                    "profit": common + eff + noise,
+                    "retention": 0.3 + (0.0 if p in ("none", "same") else 0.01 * noise),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -271,7 +322,7 @@ def test_paired_pvalues_match_scipy_and_bh_by_hand():
     assert set(pv["policy"]) == {"big", "null1", "null2", "bad", "same"}
     from scipy import stats
 
-    d = (runs[runs.policy == "big"].profit.to_numpy() - runs[runs.policy == "none"].profit.to_numpy())
+    d = runs[runs.policy == "big"].profit.to_numpy() - runs[runs.policy == "none"].profit.to_numpy()
     row = pv[(pv.policy == "big") & (pv.kpi == "profit")].iloc[0]
     assert row.p_value == pytest.approx(stats.ttest_1samp(d, 0).pvalue)
     out = fdr_adjust(pv, alpha=0.05)
@@ -288,9 +339,24 @@ def test_paired_pvalues_match_scipy_and_bh_by_hand():
     assert (prof["q_value"] >= prof["p_value"] - 1e-12).all()
 
 
+def test_comparison_fdr_from_runs():
+    from experiments.robust.fdr import FDR_NOTE, comparison_fdr
+
+    out = comparison_fdr(_fdr_runs(), "none", alpha=0.05)
+    assert set(out["kpi"]) == {"profit", "retention"}
+    assert out["q_value"].between(0, 1).all()
+    assert "{alpha" in FDR_NOTE["en"] and "{alpha" in FDR_NOTE["zh"]
+
+
 def test_fdr_is_stricter_than_per_test_5_percent():
-    pv = pd.DataFrame({"policy": list("abcd"), "kpi": "profit", "diff_mean": 1.0,
-                       "p_value": [0.01, 0.04, 0.045, 0.5]})
+    pv = pd.DataFrame(
+        {
+            "policy": list("abcd"),
+            "kpi": "profit",
+            "diff_mean": 1.0,
+            "p_value": [0.01, 0.04, 0.045, 0.5],
+        }
+    )
     out = fdr_adjust(pv, 0.05).set_index("policy")
     # BH: q = min over j >= i of p_(j) m / j: 0.04, min(0.08, 0.06), 0.06, 0.5
     np.testing.assert_allclose(out["q_value"], [0.04, 0.06, 0.06, 0.5])

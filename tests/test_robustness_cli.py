@@ -67,8 +67,11 @@ def test_relevant_ranges_per_policy():
     gift = {r.name for r in plan.relevant("gift_budget")}
     bundle = {r.name for r in plan.relevant("vip_program")}
     assert "gift_budget.satisfaction_gain" in gift and "celebrity_event.attendance" not in gift
-    assert {"gift_budget.satisfaction_gain", "celebrity_event.attendance",
-            "vip_privileges.vip_utility"} <= bundle
+    assert {
+        "gift_budget.satisfaction_gain",
+        "celebrity_event.attendance",
+        "vip_privileges.vip_utility",
+    } <= bundle
     assert not any(n.startswith("promotions.") for n in bundle)
 
 
@@ -78,9 +81,14 @@ def test_relevant_ranges_per_policy():
         ({"scenarios": 1}, "scenarios"),
         ({"design": "grid"}, "design"),
         ({"policies": ["none", "magic"]}, "policies"),
-        ({"uncertainty": {"behaviour": {"negative_wom_max": {"low": 5, "high": 9,
-                                                              "source": "a"}}}},
-         "uncertainty.behaviour.negative_wom_max.low"),
+        (
+            {
+                "uncertainty": {
+                    "behaviour": {"negative_wom_max": {"low": 5, "high": 9, "source": "a"}}
+                }
+            },
+            "uncertainty.behaviour.negative_wom_max.low",
+        ),
     ],
 )
 def test_bad_study_inputs_fail_before_any_run(kw, field):
@@ -98,8 +106,14 @@ def _synthetic_runs(plan) -> pd.DataFrame:
         s, p = spec.labels["scenario"], spec.labels["policy"]
         gain = v.loc[s, "gift_budget.satisfaction_gain"]
         effect = {"none": 0.0, "gift_budget": 40_000 * (gain - 0.3), "vip_program": -5_000.0}[p]
-        rows.append({**spec.labels, "seed": spec.seed, "profit": 1e6 + effect
-                     + rng.normal(0, 100), "retention": 0.3 + effect / 1e7})
+        rows.append(
+            {
+                **spec.labels,
+                "seed": spec.seed,
+                "profit": 1e6 + effect + rng.normal(0, 100),
+                "retention": 0.3 + effect / 1e7,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -108,9 +122,19 @@ def test_outputs_and_report_from_a_synthetic_study(tmp_path, lang):
     plan = _plan(scenarios=40, replications=2, design="lhs")
     result = analyse(plan, _synthetic_runs(plan))
     out = write_robustness(tmp_path, result, robustness_meta(result), lang=lang)
-    for name in ("robustness.csv", "scenarios.csv", "scenarios.parquet", "deltas.csv",
-                 "drivers.csv", "failures.csv", "delta_profit.png", "drivers.png",
-                 "regret.png", "report.html", "meta.json"):
+    for name in (
+        "robustness.csv",
+        "scenarios.csv",
+        "scenarios.parquet",
+        "deltas.csv",
+        "drivers.csv",
+        "failures.csv",
+        "delta_profit.png",
+        "drivers.png",
+        "regret.png",
+        "report.html",
+        "meta.json",
+    ):
         assert (tmp_path / name).is_file(), name
     assert not list(tmp_path.glob(".*"))  # no temporary files left
     ranking = pd.read_csv(out["robustness"])
@@ -154,10 +178,14 @@ def _run(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["uncertainty.behaviour.wom_positive_shift.low=0.5"],
-         "error: uncertainty.behaviour.wom_positive_shift.high: must be greater than low"),
-        (["+uncertainty.behaviour.wom_positve_shift={low: 0, high: 1, source: x}"],
-         "did you mean 'wom_positive_shift'"),
+        (
+            ["uncertainty.behaviour.wom_positive_shift.low=0.5"],
+            "error: uncertainty.behaviour.wom_positive_shift.high: must be greater than low",
+        ),
+        (
+            ["+uncertainty.behaviour.wom_positve_shift={low: 0, high: 1, source: x}"],
+            "did you mean 'wom_positive_shift'",
+        ),
         (["uncertainty=nope"], "error: uncertainty: unknown uncertainty 'nope'"),
     ],
 )
@@ -174,8 +202,11 @@ def test_cli_end_to_end_kill_and_resume(tmp_path):
     args = [*TINY, f"store={store}", "workers=1"]
     # 1. start, let a few runs finish, kill it
     proc = subprocess.Popen(
-        _cmd(*args, f"output_dir={tmp_path / 'killed'}"), cwd=ROOT, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        _cmd(*args, f"output_dir={tmp_path / 'killed'}"),
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 300
     while time.time() < deadline and len(list(store.rglob("*.pkl"))) < 3:
@@ -191,8 +222,15 @@ def test_cli_end_to_end_kill_and_resume(tmp_path):
     reused = int(res.stdout.split(" reused from the run store")[0].rsplit("(", 1)[1])
     assert reused >= kept
     assert len(list(store.rglob("*.pkl"))) == 16  # 4 scenarios x 2 policies x 2 replications
-    for name in ("robustness.csv", "scenarios.csv", "deltas.csv", "drivers.csv",
-                 "failures.csv", "report.html", "COMPLETE"):
+    for name in (
+        "robustness.csv",
+        "scenarios.csv",
+        "deltas.csv",
+        "drivers.csv",
+        "failures.csv",
+        "report.html",
+        "COMPLETE",
+    ):
         assert (tmp_path / "a" / name).is_file(), name
     # 3. again, in Chinese: everything from the store, same numbers
     res = _run(*args, f"output_dir={tmp_path / 'b'}", "report.lang=zh")

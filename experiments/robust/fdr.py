@@ -95,3 +95,31 @@ def fdr_adjust(table: pd.DataFrame, alpha: float = 0.05, *, by: str | None = "kp
         default="unclear",
     )
     return out
+
+
+def comparison_fdr(
+    runs: pd.DataFrame,
+    baseline: str,
+    alpha: float = 0.05,
+    kpis: Sequence[str] = FDR_KPIS,
+) -> pd.DataFrame:
+    """The comparison's policy-vs-baseline verdicts at false discovery rate `alpha`: paired
+    t-tests from the runs frame (one row per policy x seed), BH q-values per KPI."""
+    return fdr_adjust(paired_pvalues(runs, baseline, kpis), alpha)
+
+
+FDR_NOTE = {
+    "en": (
+        "Verdicts control the false discovery rate at {alpha:.0%} across the {m} policies "
+        "compared with {base} (Benjamini–Hochberg q-values of paired t-tests, per KPI): among "
+        "the policies called clearly better or worse, about {alpha:.0%} at most are expected "
+        "to be false alarms."
+    ),
+    "zh": (
+        "结论在与“{base}”比较的{m}个策略之间把错误发现率控制在{alpha:.0%}"
+        "（按指标分别计算配对t检验的Benjamini–Hochberg q值）："
+        "被判为明显更好或更差的策略中，预计误报最多约占{alpha:.0%}。"
+    ),
+}
+"""A sentence for the report saying how the verdicts were corrected (format with alpha, m,
+base)."""

@@ -399,6 +399,7 @@ def bench_robustness(
 ) -> dict[str, Any]:
     """The default robustness study, timed (for `experiments.bench`): every policy x
     `scenarios` x `replications` on the default market and ranges, computed fresh."""
+    import os
     import tempfile
 
     import yaml
@@ -411,6 +412,7 @@ def bench_robustness(
     market = default_market(n_customers=n) if n else default_market()
     uncertainty = yaml.safe_load((root / "configs" / "uncertainty" / "default.yaml").read_text())
     workers = workers or default_workers()
+    load_start = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     t0 = time.perf_counter()
     plan = make_robust_plan(
         market, None, uncertainty, scenarios=scenarios, replications=replications, **options
@@ -440,4 +442,7 @@ def bench_robustness(
         "total_seconds": round(plan_seconds + run_seconds + report_seconds, 2),
         "mean_run_seconds": round(float(result.study.runs["seconds"].mean()), 3),
         "target_seconds": 900,
+        "met": plan_seconds + run_seconds + report_seconds <= 900,
+        "loadavg_at_start": load_start,
+        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()] if load_start else None,
     }
