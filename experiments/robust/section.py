@@ -59,6 +59,9 @@ T: dict[str, dict[str, Any]] = {
             "(5–95%: ¥{p05} to ¥{p95}). {drivers}{failure}"
         ),
         "drivers": "Decided mostly by {names}. ",
+        "sep": ", ",
+        "timing": " {runs} runs ({computed} computed, {reused} reused from the run store) in "
+        "{wall} s.",
         "fail_rule": "Loses money when {conds} ({cover} of its {k} losing scenarios).",
         "fail_or": " or when ",
         "fail_always": "Loses money in every scenario.",
@@ -109,7 +112,7 @@ T: dict[str, dict[str, Any]] = {
             "A share near 100% means the recommendation holds whatever the true value of the "
             "assumptions within their ranges; near 50% it depends on them, and the failure "
             "conditions say on which. Drivers: {drivers_method}. The shares include the seed "
-            "noise left after averaging {r} replications. {runs} runs in {wall} s."
+            "noise left after averaging {r} replications."
         ),
         "drivers_method": {
             "sobol": "Sobol' total-order indices (share of Δ profit variance involving the "
@@ -154,6 +157,8 @@ T: dict[str, dict[str, Any]] = {
             "利润差额中位数¥{med}（5%–95%：¥{p05}至¥{p95}）。{drivers}{failure}"
         ),
         "drivers": "主要取决于：{names}。",
+        "sep": "、",
+        "timing": "共{runs}次模拟（新计算{computed}次，从运行存储复用{reused}次），用时{wall}秒。",
         "fail_rule": "当{conds}时亏钱（覆盖其{k}个亏损情景中的{cover}）。",
         "fail_or": "，或当",
         "fail_always": "在所有情景中都亏钱。",
@@ -190,7 +195,7 @@ T: dict[str, dict[str, Any]] = {
             "一个情景就是从下表区间中抽取的一组假设值。在同一情景中，所有策略面对相同的顾客和相同的随机事件"
             "（第r次重复使用种子{seed0}+r），因此差异来自策略本身。占比接近100%表示无论假设在区间内取何值，"
             "建议都成立；接近50%表示结论取决于假设，亏损条件说明取决于哪些假设。关键假设的度量：{drivers_method}。"
-            "占比中包含{r}次重复平均后仍残留的随机噪声。共{runs}次模拟，用时{wall}秒。"
+            "占比中包含{r}次重复平均后仍残留的随机噪声。"
         ),
         "drivers_method": {
             "sobol": "Sobol 总效应指数（利润差额方差中涉及该假设的比例）",
@@ -298,7 +303,7 @@ def robustness_section(
         if p == base:
             continue
         d = drivers[drivers["policy"] == p].nsmallest(top_drivers, "rank")
-        names = ", ".join(f"<code>{_e(n)}</code>" for n in d["parameter"])
+        names = t["sep"].join(f"<code>{_e(n)}</code>" for n in d["parameter"])
         out.append(
             "<li>"
             + t["line"].format(
@@ -354,8 +359,16 @@ def robustness_section(
                 seed0=meta.get("seed", 0),
                 r=meta["replications"],
                 drivers_method=t["drivers_method"].get(meta.get("drivers_method", "rank"), ""),
-                runs=meta.get("runs", "?"),
-                wall=meta.get("wall_seconds", "?"),
+            )
+            + (
+                t["timing"].format(
+                    runs=meta.get("runs"),
+                    computed=meta.get("computed_runs"),
+                    reused=meta.get("reused_runs"),
+                    wall=meta["wall_seconds"],
+                )
+                if meta.get("wall_seconds") is not None
+                else ""
             )
         )
         + "</p>"
