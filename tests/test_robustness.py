@@ -362,3 +362,19 @@ def test_fdr_is_stricter_than_per_test_5_percent():
     np.testing.assert_allclose(out["q_value"], [0.04, 0.06, 0.06, 0.5])
     assert list(out["verdict"]) == ["better", "unclear", "unclear", "unclear"]
     assert (pv["p_value"] < 0.05).sum() == 3  # three "clearly better" at 5% per test
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(-1, 2, allow_nan=False), st.floats(-1, 2, allow_nan=False))
+def test_any_range_is_accepted_or_refused_in_one_line(low, high):
+    spec = {"behaviour": {"wom_positive_shift": {"low": low, "high": high, "source": "a"}}}
+    try:
+        (r,) = parse_ranges(spec)
+    except ConfigError as err:
+        assert "\n" not in str(err)
+        assert err.field.startswith("uncertainty.behaviour.wom_positive_shift.")
+        assert low >= high or min(low, high) < 0
+    else:
+        assert 0 <= r.low < r.high
+        values = r.scale(np.linspace(0, 1, 11))
+        assert values.min() == pytest.approx(low) and values.max() == pytest.approx(high)
