@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from experiments.engine.store import atomic_savefig
 from experiments.figures import BASELINE_COLOR, HORIZONTAL, style
 
 DPI = 110
@@ -59,20 +60,8 @@ def _yuan(x: float, _pos: object = None) -> str:
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    """Write the PNG atomically (temporary file in the same folder, then rename)."""
-    import os
-    import tempfile
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=DPI, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write the PNG atomically (the engine's temporary-file-then-rename)."""
+    return atomic_savefig(fig, path, dpi=DPI)
 
 
 def delta_distribution(

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from sim.config import Behaviour
 from sim.errors import ConfigError
 from sim.policies import get_policy_class, policy_class_from_target, policy_names
@@ -55,8 +57,6 @@ class Range:
 
     def scale(self, unit: Any) -> Any:
         """Map values in [0, 1] to this range (integers rounded to whole numbers)."""
-        import numpy as np
-
         u = np.asarray(unit, dtype=float)
         if self.integer:
             lo, hi = self.low - 0.5, self.high + 0.5

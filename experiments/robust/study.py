@@ -355,7 +355,6 @@ def write_report(
     outdir: Path, result: RobustResult, meta: Mapping[str, Any], *, lang: str = "en"
 ) -> dict[str, Path]:
     """Figures (PNG) and report.html with the robustness section."""
-    from experiments.engine.store import atomic_write_text as write
     from experiments.report import policy_labels
     from experiments.robust.figures import delta_distribution, driver_bars, regret_bars
     from experiments.robust.section import page_title, render_page, robustness_section
@@ -384,7 +383,7 @@ def write_report(
     page = render_page(page_title(lang), [section], lang)
     return {
         **{f"{k}_png": v for k, v in figs.items()},
-        "report": write(outdir / "report.html", page),
+        "report": atomic_write_text(outdir / "report.html", page),
     }
 
 
