@@ -7,8 +7,10 @@
 - ``rank``: for Latin hypercube / Sobol' sequence designs too small for either, standardized
   rank regression coefficients (SRRC: least squares of the ranks of Δprofit on the ranks of
   the assumptions, all standardized), with t intervals; |SRRC| is the importance, its sign the
-  direction. With too few scenarios for a regression (S <= D + 3), Spearman's rank correlation
-  with a Fisher-z interval instead. Monotone effects only (docs/robustness.md).
+  direction. With fewer than 2(D+1) scenarios the regression's few residual degrees of freedom
+  make it noisy, and Spearman's rank correlation (with a Fisher-z interval) is used instead:
+  for independent inputs (a Latin hypercube) it estimates the same monotone effect, with a
+  noise of about 1/sqrt(S) whatever D. Monotone effects only (docs/robustness.md).
 
 Each returns one row per parameter: parameter, importance, ci_low, ci_high, direction (+1: a
 higher value raises Δprofit), method; `rank_drivers` adds the rank (1 = most important).
@@ -44,14 +46,14 @@ def _abs_interval(lo: float, hi: float) -> tuple[float, float]:
 def rank_importance(
     unit: np.ndarray, y: np.ndarray, names: Sequence[str], level: float = 0.95
 ) -> pd.DataFrame:
-    """SRRC (or Spearman when S <= D + 3) of y on each column of `unit`."""
+    """SRRC (or Spearman when S < 2(D+1)) of y on each column of `unit`."""
     x = np.asarray(unit, float)
     y = np.asarray(y, float)
     n, d = x.shape
     rows = []
     if np.ptp(y) == 0:
         return pd.DataFrame([(p, 0.0, 0.0, 0.0, 0, "rank") for p in names], columns=list(COLUMNS))
-    if n > d + 3:
+    if n >= 2 * (d + 1):
         xr = _standardize(_ranks(x))
         yr = _standardize(stats.rankdata(y))
         design = np.column_stack([np.ones(n), xr])

@@ -31,7 +31,7 @@ TEXT = {
         "method": {
             "sobol": "Sobol' total-order index",
             "morris": "Morris mu*, yuan per full range",
-            "rank": "|standardized rank regression coefficient|",
+            "rank": "|rank regression coefficient| or |Spearman ρ|",
         },
         "up": "higher value → more profit",
         "down": "higher value → less profit",
@@ -47,7 +47,7 @@ TEXT = {
         "method": {
             "sobol": "Sobol 总效应指数",
             "morris": "Morris mu*（元/整个区间）",
-            "rank": "标准化秩回归系数的绝对值",
+            "rank": "秩回归系数或 Spearman ρ 的绝对值",
         },
         "up": "数值越高 → 利润越多",
         "down": "数值越高 → 利润越少",
@@ -121,7 +121,10 @@ def driver_bars(
     cols = 2 if len(pols) > 1 else 1
     rows = max(1, int(np.ceil(len(pols) / cols)))
     with style(lang):
-        fig = Figure(figsize=(11 if cols == 2 else 6.5, 0.6 + rows * (0.35 * top + 0.9)))
+        fig = Figure(
+            figsize=(11 if cols == 2 else 6.5, 0.8 + rows * (0.35 * top + 0.9)),
+            layout="constrained",
+        )
         axes = fig.subplots(rows, cols, squeeze=False)
         for ax, p in zip(axes.flat, pols, strict=False):
             d = drivers[drivers["policy"] == p].nsmallest(top, "rank")
@@ -142,18 +145,16 @@ def driver_bars(
         fig.suptitle(
             t["drivers_title"].format(method=t["method"].get(method, method)),
             x=0.01,
-            y=0.995,
             ha="left",
             fontsize=10,
         )
         fig.legend(
             handles=[Patch(color=GOOD, label=t["up"]), Patch(color=BAD, label=t["down"])],
-            loc="upper right",
+            loc="outside upper right",
             ncols=2,
             frameon=False,
             fontsize=8,
         )
-        fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
         return _save(fig, path)
 
 

@@ -119,8 +119,9 @@ T: dict[str, dict[str, Any]] = {
             "assumption)",
             "morris": "Morris screening (mean absolute effect of moving the assumption across "
             "its range)",
-            "rank": "standardized rank regression coefficients (how strongly Δ profit rises "
-            "or falls with the assumption, monotone effects)",
+            "rank": "standardized rank regression coefficients, or Spearman's rank "
+            "correlation when the scenarios are fewer than twice the assumptions (how strongly "
+            "Δ profit rises or falls with the assumption; monotone effects)",
         },
     },
     "zh": {
@@ -200,7 +201,8 @@ T: dict[str, dict[str, Any]] = {
         "drivers_method": {
             "sobol": "Sobol 总效应指数（利润差额方差中涉及该假设的比例）",
             "morris": "Morris 筛选（在整个区间内改变该假设的平均绝对效应）",
-            "rank": "标准化秩回归系数（利润差额随该假设单调升降的强度）",
+            "rank": "标准化秩回归系数；情景数少于假设数两倍时用 Spearman 秩相关"
+            "（利润差额随该假设单调升降的强度）",
         },
     },
 }
