@@ -97,6 +97,19 @@ def test_bad_study_inputs_fail_before_any_run(kw, field):
     assert err.value.field == field
 
 
+def test_a_combination_the_model_rejects_names_its_scenario():
+    ranges = {
+        "behaviour": {
+            "negative_wom_min": {"low": 12, "high": 20, "source": "a"},
+            "negative_wom_max": {"low": 10, "high": 14, "source": "a"},
+        }
+    }
+    with pytest.raises(ConfigError) as err:
+        _plan(uncertainty=ranges)
+    assert err.value.field.startswith("uncertainty (scenario ")
+    assert "negative_wom_max" in str(err.value) and "\n" not in str(err.value)
+
+
 def _synthetic_runs(plan) -> pd.DataFrame:
     """A fake runs frame: gift_budget pays only when its satisfaction_gain is above 0.3."""
     rng = np.random.default_rng(0)
