@@ -493,8 +493,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="also profile each main run with cProfile (hot spots go to bench.json, "
                         ".prof files to --out)")
+    p.add_argument("--tournament", nargs="?", const="", metavar="RUN_STORE", default=None,
+                   help="only the 5 x 5 tournament benchmark (10 replications, 2 workers), kept "
+                        "under 'tournament' in bench.json; runs stay in RUN_STORE if given")
     p.add_argument("--robustness", action="store_true",
-                   help="also time the default robustness study (minutes; docs/robustness.md)")
+                   help="only the default robustness study (minutes; docs/robustness.md), kept "
+                        "under 'robustness' in bench.json")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -520,6 +524,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"error: --out: cannot write to {str(out_dir)!r} ({exc.strerror or exc})",
               file=sys.stderr)
         sys.exit(2)
+    if args.tournament is not None:  # the strategy tournament (docs/tournament.md)
+        from experiments.games.study import bench_tournament
+
+        path = out_dir / "bench.json"
+        report = json.loads(path.read_text()) if path.is_file() else {}
+        report["tournament"] = bench_tournament(store=args.tournament or None)
+        path.write_text(json.dumps(_jsonable(report), indent=2))
+        print(json.dumps(report["tournament"], indent=2))
+        return report
+    if args.robustness:  # the default robustness study, fresh (docs/robustness.md)
+        from experiments.robust.study import bench_robustness
+
+        path = out_dir / "bench.json"
+        report = json.loads(path.read_text()) if path.is_file() else {}
+        report["robustness"] = bench_robustness()
+        path.write_text(json.dumps(_jsonable(report), indent=2))
+        print(json.dumps(report["robustness"], indent=2))
+        return report
     explicit = args.policies is not None
     wanted = ([w.strip() for w in args.policies.split(",") if w.strip()] if explicit
               else list(DEFAULT_POLICIES))
@@ -625,12 +647,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         report["sweep_estimate"] = sweep_estimate(sweep_case, args.repeat)
     if profiles:
         report["profiles"] = profiles
-    if args.robustness:  # the default robustness study, fresh (experiments.robust.study)
-        from experiments.robust.study import bench_robustness
-
-        print("robustness: the default study (every policy x 64 scenarios x 3) ...", flush=True)
-        report["robustness"] = bench_robustness()
-        print(f"robustness: {report['robustness']['total_seconds']:.0f} s", flush=True)
     if hasattr(os, "getloadavg"):
         machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["bench_wall_seconds"] = round(time.perf_counter() - started, 1)

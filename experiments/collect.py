@@ -27,6 +27,7 @@ import pandas as pd
 import yaml
 
 from experiments.common import CONFIG_DIR, clean_errors, config_choices
+from experiments.engine.store import COMPLETE, atomic_to_parquet
 from sim.errors import ConfigError
 
 JOB_COLUMNS = ("job", "job_dir")
@@ -42,6 +43,8 @@ class Collected:
     expected: int | None = None
     missing: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    rerun: list[str] = field(default_factory=list)
+    """Commands that run only the missing, incomplete or failed jobs (into their own dirs)."""
 
 
 # --------------------------------------------------------------------------- overrides
@@ -75,6 +78,57 @@ def override_columns(overrides: Iterable[str]) -> dict[str, Any]:
         key, value = item.split("=", 1)
         out[key.lstrip("+")] = _scalar(value)
     return out
+
+
+def declared_overrides(sweep_dir: Path) -> list[str] | None:
+    """The sweep's overrides as ``multirun.yaml`` records them (basic sweeper only)."""
+    path = sweep_dir / "multirun.yaml"
+    if not path.is_file():
+        return None
+    try:
+        cfg = _read_yaml(path) or {}
+        hydra = cfg.get("hydra") or {}
+        sweeper = hydra.get("sweeper") or {}
+        target = str(sweeper.get("_target_", ""))
+        if target and "BasicSweeper" not in target:
+            return None
+        items: dict[str, str] = {}
+        for key, value in (sweeper.get("params") or {}).items():
+            items[str(key).lstrip("+")] = f"{key}={value}"
+        for item in (hydra.get("overrides") or {}).get("task") or []:
+            key = str(item).split("=", 1)[0].lstrip("+~")
+            items[key] = str(item)
+        return list(items.values())
+    except Exception:  # best effort: an unreadable file declares nothing
+        return None
+
+
+def declared_jobs(sweep_dir: Path) -> list[list[str]] | None:
+    """Each job's overrides in Hydra's job order (None when they cannot be told, e.g. globs)."""
+    overrides = declared_overrides(sweep_dir)
+    if overrides is None:
+        return None
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+        from hydra.core.override_parser.types import Glob
+
+        parsed = OverridesParser.create().parse_overrides(overrides)
+        if any(isinstance(ov.value(), Glob) for ov in parsed if ov.is_sweep_override()):
+            return None
+        return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
+    except Exception:  # best effort
+        return None
+
+
+def rerun_command(job_overrides: list[str], job_dir: Path) -> str:
+    """One `experiments.run` command that runs a job into its own directory."""
+    import shlex
+
+    args = [a for a in job_overrides if not a.startswith("hydra.")]
+    return shlex.join(
+        ["python", "-m", "experiments.run", *args, f"hydra.run.dir={job_dir}"]
+    )
 
 
 def declared_count(sweep_dir: Path) -> int | None:
@@ -178,6 +232,7 @@ def collect(sweep_dir: Path | str) -> Collected:
     missing_dirs: list[str] = []
     nums: set[int] = set()
     collected = 0
+    rerun: dict[int | str, str] = {}
     for job_dir in jobs:
         rel = str(job_dir.relative_to(sweep_dir)) or "."
         num = job_number(job_dir)
@@ -193,9 +248,19 @@ def collect(sweep_dir: Path | str) -> Collected:
             )
             continue
         summary_file = job_dir / "summary.json"
-        if not summary_file.is_file():
+        done = summary_file.is_file() and (job_dir / COMPLETE).is_file()
+        if not done:
+            raw = _read_yaml(over_file) if over_file.is_file() else None
+            if isinstance(raw, list):
+                rerun[num if num is not None else rel] = rerun_command(
+                    [str(a) for a in raw], job_dir
+                )
             hint = _failure_hint(job_dir)
-            what = f"job {num if num is not None else rel} ({rel}): no summary.json"
+            what = f"job {num if num is not None else rel} ({rel}): " + (
+                "incomplete (no COMPLETE marker: killed or failed while writing)"
+                if summary_file.is_file()
+                else "no summary.json"
+            )
             if hint:  # the job's log shows an error: it failed
                 failed.append(f"{what} — {hint}")
             else:  # killed, still running, or never got that far
@@ -235,6 +300,10 @@ def collect(sweep_dir: Path | str) -> Collected:
     missing = missing_dirs + [
         f"job {n}: no job directory" for n in range(n_expected) if n not in nums
     ]
+    declared = declared_jobs(sweep_dir)
+    for n in range(n_expected):
+        if n not in nums and declared is not None and n < len(declared):
+            rerun[n] = rerun_command(declared[n], sweep_dir / str(n))
     runs = pd.DataFrame(rows)
     if len(runs):
         cost_cols = [c for c in runs.columns if c.startswith("cost_")]
@@ -246,6 +315,7 @@ def collect(sweep_dir: Path | str) -> Collected:
         expected=expected,
         missing=missing,
         failed=failed,
+        rerun=[rerun[k] for k in sorted(rerun, key=lambda k: (isinstance(k, str), k))],
     )
 
 
@@ -296,14 +366,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"missing: {line}")
         for line in res.failed:
             print(f"failed: {line}")
+        if res.rerun:
+            print("to run only the missing jobs (each into its own job directory):")
+            for cmd in res.rerun:
+                print(f"  {cmd}")
         if res.n_collected == 0:
             raise ConfigError(
                 "SWEEP_DIR",
                 f"no finished run in {str(args.sweep_dir)!r} "
-                f"({res.n_jobs} job dirs, none with summary.json)",
+                f"({res.n_jobs} job dirs, none complete)",
             )
-        out = args.sweep_dir / "runs.parquet"
-        res.runs.to_parquet(out, index=False)
+        out = atomic_to_parquet(res.runs, args.sweep_dir / "runs.parquet")
         declared = f" of {res.expected} declared" if res.expected is not None else ""
         print(
             f"collected {res.n_collected} runs{declared} ({len(res.runs)} rows: run x store), "

@@ -111,24 +111,33 @@ def write_run_outputs(
     segments: bool = True,
     extra_config: dict[str, Any] | None = None,
 ) -> dict:
-    """summary.json, metrics.parquet, retention.csv; optionally transactions and segments."""
+    """summary.json, metrics.parquet, retention.csv; optionally transactions and segments.
+
+    Every file is written atomically and the completion marker ``COMPLETE`` last, so a killed
+    or disk-full run never leaves a job directory that looks finished.
+    """
+    from experiments.engine.store import (
+        atomic_to_csv,
+        atomic_to_parquet,
+        atomic_write_text,
+        mark_complete,
+    )
+    from sim.metrics import retention_table
+
+    (outdir / "COMPLETE").unlink(missing_ok=True)
     summary = model.summary()
     if extra_config:
         summary["config"].update(extra_config)
-    (outdir / "summary.json").write_text(json.dumps(jsonable(summary), indent=2, sort_keys=False))
-    model.metrics_frame().to_parquet(outdir / "metrics.parquet", index=False)
-    from sim.metrics import retention_table
-
-    retention_table(model).to_csv(outdir / "retention.csv", index=False)
+    atomic_to_parquet(model.metrics_frame(), outdir / "metrics.parquet")
+    atomic_to_csv(retention_table(model), outdir / "retention.csv")
     if transactions:
-        model.transactions_frame().to_parquet(outdir / "transactions.parquet", index=False)
+        atomic_to_parquet(model.transactions_frame(), outdir / "transactions.parquet")
     if segments:
-        try:
-            from sim.segmenting import yearly_segment_snapshots
-        except ImportError:  # segmentation not installed in this build
-            pass
-        else:
-            yearly_segment_snapshots(model).to_csv(outdir / "segments_by_year.csv", index=False)
+        from sim.segmenting import yearly_segment_snapshots
+
+        atomic_to_csv(yearly_segment_snapshots(model), outdir / "segments_by_year.csv")
+    atomic_write_text(outdir / "summary.json", json.dumps(jsonable(summary), indent=2))
+    mark_complete(outdir)
     return summary
 
 

@@ -12,7 +12,6 @@ executor), write, report. Overrides: ``policies=[none,gift_budget]`` (default: e
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +29,17 @@ from experiments.common import (
     user_config_dirs,
 )
 from experiments.engine import (
-    EXECUTORS,
     Plan,
     comparison_table,
-    default_workers,
     format_ranked,
     make_plan,
     run_comparison,
     select_policies,
     write_comparison,
 )
-from experiments.engine.comparison import check_count, comparison_meta
+from experiments.engine.comparison import comparison_meta
 from experiments.engine.store import mark_complete
+from experiments.study_options import flags_to_overrides, precheck_run_dir, study_options
 from sim import ConfigError
 
 LANGS = ("en", "zh")
@@ -56,31 +54,6 @@ def _mapping(cfg: Any, key: str) -> dict[str, Any]:
     if not isinstance(node, dict):
         raise ConfigError(key, f"must be a mapping of options, got {node!r}")
     return node
-
-
-def executor_options(cfg: Any) -> tuple[str, str | None, int]:
-    """(executor name, cluster address, workers) from the `executor` group and `workers`."""
-    node = to_container(cfg.get("executor", "local"))
-    if isinstance(node, str):
-        node = {"name": node}
-    if not isinstance(node, dict):
-        raise ConfigError("executor", f"must be one of {list(EXECUTORS)}, got {node!r}")
-    name = node.get("name", "local")
-    if name not in EXECUTORS:
-        raise ConfigError("executor", f"must be one of {list(EXECUTORS)}, got {name!r}")
-    unknown = sorted(set(node) - {"name", "address"})
-    if unknown:
-        raise ConfigError(f"executor.{unknown[0]}", "unknown field; allowed: address, name")
-    address = node.get("address")
-    if address is not None and (not isinstance(address, str) or not address.strip()):
-        raise ConfigError("executor.address", f"must be a cluster address or null, got {address!r}")
-    if address is not None and name != "ray":
-        raise ConfigError("executor.address", "is used by executor=ray only")
-    workers = cfg.get("workers")
-    workers = default_workers() if workers is None else check_count(
-        workers, "workers", maximum=4096
-    )
-    return name, address, workers
 
 
 def plan_from_config(cfg: Any) -> Plan:
@@ -109,25 +82,18 @@ def compare(cfg: Any, outdir: Path) -> Any:
     """Validate everything, run every policy x replication, write all outputs and the report;
     returns the comparison table."""
     plan = plan_from_config(cfg)
-    executor, address, workers = executor_options(cfg)
+    opts = study_options(cfg)
+    executor, workers = opts.executor, opts.workers
     output, report_cfg = _mapping(cfg, "output"), _mapping(cfg, "report")
     lang = report_cfg.get("lang", "en")
     if lang not in LANGS:
         raise ConfigError("report.lang", f"must be one of {list(LANGS)}, got {lang!r}")
-    fresh = cfg.get("fresh", False)
-    if not isinstance(fresh, bool):
-        raise ConfigError("fresh", f"must be true or false, got {fresh!r}")
-    store = cfg.get("store")
-    if store is not None and not isinstance(store, str):
-        raise ConfigError("store", f"must be a directory path or null, got {store!r}")
     explicit = cfg.get("output_dir")
     if explicit is not None and not isinstance(explicit, str):
         raise ConfigError("output_dir", f"must be a directory path or null, got {explicit!r}")
     outdir = check_writable(
         Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
     )
-    if store is not None:
-        check_writable(Path(store), "store")
     show = bool(output.get("table", True))
     m = plan.market
     if show:
@@ -141,9 +107,9 @@ def compare(cfg: Any, outdir: Path) -> Any:
         plan,
         executor=executor,
         workers=workers,
-        address=address,
-        store=store,
-        fresh=fresh,
+        address=opts.address,
+        store=opts.store,
+        fresh=opts.fresh,
         progress=bool(output.get("progress", True)),
     )
     study = result.study
@@ -184,19 +150,6 @@ def compare(cfg: Any, outdir: Path) -> Any:
     return result.table
 
 
-def _precheck_run_dir(argv: Sequence[str]) -> None:
-    """Hydra creates its run dir before our code runs and fails with a traceback if it cannot:
-    check an explicit ``hydra.run.dir=...`` first so the user gets one clean line."""
-    for arg in argv:
-        if arg.startswith("hydra.run.dir=") and "$" not in arg:
-            check_writable(Path(arg.split("=", 1)[1]), "hydra.run.dir")
-
-
-def flags_to_overrides(argv: list[str]) -> list[str]:
-    """``--fresh`` is spelled as a flag in the docs; Hydra wants ``fresh=true``."""
-    return ["fresh=true" if a == "--fresh" else a for a in argv]
-
-
 @hydra.main(version_base="1.3", config_path="../configs", config_name="compare")
 def main(cfg: DictConfig) -> None:
     with clean_errors():
@@ -208,5 +161,5 @@ if __name__ == "__main__":
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
     preflight_group_choices(sys.argv[1:], groups=("market", "executor"))
     with clean_errors():
-        _precheck_run_dir(sys.argv[1:])
+        precheck_run_dir(sys.argv[1:])
     main()

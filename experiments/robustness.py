@@ -13,7 +13,6 @@ drivers.csv, failures.csv, delta_profit.png, drivers.png, regret.png, report.htm
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,6 @@ from experiments.common import (
     to_container,
     user_config_dirs,
 )
-from experiments.compare import executor_options, flags_to_overrides
 from experiments.engine.store import mark_complete
 from experiments.robust.analysis import format_ranking
 from experiments.robust.study import (
@@ -39,6 +37,7 @@ from experiments.robust.study import (
     run_robustness,
     write_robustness,
 )
+from experiments.study_options import flags_to_overrides, precheck_run_dir, study_options
 from sim import ConfigError
 
 LANGS = ("en", "zh")
@@ -63,7 +62,7 @@ def _path_or_none(cfg: Any, key: str) -> str | None:
 def robustness(cfg: Any, outdir: Path) -> Any:
     """Validate everything, run every scenario x policy x replication, write all outputs;
     returns the robust ranking."""
-    executor, address, workers = executor_options(cfg)
+    opts = study_options(cfg)
     baseline = cfg.get("baseline", "none")
     if not isinstance(baseline, str):
         raise ConfigError("baseline", f"must be a policy name, got {baseline!r}")
@@ -71,9 +70,6 @@ def robustness(cfg: Any, outdir: Path) -> Any:
     lang = report_cfg.get("lang", "en")
     if lang not in LANGS:
         raise ConfigError("report.lang", f"must be one of {list(LANGS)}, got {lang!r}")
-    fresh = cfg.get("fresh", False)
-    if not isinstance(fresh, bool):
-        raise ConfigError("fresh", f"must be true or false, got {fresh!r}")
     design = cfg.get("design", "auto")
     if not isinstance(design, str):
         raise ConfigError("design", f"must be a design name, got {design!r}")
@@ -90,12 +86,10 @@ def robustness(cfg: Any, outdir: Path) -> Any:
         level=cfg.get("level", 0.95),
         config_dirs=CONFIG_DIRS,
     )
-    store, explicit = _path_or_none(cfg, "store"), _path_or_none(cfg, "output_dir")
+    explicit = _path_or_none(cfg, "output_dir")
     outdir = check_writable(
         Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
     )
-    if store is not None:
-        check_writable(Path(store), "store")
     show = bool(output.get("table", True))
     m = plan.market
     if show:
@@ -103,18 +97,19 @@ def robustness(cfg: Any, outdir: Path) -> Any:
             f"market {m.name}: {m.n_customers:,} customers, {m.years} years; "
             f"{plan.scenarios} scenarios ({plan.design.method}) of {len(plan.ranges)} "
             f"assumptions x {len(plan.policies)} policies x {plan.replications} replications "
-            f"= {plan.n_runs:,} runs (common random numbers) on {workers} {executor} worker(s)"
+            f"= {plan.n_runs:,} runs (common random numbers) on {opts.workers} "
+            f"{opts.executor} worker(s)"
         )
     result = run_robustness(
         plan,
-        executor=executor,
-        workers=workers,
-        address=address,
-        store=store,
-        fresh=fresh,
+        executor=opts.executor,
+        workers=opts.workers,
+        address=opts.address,
+        store=opts.store,
+        fresh=opts.fresh,
         progress=bool(output.get("progress", True)),
     )
-    meta = robustness_meta(result, executor=executor, workers=workers)
+    meta = robustness_meta(result, executor=opts.executor, workers=opts.workers)
     write_robustness(outdir, result, meta, lang=lang, report=bool(report_cfg.get("enabled", True)))
     if show:
         print(format_ranking(result.ranking, plan.baseline))
@@ -131,13 +126,6 @@ def robustness(cfg: Any, outdir: Path) -> Any:
     return result.ranking
 
 
-def _precheck_run_dir(argv: Sequence[str]) -> None:
-    """Hydra creates its run dir before our code runs: check an explicit one first."""
-    for arg in argv:
-        if arg.startswith("hydra.run.dir=") and "$" not in arg:
-            check_writable(Path(arg.split("=", 1)[1]), "hydra.run.dir")
-
-
 @hydra.main(version_base="1.3", config_path="../configs", config_name="robustness")
 def main(cfg: DictConfig) -> None:
     with clean_errors():
@@ -149,5 +137,5 @@ if __name__ == "__main__":
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
     preflight_group_choices(sys.argv[1:], groups=("market", "executor", "uncertainty"))
     with clean_errors():
-        _precheck_run_dir(sys.argv[1:])
+        precheck_run_dir(sys.argv[1:])
     main()

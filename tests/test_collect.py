@@ -44,6 +44,7 @@ def fake_job(
                 }
             )
         )
+        (job / "COMPLETE").write_text("complete\n")
     elif error:
         (job / "run.log").write_text("[2025-01-01][HYDRA] ValueError: something broke\n")
     return job
@@ -83,6 +84,7 @@ def sweep(tmp_path):
     )
     fake_job(root, 4, ["policy.policies.0.monthly_per_manager=200", "seed=2"], summary=False)
     (root / "4" / "summary.json").write_text("{not json")
+    (root / "4" / "COMPLETE").write_text("complete\n")
     return root
 
 
@@ -103,6 +105,22 @@ def test_collect_lists_missing_and_failed_runs(sweep, capsys):
     assert runs["market.years"].isna().tolist() == [True, True, False, False]
     assert runs.loc[runs["job"] == 2, "profit"].tolist() == [42.0, 40.0]
     assert runs["vip_retention"].isna().all() and (runs["policy"] == "gift_budget").all()
+    # the command that runs only what is missing: failed job 1, stopped job 3, unstarted job 5
+    rerun = out.split("to run only the missing jobs")[1].splitlines()[1:4]
+    assert rerun[0].strip() == (
+        "python -m experiments.run policy.policies.0.monthly_per_manager=0 seed=1 "
+        f"market.n_customers=1000 hydra.run.dir={sweep / '1'}"
+    )
+    assert "seed=1" in rerun[1] and f"hydra.run.dir={sweep / '3'}" in rerun[1]
+    assert "seed=2 market.n_customers=1000" in rerun[2] and f"{sweep / '5'}" in rerun[2]
+
+
+def test_a_job_without_its_completion_marker_is_not_counted(sweep, capsys):
+    (sweep / "0" / "COMPLETE").unlink()  # e.g. killed after summary.json, before the rest
+    assert collect.main([str(sweep)]) == 0
+    out = capsys.readouterr().out
+    assert "job 0 (0): incomplete (no COMPLETE marker" in out
+    assert "collected 1 runs of 6 declared" in out
 
 
 def test_declared_count_expands_sweeps(sweep):

@@ -1,4 +1,5 @@
-"""Same config + same seed -> bit-identical outputs, whatever Hydra launcher ran the job."""
+"""Same config + same seed -> bit-identical outputs, whatever Hydra launcher ran the job
+(basic, joblib, ray, and submitit_local: the local twin of the SLURM launcher)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def multirun(launcher: str | None, sweep_dir: Path) -> subprocess.CompletedProce
 @pytest.mark.slow
 def test_basic_joblib_and_ray_launchers_give_identical_outputs(tmp_path):
     dirs = {}
-    for launcher in (None, "joblib", "ray"):
+    for launcher in (None, "joblib", "ray", "submitit_local"):
         out = tmp_path / (launcher or "basic")
         p = multirun(launcher, out)
         assert p.returncode == 0, p.stderr[-2000:]
@@ -54,6 +55,8 @@ def test_basic_joblib_and_ray_launchers_give_identical_outputs(tmp_path):
             ref = (dirs["basic"] / job / name).read_bytes()
             assert (dirs["joblib"] / job / name).read_bytes() == ref, (job, name)
             assert (dirs["ray"] / job / name).read_bytes() == ref, (job, name)
+            # the SLURM launcher's local twin (docs/comparison.md: running on a cluster)
+            assert (dirs["submitit_local"] / job / name).read_bytes() == ref, (job, name)
     assert (dirs["basic"] / "0" / "summary.json").read_bytes() != (
         dirs["basic"] / "1" / "summary.json"
     ).read_bytes()

@@ -114,7 +114,7 @@ def apply_overrides(market: MarketConfig, overrides: Mapping[str, Any]) -> Marke
     ``stores.0.margin``) applied; an unknown path is a one-line error."""
     if not overrides:
         return market
-    data = market.to_dict()
+    data = _plain(market.to_dict())
     for path, value in overrides.items():
         node: Any = data
         parts = str(path).split(".")
@@ -136,6 +136,15 @@ def apply_overrides(market: MarketConfig, overrides: Mapping[str, Any]) -> Marke
             else:
                 node = node[key]
     return MarketConfig.from_dict(data)
+
+
+def _plain(obj: Any) -> Any:
+    """Tuples as lists, recursively, so a market dict can be edited in place."""
+    if isinstance(obj, dict):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    return obj
 
 
 # --------------------------------------------------------------------------- the run spec

@@ -1,0 +1,54 @@
+"""`python -m experiments.tournament`: competing stores choose policies -> payoffs, best
+responses, equilibria (docs/tournament.md).
+
+The focal store and its rivals (default ``rivals=[county_rival]``) each choose from a policy set
+(``policies=[none,promotions,...]``, or a store's own ``store_policies={STORE: [...]}``); every
+strategy profile runs ``replications`` times under common random numbers through the study
+engine (``executor=local|ray``, ``workers=N``; resumable from the run ``store``; ``--fresh``
+recomputes). Outputs: payoffs.csv, best_responses.csv, equilibria.csv, diagonal.csv,
+market.csv, a heat-map per store, report.html (``report.lang=zh``). The logic lives in
+`experiments.games` (no Hydra).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from experiments.common import (
+    check_writable,
+    clean_errors,
+    preflight_group_choices,
+    user_config_dirs,
+)
+from experiments.games.study import tournament
+from experiments.study_options import flags_to_overrides
+
+CONFIG_DIRS: tuple[Path, ...] = ()
+"""User config dirs given with ``--config-dir`` (searched for policy configs too)."""
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="tournament")
+def main(cfg: DictConfig) -> None:
+    with clean_errors():
+        tournament(cfg, Path(HydraConfig.get().runtime.output_dir), config_dirs=CONFIG_DIRS)
+
+
+def _precheck(argv: list[str]) -> None:
+    """Hydra makes its run dir before our code runs: check an explicit one for a clean error."""
+    for arg in argv:
+        if arg.startswith("hydra.run.dir=") and "$" not in arg:
+            check_writable(Path(arg.split("=", 1)[1]), "hydra.run.dir")
+
+
+if __name__ == "__main__":
+    sys.argv[1:] = flags_to_overrides(sys.argv[1:])
+    CONFIG_DIRS = user_config_dirs(sys.argv[1:])
+    preflight_group_choices(sys.argv[1:], groups=("market", "executor"))
+    with clean_errors():
+        _precheck(sys.argv[1:])
+    main()
