@@ -114,7 +114,7 @@ def robustness(cfg: Any, outdir: Path) -> Any:
     if show:
         print(format_ranking(result.ranking, plan.baseline))
         for f in result.failures.values():
-            if f["kind"] in ("rule", "always", "scattered"):
+            if f["kind"] in ("rule", "mostly", "always", "scattered"):
                 print(f["sentence"])
         study = result.study
         print(

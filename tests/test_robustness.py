@@ -289,6 +289,25 @@ def test_two_condition_box_is_found():
     assert abs(conds[("a", "<")] - 0.4) < 0.05 and abs(conds[("b", ">=")] - 0.5) < 0.05
 
 
+def test_mostly_losing_policy_is_described_by_where_it_pays():
+    x = pd.DataFrame({"a": np.linspace(0, 1, 64), "b": np.random.default_rng(1).uniform(0, 1, 64)})
+    d = np.where(x["a"] >= 0.8, 1.0, -1.0)  # pays only in the top fifth of a's range
+    out = describe_failures("p", x, d)
+    assert out["kind"] == "mostly"
+    (rule,) = out["rules"]
+    assert [(c.parameter, c.op) for c in rule.conditions] == [("a", ">=")]
+    assert abs(rule.conditions[0].threshold - 0.8) < 0.05
+    assert "pays only when a >= 0.8" in out["sentence"]
+
+
+def test_a_split_with_the_same_verdict_on_both_sides_is_pruned():
+    rng = np.random.default_rng(2)
+    x = pd.DataFrame(rng.uniform(0, 1, (200, 2)), columns=["a", "b"])
+    fail = (x["a"] < 0.5) & (rng.uniform(0, 1, 200) < np.where(x["b"] < 0.5, 0.95, 0.7))
+    rules = failure_rules(x, fail.to_numpy())
+    assert len(rules) == 1 and [c.parameter for c in rules[0].conditions] == ["a"]
+
+
 def test_failure_summaries_for_never_and_always():
     x = pd.DataFrame({"a": np.linspace(0, 1, 20)})
     assert describe_failures("p", x, np.ones(20))["kind"] == "never"

@@ -5,6 +5,9 @@ scenarios where a policy's Δprofit is negative from the others; each leaf where
 lose becomes a box of at most two conditions, reported as in PRIM with its *density* (share
 of the box's scenarios that lose) and *coverage* (share of all losing scenarios inside it),
 and stated in plain words: "gift_budget loses money when gift_budget.satisfaction_gain < 0.1".
+A split whose two sides reach the same verdict is pruned. When a policy loses in most
+scenarios, the boxes describe where it *pays* instead ("loses money in 61 of 64 scenarios; it
+pays only when ...").
 
 Thresholds are midpoints between neighbouring sampled values, so with S scenarios spread over
 a range (Latin hypercube) a threshold is located to about 1/S of that range.
@@ -84,26 +87,33 @@ def best_split(x: pd.DataFrame, fail: np.ndarray, min_leaf: int) -> tuple[str, f
 
 
 def _leaves(
-    x: pd.DataFrame, fail: np.ndarray, depth: int, min_leaf: int
+    x: pd.DataFrame, fail: np.ndarray, depth: int, min_leaf: int, min_density: float = 0.5
 ) -> list[tuple[tuple[Condition, ...], np.ndarray]]:
-    """Leaves of a greedy tree: (conditions, boolean mask over rows)."""
-    out: list[tuple[tuple[Condition, ...], np.ndarray]] = []
+    """Leaves of a greedy tree: (conditions, boolean mask over rows). A split whose two sides
+    end in leaves of the same verdict (both mostly losing, or both not) says nothing and is
+    pruned back to its parent."""
 
-    def grow(mask: np.ndarray, conds: tuple[Condition, ...], level: int) -> None:
+    def label(mask: np.ndarray) -> bool:
+        return bool(fail[mask].mean() >= min_density) if mask.any() else False
+
+    def grow(
+        mask: np.ndarray, conds: tuple[Condition, ...], level: int
+    ) -> list[tuple[tuple[Condition, ...], np.ndarray]]:
         f = fail[mask]
         split = None
         if level < depth and 0 < f.sum() < len(f) and len(f) >= 2 * min_leaf:
             split = best_split(x[mask], f, min_leaf)
         if split is None:
-            out.append((conds, mask))
-            return
+            return [(conds, mask)]
         col, thr, _ = split
         below = x[col].to_numpy(float) < thr
-        grow(mask & below, conds + (Condition(col, "<", thr),), level + 1)
-        grow(mask & ~below, conds + (Condition(col, ">=", thr),), level + 1)
+        leaves = grow(mask & below, conds + (Condition(col, "<", thr),), level + 1)
+        leaves += grow(mask & ~below, conds + (Condition(col, ">=", thr),), level + 1)
+        if len({label(m) for _, m in leaves}) == 1:
+            return [(conds, mask)]
+        return leaves
 
-    grow(np.ones(len(fail), bool), (), 0)
-    return out
+    return grow(np.ones(len(fail), bool), (), 0)
 
 
 def _simplify(conds: tuple[Condition, ...]) -> tuple[Condition, ...]:
@@ -138,7 +148,7 @@ def failure_rules(
         return []
     min_leaf = min_leaf or max(3, int(round(0.05 * n)))
     rules = []
-    for conds, mask in _leaves(values.reset_index(drop=True), fail, depth, min_leaf):
+    for conds, mask in _leaves(values.reset_index(drop=True), fail, depth, min_leaf, min_density):
         k, m = int(fail[mask].sum()), int(mask.sum())
         if not conds or m == 0 or k / m < min_density:
             continue
@@ -169,6 +179,28 @@ def describe_failures(
             kind="rare",
             sentence=f"{policy} loses money in {k} of {n} scenarios: too few to describe.",
         )
+    elif k > n / 2:  # mostly losing: say when it pays instead
+        wins = failure_rules(values, ~fail, **kw)
+        if wins:
+            cover = sum(r.coverage for r in wins)
+            out.update(
+                rules=wins,
+                kind="mostly",
+                sentence=(
+                    f"{policy} loses money in {k} of {n} scenarios; it pays only when "
+                    + " or when ".join(r.words() for r in wins)
+                    + f" ({cover:.0%} of its {n - k} paying scenarios)."
+                ),
+            )
+        else:
+            out.update(
+                rules=[],
+                kind="scattered",
+                sentence=(
+                    f"{policy} loses money in {k} of {n} scenarios, with no simple condition "
+                    "for the others."
+                ),
+            )
     else:
         rules = failure_rules(values, fail, **kw)
         if rules:
@@ -204,6 +236,7 @@ def rules_frame(summaries: Sequence[dict]) -> pd.DataFrame:
     rows = []
     for s in summaries:
         base = {k: s[k] for k in ("policy", "scenarios", "losing", "p_loss", "kind")}
+        base["box"] = "pays" if s["kind"] == "mostly" else "loses"
         if s["rules"]:
             for i, r in enumerate(s["rules"], 1):
                 rows.append(

@@ -65,6 +65,7 @@ T: dict[str, dict[str, Any]] = {
         "fail_rule": "Loses money when {conds} ({cover} of its {k} losing scenarios).",
         "fail_or": " or when ",
         "fail_always": "Loses money in every scenario.",
+        "fail_mostly": "Loses money in {k} of {n} scenarios; pays only when {conds}.",
         "fail_rare": "Loses money in {k} of {n} scenarios: too few to describe.",
         "fail_scattered": "Loses money in {k} of {n} scenarios, with no simple condition.",
         "verdicts_h": "Verdicts",
@@ -163,6 +164,7 @@ T: dict[str, dict[str, Any]] = {
         "fail_rule": "当{conds}时亏钱（覆盖其{k}个亏损情景中的{cover}）。",
         "fail_or": "，或当",
         "fail_always": "在所有情景中都亏钱。",
+        "fail_mostly": "在{n}个情景中有{k}个亏钱；只有当{conds}时才赚钱。",
         "fail_rare": "在{n}个情景中有{k}个亏钱：太少，无法归纳条件。",
         "fail_scattered": "在{n}个情景中有{k}个亏钱，找不到简单的条件。",
         "verdicts_h": "结论",
@@ -232,6 +234,9 @@ def _failure_text(summary: Mapping[str, Any] | None, t: dict[str, Any]) -> str:
         conds = t["fail_or"].join(_e(r.words()) for r in rules)
         cover = sum(r.coverage for r in rules)
         return t["fail_rule"].format(conds=f"<code>{conds}</code>", cover=_pct(cover), k=k)
+    if kind == "mostly":
+        conds = t["fail_or"].join(_e(r.words()) for r in summary["rules"])
+        return t["fail_mostly"].format(k=k, n=n, conds=f"<code>{conds}</code>")
     if kind == "always":
         return t["fail_always"]
     if kind == "rare":
