@@ -115,7 +115,8 @@ def driver_bars(
     """Small multiples: the `top` drivers of each policy with their CIs (green: a higher value
     raises Δprofit, red: lowers it)."""
     t = TEXT[lang]
-    pols = [p for p in order if p in set(drivers["policy"])]
+    moving = set(drivers.loc[drivers["importance"] > 0, "policy"])  # skip policies w/o effect
+    pols = [p for p in order if p in moving]
     method = str(drivers["method"].iloc[0]) if len(drivers) else "rank"
     method = {"srrc": "rank", "spearman": "rank"}.get(method, method)
     cols = 2 if len(pols) > 1 else 1
