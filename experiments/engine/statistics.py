@@ -202,5 +202,3 @@ def format_ranked(table: pd.DataFrame, baseline: str, level: float = 0.95) -> st
         "same seeds; * = CI excludes 0; ROI = Δ profit / policy cost"
     )
     return "\n".join(out)
-
-
