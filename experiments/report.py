@@ -395,6 +395,8 @@ def headlines(
             cost_txt = t["no_cost"]
         lo, hi = r["profit_diff_ci_low"], r["profit_diff_ci_high"]
         key = "better" if lo > 0 else "worse" if hi < 0 else "unclear"
+        if isinstance(r.get("profit_verdict"), str) and r["profit_verdict"] in t:
+            key = r["profit_verdict"]  # false discovery rate controlled across the policies
         if r["profit_diff_mean"] == 0 and lo == 0 and hi == 0:
             key = "same"
         verdict = t[key].format(base=e(labels[baseline]), reps=meta.get("replications", ""))
@@ -599,6 +601,14 @@ def report_html(
         wall=f.duration(meta.get("wall_seconds")),
         workers=meta.get("workers", "?"),
     )
+    if "verdict" in table.columns:
+        from experiments.engine.fdr import FDR_NOTE
+
+        method += " " + FDR_NOTE[lang].format(
+            alpha=1 - float(meta.get("level", 0.95)),
+            m=table["policy"].nunique() - 1,
+            base=labels[baseline],
+        )
     sections.append(section(t["method"], f'<p class="note">{html.escape(method)}</p>'))
     return render_page(
         t["title"].format(store=store),

@@ -12,11 +12,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from experiments.engine.fdr import fdr_adjust, paired_pvalues
 from experiments.robust.analysis import robust_ranking, scenario_deltas, scenario_means
 from experiments.robust.design import sample
 from experiments.robust.discovery import describe_failures, failure_rules
 from experiments.robust.drivers import drivers_table
-from experiments.robust.fdr import fdr_adjust, paired_pvalues
 from experiments.robust.ranges import (
     Range,
     apply_to_entries,
@@ -359,7 +359,7 @@ def test_paired_pvalues_match_scipy_and_bh_by_hand():
 
 
 def test_comparison_fdr_from_runs():
-    from experiments.robust.fdr import FDR_NOTE, comparison_fdr
+    from experiments.engine.fdr import FDR_NOTE, comparison_fdr
 
     out = comparison_fdr(_fdr_runs(), "none", alpha=0.05)
     assert set(out["kpi"]) == {"profit", "retention"}

@@ -6,9 +6,9 @@
 `section` (report HTML, EN / ZH) and `study` (plan, run through the engine, write outputs).
 """
 
+from experiments.engine.fdr import fdr_adjust, paired_pvalues
 from experiments.robust.analysis import robust_ranking, scenario_deltas, scenario_means
 from experiments.robust.design import DESIGNS, Design, sample
-from experiments.robust.fdr import fdr_adjust, paired_pvalues
 from experiments.robust.ranges import Range, parse_ranges
 from experiments.robust.study import (
     RobustPlan,

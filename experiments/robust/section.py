@@ -2,9 +2,8 @@
 
 `robustness_section(...)` returns an HTML fragment (one ``<section>``) with the verdicts, the
 robust ranking, the figures (embedded as base64, so the page can be mailed on its own), the
-failure conditions and the ranges. `write_page` wraps fragments into a page; once
-`experiments.report_page.render_page(title, sections_html, lang)` exists (branch
-``dashboard``), `write_page` should call it instead of `PAGE` (one line, marked below).
+failure conditions and the ranges. `render_page` wraps fragments into the shared report page
+(`experiments.report_page`: styles, print sheet, embedded CJK font subset).
 """
 
 from __future__ import annotations
@@ -394,45 +393,11 @@ def robustness_section(
     return "\n".join(out)
 
 
-PAGE = """<!DOCTYPE html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "PingFang SC",
-       "Microsoft YaHei", sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
-       color: #212121; line-height: 1.5; }}
-h2 {{ font-size: 1.25em; border-bottom: 1px solid #e0e0e0; padding-bottom: .2em; }}
-table {{ border-collapse: collapse; font-size: .88em; width: 100%; }}
-th, td {{ padding: .35em .5em; border-bottom: 1px solid #eeeeee; text-align: right; }}
-th:nth-child(2), td:nth-child(2), table.ranges td {{ text-align: left; }}
-th {{ background: #f5f5f5; }}
-figure img {{ max-width: 100%; height: auto; }}
-figcaption, .note {{ color: #616161; font-size: .9em; }}
-ul.verdicts li {{ margin: .45em 0; }}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-{body}
-</body>
-</html>
-"""
-
-
 def render_page(title: str, sections_html: Sequence[str], lang: str = "en") -> str:
-    """A minimal self-contained page around section fragments.
+    """The shared report page (styles, print sheet, embedded CJK font) around the sections."""
+    from experiments.report_page import render_page as shared
 
-    Stand-in for `experiments.report_page.render_page` (branch ``dashboard``): when that lands,
-    replace this function's body with ``return report_page.render_page(title, sections, lang)``.
-    """
-    return PAGE.format(
-        lang="zh-CN" if lang == "zh" else "en",
-        title=html.escape(title),
-        body="\n".join(sections_html),
-    )
+    return shared(title, list(sections_html), lang)
 
 
 def page_title(lang: str) -> str:
