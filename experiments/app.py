@@ -1,75 +1,31 @@
-"""Live dashboard for trainers: `solara run experiments/app.py` (needs the `viz` extra).
+"""Live dashboard for trainers: ``solara run experiments/app.py`` (needs the `viz` extra).
 
-A Mesa SolaraViz page: pick a policy, a market size and a seed, then step or play the market
-week by week and watch the focal store's active customers, profit and the market's members,
-prospects and churned customers change.
+Pick a policy for your store; it runs side by side with the baseline on the same customers
+(same seed), week by week, with the running difference in profit, active customers and top-20%
+retention; the market's places and stores with the flows of your customers between them; and
+any customer's story. English or 简体中文. Works offline: Solara's scripts come from the
+`solara-assets` package, the Chinese font is embedded. Each browser session has its own models
+(see `experiments.dashboard`).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 
-from mesa.visualization import SolaraViz, make_plot_component
+_ROOT = str(Path(__file__).resolve().parents[1])
+if sys.path[:1] != [_ROOT]:  # `solara run` executes this file: import this checkout's packages
+    sys.path.insert(0, _ROOT)
 
-from sim import RetailModel, default_market
-from sim.policies import policy_names
+from experiments.dashboard.page import Page  # noqa: E402
+from experiments.dashboard.serve import keep_offline  # noqa: E402
+
+keep_offline()
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
+page = Page
+"""What ``solara run experiments/app.py`` serves."""
 
-class DashboardModel(RetailModel):
-    """`RetailModel` with flat keyword parameters, as SolaraViz's parameter widgets need."""
-
-    def __init__(
-        self,
-        *,
-        n_customers: int = 5000,
-        years: float = 3,
-        tick: str = "week",
-        policy: str = "none",
-        activation: str = "batch",
-        seed: int = 1,
-    ) -> None:
-        market = default_market(n_customers=int(n_customers), years=years, tick=tick)
-        super().__init__(market=market, policies=[policy], activation=activation, seed=int(seed))
-
-
-MODEL_PARAMS = {
-    "policy": {
-        "type": "Select",
-        "value": "none",
-        "values": policy_names(),
-        "label": "Focal store policy",
-    },
-    "n_customers": {
-        "type": "SliderInt",
-        "value": 5000,
-        "min": 1000,
-        "max": 50000,
-        "step": 1000,
-        "label": "Customers",
-    },
-    "years": {"type": "SliderInt", "value": 3, "min": 1, "max": 5, "step": 1, "label": "Years"},
-    "seed": {"type": "InputText", "value": 1, "label": "Seed"},
-    "tick": "week",
-    "activation": "batch",
-}
-
-COMPONENTS = [
-    make_plot_component("focal_active"),
-    make_plot_component("focal_profit"),
-    make_plot_component({"members": "tab:blue", "prospects": "tab:gray", "churned": "tab:red"}),
-]
-
-
-def build_page(model: RetailModel | None = None):
-    """The SolaraViz page (a fresh default model unless one is given)."""
-    return SolaraViz(
-        model or DashboardModel(),
-        components=COMPONENTS,
-        model_params=MODEL_PARAMS,
-        name="Store Retention Lab",
-    )
-
-
-page = build_page()
+__all__ = ["Page", "page"]

@@ -45,11 +45,17 @@ WEEKS_PER_YEAR = 52
 
 
 # ----------------------------------------------------------------------------- specs
-def spec(customers: int, ticks: int, activation: str = "batch", tag: str = "",
-         tick: str = "day") -> dict[str, Any]:
+def spec(
+    customers: int, ticks: int, activation: str = "batch", tag: str = "", tick: str = "day"
+) -> dict[str, Any]:
     """One measured case: `ticks` daily (or weekly) ticks of `customers` customers."""
-    return {"customers": int(customers), "ticks": int(ticks), "activation": activation, "tag": tag,
-            "tick": tick}
+    return {
+        "customers": int(customers),
+        "ticks": int(ticks),
+        "activation": activation,
+        "tag": tag,
+        "tick": tick,
+    }
 
 
 def default_run_spec() -> dict[str, Any]:
@@ -142,10 +148,17 @@ def _profile_rows(prof: Any, top: int = 15) -> dict[str, Any]:
         short = file.replace(str(REPO) + os.sep, "")
         if "site-packages" in short:
             short = short.split("site-packages" + os.sep, 1)[1]
-        rows.append({"function": f"{short}:{line}({name})", "ncalls": ncalls,
-                     "tottime": round(tt, 4), "cumtime": round(ct, 4),
-                     "share_tottime": round(tt / total, 4), "share_cumtime": round(ct / total, 4),
-                     "project": file.startswith(str(REPO))})
+        rows.append(
+            {
+                "function": f"{short}:{line}({name})",
+                "ncalls": ncalls,
+                "tottime": round(tt, 4),
+                "cumtime": round(ct, 4),
+                "share_tottime": round(tt / total, 4),
+                "share_cumtime": round(ct / total, 4),
+                "project": file.startswith(str(REPO)),
+            }
+        )
     by_tt = sorted(rows, key=lambda r: -r["tottime"])[:top]
     by_ct = sorted((r for r in rows if r["project"]), key=lambda r: -r["cumtime"])[:top]
     return {"total_seconds": round(total, 4), "by_tottime": by_tt, "project_by_cumtime": by_ct}
@@ -164,8 +177,9 @@ def child(case: dict[str, Any]) -> dict[str, Any]:
     used, _missing, _failed = resolve_policies(case["policies"])
     tick = case.get("tick", "day")
     per_year = DAYS_PER_YEAR if tick == "day" else WEEKS_PER_YEAR
-    market = default_market(n_customers=case["customers"], years=case["ticks"] / per_year,
-                            tick=tick)
+    market = default_market(
+        n_customers=case["customers"], years=case["ticks"] / per_year, tick=tick
+    )
     assert market.n_ticks == case["ticks"], (market.n_ticks, case["ticks"])
     policies = None if case.get("own_policies") else [{"name": p} for p in used]
     import_seconds = time.perf_counter() - t0
@@ -178,8 +192,9 @@ def child(case: dict[str, Any]) -> dict[str, Any]:
         prof_setup, prof_run = cProfile.Profile(), cProfile.Profile()
         prof_setup.enable()
     t1 = time.perf_counter()
-    model = RetailModel(market=market, policies=policies, activation=case["activation"],
-                        seed=case["seed"])
+    model = RetailModel(
+        market=market, policies=policies, activation=case["activation"], seed=case["seed"]
+    )
     t2 = time.perf_counter()
     if profile:
         prof_setup.disable()
@@ -239,8 +254,14 @@ def _child_env() -> dict[str, str]:
 
 def launch(case: dict[str, Any]) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "experiments.bench", "--child", json.dumps(case)]
-    return subprocess.Popen(cmd, cwd=str(REPO), env=_child_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd,
+        cwd=str(REPO),
+        env=_child_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def collect(proc: subprocess.Popen, started: float) -> dict[str, Any]:
@@ -248,7 +269,7 @@ def collect(proc: subprocess.Popen, started: float) -> dict[str, Any]:
     wall = time.perf_counter() - started
     for line in stdout.splitlines():
         if line.startswith(MARKER):
-            res = json.loads(line[len(MARKER):])
+            res = json.loads(line[len(MARKER) :])
             res["process_seconds"] = wall
             return res
     tail = (stderr.strip().splitlines() or ["(no output)"])[-1]
@@ -281,10 +302,15 @@ def describe(case: dict[str, Any]) -> str:
     weekly = case.get("tick") == "week"
     per_year, unit = (WEEKS_PER_YEAR, "weeks") if weekly else (DAYS_PER_YEAR, "days")
     years = case["ticks"] / per_year
-    span = f"{years:g} year{'s' if years != 1 else ''}" if case["ticks"] % per_year == 0 \
+    span = (
+        f"{years:g} year{'s' if years != 1 else ''}"
+        if case["ticks"] % per_year == 0
         else f"{case['ticks']} {unit}"
-    return (f"{case['customers']:>9,} customers x {case['ticks']:>5,} "
-            f"{'weekly' if weekly else 'daily'} ticks ({span}), {case['activation']} activation")
+    )
+    return (
+        f"{case['customers']:>9,} customers x {case['ticks']:>5,} "
+        f"{'weekly' if weekly else 'daily'} ticks ({span}), {case['activation']} activation"
+    )
 
 
 def machine_info() -> dict[str, Any]:
@@ -316,10 +342,12 @@ def machine_info() -> dict[str, Any]:
     except ImportError:  # pragma: no cover
         pass
     try:
-        info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                                            capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "sim"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
+        info["git_commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "sim"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         info["sim_tree_dirty"] = bool(dirty)
     except OSError:  # pragma: no cover
         pass
@@ -348,23 +376,38 @@ def fit_scaling(runs: list[dict[str, Any]]) -> dict[str, Any]:
     (g, h), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(N), N]), peak, rcond=None)
     return {
         "model": "step_seconds = per_tick_overhead * ticks "
-                 "+ ns_per_customer_tick * customers * ticks",
+        "+ ns_per_customer_tick * customers * ticks",
         "per_tick_overhead_ms": a * 1e3,
         "marginal_ns_per_customer_tick": b * 1e9,
         "max_relative_error": float(np.max(np.abs(pred - y) / y)),
         # Set-up grows slightly faster than linearly (Python's cyclic GC over the Mesa agents).
-        "setup_us_per_customer": {str(int(n)): r["setup_seconds"] / n * 1e6
-                                  for n, r in sorted(zip(N, ok, strict=True), key=lambda x: x[0])},
+        "setup_us_per_customer": {
+            str(int(n)): r["setup_seconds"] / n * 1e6
+            for n, r in sorted(zip(N, ok, strict=True), key=lambda x: x[0])
+        },
         "setup_memory_kb_per_customer": f * 1024,
         "peak_rss_fixed_mb": g,
         "peak_rss_kb_per_customer": h * 1024,
-        "points": [{k: r[k] for k in ("customers", "ticks", "seconds", "setup_seconds",
-                                      "ns_per_customer_tick", "peak_rss_mb")} for r in ok],
+        "points": [
+            {
+                k: r[k]
+                for k in (
+                    "customers",
+                    "ticks",
+                    "seconds",
+                    "setup_seconds",
+                    "ns_per_customer_tick",
+                    "peak_rss_mb",
+                )
+            }
+            for r in ok
+        ],
     }
 
 
-def sweep_estimate(case: dict[str, Any], repeat: int, runs: int = 1000,
-                   workers: int = 2) -> dict[str, Any]:
+def sweep_estimate(
+    case: dict[str, Any], repeat: int, runs: int = 1000, workers: int = 2
+) -> dict[str, Any]:
     """Time one 10k x 2-year run as a whole process (start-up, imports, set-up, stepping), alone
     and with `workers` such processes at once, and extrapolate to a `runs`-run sweep."""
     alone = [collect(launch(case), time.perf_counter()) for _ in range(repeat)]
@@ -384,15 +427,21 @@ def sweep_estimate(case: dict[str, Any], repeat: int, runs: int = 1000,
     return {
         "run": {k: best[k] for k in ("customers", "ticks", "policies")},
         "process_seconds_alone": best["process_seconds"],
-        "breakdown_alone": {"startup_and_imports": best["process_seconds"] - in_process,
-                            "setup": best["setup_seconds"], "stepping": best["seconds"]},
+        "breakdown_alone": {
+            "startup_and_imports": best["process_seconds"] - in_process,
+            "setup": best["setup_seconds"],
+            "stepping": best["seconds"],
+        },
         f"wall_seconds_{workers}_side_by_side": per_run,
         "runs": runs,
         "workers": workers,
         "estimate_minutes_fresh_process_per_run": runs / workers * per_run / 60,
         "estimate_minutes_ideal_from_alone": runs / workers * best["process_seconds"] / 60,
-        "estimate_minutes_reused_workers":
-            runs / workers * in_process * (per_run / best["process_seconds"]) / 60,
+        "estimate_minutes_reused_workers": runs
+        / workers
+        * in_process
+        * (per_run / best["process_seconds"])
+        / 60,
     }
 
 
@@ -405,18 +454,30 @@ def _hot_spots(profiles: dict[str, Any], prefix: str, top: int = 6) -> list[str]
     return [f"{r['function']}: {r['share_cumtime']:.0%} of stepping" for r in rows[:top]]
 
 
-def check_targets(runs: list[dict[str, Any]], ratio: float | None,
-                  ratio_detail: dict[str, Any] | None = None,
-                  profiles: dict[str, Any] | None = None) -> dict[str, Any]:
+def check_targets(
+    runs: list[dict[str, Any]],
+    ratio: float | None,
+    ratio_detail: dict[str, Any] | None = None,
+    profiles: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Each target: what it asks, what was measured, met or not, and (if missed) why."""
     profiles = profiles or {}
     out: dict[str, Any] = {}
-    r100 = next((r for r in runs if r.get("tag") == "main" and r["customers"] == 100_000
-                 and r["ticks"] == 3 * DAYS_PER_YEAR and "error" not in r), None)
+    r100 = next(
+        (
+            r
+            for r in runs
+            if r.get("tag") == "main"
+            and r["customers"] == 100_000
+            and r["ticks"] == 3 * DAYS_PER_YEAR
+            and "error" not in r
+        ),
+        None,
+    )
     if r100:
         out["100k_3y_daily"] = {
             "target": f"<= {TARGET_100K_SECONDS} s stepping "
-                      f"(<= {TARGET_NS_PER_CT:g} ns per customer-tick)",
+            f"(<= {TARGET_NS_PER_CT:g} ns per customer-tick)",
             "measured_seconds": round(r100["seconds"], 3),
             "measured_ns_per_customer_tick": round(r100["ns_per_customer_tick"], 1),
             "setup_seconds": round(r100["setup_seconds"], 3),
@@ -425,23 +486,30 @@ def check_targets(runs: list[dict[str, Any]], ratio: float | None,
         if not out["100k_3y_daily"]["met"]:
             out["100k_3y_daily"]["bottleneck"] = (
                 _hot_spots(profiles, f"batch_100000x{3 * DAYS_PER_YEAR}")
-                or "run with --profile for the hot spots; see docs/performance.md")
+                or "run with --profile for the hot spots; see docs/performance.md"
+            )
     rd = next((r for r in runs if r.get("tag") == "default" and "error" not in r), None)
     if rd:
         out["default_run"] = {
             "target": f"default run (20k customers, 3 years weekly) set-up + stepping <= "
-                      f"{TARGET_DEFAULT_RUN_SECONDS} s, one process",
+            f"{TARGET_DEFAULT_RUN_SECONDS} s, one process",
             "measured_seconds": round(rd["total_seconds_min"], 3),
             "setup_seconds": round(rd["setup_seconds"], 3),
             "stepping_seconds": round(rd["seconds"], 3),
             "met": rd["total_seconds_min"] <= TARGET_DEFAULT_RUN_SECONDS,
         }
-    r1m = next((r for r in runs if r.get("tag") == "main" and r["customers"] == 1_000_000
-                and "error" not in r), None)
+    r1m = next(
+        (
+            r
+            for r in runs
+            if r.get("tag") == "main" and r["customers"] == 1_000_000 and "error" not in r
+        ),
+        None,
+    )
     if r1m:
         out["1m_setup"] = {
             "target": f"1M customers set-up <= {TARGET_1M_SETUP_SECONDS} s (every customer "
-                      f"reachable through model.agents)",
+            "reachable through model.agents)",
             "measured_seconds": round(r1m["setup_seconds"], 3),
             "agents_on_first_use_seconds": round(r1m["agents_seconds"], 3),
             "met": r1m["setup_seconds"] <= TARGET_1M_SETUP_SECONDS,
@@ -457,12 +525,19 @@ def check_targets(runs: list[dict[str, Any]], ratio: float | None,
                 f"population arrays {r1m['population_array_mb']:.0f} MB "
                 f"({r1m['population_array_bytes_per_customer']:.0f} B per customer); set-up "
                 f"RSS growth {r1m['rss_after_setup_mb'] - r1m['rss_after_import_mb']:.0f} MB for "
-                f"{n:,} customers, the rest mostly Mesa Customer agents (~470 B each)")
+                f"{n:,} customers, the rest mostly Mesa Customer agents (~470 B each)"
+            )
     if ratio is not None:
-        agent = next(r for r in runs if r["activation"] == "agent" and r.get("tag") == "ratio"
-                     and "error" not in r)
-        batch = next(r for r in runs if r.get("tag") == "ratio" and r["activation"] == "batch"
-                     and "error" not in r)
+        agent = next(
+            r
+            for r in runs
+            if r["activation"] == "agent" and r.get("tag") == "ratio" and "error" not in r
+        )
+        batch = next(
+            r
+            for r in runs
+            if r.get("tag") == "ratio" and r["activation"] == "batch" and "error" not in r
+        )
         entry = {
             "target": f">= {TARGET_RATIO:g}x faster per customer-tick than agent activation",
             "measured_ratio": round(ratio, 1),
@@ -485,9 +560,13 @@ def check_targets(runs: list[dict[str, Any]], ratio: float | None,
                 f"Customer.step per agent per tick via shuffle_do, plus the whole pipeline on a "
                 f"1-row batch per occasion). The ratio grows with size (agent 10k per "
                 f"customer-tick vs batch runs: "
-                + ", ".join(f"{k.split('_vs_batch_')[1]}: {v:.0f}x"
-                            for k, v in (ratio_detail or {}).items() if "_vs_batch_" in k)
-                + "); docs/performance.md lists the fixes.")
+                + ", ".join(
+                    f"{k.split('_vs_batch_')[1]}: {v:.0f}x"
+                    for k, v in (ratio_detail or {}).items()
+                    if "_vs_batch_" in k
+                )
+                + "); docs/performance.md lists the fixes."
+            )
             spots = _hot_spots(profiles, f"batch_{batch['customers']}x")
             if spots:
                 entry["batch_hot_spots"] = spots
@@ -496,47 +575,83 @@ def check_targets(runs: list[dict[str, Any]], ratio: float | None,
 
 
 def format_table(runs: list[dict[str, Any]]) -> str:
-    head = (f"{'customers':>10} {'ticks':>6} {'activation':>10} {'setup s':>8} {'step s':>8} "
-            f"{'cust-ticks/s':>13} {'ns/cust-tick':>12} {'peak RSS MB':>11}")
+    head = (
+        f"{'customers':>10} {'ticks':>6} {'activation':>10} {'setup s':>8} {'step s':>8} "
+        f"{'cust-ticks/s':>13} {'ns/cust-tick':>12} {'peak RSS MB':>11}"
+    )
     lines = [head, "-" * len(head)]
     for r in runs:
         if "error" in r:
-            lines.append(f"{r['customers']:>10,} {r['ticks']:>6,} {r['activation']:>10}  "
-                         f"FAILED: {r['error']}")
+            lines.append(
+                f"{r['customers']:>10,} {r['ticks']:>6,} {r['activation']:>10}  "
+                f"FAILED: {r['error']}"
+            )
             continue
         lines.append(
             f"{r['customers']:>10,} {r['ticks']:>6,} {r['activation']:>10} "
             f"{r['setup_seconds']:>8.2f} {r['seconds']:>8.2f} "
             f"{r['customer_ticks_per_second']:>13,.3g} {r['ns_per_customer_tick']:>12,.1f} "
-            f"{r['peak_rss_mb']:>11,.0f}")
+            f"{r['peak_rss_mb']:>11,.0f}"
+        )
     return "\n".join(lines)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m experiments.bench",
-        description="Performance figures of the simulation: a printed table and bench.json.")
-    p.add_argument("--quick", action="store_true",
-                   help="small version (10k and 30k customers, fewer ticks; ~20 s)")
+        description="Performance figures of the simulation: a printed table and bench.json.",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="small version (10k and 30k customers, fewer ticks; ~20 s)",
+    )
     p.add_argument("--out", default=".", help="directory for bench.json (default: current)")
-    p.add_argument("--repeat", type=int, default=1,
-                   help="runs per case in fresh processes; the fastest is kept (default 1)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per case in fresh processes; the fastest is kept (default 1)",
+    )
     p.add_argument("--seed", type=int, default=1, help="model seed (default 1)")
-    p.add_argument("--policies", default=None,
-                   help="focal-store policy bundle, comma-separated, or 'none' (default: those "
-                        f"of {','.join(DEFAULT_POLICIES)} that are registered)")
-    p.add_argument("--scaling", action="store_true",
-                   help="also measure cost vs customers and vs ticks, and a 1,000-run sweep "
-                        "estimate")
-    p.add_argument("--profile", action="store_true",
-                   help="also profile each main run with cProfile (hot spots go to bench.json, "
-                        ".prof files to --out)")
-    p.add_argument("--tournament", nargs="?", const="", metavar="RUN_STORE", default=None,
-                   help="only the 5 x 5 tournament benchmark (10 replications, 2 workers), kept "
-                        "under 'tournament' in bench.json; runs stay in RUN_STORE if given")
-    p.add_argument("--studies", action="store_true",
-                   help="also time a 1,000-run sweep through the study engine and the default "
-                        "comparison on Ray with 1 and 2 workers (experiments/bench_engine.py)")
+    p.add_argument(
+        "--policies",
+        default=None,
+        help="focal-store policy bundle, comma-separated, or 'none' (default: those "
+        f"of {','.join(DEFAULT_POLICIES)} that are registered)",
+    )
+    p.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also measure cost vs customers and vs ticks, and a 1,000-run sweep estimate",
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also profile each main run with cProfile (hot spots go to bench.json, "
+        ".prof files to --out)",
+    )
+    p.add_argument(
+        "--tournament",
+        nargs="?",
+        const="",
+        metavar="RUN_STORE",
+        default=None,
+        help="only the 5 x 5 tournament benchmark (10 replications, 2 workers), kept "
+        "under 'tournament' in bench.json; runs stay in RUN_STORE if given",
+    )
+    p.add_argument(
+        "--robustness",
+        action="store_true",
+        help="only the default robustness study (minutes; docs/robustness.md), kept "
+        "under 'robustness' in bench.json",
+    )
+    p.add_argument(
+        "--studies",
+        action="store_true",
+        help="also time a 1,000-run sweep through the study engine and the default comparison "
+        "on Ray with 1 and 2 workers (experiments/bench_engine.py)",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -559,8 +674,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
-        print(f"error: --out: cannot write to {str(out_dir)!r} ({exc.strerror or exc})",
-              file=sys.stderr)
+        print(
+            f"error: --out: cannot write to {str(out_dir)!r} ({exc.strerror or exc})",
+            file=sys.stderr,
+        )
         sys.exit(2)
     if args.tournament is not None:  # the strategy tournament (docs/tournament.md)
         from experiments.games.study import bench_tournament
@@ -571,9 +688,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         path.write_text(json.dumps(_jsonable(report), indent=2))
         print(json.dumps(report["tournament"], indent=2))
         return report
+    if args.robustness:  # the default robustness study, fresh (docs/robustness.md)
+        from experiments.robust.study import bench_robustness
+
+        path = out_dir / "bench.json"
+        report = json.loads(path.read_text()) if path.is_file() else {}
+        report["robustness"] = bench_robustness()
+        path.write_text(json.dumps(_jsonable(report), indent=2))
+        print(json.dumps(report["robustness"], indent=2))
+        return report
     explicit = args.policies is not None
-    wanted = ([w.strip() for w in args.policies.split(",") if w.strip()] if explicit
-              else list(DEFAULT_POLICIES))
+    wanted = (
+        [w.strip() for w in args.policies.split(",") if w.strip()]
+        if explicit
+        else list(DEFAULT_POLICIES)
+    )
     sys.path.insert(0, str(REPO))
     used, missing, failed = resolve_policies(wanted)
     for msg in failed:
@@ -581,35 +710,53 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if explicit and [m for m in missing if m != "none"]:
         from sim.policies import policy_names
 
-        print(f"error: --policies: unknown policy {missing[0]!r}; available: "
-              f"{', '.join(policy_names())}", file=sys.stderr)
+        print(
+            f"error: --policies: unknown policy {missing[0]!r}; available: "
+            f"{', '.join(policy_names())}",
+            file=sys.stderr,
+        )
         sys.exit(2)
-    print(f"policies: {', '.join(used) or 'none'}"
-          + (f" (not registered, skipped: {', '.join(m for m in missing if m != 'none')})"
-             if [m for m in missing if m != "none"] else ""), flush=True)
+    print(
+        f"policies: {', '.join(used) or 'none'}"
+        + (
+            f" (not registered, skipped: {', '.join(m for m in missing if m != 'none')})"
+            if [m for m in missing if m != "none"]
+            else ""
+        ),
+        flush=True,
+    )
 
     started = time.perf_counter()
     machine = machine_info()
     cases = [default_run_spec(), *main_specs(args.quick)]
     if args.scaling:
         have = {(c["customers"], c["ticks"], c["activation"]) for c in cases}
-        cases += [c for c in scaling_specs(args.quick)
-                  if (c["customers"], c["ticks"], c["activation"]) not in have]
+        cases += [
+            c
+            for c in scaling_specs(args.quick)
+            if (c["customers"], c["ticks"], c["activation"]) not in have
+        ]
     runs = []
     for i, case in enumerate(cases, 1):
         case = {**case, "seed": args.seed, "policies": used}
         print(f"[{i}/{len(cases)}] {describe(case)} ...", end=" ", flush=True)
         # The batch reference of the ratio is short (~0.05 s): always take the best of >= 3.
-        repeat = max(3, args.repeat) if case["tag"].startswith("ratio") \
-            and case["activation"] == "batch" else args.repeat
+        repeat = (
+            max(3, args.repeat)
+            if case["tag"].startswith("ratio") and case["activation"] == "batch"
+            else args.repeat
+        )
         res = run_case(case, repeat)
         res["tag"] = case["tag"]
         if "error" in res:
             print(res["error"], flush=True)
         else:
-            print(f"set-up {res['setup_seconds']:.2f} s, stepping {res['seconds']:.2f} s, "
-                  f"{res['ns_per_customer_tick']:.1f} ns/customer-tick, "
-                  f"peak RSS {res['peak_rss_mb']:,.0f} MB", flush=True)
+            print(
+                f"set-up {res['setup_seconds']:.2f} s, stepping {res['seconds']:.2f} s, "
+                f"{res['ns_per_customer_tick']:.1f} ns/customer-tick, "
+                f"peak RSS {res['peak_rss_mb']:,.0f} MB",
+                flush=True,
+            )
         runs.append(res)
 
     profiles: dict[str, Any] = {}
@@ -617,35 +764,58 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for case in cases:
             if case["tag"] != "main" and case["activation"] != "agent":
                 continue
-            case = {**case, "seed": args.seed, "policies": used, "profile": True,
-                    "profile_dir": str(out_dir.resolve())}
+            case = {
+                **case,
+                "seed": args.seed,
+                "policies": used,
+                "profile": True,
+                "profile_dir": str(out_dir.resolve()),
+            }
             print(f"profiling {describe(case)} ...", flush=True)
             res = collect(launch(case), time.perf_counter())
             if "error" not in res:
                 label = f"{case['activation']}_{case['customers']}x{case['ticks']}"
                 profiles[label] = res["profile"]
 
-    agent = next((r for r in runs if r["activation"] == "agent" and r["tag"] == "ratio"
-                  and "error" not in r), None)
-    batch_same = next((r for r in runs if r["tag"] == "ratio" and r["activation"] == "batch"
-                       and "error" not in r), None)
+    agent = next(
+        (
+            r
+            for r in runs
+            if r["activation"] == "agent" and r["tag"] == "ratio" and "error" not in r
+        ),
+        None,
+    )
+    batch_same = next(
+        (
+            r
+            for r in runs
+            if r["tag"] == "ratio" and r["activation"] == "batch" and "error" not in r
+        ),
+        None,
+    )
     ratio = None
     ratio_detail: dict[str, Any] = {}
     if agent and batch_same:
         ratio = agent["ns_per_customer_tick"] / batch_same["ns_per_customer_tick"]
         ratio_detail["same_market_same_ticks"] = {
-            "customers": agent["customers"], "ticks": agent["ticks"], "ratio": ratio}
+            "customers": agent["customers"],
+            "ticks": agent["ticks"],
+            "ratio": ratio,
+        }
         for r in runs:
             if r["tag"] == "main" and r["activation"] == "batch" and "error" not in r:
                 ratio_detail[f"agent_10k_vs_batch_{r['customers']}x{r['ticks']}"] = (
-                    agent["ns_per_customer_tick"] / r["ns_per_customer_tick"])
+                    agent["ns_per_customer_tick"] / r["ns_per_customer_tick"]
+                )
     pair = {r["activation"]: r for r in runs if r["tag"] == "ratio_100k" and "error" not in r}
     if len(pair) == 2:
         # Same size and ticks at 100k customers: the per-tick fixed cost of the batch engine
         # (~0.3 ms) no longer dominates, so this is the engine's ratio at working scale.
         ratio_detail["same_market_same_ticks_100k"] = {
-            "customers": pair["agent"]["customers"], "ticks": pair["agent"]["ticks"],
-            "ratio": pair["agent"]["ns_per_customer_tick"] / pair["batch"]["ns_per_customer_tick"]}
+            "customers": pair["agent"]["customers"],
+            "ticks": pair["agent"]["ticks"],
+            "ratio": pair["agent"]["ns_per_customer_tick"] / pair["batch"]["ns_per_customer_tick"],
+        }
 
     main_runs = [r for r in runs if r["tag"] in ("default", "main", "ratio", "ratio_100k")]
     report: dict[str, Any] = {
@@ -656,23 +826,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "policies_missing": [m for m in missing if m != "none"],
         "tick": "day",
         "market": "default_market (county_prefecture)",
-        "notes": ("seconds = stepping wall time (model.run), setup_seconds = RetailModel(...) "
-                  "construction; each run in a fresh process; peak_rss_mb = ru_maxrss of that "
-                  "process in MiB; 1M customers run 1 year (365 ticks), 10k/100k 3 years; agent "
-                  "activation 10k customers for "
-                  f"{agent['ticks'] if agent else '?'} ticks, compared with a batch run of the "
-                  "same market and ticks."),
+        "notes": (
+            "seconds = stepping wall time (model.run), setup_seconds = RetailModel(...) "
+            "construction; each run in a fresh process; peak_rss_mb = ru_maxrss of that "
+            "process in MiB; 1M customers run 1 year (365 ticks), 10k/100k 3 years; agent "
+            "activation 10k customers for "
+            f"{agent['ticks'] if agent else '?'} ticks, compared with a batch run of the "
+            "same market and ticks."
+        ),
         "targets": check_targets(runs, ratio, ratio_detail, profiles),
         "machine": machine,
     }
     if args.scaling:
-        scaling_runs = [r for r in runs if r["activation"] == "batch" and r["tag"] != "ratio"
-                        and r["ticks"] >= DAYS_PER_YEAR]
+        scaling_runs = [
+            r
+            for r in runs
+            if r["activation"] == "batch" and r["tag"] != "ratio" and r["ticks"] >= DAYS_PER_YEAR
+        ]
         report["scaling"] = fit_scaling(scaling_runs)
-        sweep_case = {**spec(10_000, 2 * DAYS_PER_YEAR, tag="sweep"), "seed": args.seed,
-                      "policies": used}
-        print("sweep estimate: 10,000 customers x 2 years, alone and 2 side by side ...",
-              flush=True)
+        sweep_case = {
+            **spec(10_000, 2 * DAYS_PER_YEAR, tag="sweep"),
+            "seed": args.seed,
+            "policies": used,
+        }
+        print(
+            "sweep estimate: 10,000 customers x 2 years, alone and 2 side by side ...", flush=True
+        )
         report["sweep_estimate"] = sweep_estimate(sweep_case, args.repeat)
     if args.studies:
         from experiments.bench_engine import bench_engine
@@ -691,22 +870,28 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"policies: {', '.join(used) or 'none'}; daily ticks; default market")
     print(format_table(main_runs))
     if ratio is not None:
-        print(f"vectorized vs agent activation (10k customers, {agent['ticks']} ticks, per "
-              f"customer-tick): {ratio:.1f}x")
+        print(
+            f"vectorized vs agent activation (10k customers, {agent['ticks']} ticks, per "
+            f"customer-tick): {ratio:.1f}x"
+        )
     for name, t in report["targets"].items():
         print(f"target {name}: {'met' if t['met'] else 'MISSED'} ({t['target']})")
     if args.scaling and report.get("scaling"):
         s = report["scaling"]
-        print(f"scaling fit: {s['per_tick_overhead_ms']:.3f} ms per tick + "
-              f"{s['marginal_ns_per_customer_tick']:.1f} ns per customer-tick "
-              f"(max error {s['max_relative_error']:.0%}); set-up "
-              f"{max(s['setup_us_per_customer'].values()):.1f} us per customer at most; "
-              f"memory ~{s['peak_rss_kb_per_customer']:.2f} KB per customer")
+        print(
+            f"scaling fit: {s['per_tick_overhead_ms']:.3f} ms per tick + "
+            f"{s['marginal_ns_per_customer_tick']:.1f} ns per customer-tick "
+            f"(max error {s['max_relative_error']:.0%}); set-up "
+            f"{max(s['setup_us_per_customer'].values()):.1f} us per customer at most; "
+            f"memory ~{s['peak_rss_kb_per_customer']:.2f} KB per customer"
+        )
         sw = report["sweep_estimate"]
         if "error" not in sw:
-            print(f"1,000-run sweep (10k customers, 2 years) on 2 workers: "
-                  f"~{sw['estimate_minutes_fresh_process_per_run']:.1f} min with a fresh process "
-                  f"per run, ~{sw['estimate_minutes_reused_workers']:.1f} min with reused workers")
+            print(
+                f"1,000-run sweep (10k customers, 2 years) on 2 workers: "
+                f"~{sw['estimate_minutes_fresh_process_per_run']:.1f} min with a fresh process "
+                f"per run, ~{sw['estimate_minutes_reused_workers']:.1f} min with reused workers"
+            )
     print(f"wrote {path}")
     return report
 

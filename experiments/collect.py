@@ -126,9 +126,7 @@ def rerun_command(job_overrides: list[str], job_dir: Path) -> str:
     import shlex
 
     args = [a for a in job_overrides if not a.startswith("hydra.")]
-    return shlex.join(
-        ["python", "-m", "experiments.run", *args, f"hydra.run.dir={job_dir}"]
-    )
+    return shlex.join(["python", "-m", "experiments.run", *args, f"hydra.run.dir={job_dir}"])
 
 
 def declared_count(sweep_dir: Path) -> int | None:

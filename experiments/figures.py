@@ -72,6 +72,18 @@ SEGMENT_LABELS = {
     "promo_frequent": ("Promo,\nfrequent", "低价高频"),
     "regular": ("Regular", "普通"),
 }
+SEGMENT_DIRECTION = {
+    "high_total_spend": 1,
+    "high_ticket": 1,
+    "high_loyalty": 1,
+    "sleeping": -1,
+    "silent": -1,
+    "promo_only": -1,
+}
+"""Is more of a segment good (+1) or bad (-1) for the store? Others (0) are neutral."""
+BETTER_WORSE = matplotlib.colors.LinearSegmentedColormap.from_list(
+    "better_worse", ["#c62828", "#ffffff", "#2e7d32"]
+)
 
 TEXT = {
     "en": {
@@ -90,6 +102,8 @@ TEXT = {
         "no_cost": "No policy spends anything",
         "seg_title": "Member segments at the last year end: change vs {base} (percentage points)",
         "seg_base": "{base}: share of members",
+        "seg_bar": "green: better for your store · red: worse (pp)",
+        "band": "{level} CI",
         "mean_of": "mean of {n} replications",
         "baseline_mean": "{base} (mean)",
     },
@@ -109,6 +123,8 @@ TEXT = {
         "no_cost": "所有策略都没有花费",
         "seg_title": "最后一个年末的会员分群：相对“{base}”的变化（百分点）",
         "seg_base": "{base}：会员占比",
+        "seg_bar": "绿色：对门店更有利 · 红色：更不利（百分点）",
+        "band": "{level}置信区间",
         "mean_of": "{n}次重复的均值",
         "baseline_mean": "{base}（均值）",
     },
@@ -315,6 +331,18 @@ def profit_distribution(
         return _save(fig, path)
 
 
+def _t_band(groups: Any, col: str, level: float) -> pd.DataFrame:
+    """Mean and Student-t CI of `col` per group (NaN bounds with fewer than two values)."""
+    from scipy import stats as sps
+
+    agg = groups[col].agg(["mean", "std", "count"])
+    n = agg["count"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = sps.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        half = q * agg["std"].to_numpy(float) / np.sqrt(n)
+    return agg.assign(low=agg["mean"] - half, high=agg["mean"] + half)
+
+
 def retention_curves(
     series: pd.DataFrame,
     yearly: pd.DataFrame,
@@ -324,10 +352,11 @@ def retention_curves(
     baseline: str,
     path: Path,
     lang: str = "en",
+    level: float = 0.95,
 ) -> Path:
-    """Top: the focal store's active customers over time; bottom left: the same as a paired
-    difference from the baseline (same seed, same tick); bottom right: yearly retention.
-    All are means over replications."""
+    """Three panels. Top: the focal store's active customers over time (mean over
+    replications); bottom left: the paired difference from the baseline (same seed, same tick)
+    with its CI band; bottom right: yearly retention, mean with CI bars."""
     t = TEXT[lang]
     active = (
         series.groupby(["policy", "tick"], sort=False)
@@ -336,22 +365,22 @@ def retention_curves(
     )
     base = series[series["policy"] == baseline].set_index(["replication", "tick"])["active"]
     delta = series.join(base.rename("base_active"), on=["replication", "tick"])
-    delta = (
-        delta.assign(d=delta["active"] - delta["base_active"])
-        .groupby(["policy", "tick"], sort=False)
-        .agg(date=("date", "first"), d=("d", "mean"))
-        .reset_index()
-    )
+    delta = delta.assign(d=delta["active"] - delta["base_active"])
+    dates = delta.groupby(["policy", "tick"], sort=False)["date"].first()
+    delta = _t_band(delta.groupby(["policy", "tick"], sort=False), "d", level).join(dates)
+    delta = delta.reset_index()
     y = yearly.assign(rate=lambda d: d["retained"] / d["base"].where(d["base"] > 0))
-    rate = y.groupby(["policy", "year"])["rate"].mean().reset_index()
+    rate = _t_band(y.groupby(["policy", "year"]), "rate", level).reset_index()
     n_reps = int(series.groupby("policy")["replication"].nunique().max()) if len(series) else 0
+    band = t["band"].format(level=f"{level:.0%}")
     with style(lang):
         fig = Figure(figsize=(11, 7.6))
         grid = fig.add_gridspec(2, 2, width_ratios=[1.6, 1], height_ratios=[1, 1])
         ax1 = fig.add_subplot(grid[0, :])
         ax3 = fig.add_subplot(grid[1, 0], sharex=ax1)
         ax2 = fig.add_subplot(grid[1, 1])
-        for p in list(order)[::-1]:  # baseline drawn last, on top
+        pols = list(order)
+        for i, p in enumerate(pols[::-1]):  # baseline drawn last, on top
             lw, ls = (2.2, "--") if p == baseline else (1.4, "-")
             a = active[active["policy"] == p]
             ax1.plot(
@@ -363,17 +392,32 @@ def retention_curves(
                 label=labels[p],
             )
             d = delta[delta["policy"] == p]
-            ax3.plot(pd.to_datetime(d["date"]), d["d"], color=colors[p], lw=lw, ls=ls)
+            when = pd.to_datetime(d["date"])
+            ax3.plot(when, d["mean"], color=colors[p], lw=lw, ls=ls)
+            if p != baseline:
+                ax3.fill_between(when, d["low"], d["high"], color=colors[p], alpha=0.15, lw=0)
             r = rate[rate["policy"] == p]
             if len(r):
-                ax2.plot(r["year"], r["rate"], marker="o", color=colors[p], lw=lw, ls=ls)
+                offset = (i - (len(pols) - 1) / 2) * 0.04  # side by side, not on top
+                err = np.vstack([r["mean"] - r["low"], r["high"] - r["mean"]])
+                ax2.errorbar(
+                    r["year"] + offset,
+                    r["mean"],
+                    yerr=np.where(np.isfinite(err), err, 0.0),
+                    marker="o",
+                    ms=4,
+                    capsize=2,
+                    color=colors[p],
+                    lw=lw,
+                    ls=ls,
+                )
         ax1.set_title(t["active_title"] + " · " + t["mean_of"].format(n=n_reps), loc="left")
         ax1.set_ylabel(t["active_y"])
         ax1.yaxis.set_major_formatter(FuncFormatter(_yuan))
-        ax3.set_title(t["delta_title"].format(base=labels[baseline]), loc="left")
+        ax3.set_title(t["delta_title"].format(base=labels[baseline]) + " · " + band, loc="left")
         ax3.set_ylabel(t["active_y"])
         ax3.axhline(0, color=BASELINE_COLOR, lw=1, ls="--")
-        ax2.set_title(t["yearly_title"], loc="left")
+        ax2.set_title(t["yearly_title"] + " · " + band, loc="left")
         ax2.set_ylabel(t["yearly_y"])
         ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         years = sorted(rate["year"].unique())
@@ -438,7 +482,11 @@ def segment_shifts(
     path: Path,
     lang: str = "en",
 ) -> Path:
-    """Heatmap: each segment's share of members at the last year end, minus the baseline's."""
+    """Heatmap: each segment's share of members at the last year end, minus the baseline's.
+
+    The numbers are the signed change; the colour says whether the change is good for the
+    store (green: more valuable or loyal members, fewer sleeping, silent or promotion-only
+    ones; red: the opposite; white: neutral segments)."""
     t = TEXT[lang]
     k = 0 if lang == "en" else 1
     last = segments[segments["year"] == segments["year"].max()] if len(segments) else segments
@@ -450,13 +498,15 @@ def segment_shifts(
     others = [p for p in order if p != baseline]
     diff = (share.loc[others] - base) * 100 if others else share.iloc[:0]
     seg_names = [SEGMENT_LABELS.get(s, (s, s))[k] for s in segs]
+    direction = np.array([SEGMENT_DIRECTION.get(s, 0) for s in segs], dtype=float)
     with style(lang):
         size = (max(7.5, 1.05 * len(segs) + 2.5), _height(len(others) + 1, 0.45, 2.2))
         fig = Figure(figsize=size)
         ax = fig.add_subplot()
         if len(diff):
+            goodness = diff.to_numpy() * direction[None, :]
             lim = max(float(np.nanmax(np.abs(diff.to_numpy()))), 0.5)
-            im = ax.imshow(diff.to_numpy(), cmap="RdBu", vmin=-lim, vmax=lim, aspect="auto")
+            im = ax.imshow(goodness, cmap=BETTER_WORSE, vmin=-lim, vmax=lim, aspect="auto")
             for i in range(diff.shape[0]):
                 for j in range(diff.shape[1]):
                     v = round(float(diff.iat[i, j]), 1) + 0.0  # no "-0.0"
@@ -468,9 +518,11 @@ def segment_shifts(
                             ha="center",
                             va="center",
                             fontsize=8,
-                            color="white" if abs(v) > 0.6 * lim else "black",
+                            color="white" if abs(goodness[i, j]) > 0.6 * lim else "black",
                         )
-            fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02, label="pp")
+            bar = fig.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+            bar.set_label(t["seg_bar"], fontsize=8)
+            bar.set_ticks([])
             ax.set_yticks(range(len(others)), [labels[p] for p in others])
         else:
             ax.set_yticks([])

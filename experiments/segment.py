@@ -31,8 +31,15 @@ from sim.translog import LogError, read_log
 
 OUTPUT_NAME = "segments.csv"
 LEAD_COLUMNS = ("customer_id", "segment", "tier_abcd", "value_class", "clv")
-MONEY_COLUMNS = ("clv", "monetary_value", "total_spend", "yearly_spend", "avg_ticket",
-                 "max_ticket", "promo_revenue")
+MONEY_COLUMNS = (
+    "clv",
+    "monetary_value",
+    "total_spend",
+    "yearly_spend",
+    "avg_ticket",
+    "max_ticket",
+    "promo_revenue",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,20 +56,47 @@ def build_parser() -> argparse.ArgumentParser:
         "transaction log.",
     )
     p.add_argument("path", type=Path, help="transaction log (.csv or .parquet)")
-    p.add_argument("--as-of", dest="as_of", default=None,
-                   help="evaluation date YYYY-MM-DD (default: last date in the log)")
-    p.add_argument("--out", type=Path, default=Path("."),
-                   help=f"directory for {OUTPUT_NAME} (default: current directory)")
-    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
-                   help="gross margin as a share of revenue, for CLV (default 0.4)")
-    p.add_argument("--retention", type=float, default=None,
-                   help="yearly retention rate for CLV (default: estimated from the log)")
-    p.add_argument("--levels", type=int, default=3, choices=(3, 4),
-                   help="levels per A/B/C/D tier: 3 (A1..D3) or 4 (A1..D4)")
-    p.add_argument("--store", default=None,
-                   help="only this store_id's transactions (e.g. the focal store of a run)")
-    p.add_argument("--lenient", action="store_true",
-                   help="reject bad rows (reported per reason) instead of stopping")
+    p.add_argument(
+        "--as-of",
+        dest="as_of",
+        default=None,
+        help="evaluation date YYYY-MM-DD (default: last date in the log)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("."),
+        help=f"directory for {OUTPUT_NAME} (default: current directory)",
+    )
+    p.add_argument(
+        "--margin",
+        type=float,
+        default=DEFAULT_MARGIN,
+        help="gross margin as a share of revenue, for CLV (default 0.4)",
+    )
+    p.add_argument(
+        "--retention",
+        type=float,
+        default=None,
+        help="yearly retention rate for CLV (default: estimated from the log)",
+    )
+    p.add_argument(
+        "--levels",
+        type=int,
+        default=3,
+        choices=(3, 4),
+        help="levels per A/B/C/D tier: 3 (A1..D3) or 4 (A1..D4)",
+    )
+    p.add_argument(
+        "--store",
+        default=None,
+        help="only this store_id's transactions (e.g. the focal store of a run)",
+    )
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="reject bad rows (reported per reason) instead of stopping",
+    )
     return p
 
 
@@ -120,8 +154,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{args.path.name}: no valid transactions")
     if as_of is not None and as_of < log["date"].min():
         raise ValueError(
-            f"--as-of {as_of:%Y-%m-%d}: before the first transaction "
-            f"({log['date'].min():%Y-%m-%d})"
+            f"--as-of {as_of:%Y-%m-%d}: before the first transaction ({log['date'].min():%Y-%m-%d})"
         )
     summary = summarize(log, as_of)
     as_of = summary.attrs["as_of"]
@@ -137,23 +170,33 @@ def run(args: argparse.Namespace) -> int:
         retention = args.retention
         print(f"retention r = {retention:.3f} (given)")
     life = expected_lifetime(retention)
-    print(f"expected lifetime = min(1 / (1 - r), {MAX_LIFETIME_YEARS:g}) = {life:.2f} years; "
-          f"margin = {args.margin:g}")
+    print(
+        f"expected lifetime = min(1 / (1 - r), {MAX_LIFETIME_YEARS:g}) = {life:.2f} years; "
+        f"margin = {args.margin:g}"
+    )
 
     members["clv"] = clv(members, retention=retention, margin=args.margin)
-    members["tier_abcd"] = abcd_tiers(members, value=members["clv"],
-                                      params=TierParams(levels_per_tier=args.levels))
+    members["tier_abcd"] = abcd_tiers(
+        members, value=members["clv"], params=TierParams(levels_per_tier=args.levels)
+    )
     members["value_class"] = value_classes(members)
 
-    print(f"\n{len(members):,d} members on {as_of:%Y-%m-%d}; "
-          f"top 20% hold {top_share(members['yearly_spend'], 0.2):.1%} of last-year revenue")
+    print(
+        f"\n{len(members):,d} members on {as_of:%Y-%m-%d}; "
+        f"top 20% hold {top_share(members['yearly_spend'], 0.2):.1%} of last-year revenue"
+    )
     table = segment_table(members)
     with pd.option_context("display.width", 120):
-        print(table.to_string(na_rep="-", formatters={
-            "share_of_members": "{:.1%}".format,
-            "share_of_revenue_365d": "{:.1%}".format,
-            "avg_ticket": "{:,.1f}".format,
-        }))
+        print(
+            table.to_string(
+                na_rep="-",
+                formatters={
+                    "share_of_members": "{:.1%}".format,
+                    "share_of_revenue_365d": "{:.1%}".format,
+                    "avg_ticket": "{:,.1f}".format,
+                },
+            )
+        )
 
     args.out.mkdir(parents=True, exist_ok=True)
     out = members.reset_index()

@@ -114,6 +114,8 @@ class StoreSpec:
     complaint_resolution: float = 0.5
     attractiveness: float = 0.0
     policies: tuple[Any, ...] = ()
+    name: str | None = None
+    """Display name in reports and the dashboard (e.g. "Your county store"); None: from the id."""
 
 
 @dataclass(frozen=True)
@@ -471,5 +473,15 @@ def default_market(**changes: Any) -> MarketConfig:
         StoreSpec("town_a_shop", "town_a1", "local", 0.85, 0.35, -0.15, 1, 0.3, -0.2),
         StoreSpec("town_b_shop", "town_b1", "local", 0.85, 0.35, -0.15, 1, 0.3, -0.2),
     )
+    names = {
+        "focal": "Your county store",
+        "county_rival": "Rival county store",
+        "county_b_store": "County B store",
+        "pref_national": "National-brand city store",
+        "pref_local": "Local city store",
+        "town_a_shop": "Town A shop",
+        "town_b_shop": "Town B shop",
+    }
+    stores = tuple(dataclasses.replace(s, name=names[s.id]) for s in stores)
     market = MarketConfig(places=places, stores=stores)
     return market.replace(**changes) if changes else market.validate()

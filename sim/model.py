@@ -347,9 +347,7 @@ class RetailModel(mesa.Model):
                 natural = np.zeros(rows.size + visits.size, bool)
                 natural[: rows.size] = True
                 draws = OccasionDraws.concat(draws, OccasionDraws.keyed(self, t, visits))
-                process_occasions(
-                    self, t, np.concatenate([rows, visits]), draws, natural=natural
-                )
+                process_occasions(self, t, np.concatenate([rows, visits]), draws, natural=natural)
             elif rows.size:
                 process_occasions(self, t, rows, draws)
             rows = rows[self.pop.next_tick[rows] == t]

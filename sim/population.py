@@ -179,8 +179,9 @@ def _homophilous_network(
     place = _small_ints(place)
     # A pool is a contiguous slice of one of three orders of the rows: by group, by place, all.
     # Each customer's three pools as (start, size) in the concatenated orders, one row each.
-    pools = np.concatenate([np.argsort(group, kind="stable"), np.argsort(place, kind="stable"),
-                            np.arange(n)]).astype(np.int32)
+    pools = np.concatenate(
+        [np.argsort(group, kind="stable"), np.argsort(place, kind="stable"), np.arange(n)]
+    ).astype(np.int32)
     g_start, g_size = _slices(group)
     p_start, p_size = _slices(place)
     start = np.stack([g_start, n + p_start, np.full(n, 2 * n)], axis=1).ravel()

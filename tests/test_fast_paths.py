@@ -26,8 +26,10 @@ MARKET = default_market(n_customers=300, years=1)
 
 
 def signature(model: RetailModel) -> list[tuple]:
-    return [(type(a).__name__, a.unique_id, getattr(a, "row", None), sorted(vars(a)))
-            for a in model.agents]
+    return [
+        (type(a).__name__, a.unique_id, getattr(a, "row", None), sorted(vars(a)))
+        for a in model.agents
+    ]
 
 
 def test_customers_made_on_first_use_are_the_eager_ones():
@@ -38,7 +40,8 @@ def test_customers_made_on_first_use_are_the_eager_ones():
     n, stores = MARKET.n_customers, len(MARKET.stores)
     assert len(lazy.agents) == n + stores
     assert [a.unique_id for a in lazy.agents_by_type[Customer]] == list(
-        range(stores + 1, stores + n + 1))
+        range(stores + 1, stores + n + 1)
+    )
     assert [c.row for c in lazy.customers] == list(range(n))
     assert lazy.customers[10] in lazy.agents and isinstance(lazy.customers[10], mesa.Agent)
     assert set(lazy.agent_types) == {Store, Customer}

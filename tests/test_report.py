@@ -26,8 +26,9 @@ FIGS = (
 def comparison(tmp_path_factory):
     """A tiny real comparison (2 years so that yearly retention exists), written to disk."""
     out = tmp_path_factory.mktemp("compare")
+    market = default_market(n_customers=1000, years=2)
     result = compare(
-        default_market(n_customers=1000, years=2),
+        market,
         ["none", "gift_budget", "reactivation"],
         replications=3,
         workers=1,
@@ -54,6 +55,7 @@ def comparison(tmp_path_factory):
         "runs": plan.n_runs,
         "wall_seconds": round(res.wall_seconds, 2),
         "roi_method": "delta",
+        "market_config": market.to_dict(),
     }
     import json
 
@@ -73,7 +75,8 @@ def self_contained(html: str) -> None:
     assert len(imgs) == len(FIGS)
     assert all(src.startswith("data:image/png;base64,") for src in imgs)
     assert not re.search(r'(src|href)="(?!data:)', html)  # nothing loaded from elsewhere
-    assert "<script" not in html and "@import" not in html and "url(" not in html
+    assert "<script" not in html and "@import" not in html
+    assert all(u.startswith("data:") for u in re.findall(r"url\(([^)]*)\)", html))
 
 
 def test_english_report_and_figures(comparison):
@@ -88,6 +91,11 @@ def test_english_report_and_figures(comparison):
     assert "Gift budget" in html and "vs Doing nothing" in html
     assert re.search(r"Gift budget</b>: [+-]\d+\.\d% profit \(95% CI [+-]\d", html)
     assert "keeps" in html and "top-20% customers" in html
+    # the store's display name, never its id; profit over the horizon and per year
+    assert "<title>Which retention policy pays? — Your county store</title>" in html
+    assert "— focal" not in html and ">focal<" not in html
+    assert "over 2 years" in html and "a year" in html and "Profit ¥ per year" in html
+    assert "@media print" in html
 
 
 def test_chinese_report_contains_chinese_and_uses_a_cjk_font(comparison):
@@ -104,6 +112,11 @@ def test_chinese_report_contains_chinese_and_uses_a_cjk_font(comparison):
     self_contained(html)
     assert 'lang="zh-CN"' in html
     assert "什么都不做" in html and "礼品预算" in html and "利润" in html
+    assert "您的县城门店" in html and "2年" in html
+    shown = re.sub(r"<style>.*?</style>|data:[^\"')]+", "", html, flags=re.S)
+    assert "n/a" not in shown and "pp" not in shown
+    # the embedded font subset covers every character on the page
+    assert '@font-face { font-family: "Lab Noto Sans SC"' in html
     for name in FIGS:
         assert (out / f"{name}_zh.png").is_file()
 
@@ -130,3 +143,29 @@ def test_missing_cjk_font_warns_once(monkeypatch, tmp_path):
         with figures.style("zh"):
             pass
     assert Path(tmp_path).is_dir()
+
+
+def test_chinese_formatting_translates_missing_values_and_rounds_durations():
+    f = report.Fmt("zh")
+    assert f.money(float("nan")) == "无数据" and f.pct(float("inf")) == "无数据"
+    assert f.duration(12.3456) == "约12秒" and f.duration(754) == "约12.6分钟"
+    assert report.Fmt("en").duration(12.3456) == "12 s"
+
+
+def test_page_shell_embeds_a_subset_font_of_exactly_the_page_text():
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from experiments.report_page import render_page, section
+
+    page = render_page("留客 A", [section("利润", "<p>¥1 <b>好</b></p>")], "zh")
+    b64 = re.search(r"base64,([A-Za-z0-9+/=]+)\)", page).group(1)
+    font = TTFont(io.BytesIO(base64.b64decode(b64)))
+    cmap = set(chr(c) for c in font.getBestCmap())
+    assert set("留客A利润¥1好") <= cmap
+    assert "钱" not in cmap and len(cmap) < 40  # a subset, not the whole font
+    en = render_page("Plain", [section("Profit", "<p>ok</p>")], "en")
+    assert "@font-face" not in en  # nothing to embed on a Latin-only page
+    assert "@font-face" in render_page("Store 县城", [], "en")

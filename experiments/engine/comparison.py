@@ -88,9 +88,7 @@ class Plan:
         return len(self.policies) * self.replications
 
     def specs(self) -> list:
-        return replicate(
-            self.market, self.entries, self.seeds, activation=self.activation
-        )
+        return replicate(self.market, self.entries, self.seeds, activation=self.activation)
 
 
 def check_count(
@@ -129,14 +127,14 @@ def make_plan(
     entries: dict[str, tuple[dict[str, Any], ...]] = {}
     labels: dict[str, dict[str, str]] = {}
     configs: dict[str, Any] = {}
-    named = policies is None or isinstance(policies, str) or all(
-        isinstance(p, str) for p in policies
+    named = (
+        policies is None or isinstance(policies, str) or all(isinstance(p, str) for p in policies)
     )
     if named:
         names = select_policies(
-            None if policies is None else (
-                [policies] if isinstance(policies, str) else list(policies)
-            ),
+            None
+            if policies is None
+            else ([policies] if isinstance(policies, str) else list(policies)),
             baseline,
             available_policies(config_dirs),
         )

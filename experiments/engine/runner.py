@@ -96,8 +96,9 @@ def extract(model: RetailModel) -> dict[str, Any]:
         "category_profit": float(sum(s.get("profit", 0.0) for s in summary["stores"].values())),
         "customers_lost": int(np.count_nonzero(state == CHURNED)),
         "prospects": int(np.count_nonzero(state == PROSPECT)),
-        "members": int(state.size - np.count_nonzero(state == CHURNED)
-                       - np.count_nonzero(state == PROSPECT)),
+        "members": int(
+            state.size - np.count_nonzero(state == CHURNED) - np.count_nonzero(state == PROSPECT)
+        ),
     }
     return {
         "stores": stores,
@@ -173,7 +174,8 @@ def frames(results: list[dict[str, Any]], specs: list[RunSpec]) -> dict[str, pd.
     names = list(lead(specs[0])) if specs else []
     kpi_cols = [k for k in KPIS if k in stores_df.columns]
     rest = [
-        c for c in stores_df.columns
+        c
+        for c in stores_df.columns
         if c not in {*names, "store_id", "is_focal", *kpi_cols, *cost_cols, "seconds"}
     ]
     order = [*names, "store_id", "is_focal", *kpi_cols, *cost_cols, *rest, "seconds"]

@@ -94,6 +94,7 @@ def comparison_table(
             }
         )
     table = pd.DataFrame(rows)
+    table = _with_fdr(table, runs, baseline, [k for k in kpis if k in runs.columns], level)
     profit = table[table["kpi"] == "profit"].set_index("policy")["diff_mean"]
     order = sorted(
         policies, key=lambda p: (-np.nan_to_num(profit[p], nan=-np.inf), policies.index(p))
@@ -103,6 +104,24 @@ def comparison_table(
     return table.sort_values(
         ["rank", "kpi"], key=lambda s: s if s.name == "rank" else s.map(_kpi_order(kpis))
     ).reset_index(drop=True)
+
+
+def _with_fdr(
+    table: pd.DataFrame, runs: pd.DataFrame, baseline: str, kpis: list[str], level: float
+) -> pd.DataFrame:
+    """Paired t-test p-values and Benjamini–Hochberg q-values per KPI across the policies
+    (false discovery rate 1 - level), and the verdict each row supports."""
+    from experiments.engine.fdr import comparison_fdr
+
+    if len(set(runs["policy"])) < 2:
+        return table.assign(p_value=np.nan, q_value=np.nan, verdict="unclear")
+    fdr = comparison_fdr(runs, baseline, alpha=1 - level, kpis=kpis)
+    keep = fdr[["policy", "kpi", "p_value", "q_value", "verdict"]]
+    out = table.merge(keep, on=["policy", "kpi"], how="left")
+    is_base = out["policy"] == baseline
+    out.loc[is_base & (out["kpi"] != "roi"), "verdict"] = "baseline"
+    out["verdict"] = out["verdict"].fillna("unclear")
+    return out
 
 
 def _kpi_order(kpis: Sequence[str]) -> dict[str, int]:
@@ -202,5 +221,3 @@ def format_ranked(table: pd.DataFrame, baseline: str, level: float = 0.95) -> st
         "same seeds; * = CI excludes 0; ROI = Δ profit / policy cost"
     )
     return "\n".join(out)
-
-

@@ -122,9 +122,7 @@ def run_study(
         if results[i] is None:
             results[i] = results[first_of[key]]
     out = frames(results, specs)
-    return StudyResult(
-        **out, reused=reused, computed=len(todo), wall_seconds=wall, keys=keys
-    )
+    return StudyResult(**out, reused=reused, computed=len(todo), wall_seconds=wall, keys=keys)
 
 
 def _failed(

@@ -38,8 +38,9 @@ class Equilibrium:
 
     @property
     def supports(self) -> tuple[tuple[int, ...], ...]:
-        return tuple(tuple(int(j) for j in np.flatnonzero(np.asarray(s) > TOL))
-                     for s in self.strategies)
+        return tuple(
+            tuple(int(j) for j in np.flatnonzero(np.asarray(s) > TOL)) for s in self.strategies
+        )
 
     @property
     def pure(self) -> bool:
@@ -169,8 +170,13 @@ def equilibria(game: EmpiricalGame) -> tuple[list[Equilibrium], bool]:
         return bimatrix_equilibria(means[0], means[1])
     eqs = []
     for profile in pure_equilibria(means):
-        eqs.append(Equilibrium(tuple(tuple(np.eye(k)[s].tolist())
-                                     for k, s in zip(game.shape, profile, strict=True))))
+        eqs.append(
+            Equilibrium(
+                tuple(
+                    tuple(np.eye(k)[s].tolist()) for k, s in zip(game.shape, profile, strict=True)
+                )
+            )
+        )
     return eqs, False
 
 
@@ -254,9 +260,21 @@ def equilibrium_table(
                         "method": method,
                     }
                 )
-    columns = ["equilibrium", "kind", "profile", "store", "role", "policy", "probability",
-               "payoff_mean", "payoff_ci_low", "payoff_ci_high", "survival", "degenerate",
-               "method"]
+    columns = [
+        "equilibrium",
+        "kind",
+        "profile",
+        "store",
+        "role",
+        "policy",
+        "probability",
+        "payoff_mean",
+        "payoff_ci_low",
+        "payoff_ci_high",
+        "survival",
+        "degenerate",
+        "method",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -42,8 +42,9 @@ class EmpiricalGame:
         if len(self.players) != len(self.strategies):
             raise ValueError("one strategy list per player is needed")
         if self.payoffs.ndim != len(shape) + 1 or self.payoffs.shape[:-1] != shape:
-            raise ValueError(f"payoffs must have shape {shape} + (replications,), "
-                             f"got {self.payoffs.shape}")
+            raise ValueError(
+                f"payoffs must have shape {shape} + (replications,), got {self.payoffs.shape}"
+            )
         if self.payoffs.shape[-1] < 1:
             raise ValueError("at least one replication is needed")
 

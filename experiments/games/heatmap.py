@@ -73,12 +73,17 @@ def payoff_heatmap(
     values = values.reshape(k_own, -1, game.replications)  # (k_own, n_cols, R)
     means = values.mean(axis=-1)
     r = game.replications
-    half = (t_quantile(level, r - 1) * values.std(axis=-1, ddof=1) / np.sqrt(r)
-            if r > 1 else np.full(means.shape, np.nan))
+    half = (
+        t_quantile(level, r - 1) * values.std(axis=-1, ddof=1) / np.sqrt(r)
+        if r > 1
+        else np.full(means.shape, np.nan)
+    )
     others = [i for i in range(game.n_players) if i != player]
     cols = [
-        " / ".join(labels.get(game.strategies[i][s], game.strategies[i][s])
-                   for i, s in zip(others, prof, strict=True))
+        " / ".join(
+            labels.get(game.strategies[i][s], game.strategies[i][s])
+            for i, s in zip(others, prof, strict=True)
+        )
         for prof in np.ndindex(*(game.shape[i] for i in others))
     ]
     rows = [labels.get(p, p) for p in game.strategies[player]]
@@ -106,8 +111,15 @@ def payoff_heatmap(
                 text = _cell_text(means[a, b], half[a, b], game.kpi, lang)
                 if (a, b) in eq_cells:
                     text = "★ " + text
-                ax.text(b, a, text, ha="center", va="center", fontsize=7.5,
-                        color="white" if dark else "black")
+                ax.text(
+                    b,
+                    a,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7.5,
+                    color="white" if dark else "black",
+                )
         for b in range(means.shape[1]):
             best = int(np.nanargmax(means[:, b]))
             ax.add_patch(Rectangle((b - 0.5, best - 0.5), 1, 1, fill=False, lw=2.2, ec="black"))
@@ -140,7 +152,8 @@ def write_heatmaps(
     out = {}
     for i, store in enumerate(game.players):
         path = outdir / f"heatmap_{store}{suffix}.png"
-        atomic_write_bytes(path, payoff_heatmap(game, i, labels, store_names,
-                                                lang=lang, level=level))
+        atomic_write_bytes(
+            path, payoff_heatmap(game, i, labels, store_names, lang=lang, level=level)
+        )
         out[store] = path
     return out

@@ -107,7 +107,7 @@ def shared_policies(game: EmpiricalGame) -> list[str]:
 def copy_diagonal(
     game: EmpiricalGame, *, level: float = 0.95, n_boot: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
-    """"The rival copies me": every store runs the same policy.
+    """ "The rival copies me": every store runs the same policy.
 
     One row per shared policy x store: mean payoff and CI. For the focal store the row also
     says whether this policy is its best when copied (``best_when_copied``) and how sure

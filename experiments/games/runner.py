@@ -116,8 +116,11 @@ def analyse(
     the market view, from the engine's frames."""
     game = game_from_frames(plan, stores_frame)
     frame = stores_frame[stores_frame["store_id"].isin(plan.stores)]
-    extra = {k: _array(frame, plan, k, plan.stores) for k in SIDE_KPIS
-             if k in frame.columns and k != plan.payoff}
+    extra = {
+        k: _array(frame, plan, k, plan.stores)
+        for k in SIDE_KPIS
+        if k in frame.columns and k != plan.payoff
+    }
     payoffs = payoff_table(game, extra, level=plan.level)
     market = pd.DataFrame()
     if market_frame is not None and len(market_frame):

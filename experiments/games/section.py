@@ -1,9 +1,8 @@
 """The tournament section of the report, in plain words for a store owner (English / 简体中文).
 
 `tournament_section` returns an HTML fragment (headings, sentences, embedded heat-maps, a
-compact payoff table). `write_page` wraps fragments in a minimal self-contained page; once the
-shared page shell lands (`experiments.report_page.render_page(title, sections_html, lang)`,
-branch `dashboard`), `write_page` should call it instead of `_page` (one line).
+compact payoff table). `page_html` wraps fragments in the shared report page
+(`experiments.report_page`: styles, print sheet, embedded CJK font subset).
 """
 
 from __future__ import annotations
@@ -500,29 +499,8 @@ def _table(
     )
 
 
-STYLE = (
-    "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:1000px;"
-    "margin:2em auto;padding:0 1em;color:#222;line-height:1.5}table{border-collapse:collapse;"
-    "font-size:.85em}td,th{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:left}"
-    "img{max-width:100%}.note{color:#555;font-size:.9em}"
-)
-
-
-def _page(title: str, sections_html: Sequence[str], lang: str) -> str:
-    """A minimal self-contained page (stand-in for `experiments.report_page.render_page`)."""
-    html_lang = "zh-CN" if lang == "zh" else "en"
-    return (
-        f'<!DOCTYPE html><html lang="{html_lang}"><head><meta charset="utf-8">'
-        f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"
-        + "\n".join(sections_html)
-        + "</body></html>"
-    )
-
-
 def page_html(title: str, sections_html: Sequence[str], lang: str) -> str:
-    """The report page: the shared shell when it exists, else the minimal stand-in."""
-    try:
-        from experiments.report_page import render_page  # branch `dashboard`
-    except ImportError:
-        return _page(title, sections_html, lang)
+    """The report page: the shared shell (styles, print sheet, embedded CJK font)."""
+    from experiments.report_page import render_page
+
     return render_page(title, list(sections_html), lang)

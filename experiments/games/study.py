@@ -34,9 +34,7 @@ def policy_catalogue(config_dirs: Sequence[Path] = ()) -> tuple[list[str], Polic
     return available_policies(config_dirs), lambda name: load_policy_config(name, config_dirs)
 
 
-def plan_from_config(
-    cfg: Mapping[str, Any], *, config_dirs: Sequence[Path] = ()
-) -> TournamentPlan:
+def plan_from_config(cfg: Mapping[str, Any], *, config_dirs: Sequence[Path] = ()) -> TournamentPlan:
     """Validate a tournament config (Hydra node or mapping) into a plan; raises ConfigError."""
     market = build_market(cfg["market"])
     available, load = policy_catalogue(config_dirs)
@@ -74,8 +72,9 @@ def meta_of(plan: TournamentPlan, result: TournamentResult) -> dict[str, Any]:
         "method": "vertex enumeration (nashpy)"
         if result.game.n_players == 2
         else "unilateral deviations",
-        "policy_entries": {p.store: {n: list(e) for n, e in p.entries.items()}
-                           for p in plan.players},
+        "policy_entries": {
+            p.store: {n: list(e) for n, e in p.entries.items()} for p in plan.players
+        },
         "labels": dict(plan.labels),
     }
 
@@ -136,16 +135,21 @@ def summary_text(result: TournamentResult, lang: str = "en") -> str:
     others = [c for c in br.columns if c.startswith("policy_") and c != f"policy_{focal}"]
     for _, r in br[br["store"] == focal].iterrows():
         against = ", ".join(f"{c.removeprefix('policy_')}={r[c]}" for c in others)
-        lines.append(f"  {against:<40} -> {r['best_policy']:<18} "
-                     f"{r['best_mean']:>14,.0f}  ({r['share_bootstrap']:.0%})")
+        lines.append(
+            f"  {against:<40} -> {r['best_policy']:<18} "
+            f"{r['best_mean']:>14,.0f}  ({r['share_bootstrap']:.0%})"
+        )
     lines.append("equilibria:" if len(eq) else "equilibria: none found")
     for k, g in eq.groupby("equilibrium"):
         first = g.iloc[0]
-        pays = ", ".join(f"{s}={v:,.0f}" for s, v in
-                         g.drop_duplicates("store")[["store", "payoff_mean"]].itertuples(
-                             index=False))
-        lines.append(f"  {k}. {first['kind']:<5} {first['profile']:<40} {pays}  "
-                     f"(survives {first['survival']:.0%} of bootstraps)")
+        pays = ", ".join(
+            f"{s}={v:,.0f}"
+            for s, v in g.drop_duplicates("store")[["store", "payoff_mean"]].itertuples(index=False)
+        )
+        lines.append(
+            f"  {k}. {first['kind']:<5} {first['profile']:<40} {pays}  "
+            f"(survives {first['survival']:.0%} of bootstraps)"
+        )
     return "\n".join(lines)
 
 
@@ -173,18 +177,29 @@ def tournament(
     if show:
         m = plan.market
         sets = "; ".join(f"{p.store}: {', '.join(p.policies)}" for p in plan.players)
-        print(f"market {m.name}: {m.n_customers:,} customers, {m.years} years; players {sets}; "
-              f"{len(plan.profiles())} profiles x {plan.replications} replications "
-              f"(seeds {plan.seeds[0]}..{plan.seeds[-1]}, common random numbers) on {workers} "
-              f"{executor} worker(s)")
-    result = run_tournament(plan, executor=executor, workers=workers, address=address,
-                            store=store, fresh=fresh, progress=bool(output.get("progress", True)))
+        print(
+            f"market {m.name}: {m.n_customers:,} customers, {m.years} years; players {sets}; "
+            f"{len(plan.profiles())} profiles x {plan.replications} replications "
+            f"(seeds {plan.seeds[0]}..{plan.seeds[-1]}, common random numbers) on {workers} "
+            f"{executor} worker(s)"
+        )
+    result = run_tournament(
+        plan,
+        executor=executor,
+        workers=workers,
+        address=address,
+        store=store,
+        fresh=fresh,
+        progress=bool(output.get("progress", True)),
+    )
     paths = write_outputs(result, outdir, lang=lang, report=bool(report_cfg.get("enabled", True)))
     mark_complete(outdir)
     if show:
         print(summary_text(result))
-        print(f"{plan.n_runs} runs ({result.computed} computed, {result.reused} reused from the "
-              f"run store) in {result.wall_seconds:.1f} s")
+        print(
+            f"{plan.n_runs} runs ({result.computed} computed, {result.reused} reused from the "
+            f"run store) in {result.wall_seconds:.1f} s"
+        )
         if "report" in paths:
             print(f"report: {paths['report']}")
         print(f"outputs: {outdir}")
@@ -192,8 +207,12 @@ def tournament(
 
 
 def bench_tournament(
-    *, workers: int = 2, replications: int = 10, policies: tuple[str, ...] = BENCH_POLICIES,
-    n_customers: int | None = None, store: str | Path | None = None,
+    *,
+    workers: int = 2,
+    replications: int = 10,
+    policies: tuple[str, ...] = BENCH_POLICIES,
+    n_customers: int | None = None,
+    store: str | Path | None = None,
 ) -> dict[str, Any]:
     """Time the 5 x 5 tournament on the default market, then its resume from the run store.
 
@@ -211,8 +230,12 @@ def bench_tournament(
     )
     if n_customers is not None:
         market["n_customers"] = n_customers
-    cfg = {"market": market, "rivals": ["county_rival"], "policies": list(policies),
-           "replications": replications}
+    cfg = {
+        "market": market,
+        "rivals": ["county_rival"],
+        "policies": list(policies),
+        "replications": replications,
+    }
     plan = plan_from_config(cfg)
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     with tempfile.TemporaryDirectory() as tmp:
@@ -233,8 +256,11 @@ def bench_tournament(
         "seconds_per_run_per_worker": round(wall * workers / plan.n_runs, 3),
         "target_wall_seconds": 300,
         "met": wall <= 300,
-        "mean_run_seconds": round(float(first.stores.loc[first.stores["is_focal"], "seconds"]
-                                        .mean()), 3) if "seconds" in first.stores else None,
+        "mean_run_seconds": round(
+            float(first.stores.loc[first.stores["is_focal"], "seconds"].mean()), 3
+        )
+        if "seconds" in first.stores
+        else None,
         "computed": first.computed,
         "resume_wall_seconds": round(resume, 2),
         "resume_reused": again.reused,
@@ -243,4 +269,3 @@ def bench_tournament(
         "loadavg_after": [round(x, 2) for x in os.getloadavg()] if load_before else None,
         "cores": os.cpu_count(),
     }
-

@@ -1,0 +1,50 @@
+"""The policy configs of ``configs/policy/*.yaml``, bundles included, loaded without Hydra.
+
+A config's ``policies`` list (each entry a ``_target_`` class path and its parameters, with
+``${policy.x}`` interpolations to the config's own top-level knobs) is what the focal store
+runs; OmegaConf resolves the interpolations exactly as Hydra would compose them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from sim.errors import ConfigError
+
+POLICY_DIR = Path(__file__).resolve().parents[2] / "configs" / "policy"
+BASELINE = "none"
+BUNDLES = ("vip_program", "win_back", "promotions_blacklist")
+
+
+@lru_cache(maxsize=1)
+def policy_configs(directory: Path = POLICY_DIR) -> dict[str, dict[str, Any]]:
+    """Name -> resolved policy config (``{"name", "policies": [...], ...}``), `none` first."""
+    configs: dict[str, dict[str, Any]] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        node = OmegaConf.create({"policy": OmegaConf.load(path)})
+        spec = OmegaConf.to_container(node, resolve=True)["policy"]
+        if not isinstance(spec, dict):
+            raise ConfigError(
+                f"policy.{path.stem}", f"must be a mapping, got {type(spec).__name__}"
+            )
+        spec.setdefault("name", path.stem)
+        spec["policies"] = list(spec.get("policies") or [])
+        configs[path.stem] = spec
+    return dict(sorted(configs.items(), key=lambda kv: (kv[0] != BASELINE, kv[0])))
+
+
+def policy_choices() -> list[str]:
+    """Every selectable policy config name, the baseline first."""
+    return list(policy_configs())
+
+
+def focal_policies(name: str) -> list[dict[str, Any]]:
+    """The focal store's policy entries for a config name (fresh copies)."""
+    configs = policy_configs()
+    if name not in configs:
+        raise ConfigError("policy", f"unknown policy {name!r}; available: {', '.join(configs)}")
+    return [dict(p) for p in configs[name]["policies"]]

@@ -1,0 +1,260 @@
+"""The dashboard's pictures (PNG bytes), in English or Chinese.
+
+Rendered inside `experiments.figures.style(lang)` so Chinese labels use the bundled CJK font, and
+returned as PNG bytes: the page shows them as images, and the browser needs no font of its own.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from experiments.dashboard import text
+from experiments.dashboard.story import Story
+from experiments.dashboard.twin import METRICS, ObservedModel
+from experiments.figures import BASELINE_COLOR, style
+from sim.config import TIERS
+
+CHOSEN_COLOR = "#1565c0"
+UP, DOWN = "#2e7d32", "#c62828"
+TIER_COLORS = {"town": "#a5d6a7", "county": "#90caf9", "prefecture": "#ef9a9a"}
+DPI = 90
+
+
+def png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
+    return buf.getvalue()
+
+
+def _dates(ax) -> None:
+    locator = mdates.AutoDateLocator(maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _yuan(x: float, _pos=None) -> str:
+    return f"{x:,.0f}"
+
+
+def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -> bytes:
+    """Top row: each KPI with the policy and the baseline overlaid; bottom row: the running
+    difference (policy minus baseline), green where the policy is ahead. The time axis spans
+    the whole run (to `end`) so the lines grow across it."""
+    with style(lang):
+        fig = Figure(figsize=(12, 5.6))
+        axes = fig.subplots(2, 3, sharex=True)
+        when = pd.to_datetime(history["date"])
+        for j, k in enumerate(METRICS):
+            top, bottom = axes[0, j], axes[1, j]
+            top.plot(
+                when,
+                history[f"base_{k}"],
+                color=BASELINE_COLOR,
+                ls="--",
+                lw=1.6,
+                label=text.tr(lang, "baseline"),
+            )
+            top.plot(when, history[k], color=CHOSEN_COLOR, lw=1.8, label=text.tr(lang, "chosen"))
+            top.set_title(text.tr(lang, k), loc="left")
+            d = history[f"diff_{k}"].to_numpy(float)
+            bottom.axhline(0, color=BASELINE_COLOR, lw=0.8)
+            bottom.fill_between(
+                when, d, 0, where=d >= 0, color=UP, alpha=0.35, lw=0, interpolate=True
+            )
+            bottom.fill_between(
+                when, d, 0, where=d < 0, color=DOWN, alpha=0.35, lw=0, interpolate=True
+            )
+            bottom.plot(when, d, color="#424242", lw=1)
+            bottom.set_title(text.tr(lang, "diff"), loc="left", fontsize=9)
+            if k == "vip_retention":
+                for ax in (top, bottom):
+                    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            else:
+                for ax in (top, bottom):
+                    ax.yaxis.set_major_formatter(FuncFormatter(_yuan))
+            _dates(bottom)
+            if end is not None:
+                bottom.set_xlim(when.iloc[0], max(end, when.iloc[-1]))
+        axes[0, 0].legend(loc="upper left", frameon=False, fontsize=8)
+        fig.tight_layout()
+        return png(fig)
+
+
+def market_map(model: ObservedModel, places: pd.DataFrame, flows: pd.Series, lang: str) -> bytes:
+    """Places as boxes on three rows (prefecture on top), each with its stores; lines to the
+    tier above; arrows from the focal store's place to where its original customers spend."""
+    with style(lang):
+        fig = Figure(figsize=(10, 5.4))
+        ax = fig.add_subplot()
+        pos: dict[str, tuple[float, float]] = {}
+        for rank in range(len(TIERS)):
+            here = places[places["rank"] == rank]
+            xs = np.linspace(0, 1, len(here) + 2)[1:-1]
+            for x, (_, p) in zip(xs, here.iterrows(), strict=True):
+                pos[p["place"]] = (float(x), float(rank))
+        focal_place = model.market.stores[model.focal].place
+        for _, p in places.iterrows():
+            x, y = pos[p["place"]]
+            if p["parent"]:
+                px, py = pos[p["parent"]]
+                ax.plot([x, px], [y, py], color="#bdbdbd", lw=1, zorder=1)
+        for place, share in flows.items():
+            if place == focal_place or share <= 0.005:
+                continue
+            (x0, y0), (x1, y1) = pos[focal_place], pos[place]
+            ax.annotate(
+                "",
+                xy=(x1, y1 - 0.12 if y1 > y0 else y1 + 0.12 if y1 < y0 else y1),
+                xytext=(x0, y0),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "color": "#6a1b9a",
+                    "lw": 1 + 14 * float(share),
+                    "alpha": 0.55,
+                    "connectionstyle": "arc3,rad=0.15",
+                    "shrinkA": 18,
+                    "shrinkB": 18,
+                },
+                zorder=2,
+            )
+            ax.text(
+                (x0 + x1) / 2,
+                (y0 + y1) / 2 + 0.08,
+                f"{share:.0%}",
+                color="#6a1b9a",
+                fontsize=9,
+                ha="center",
+                zorder=5,
+            )
+        for _, p in places.iterrows():
+            x, y = pos[p["place"]]
+            names = [text.store_label(model.market.stores[s], lang) for s in p["stores"]]
+            names = [
+                ("★ " if s == model.focal else "") + n
+                for s, n in zip(p["stores"], names, strict=True)
+            ]
+            label = text.place_label(p["place"], lang)
+            if p["place"] == focal_place:
+                label += f" ({flows.get(focal_place, 0.0):.0%})"
+            ax.text(
+                x,
+                y,
+                label + ("\n" + "\n".join(names) if names else ""),
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                zorder=4,
+                bbox={
+                    "boxstyle": "round,pad=0.4",
+                    "fc": TIER_COLORS[p["tier"]],
+                    "ec": "#6a1b9a" if p["place"] == focal_place else "#757575",
+                    "lw": 2 if p["place"] == focal_place else 0.8,
+                },
+            )
+        ax.set_yticks(range(len(TIERS)), [text.tier_label(t, lang) for t in TIERS])
+        ax.set_ylim(-0.6, len(TIERS) - 0.4)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_xticks([])
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.set_title(text.tr(lang, "map_title"), loc="left")
+        fig.tight_layout()
+        return png(fig)
+
+
+def tier_flows(frame: pd.DataFrame, lang: str) -> bytes:
+    """Stacked shares of spending by store tier over time: elites and everyone else."""
+    with style(lang):
+        fig = Figure(figsize=(10, 3.6))
+        axes = fig.subplots(1, 2, sharey=True)
+        for ax, group in zip(axes, ("elites", "others"), strict=True):
+            g = frame[frame["group"] == group]
+            if len(g):
+                wide = g.pivot_table(index="date", columns="tier", values="share", fill_value=0.0)
+                tiers = [t for t in TIERS if t in wide.columns]
+                ax.stackplot(
+                    wide.index,
+                    *[wide[t].to_numpy() for t in tiers],
+                    colors=[TIER_COLORS[t] for t in tiers],
+                    labels=[text.tier_label(t, lang) for t in tiers],
+                )
+                _dates(ax)
+            ax.set_title(text.tr(lang, group), loc="left")
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.set_ylim(0, 1)
+        handles, labels = axes[0].get_legend_handles_labels()
+        if handles:
+            fig.legend(handles[::-1], labels[::-1], loc="center right", frameon=False)
+        fig.tight_layout(rect=(0, 0, 0.86, 1))
+        return png(fig)
+
+
+def customer_story(model: ObservedModel, s: Story, lang: str) -> bytes:
+    """Left: purchases over time by store; right: satisfaction with each store (now)."""
+    names = [text.store_label(spec, lang) for spec in model.market.stores]
+    with style(lang):
+        fig = Figure(figsize=(11, 3.6))
+        ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
+        cmap = {
+            i: c
+            for i, c in enumerate(
+                ["#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#8d6e63"]
+            )
+        }
+        if len(s.purchases):
+            for st, g in s.purchases.groupby("store"):
+                ax1.scatter(
+                    g["date"],
+                    g["paid"],
+                    s=28,
+                    color=cmap.get(int(st) % 7),
+                    label=names[int(st)],
+                    marker="o",
+                )
+                promo = g[g["promo"]]
+                if len(promo):
+                    ax1.scatter(
+                        promo["date"],
+                        promo["paid"],
+                        s=70,
+                        facecolors="none",
+                        edgecolors="#424242",
+                        lw=0.8,
+                    )
+            for _, c in s.complaints.iterrows():
+                ax1.axvline(c["date"], color=DOWN, ls=":", lw=1)
+            ax1.legend(frameon=False, fontsize=8)
+            ax1.yaxis.set_major_formatter(FuncFormatter(_yuan))
+            _dates(ax1)
+            cal = model.calendar
+            start = pd.Timestamp(cal.start)
+            ax1.set_xlim(start, start + pd.Timedelta(days=model.n_ticks * cal.tick_days))
+        else:
+            ax1.text(
+                0.5,
+                0.5,
+                text.tr(lang, "no_purchases"),
+                ha="center",
+                va="center",
+                transform=ax1.transAxes,
+            )
+        ax1.set_title(text.tr(lang, "purchases"), loc="left")
+        ax1.set_ylabel(text.tr(lang, "amount"))
+        y = np.arange(len(names))[::-1]
+        vals = s.satisfaction
+        ax2.barh(y, vals, color=[UP if v >= 0 else DOWN for v in vals], height=0.6)
+        ax2.axvline(0, color=BASELINE_COLOR, lw=0.8)
+        ax2.set_yticks(
+            y, [("★ " if i == model.focal else "") + n for i, n in enumerate(names)], fontsize=8
+        )
+        lim = max(1.0, float(np.abs(vals).max()) * 1.1)
+        ax2.set_xlim(-lim, lim)
+        ax2.set_title(text.tr(lang, "satisfaction"), loc="left")
+        fig.tight_layout()
+        return png(fig)

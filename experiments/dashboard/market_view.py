@@ -1,0 +1,128 @@
+"""What the market picture shows, as plain frames: places and stores by tier, where the focal
+store's original customers spend over time (the upward drift of elites as flows between
+places), and the top-20% customers the store is losing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from experiments.dashboard.twin import ObservedModel, vip_rows
+from sim.config import CLASSES, TIERS
+from sim.population import CHURNED, NEVER, STATES
+
+RECENT_WEEKS = 13
+LOSING_WEEKS = 13
+"""A top customer counts as slipping away after this many weeks without a visit, or when most of
+their recent spending (last `RECENT_WEEKS`) went to other stores."""
+
+
+def places(model: ObservedModel) -> pd.DataFrame:
+    """One row per place: id, tier, parent, population share and its stores (indices)."""
+    rows = []
+    for p in model.market.places:
+        stores = [i for i, s in enumerate(model.market.stores) if s.place == p.id]
+        rows.append(
+            {
+                "place": p.id,
+                "tier": p.tier,
+                "rank": TIERS.index(p.tier),
+                "parent": p.parent,
+                "share": p.population_share,
+                "stores": stores,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _ticks_per_week(model: ObservedModel) -> float:
+    return 7 / model.calendar.tick_days
+
+
+def _spend(model: ObservedModel, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(tick, customer, store, paid) of the purchases made by `rows`."""
+    tick, cust, store, amount, discount = model.transactions.arrays()
+    mask = np.zeros(model.pop.n, dtype=bool)
+    mask[rows] = True
+    keep = mask[cust]
+    return tick[keep], cust[keep], store[keep], (amount - discount)[keep]
+
+
+def spend_by_tier(model: ObservedModel, bin_weeks: int = 4) -> pd.DataFrame:
+    """Share of the focal store's original customers' spending by store tier, per period,
+    for elites and for everyone else: columns date, group, tier, share."""
+    rows = model.initial_focal
+    tick, cust, store, paid = _spend(model, rows)
+    if tick.size == 0:
+        return pd.DataFrame(columns=["date", "group", "tier", "share"])
+    store_tier = np.asarray(model.store_arrays.tier, dtype=int)
+    period = (tick // max(1, round(bin_weeks * _ticks_per_week(model)))).astype(int)
+    frame = pd.DataFrame(
+        {
+            "period": period,
+            "group": np.where(model.pop.elite[cust], "elites", "others"),
+            "tier": np.asarray(TIERS, dtype=object)[store_tier[store]],
+            "paid": paid,
+        }
+    )
+    sums = frame.groupby(["period", "group", "tier"])["paid"].sum()
+    shares = (sums / sums.groupby(level=["period", "group"]).transform("sum")).rename("share")
+    out = shares.reset_index()
+    step = max(1, round(bin_weeks * _ticks_per_week(model)))
+    dates = model.calendar.dates()
+    out["date"] = pd.to_datetime(dates[np.minimum(out["period"] * step, len(dates) - 1)])
+    return out[["date", "group", "tier", "share"]]
+
+
+def recent_flows(model: ObservedModel, weeks: int = RECENT_WEEKS) -> pd.Series:
+    """Share of the original focal customers' spending in the last `weeks`, by store place."""
+    since = model.t - weeks * _ticks_per_week(model)
+    tick, _, store, paid = _spend(model, model.initial_focal)
+    keep = tick >= since
+    per_store = np.bincount(store[keep], paid[keep], minlength=model.n_stores)
+    place_of = [s.place for s in model.market.stores]
+    s = pd.Series(per_store, index=place_of).groupby(level=0).sum()
+    total = s.sum()
+    return s / total if total > 0 else s
+
+
+def losing_vips(model: ObservedModel, limit: int = 12) -> tuple[pd.DataFrame, int]:
+    """The focal store's top-20% customers who are slipping away, worst first, and how many
+    top customers there are. Columns: customer, class, home, spend, weeks, elsewhere, where,
+    satisfaction, state."""
+    vips = vip_rows(model)
+    pop, f = model.pop, model.focal
+    if vips.size == 0:
+        return pd.DataFrame(), 0
+    tpw = _ticks_per_week(model)
+    last = pop.last_visit[vips, f]
+    weeks = np.where(last > NEVER, (model.t - 1 - last) / tpw, np.inf)
+    since = model.t - RECENT_WEEKS * tpw
+    tick, cust, store, paid = _spend(model, vips)
+    recent = tick >= since
+    index = np.full(pop.n, -1)
+    index[vips] = np.arange(vips.size)
+    per = np.zeros((vips.size, model.n_stores))
+    np.add.at(per, (index[cust[recent]], store[recent]), paid[recent])
+    total = per.sum(axis=1)
+    other = total - per[:, f]
+    elsewhere = np.divide(other, total, out=np.zeros_like(total), where=total > 0)
+    per_other = per.copy()
+    per_other[:, f] = -1
+    where = np.where(other > 0, per_other.argmax(axis=1), -1)
+    losing = (weeks >= LOSING_WEEKS) | (elsewhere > 0.5) | (pop.state[vips] == CHURNED)
+    frame = pd.DataFrame(
+        {
+            "customer": vips,
+            "class": [CLASSES[c] for c in pop.cls[vips]],
+            "home": [model.geo.place_ids[h] for h in pop.home[vips]],
+            "spend": pop.revenue[vips, f],
+            "weeks": weeks,
+            "elsewhere": elsewhere,
+            "where": where,
+            "satisfaction": pop.satisfaction[vips, f],
+            "state": [STATES[s] for s in pop.state[vips]],
+        }
+    )[losing]
+    frame = frame.sort_values(["weeks", "spend"], ascending=[False, False])
+    return frame.head(limit).reset_index(drop=True), int(vips.size)

@@ -1,0 +1,111 @@
+"""The dashboard's data side (no browser): policy catalog, the policy/baseline twin under common
+random numbers, the market picture, a customer's story, and a headless render of the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.dashboard import market_view, story
+from experiments.dashboard.catalog import BUNDLES, policy_choices, policy_configs
+from experiments.dashboard.twin import ObservedModel, Twin, vip_rows
+from sim import RetailModel, default_market
+
+SMALL = {"n_customers": 1500, "years": 2}
+
+
+def test_every_policy_config_is_offered_and_builds():
+    names = policy_choices()
+    files = {p.stem for p in (Path(__file__).parents[1] / "configs" / "policy").glob("*.yaml")}
+    assert set(names) == files and names[0] == "none"
+    assert set(BUNDLES) <= set(names)
+    market = default_market(n_customers=500, years=1)
+    for name in names:
+        model = ObservedModel(market=market, policies=policy_configs()[name]["policies"], seed=1)
+        expected = len(policy_configs()[name]["policies"])
+        assert len(model.focal_policies) == expected, name
+    vip = ObservedModel(market=market, policies=policy_configs()["vip_program"]["policies"], seed=1)
+    assert [p.name for p in vip.focal_policies] == [
+        "gift_budget",
+        "vip_privileges",
+        "celebrity_event",
+    ]
+
+
+def test_observing_changes_nothing():
+    market = default_market(**SMALL)
+    plain = RetailModel(market=market, policies=["complaint_recovery"], seed=3).run()
+    seen = ObservedModel(market=market, policies=["complaint_recovery"], seed=3).run()
+    np.testing.assert_array_equal(plain.ledger.profit(), seen.ledger.profit())
+    logged = sum(rows.size for _, rows, _, _ in seen.complaint_log)
+    assert logged == seen.ledger.flows["complaints"].sum() > 0
+
+
+def test_twin_runs_policy_and_baseline_on_the_same_customers():
+    same = Twin(policy="none", seed=4, **SMALL)
+    same.step(30)
+    h = same.history()
+    assert len(h) == 31 and (h["diff_profit"] == 0).all() and (h["diff_active"] == 0).all()
+    dates = pd.to_datetime(h["date"])
+    assert dates.iloc[0] == pd.Timestamp("2024-01-01")
+    assert (dates.diff().dropna() == pd.Timedelta(days=7)).all()
+
+    twin = Twin(policy="vip_program", seed=4, **SMALL)
+    np.testing.assert_array_equal(twin.chosen.pop.cls, twin.baseline.pop.cls)
+    np.testing.assert_array_equal(twin.chosen.pop.spend, twin.baseline.pop.spend)
+    twin.step(60)
+    h = twin.history()
+    assert twin.t == 60 and h["diff_profit"].abs().max() > 0
+    np.testing.assert_allclose(h["diff_profit"], h["profit"] - h["base_profit"])
+    twin.step(10_000)  # never past the end
+    assert twin.done and twin.t == twin.chosen.n_ticks
+
+
+def test_market_picture_and_losing_top_customers():
+    twin = Twin(policy="none", seed=2, **SMALL)
+    twin.step(80)
+    model = twin.chosen
+    places = market_view.places(model)
+    assert sorted(places["tier"].unique()) == ["county", "prefecture", "town"]
+    assert sum(len(s) for s in places["stores"]) == model.n_stores
+    by_tier = market_view.spend_by_tier(model)
+    sums = by_tier.groupby(["date", "group"])["share"].sum()
+    np.testing.assert_allclose(sums, 1.0)
+    flows = market_view.recent_flows(model)
+    assert flows.sum() == pytest.approx(1.0)
+    losing, n_vips = market_view.losing_vips(model, limit=1000)
+    assert n_vips == vip_rows(model).size > 0
+    assert set(losing["customer"]) <= set(vip_rows(model).tolist())
+    slipping = (losing["weeks"] >= market_view.LOSING_WEEKS) | (losing["elsewhere"] > 0.5)
+    assert (slipping | (losing["state"] == "churned")).all()
+
+
+def test_customer_story_follows_referrals_purchases_and_complaints():
+    twin = Twin(policy="referral_points", seed=5, **SMALL)
+    twin.step(100)
+    model = twin.chosen
+    child = int(np.flatnonzero(model.pop.referral_parent >= 0)[0])
+    s = story.story(model, child)
+    assert s.referred_by == int(model.pop.referral_parent[child])
+    assert child in story.story(model, s.referred_by).referred
+    log = model.transactions_frame()
+    mine = log[log["customer_id"] == child]
+    assert len(s.purchases) == len(mine)
+    assert s.purchases["paid"].sum() == pytest.approx(mine["amount"].sum())
+    complainer = int(model.complaint_log[0][1][0])
+    assert len(story.story(model, complainer).complaints) >= 1
+    with pytest.raises(ValueError, match="customer must be in"):
+        story.story(model, model.pop.n)
+
+
+def test_page_renders_headless():
+    solara = pytest.importorskip("solara", reason="the dashboard needs the viz extra")
+    from experiments.app import page
+
+    box, rc = solara.render(page(), handle_error=False)
+    html = str(box)
+    assert box is not None and rc is not None and html
+    rc.close()
