@@ -154,9 +154,9 @@ class Behaviour:
     dropout_b: float = 10.0
     dissatisfied_attrition_multiplier: float = 3.0
     natural_entry_per_year: float = 0.06
-    rate_shape: float = 0.8
+    rate_shape: float = 0.6
     ticket_shape: float = 3.0
-    spend_shape: float = 3.0
+    spend_shape: float = 5.0
     prospect_share: float = 0.25
     mean_degree: float = 12.0
     homophily_same_group: float = 0.6

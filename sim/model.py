@@ -154,9 +154,8 @@ class RetailModel(mesa.Model):
         self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
         self._n_ticks = self._horizon = market.n_ticks
         self._burning = False
-        self._initial_relationships()
-        self._start_clocks()
-        self._burn_in(market.burn_in_years * self.calendar.ticks_per_year)
+        self.t_origin = 0  # tick of the market's reference start (trends count years from it)
+        self._start(market.burn_in_years)
 
         self.stores = [Store(self, i, store_policies[i]) for i in range(self.n_stores)]
         for i, pols in enumerate(store_policies):
@@ -231,39 +230,49 @@ class RetailModel(mesa.Model):
         self.entry_ticks_sorted = entry_ticks[self.entry_order]
         self._last_housekeeping = -1
 
-    def _burn_in(self, ticks: int) -> None:
-        """Run the market for `ticks` ticks before the measured period (a steady start).
+    def _start(self, burn_in_years: int) -> None:
+        """Initial state, then a burn-in of `burn_in_years` before the measured period.
 
-        The initial state above is a guess (every member bought once in the past year at one
-        store); left alone, year 1 would be a start-up transient (the focal store's active
-        customers fell by a quarter). The burn-in runs the market's own rules from that guess,
-        with no policy bound yet — the market's history under the status quo, identical for
-        every policy compared (common random numbers) — and records nothing: a throwaway
-        ledger and transaction log. Then every tick stamp is shifted so the burn-in lies at
-        ticks -B..-1, and KPIs, ledger and series start at tick 0. Members keep what they
-        learnt (stores, loyalty, satisfaction, recency, last year's spend); run totals
-        (`pop.revenue`) start at zero.
+        The initial state (`_initial_relationships`) is a guess: every member bought once in
+        the past year, at one store. Left alone, year 1 would be a start-up transient (the
+        focal store's active customers fell by a quarter). The burn-in runs the market's own
+        rules from that guess, with no policy bound yet — the market's history under the
+        status quo, identical for every policy compared (common random numbers) — and records
+        nothing (a throwaway ledger and transaction log). It always runs in weekly ticks (the
+        rules are the same, a daily market's burn-in costs a seventh), at ticks -B..-1 of the
+        market's clock: trends (drift, brand aspiration) and keyed draws see negative times.
+        Then every tick stamp moves to the run's own ticks, and the ledger, KPIs, transaction
+        log and series start at tick 0. Members keep what they learnt (stores, loyalty,
+        satisfaction, recency, last year's spend); run totals (`pop.revenue`) start at zero.
         """
-        if ticks <= 0:
+        if burn_in_years <= 0:
+            self._initial_relationships()
+            self._start_clocks()
             return
-        cal = self.calendar
+        cal, week = self.calendar, 7
+        ticks = burn_in_years * (365 // week)
         main = (cal, self.clock_end, self.ledger, self.transactions, self.activation)
-        start = cal.start - dt.timedelta(days=ticks * cal.tick_days)
-        self.calendar = Calendar(start, cal.tick_days, ticks, cal.festival_amplitude)
+        start = cal.start - dt.timedelta(days=ticks * week)
+        self.calendar = Calendar(start, week, ticks, cal.festival_amplitude)
         self.clock_end = self.calendar.clock_end()
         self.ledger = Ledger(ticks, self.store_ids)
         self.transactions = TransactionBuffer()
         self.activation = "batch"  # the agents do not exist yet; the same rules either way
-        self._n_ticks, self._horizon = ticks, ticks + self.market.n_ticks
-        self._burning = True
-        self.streams.tick_offset = -ticks
+        self._n_ticks = ticks
+        self._horizon = ticks + self.market.n_ticks * cal.tick_days // week + 1
+        self._burning, self.t_origin, self.streams.tick_offset = True, ticks, -ticks
+        self._initial_relationships()
+        self._start_clocks()
         for _ in range(ticks):
             self.step()
         burn_clock = self.clock_end[-1]
         self.calendar, self.clock_end, self.ledger, self.transactions, self.activation = main
         self._n_ticks = self._horizon = self.market.n_ticks
-        self._burning = False
-        self.streams.tick_offset = 0
+        self._burning, self.t_origin, self.streams.tick_offset = False, 0, 0
+
+        def to_run_ticks(burn_ticks: np.ndarray) -> np.ndarray:
+            return (burn_ticks - ticks) * week // cal.tick_days
+
         pop = self.pop
         for stamp, never in (
             (pop.last_visit, NEVER),
@@ -271,13 +280,20 @@ class RetailModel(mesa.Model):
             (pop.last_purchase, NEVER),
             (pop.joined, NEVER),
         ):
-            np.subtract(stamp, ticks, out=stamp, where=stamp != never)
+            keep = stamp != never
+            stamp[keep] = to_run_ticks(stamp[keep])
         pop.clock -= burn_clock
         pop.next_tick = np.searchsorted(self.clock_end, pop.clock, side="left")
-        self._pending = defaultdict(list, {k - ticks: v for k, v in self._pending.items()})
-        self.entry_ticks_sorted = self.entry_ticks_sorted - ticks
-        self._last_housekeeping -= ticks
+        pending = defaultdict(list)
+        for k, batches in self._pending.items():
+            if k >= ticks:
+                pending[int(to_run_ticks(np.int64(k)))].extend(batches)
+        self._pending = pending
+        self.entry_ticks_sorted = to_run_ticks(self.entry_ticks_sorted)
+        self._last_housekeeping = -1  # the burn-in's last housekeeping closed at tick 0
         pop.revenue[:] = 0.0
+        pop.year_spend[:] = 0.0
+        pop.prev_year_spend[:] = 0.0
         self.t = 0
         self.steps = 0
         self.running = True

@@ -235,7 +235,7 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     choices; and whatever the store's policies add (perks, promotions).
     """
     pop, b, st = model.pop, model.behaviour, model.store_arrays
-    years = t * model.calendar.dt_years
+    years = (t - model.t_origin) * model.calendar.dt_years
     home = pop.home[rows]
     elite = pop.elite[rows]
     travel = model.travel_hops[elite.view(np.int8), home, pop.work[rows]]
