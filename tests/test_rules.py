@@ -76,7 +76,7 @@ def test_buy_books_revenue_cogs_new_customers_and_defections():
     never_here = m.pop.first_visit[rows, m.focal] == rules.NOT_YET
     assert never_here.any() and not never_here.all()
     stores = np.full(rows.size, m.focal)
-    amounts = rules.buy(m, 0, rows, stores, np.full(rows.size, 0.5))
+    amounts = rules.buy(m, 0, rows, stores, np.full(rows.size, m.behaviour.ticket_shape))
     f = m.ledger.flows
     assert (amounts > 0).all()
     assert f["revenue"][0, m.focal] == pytest.approx(amounts.sum())
