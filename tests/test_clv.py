@@ -126,6 +126,18 @@ def test_buyer_top_share_ranks_buyers_of_the_period_only() -> None:
     assert math.isnan(buyer_top_share(np.zeros(4), 0.2))
 
 
+@given(
+    st.lists(st.floats(0.01, 1e6), min_size=1, max_size=40),
+    st.integers(0, 100),
+    st.floats(0.05, 1.0),
+)
+def test_buyer_top_share_ignores_members_without_spend(
+    spend: list[float], zeros: int, share: float
+) -> None:
+    with_zeros = np.r_[spend, np.zeros(zeros)]
+    assert buyer_top_share(with_zeros, share) == pytest.approx(top_share(spend, share))
+
+
 def test_lorenz_rejects_negative_and_empty() -> None:
     with pytest.raises(ValueError):
         lorenz([1.0, -1.0])

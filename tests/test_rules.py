@@ -142,6 +142,17 @@ def test_word_of_mouth_reaches_1_to_5_or_10_to_20_contacts():
     assert 5 <= down.size <= 20 and set(down) <= set(m.pop.contacts(rows[1]))
 
 
+def test_outside_option_can_be_switched_off():
+    """`outside_option: false`: every occasion buys at a store of the market."""
+    m = fresh(n=500, outside_option=False)
+    rows = np.flatnonzero(m.pop.state == ACTIVE)
+    g = np.random.default_rng(1).gumbel(size=(rows.size, m.n_stores + 1))
+    g[:, -1] += 50.0  # even an overwhelming draw for the outside option does not win
+    assert (rules.choose_store(m, 0, rows, g) >= 0).all()
+    on = fresh(n=500)
+    assert (rules.choose_store(on, 0, rows, g) < 0).all()
+
+
 def test_recruitment_brings_25_new_per_100_satisfied_per_year():
     # A cold start with 35% prospects: enough prospects near every recruiter all year.
     cold = {"member_history_years": 0.0, "burn_in_years": 0}
