@@ -126,6 +126,14 @@ class Behaviour:
     customer tells 10-20 people; a satisfied one tells 1-5; 100 satisfied customers bring 25 new
     ones; 60% of complainers whose complaint is resolved stay. Others are modelling assumptions
     documented in docs/ODD.md.
+
+    The customer-base core is BG/NBD + Gamma-Gamma (docs/ODD.md 7.1, 7.2, 7.4): purchase rate
+    ~ Gamma(`rate_shape`, rate_shape / class mean rate); a per-customer probability of leaving
+    the category after each repeat purchase ~ Beta(`dropout_a`, `dropout_b`), independent of
+    the rate and multiplied by `dissatisfied_attrition_multiplier` after a dissatisfying visit;
+    spend per visit ~ Gamma(`ticket_shape`, nu) with nu ~ Gamma(`spend_shape`, gamma) and gamma
+    set so that the class's `spend_per_purchase` is the mean spend. `outside_option` false
+    removes the outside option (buying outside the market) from the store choice.
     """
 
     complaint_probability: float = 1 / 25
@@ -144,13 +152,14 @@ class Behaviour:
     satisfaction_learning: float = 0.4
     loyalty_learning: float = 0.35
     loyalty_half_life_years: float = 1.5
-    attrition_per_year: float = 0.06
+    dropout_a: float = 0.5
+    dropout_b: float = 10.0
     dissatisfied_attrition_multiplier: float = 3.0
     natural_entry_per_year: float = 0.06
-    rate_shape: float = 1.0
-    spend_sigma: float = 1.0
-    ticket_sigma: float = 0.35
-    prospect_share: float = 0.35
+    rate_shape: float = 0.6
+    ticket_shape: float = 3.0
+    spend_shape: float = 5.0
+    prospect_share: float = 0.25
     mean_degree: float = 12.0
     homophily_same_group: float = 0.6
     homophily_same_place: float = 0.3
@@ -163,6 +172,7 @@ class Behaviour:
     beta_promo: float = 1.5
     beta_friends: float = 1.0
     outside_utility: float = 0.3
+    outside_option: bool = True
     brand_drift_per_year: float = 0.04
     festival_amplitude: float = 1.0
     active_days: int = 180
@@ -202,20 +212,34 @@ class Behaviour:
             )
         for name in (
             "wom_new_per_satisfied_year",
-            "attrition_per_year",
             "natural_entry_per_year",
             "wom_positive_shift",
             "wom_negative_shift",
             "service_noise",
             "dissatisfied_attrition_multiplier",
             "festival_amplitude",
-            "spend_sigma",
-            "ticket_sigma",
             "brand_drift_per_year",
         ):
             check_positive(getattr(self, name), f"{prefix}.{name}", allow_zero=True)
-        for name in ("rate_shape", "loyalty_half_life_years", "mean_degree"):
+        for name in (
+            "rate_shape",
+            "dropout_a",
+            "dropout_b",
+            "ticket_shape",
+            "loyalty_half_life_years",
+            "mean_degree",
+        ):
             check_positive(getattr(self, name), f"{prefix}.{name}")
+        check(
+            isinstance(self.spend_shape, (int, float)) and self.spend_shape > 1,
+            f"{prefix}.spend_shape",
+            f"must be a number > 1 (the mean spend is finite only then), got {self.spend_shape!r}",
+        )
+        check(
+            isinstance(self.outside_option, bool),
+            f"{prefix}.outside_option",
+            f"must be true or false, got {self.outside_option!r}",
+        )
         check(
             self.dissatisfied_threshold < self.satisfied_threshold,
             f"{prefix}.dissatisfied_threshold",
@@ -245,6 +269,12 @@ class MarketConfig:
     behaviour: Behaviour = field(default_factory=Behaviour)
     elite_home_up_share: float = 0.6
     """Share of town/county elites whose family home is one tier up (SEEDS 000, urbanisation)."""
+    member_history_years: float = 10.0
+    """Years of customer turnover behind the initial members: they start as the survivors of
+    that history (`sim.population.settle_members`); 0 draws them afresh."""
+    burn_in_years: int = 1
+    """Years the market runs before the measured period (not counted anywhere), so that the
+    run starts from the market's steady state rather than from the initial guess."""
 
     # ----------------------------------------------------------------- derived facts
     @property
@@ -362,6 +392,14 @@ class MarketConfig:
         for c in CLASSES:
             check(c in self.class_profiles, f"{p}.class_profiles", f"missing class {c!r}")
         check_probability(self.elite_home_up_share, f"{p}.elite_home_up_share")
+        check_positive(self.member_history_years, f"{p}.member_history_years", allow_zero=True)
+        check(
+            isinstance(self.burn_in_years, int)
+            and not isinstance(self.burn_in_years, bool)
+            and self.burn_in_years >= 0,
+            f"{p}.burn_in_years",
+            f"must be a whole number of years >= 0, got {self.burn_in_years!r}",
+        )
         self.behaviour.validate(f"{p}.behaviour")
         return self
 

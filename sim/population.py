@@ -101,11 +101,14 @@ class Population:
         def col(attr: str) -> np.ndarray:
             return np.array([getattr(p, attr) for p in prof])[cls]
 
+        # BG/NBD + Gamma-Gamma core (docs/ODD.md 7.1, 7.2, 7.4): rate ~ Gamma(r, r / class mean);
+        # dropout probability per repeat purchase ~ Beta(a, b), independent of the rate; mean
+        # spend per visit = p / nu with nu ~ Gamma(q, gamma), gamma such that the class mean holds.
         shape = b.rate_shape
         self.rate = rng.gamma(shape, col("occasions_per_year") / shape)
-        self.spend = col("spend_per_purchase") * rng.lognormal(
-            -(b.spend_sigma**2) / 2, b.spend_sigma, n
-        )
+        self.dropout = rng.beta(b.dropout_a, b.dropout_b, n)
+        q = b.spend_shape
+        self.spend = col("spend_per_purchase") * (q - 1.0) / rng.gamma(q, 1.0, n)
         self.price_sens = (col("price_sensitivity") * rng.lognormal(-0.08, 0.4, n)).astype(
             np.float32
         )
@@ -131,6 +134,8 @@ class Population:
         self.first_visit = np.full((n, n_stores), NOT_YET, dtype=np.int32)
         self.last_store = np.full(n, -1, dtype=np.int16)
         self.last_purchase = np.full(n, NEVER, dtype=np.int32)
+        # Bought in the category before (BG/NBD: no dropout chance at the first purchase).
+        self.repeat = self.state == ACTIVE
         self.last_good = np.zeros(n, dtype=bool)
         self.last_bad = np.zeros(n, dtype=bool)
         self.referral_parent = np.full(n, -1, dtype=np.int32)
@@ -157,6 +162,44 @@ class Population:
     def in_category(self, rows: np.ndarray) -> np.ndarray:
         s = self.state[rows]
         return (s != PROSPECT) & (s != CHURNED)
+
+
+def settle_members(
+    pop: Population, market: MarketConfig, rng: np.random.Generator, years: float
+) -> np.ndarray:
+    """Make the initial members the survivors of `years` of customer turnover (a steady start).
+
+    Left as fresh draws, the initial members would include every short-lived customer
+    (high dropout probability, high rate) that a mature customer base has long lost, and the
+    first years would show their exodus. Each member row is treated as a slot that customers
+    have occupied since `-years`: an occupant with its own rate and dropout probability makes a
+    first purchase after Exp(rate), then leaves after a Geometric(p) number of further purchases
+    (BG/NBD); one who has left by time 0 is replaced by a newcomer drawn afresh from the class
+    distributions, until every slot holds a customer alive at 0. Occupants still before their
+    first purchase get no dropout chance at it (`repeat` false). Returns each member's join
+    time in years (<= 0), in row order.
+    """
+    rows = np.flatnonzero(pop.state == ACTIVE)
+    if years <= 0 or rows.size == 0:
+        return np.zeros(rows.size)
+    b = market.behaviour
+    mean_rate = np.array([market.class_profiles[c].occasions_per_year for c in CLASSES])
+    joined = np.full(rows.size, -float(years))
+    todo = np.arange(rows.size)
+    while todo.size:
+        r = rows[todo]
+        rate = pop.rate[r]
+        first = joined[todo] + rng.exponential(1.0, todo.size) / rate
+        purchases = rng.geometric(np.maximum(pop.dropout[r], 1e-12))
+        gone = first + rng.gamma(purchases, 1.0) / rate
+        alive = gone > 0
+        pop.repeat[r[alive]] = first[alive] <= 0
+        todo, joined_at = todo[~alive], gone[~alive]
+        joined[todo] = joined_at
+        r = rows[todo]
+        pop.rate[r] = rng.gamma(b.rate_shape, mean_rate[pop.cls[r]] / b.rate_shape)
+        pop.dropout[r] = rng.beta(b.dropout_a, b.dropout_b, todo.size)
+    return joined
 
 
 def _homophilous_network(

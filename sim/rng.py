@@ -41,20 +41,23 @@ class Streams:
             name: np.random.default_rng(ss) for name, ss in zip(PROCESSES, children, strict=True)
         }
         self._ahead: dict[str, DrawsAhead] = {}
+        self.tick_offset = 0
+        """Added to the tick of keyed draws: the burn-in runs at ticks -B..-1 for its keys."""
 
     def __getitem__(self, process: str) -> np.random.Generator:
         return self._gens[process]
 
-    def ahead(self, process: str, method: str, width: int = 1) -> DrawsAhead:
-        """`process`'s stream drawn ahead in blocks (see `DrawsAhead`); one buffer per process."""
+    def ahead(self, process: str, method: str, width: int = 1, *args: float) -> DrawsAhead:
+        """`process`'s stream drawn ahead in blocks (see `DrawsAhead`); one buffer per process
+        (made on first use with `method`, `width` and the distribution's parameters `args`)."""
         buf = self._ahead.get(process)
         if buf is None:
-            buf = self._ahead[process] = DrawsAhead(self._gens[process], method, width)
+            buf = self._ahead[process] = DrawsAhead(self._gens[process], method, width, *args)
         return buf
 
     def keyed(self, process: str, tick: int) -> KeyedDraws:
         """Per-customer draws of `process` at `tick` (see `KeyedDraws`)."""
-        return KeyedDraws(self.seed, process, tick)
+        return KeyedDraws(self.seed, process, tick + self.tick_offset)
 
     def for_policy(self, policy_name: str, store_id: str) -> np.random.Generator:
         """A stream private to one policy at one store, independent of the core streams."""
@@ -74,8 +77,8 @@ class DrawsAhead:
 
     BLOCK_ROWS = 2048
 
-    def __init__(self, gen: np.random.Generator, method: str, width: int = 1) -> None:
-        self._gen, self._method = gen, method
+    def __init__(self, gen: np.random.Generator, method: str, width: int = 1, *args: float) -> None:
+        self._gen, self._method, self._args = gen, method, args
         self.width = width
         self._buf = np.zeros(0)
         self._buf.flags.writeable = False
@@ -88,7 +91,7 @@ class DrawsAhead:
         if end > self._buf.size:
             rest = self._buf[pos:]
             draw = getattr(self._gen, self._method)
-            more = draw(size=max(self.BLOCK_ROWS * self.width, n - rest.size))
+            more = draw(*self._args, size=max(self.BLOCK_ROWS * self.width, n - rest.size))
             self._buf = np.concatenate([rest, more]) if rest.size else more
             self._buf.flags.writeable = False
             pos, end = 0, n

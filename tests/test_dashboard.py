@@ -36,7 +36,7 @@ def test_every_policy_config_is_offered_and_builds():
 
 
 def test_observing_changes_nothing():
-    market = default_market(**SMALL)
+    market = default_market(n_customers=4000, years=2)  # enough complaints to observe
     plain = RetailModel(market=market, policies=["complaint_recovery"], seed=3).run()
     seen = ObservedModel(market=market, policies=["complaint_recovery"], seed=3).run()
     np.testing.assert_array_equal(plain.ledger.profit(), seen.ledger.profit())

@@ -220,7 +220,7 @@ def twin_market(n: int = 3000) -> MarketConfig:
 def twin_game(tmp_path_factory):
     catalogue = {"none": {"policies": []},
                  "magnet": {"policies": [{"_target_": policy_target(Magnet)}]}}
-    plan = make_plan({"rivals": ["twin"], "policies": ["none", "magnet"], "replications": 4,
+    plan = make_plan({"rivals": ["twin"], "policies": ["none", "magnet"], "replications": 8,
                       "bootstrap": 200}, twin_market(), available=list(catalogue),
                      load=catalogue.__getitem__)
     store = tmp_path_factory.mktemp("run_store")
