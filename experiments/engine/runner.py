@@ -67,9 +67,26 @@ def run_spec(spec: RunSpec) -> dict[str, Any]:
     model = simulate_spec(spec)
     out = extract(model)
     del model
-    gc.collect()  # the model's agent <-> model cycles: free them now, not at some later run
+    _collect()
     out["seconds"] = time.perf_counter() - start
     return out
+
+
+_FROZEN = False
+
+
+def _collect() -> None:
+    """Free the finished model's reference cycles now, not at some later run.
+
+    A full collection walks every object alive; after the first run of a process, the imports
+    (pandas, SciPy, Mesa ...) are moved out of the collector's sight once (`gc.freeze`), so each
+    later collection walks only what the last run left behind (0.08 s CPU -> ~0).
+    """
+    global _FROZEN
+    gc.collect()
+    if not _FROZEN:
+        gc.freeze()
+        _FROZEN = True
 
 
 def extract(model: RetailModel) -> dict[str, Any]:
