@@ -18,6 +18,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
 
 PERIODS: tuple[str, ...] = ("month", "year", "run")
+MAX_VALUE = 1e12
+"""Largest size of any policy number without its own upper bound (yuan, points, weights)."""
+MAX_COUNT = 10_000_000
+"""Largest count (guests, contacts, days, weeks) unless a parameter sets its own bound."""
+MAX_UTILITY = 20.0
+"""Largest utility bonus or satisfaction gain: beyond this the choice is already certain."""
 
 
 def period_key(model: RetailModel, t: int, period: str) -> int:
@@ -97,7 +103,11 @@ def check_number(
     high: float | None = None,
     low_open: bool = False,
 ) -> float:
-    """`value` as a float, or a one-line `ConfigError` naming ``policy.<policy>.<field>``."""
+    """`value` as a float, or a one-line `ConfigError` naming ``policy.<policy>.<field>``.
+
+    NaN, inf and booleans are refused; without an explicit `high`, values above `MAX_VALUE`
+    are refused too, so no parameter can overflow the arithmetic of the model.
+    """
     name = f"policy.{policy}.{field}"
     if not _is_number(value) or not np.isfinite(value):
         raise ConfigError(name, f"must be a number, got {value!r}")
@@ -108,21 +118,36 @@ def check_number(
             raise ConfigError(name, f"must be in {bracket}{low:g}, {high:g}], got {value!r}")
     elif low is not None and (v < low or (low_open and v == low)):
         raise ConfigError(name, f"must be {'>' if low_open else '>='} {low:g}, got {value!r}")
+    elif high is not None and v > high:
+        raise ConfigError(name, f"must be <= {high:g}, got {value!r}")
+    if high is None and abs(v) > MAX_VALUE:
+        raise ConfigError(name, f"must be at most {MAX_VALUE:g} in size, got {value!r}")
     return v
 
 
 def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None = None) -> int:
-    """`value` as an int (whole floats accepted), or a one-line `ConfigError`."""
+    """`value` as an int (whole floats accepted), or a one-line `ConfigError`.
+
+    Without an explicit `high`, `MAX_COUNT` bounds it (a count, a number of days or weeks).
+    """
     name = f"policy.{policy}.{field}"
+    high = MAX_COUNT if high is None else high
     whole = _is_number(value) and np.isfinite(value) and float(value).is_integer()
-    if not whole or value < low or (high is not None and value > high):
+    if not whole or value < low or value > high:
         allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
         raise ConfigError(name, f"must be {allowed}, got {value!r}")
     return int(value)
 
 
+def check_bool(policy: str, field: str, value: Any) -> bool:
+    """`value` if it is true or false (1, 'yes' and friends are refused: say what you mean)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"policy.{policy}.{field}", f"must be true or false, got {value!r}")
+    return bool(value)
+
+
 def check_choice(policy: str, field: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise ConfigError(
             f"policy.{policy}.{field}", f"must be one of {', '.join(allowed)}; got {value!r}"
         )

@@ -66,7 +66,7 @@ class CelebrityEvent(BudgetedPolicy):
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.loyalty_gain = check_number(n, "loyalty_gain", loyalty_gain, low=0, high=1)
         self.referrals_per_guest = check_number(
-            n, "referrals_per_guest", referrals_per_guest, low=0
+            n, "referrals_per_guest", referrals_per_guest, low=0, high=100
         )
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 

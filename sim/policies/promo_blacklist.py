@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.policies.base import StorePolicy
-from sim.policies.budget import check_int, check_number
+from sim.policies.budget import check_bool, check_int, check_number
 from sim.segments import SEGMENTS, SegmentParams, segment_flags, summarize_arrays
 
 
@@ -59,11 +59,7 @@ class PromoBlacklist(StorePolicy):
         self.segment_params = SegmentParams(
             promo_bottom_share=self.bottom_share, promo_only_min_share=self.min_promo_share
         )
-        if not isinstance(sticky, bool):
-            raise ConfigError(
-                f"policy.{self.name}.sticky", f"must be true or false, got {sticky!r}"
-            )
-        self.sticky = sticky
+        self.sticky = check_bool(self.name, "sticky", sticky)
 
     def reset(self) -> None:
         n = self.model.pop.n if self.model else 0

@@ -59,7 +59,7 @@ class ReferralPoints(BudgetedPolicy):
             n, "points_per_referral", points_per_referral, low=0
         )
         self.points_per_yuan = check_number(n, "points_per_yuan", points_per_yuan, low=0)
-        self.depth = check_int(n, "depth", depth, low=1)
+        self.depth = check_int(n, "depth", depth, low=1, high=100)
         self.decay = check_number(n, "decay", decay, low=0, high=1)
         self.redeem_threshold = check_number(
             n, "redeem_threshold", redeem_threshold, low=0, low_open=True
