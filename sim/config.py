@@ -172,7 +172,7 @@ class StoreSpec:
         0.0, kind="number", low=-10, high=10, doc="utility offset of the store (location, size)"
     )
     policies: tuple[Any, ...] = declared(
-        (), kind="list", item=Spec("node", "one policy", type_name="a policy name or entry"),
+        (), kind="list", type_name="policy names or entries",
         doc="the store's policies (names or entries as in configs/policy); the focal store's "
         "come from `policy` in the commands",
     )
@@ -391,11 +391,11 @@ class MarketConfig:
     )
     places: tuple[PlaceSpec, ...] = declared(
         (), kind="list", min_items=1, max_items=MAX_PLACES, doc="the places of the market",
-        item=Spec("node", "one place", type_name="a place"),
+        item=Spec("node", "one place", type_name="places (mappings)"),
     )
     stores: tuple[StoreSpec, ...] = declared(
         (), kind="list", min_items=1, max_items=MAX_STORES, doc="the stores of the market",
-        item=Spec("node", "one store", type_name="a store"),
+        item=Spec("node", "one store", type_name="stores (mappings)"),
     )
     class_mix: dict[str, dict[str, float]] = declared(
         kind="node", factory=lambda: DEFAULT_CLASS_MIX, type_name="tier -> class -> share",

@@ -61,6 +61,30 @@ VALUE_HOOKS = ("utility", "discount", "service", "resolution", "recruit_multipli
 """Hooks whose returned numbers enter the model; each return is checked (`checked_hook`)."""
 
 
+def build_store_policies(
+    market: MarketConfig, policies: Iterable[Any] | None = None
+) -> list[list[StorePolicy]]:
+    """Each store's policies (fresh instances); `policies`, when given, are the focal store's.
+
+    Giving both `policies` and focal-store policies in the market is refused: one of the two
+    lists would be dropped silently.
+    """
+    out = [
+        make_policies(s.policies, f"market.stores[{i}].policies")
+        for i, s in enumerate(market.stores)
+    ]
+    focal = market.store_ids.index(market.focal_store)
+    if policies is not None:
+        if market.stores[focal].policies:
+            raise ConfigError(
+                f"market.stores[{focal}].policies",
+                "the focal store's policies come from `policy` (e.g. policy=gift_budget); "
+                "list them there, not in the market, or one list would be dropped",
+            )
+        out[focal] = make_policies(policies, "policy.policies")
+    return out
+
+
 def checked_hook(policy: StorePolicy, name: str, store: str) -> Any:
     """The bound hook `name` of `policy`, wrapped so that a bad return value stops the run.
 
@@ -156,19 +180,8 @@ class RetailModel(mesa.Model):
             )
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ConfigError("seed", f"must be an integer >= 0, got {seed!r}")
-        store_policies = [
-            make_policies(s.policies, f"market.stores[{i}].policies")
-            for i, s in enumerate(market.stores)
-        ]
+        store_policies = build_store_policies(market, policies)
         focal = market.store_ids.index(market.focal_store)
-        if policies is not None:
-            if market.stores[focal].policies:
-                raise ConfigError(
-                    f"market.stores[{focal}].policies",
-                    "the focal store's policies are given by `policies` (the `policy` config); "
-                    "list them there, not in the market, or the market's would be dropped",
-                )
-            store_policies[focal] = make_policies(policies, "policy.policies")
         super().__init__(seed=int(seed))
         self.market = market
         self.behaviour = market.behaviour

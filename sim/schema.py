@@ -45,6 +45,8 @@ class Spec:
     item: Spec | None = None
     min_items: int = 0
     max_items: int | None = None
+    single_ok: bool = False
+    """A list that may also be given as one item (``policies=gift_budget``)."""
     noun: str = ""
     """What a number is called in messages ('a probability'); default 'a number'/'an integer'."""
     type_name: str = ""
@@ -80,9 +82,16 @@ class Spec:
         elif self.kind == "path":
             text = "a file-system path"
         elif self.kind == "list":
-            inner = self.item.range_text() if self.item else "values"
+            if self.item is None:
+                inner = self.type_name or "values"
+            elif self.item.kind == "node":
+                inner = self.item.type_name or "mappings"
+            else:
+                inner = self.item.range_text()
             size = f" ({self.min_items}+ items)" if self.min_items else ""
             text = f"a list of {inner}{size}"
+            if self.single_ok:
+                text += " (or one of them)"
         else:
             text = self.type_name or "a mapping"
         return text + (" or null" if self.nullable else "")
@@ -168,6 +177,8 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
             raise ConfigError(path, f"must be {spec.range_text()}, got {kind_of(value)}") from None
         return value
     if kind == "list":
+        if spec.single_ok and not isinstance(value, (list, tuple)):
+            return check_value(spec.item, value, path) if spec.item else value
         items = check_list(value, path, spec)
         return [check_value(spec.item, v, f"{path}[{i}]") if spec.item else v
                 for i, v in enumerate(items)]
@@ -380,6 +391,7 @@ COMPARE_OPTIONS: dict[str, Any] = {
         item=Spec("text", "a policy config name"),
         nullable=True,
         min_items=1,
+        single_ok=True,
     ),
     "baseline": Spec("text", "the policy the others are compared with (run first)"),
     "replications": Spec(
@@ -426,7 +438,8 @@ POLICY_NODE_KEYS: dict[str, Spec] = {
         "list",
         "the focal store's policies: entries with `_target_` (a StorePolicy subclass) or "
         "`name`, plus the policy's parameters",
-        item=Spec("node", "one policy", type_name="a policy entry"),
+        nullable=True,
+        type_name="policy names or entries",
     ),
     "label": Spec("text", "display label in reports (English)", nullable=True),
     "label_zh": Spec("text", "display label in reports (Chinese)", nullable=True),
@@ -438,19 +451,21 @@ the node's own entries interpolate (``budget: 200`` used as ``${policy.budget}``
 def run_memory_estimate(market: Any) -> float:
     """Bytes one simulation of `market` is expected to need at its peak (a generous estimate).
 
-    Per customer: about 60 state arrays, 4 per-store arrays, the social links (CSR, both
-    directions) and one Mesa agent object (~1.5 KiB); per tick: the ledger (about 20 KPI rows
-    per store) and the transaction log (one 40-byte row per purchase). Measured on the default
-    market: ~3.5 KiB per customer at 20,000 customers and 3 years.
+    Per customer: about 40 state arrays, 4 per-store arrays, the social links (CSR, both
+    directions) and one Mesa agent object (~700 B); per tick: the ledger (about 20 KPI rows
+    per store); per purchase: one 40-byte transaction row; plus ~160 MiB for the interpreter
+    and libraries. Measured peak RSS on the default market (under load, Nov 2026): 156 MiB at
+    2,000 customers x 1 year, 174 MiB at 20,000 x 3 years, 248 MiB at 100,000 x 1 year; this
+    estimate gives 164, 201 and 333 MiB (erring on the safe side).
     """
     b = market.behaviour
     n, stores, ticks = float(market.n_customers), len(market.stores), float(market.n_ticks)
-    per_customer = 60 * 8 + 4 * 8 * stores + 16 * b.mean_degree + 1536
+    per_customer = 40 * 8 + 4 * 8 * stores + 16 * b.mean_degree + 700
     profiles = getattr(market, "class_profiles", {}) or {}
     rates = [getattr(p, "occasions_per_year", 2.0) for p in profiles.values()] or [2.0]
     purchases = n * max(rates) * float(market.years) * 2.0
     wom = n * (b.negative_wom_max + b.positive_wom_max) * 8.0
-    return n * per_customer + ticks * stores * 20 * 8 + purchases * 40 + wom + (64 << 20)
+    return n * per_customer + ticks * stores * 20 * 8 + purchases * 40 + wom + (160 << 20)
 
 
 def study_memory_estimate(market: Any, n_policies: int, replications: int, workers: int) -> float:
