@@ -19,7 +19,13 @@ import pandas as pd
 
 from sim import ConfigError, MarketConfig, RetailModel
 from sim.policies import StorePolicy, make_policies
-from sim.schema import POLICY_NODE_KEYS, RUN_OPTIONS, check_value, validate_options
+from sim.schema import (
+    COMPARE_OPTIONS,
+    POLICY_NODE_KEYS,
+    RUN_OPTIONS,
+    check_value,
+    validate_options,
+)
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
 
@@ -139,6 +145,13 @@ def check_options(cfg: Any, schema: Any, *, skip: tuple[str, ...] = ()) -> dict[
     knobs = interpolation_knobs(cfg)
     data = to_container(cfg)
     return validate_options(data, schema, skip=(*skip, "hydra"), knobs=knobs)
+
+
+def check_compare_options(cfg: Any) -> dict[str, Any]:
+    """Every option of a compare/study config except ``market`` (sim.schema.COMPARE_OPTIONS):
+    shapes, types, ranges and unknown keys, one line each. The study engine calls this first,
+    then `sim.schema.check_study_size` once it knows the market and the policy count."""
+    return check_options(cfg, COMPARE_OPTIONS, skip=("market",))
 
 
 def check_seed(seed: Any) -> int:

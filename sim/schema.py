@@ -178,7 +178,12 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
         return value
     if kind == "list":
         if spec.single_ok and not isinstance(value, (list, tuple)):
-            return check_value(spec.item, value, path) if spec.item else value
+            try:
+                return check_value(spec.item, value, path) if spec.item else value
+            except ConfigError:
+                raise ConfigError(
+                    path, f"must be {spec.range_text()}, got {kind_of(value)}"
+                ) from None
         items = check_list(value, path, spec)
         return [check_value(spec.item, v, f"{path}[{i}]") if spec.item else v
                 for i, v in enumerate(items)]
@@ -474,6 +479,18 @@ def study_memory_estimate(market: Any, n_policies: int, replications: int, worke
     ticks = float(market.n_ticks)
     results = float(n_policies) * replications * (ticks * 4 * 8 + 8 * 1024)
     return per_run * max(1, workers) + results
+
+
+def check_study_size(
+    market: Any, n_policies: int, replications: int, workers: int, field: str = "replications"
+) -> None:
+    """Refuse a study whose runs (workers at once) and results would not fit in memory."""
+    check_memory(
+        study_memory_estimate(market, n_policies, replications, workers),
+        field,
+        f"{n_policies} policies x {replications:,} replications on {workers} worker(s) "
+        f"({market.n_customers:,} customers each)",
+    )
 
 
 # ---------------------------------------------------------------------------- documentation
