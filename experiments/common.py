@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.pipes import quiet_broken_pipe
 from sim import ConfigError, MarketConfig, RetailModel
 from sim.policies import StorePolicy, make_policies
 from sim.schema import (
@@ -486,13 +487,3 @@ def clean_errors() -> Iterator[None]:
     except BrokenPipeError:
         quiet_broken_pipe()
         sys.exit(0)
-
-
-def quiet_broken_pipe() -> None:
-    """After the reader of stdout went away: point stdout at /dev/null so that Python's final
-    flush does not print 'Broken pipe' (the standard recipe of the Python docs)."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):  # pragma: no cover
-        pass
