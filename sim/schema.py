@@ -3,8 +3,8 @@
 Each field is declared once, as a `Spec` (kind, range, allowed choices, unit, meaning): the
 market dataclasses carry theirs in ``dataclasses.field(metadata=...)`` (see `declared`), the
 command options in `RUN_OPTIONS` / `COMPARE_OPTIONS`. The same declarations check values
-(`check_value`, `build_record`, `validate_options`) and generate ``docs/configuration.md``
-(``python -m sim.schema --markdown``), so the documentation cannot drift from the checks.
+(`check_value`, `record_values`, `validate_options`) and generate docs/configuration.md
+(``python -m sim.configdoc > docs/configuration.md``), so the docs cannot drift from the checks.
 
 Rules every check follows (issue 13): a node's shape (mapping, list, scalar) is checked before
 its values are read; numbers are finite (NaN and inf refused) and inside a documented range;
@@ -82,7 +82,7 @@ class Spec:
         elif self.kind == "path":
             text = "a file-system path"
         elif self.kind == "list":
-            if self.item is None:
+            if self.item is None or self.type_name:
                 inner = self.type_name or "values"
             elif self.item.kind == "node":
                 inner = self.item.type_name or "mappings"
@@ -98,6 +98,13 @@ class Spec:
 
 
 def _g(x: float) -> str:
+    if isinstance(x, int) and not isinstance(x, bool):
+        if abs(x) < 10**12:
+            return f"{x:,}"
+        full = x == 2 ** x.bit_length() - 1
+        return f"2^{x.bit_length()} - 1" if full else f"{x:.3g}"
+    if abs(x) >= 1e9:
+        return f"{x:g}"
     return f"{x:,.0f}" if float(x).is_integer() and abs(x) >= 10_000 else f"{x:g}"
 
 
@@ -394,6 +401,7 @@ COMPARE_OPTIONS: dict[str, Any] = {
         "list",
         "policy configs to compare (configs/policy/*.yaml names); null = all of them",
         item=Spec("text", "a policy config name"),
+        type_name="policy config names",
         nullable=True,
         min_items=1,
         single_ok=True,
@@ -491,23 +499,3 @@ def check_study_size(
         f"{n_policies} policies x {replications:,} replications on {workers} worker(s) "
         f"({market.n_customers:,} customers each)",
     )
-
-
-# ---------------------------------------------------------------------------- documentation
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sim.schema --markdown``: print docs/configuration.md."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m sim.schema")
-    parser.add_argument("--markdown", action="store_true", help="print docs/configuration.md")
-    args = parser.parse_args(argv)
-    if not args.markdown:
-        parser.error("nothing to do (use --markdown)")
-    from sim.configdoc import markdown
-
-    print(markdown(), end="")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
