@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from experiments.pipes import quiet_broken_pipe
 from sim import ConfigError, MarketConfig, RetailModel
@@ -128,9 +129,23 @@ def build_policies(cfg_policy: Any, path: str = "policy") -> list[StorePolicy]:
         )
     if isinstance(cfg_policy, dict):
         knobs |= {k for k, v in spec.items() if k not in POLICY_NODE_KEYS and _is_scalar(v)}
+    knobs |= _policy_file_keys(spec.get("name"))
     checked = validate_options(spec, POLICY_NODE_KEYS, path=path, knobs=knobs)
     entries = checked.get("policies")
     return make_policies([] if entries is None else spec["policies"], f"{path}.policies")
+
+
+def _policy_file_keys(name: Any) -> set[str]:
+    """Top-level keys of ``configs/policy/<name>.yaml``: its knobs stay allowed even when an
+    override replaces the entry that used them (``policy.policies.0.yearly_budget=5000``)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        return set()
+    path = CONFIG_DIR / "policy" / f"{name}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text()) if path.is_file() else None
+    except (OSError, yaml.YAMLError):
+        return set()
+    return {str(k) for k in data} if isinstance(data, dict) else set()
 
 
 def _is_scalar(value: Any) -> bool:

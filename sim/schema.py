@@ -146,7 +146,10 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
     if kind in ("number", "integer"):
         if not is_number(value):
             raise ConfigError(path, f"must be {spec.range_text()}, got {kind_of(value)}")
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:
+            x = math.inf
         if not math.isfinite(x):
             raise ConfigError(path, f"must be {spec.range_text()} (finite), got {value!r}")
         if kind == "integer":

@@ -7,6 +7,7 @@ too much simply gets less: campaigns are skipped, guest lists shortened, discoun
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -94,6 +95,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
+def _finite(value: Any) -> bool:
+    """A finite number (a huge Python int that no float can hold is not)."""
+    try:
+        return math.isfinite(float(value))
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
 _RECORDER: list[dict[str, Any]] | None = None
 
 
@@ -133,7 +142,7 @@ def check_number(
     _record(field, kind="number", low=low, high=MAX_VALUE if high is None else high,
             low_open=low_open, high_open=high_open)
     name = f"policy.{policy}.{field}"
-    if not _is_number(value) or not np.isfinite(value):
+    if not _is_number(value) or not _finite(value):
         raise ConfigError(name, f"must be a number, got {value!r}")
     v = float(value)
     if low is not None and high is not None:
@@ -157,7 +166,7 @@ def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None
     name = f"policy.{policy}.{field}"
     high = MAX_COUNT if high is None else high
     _record(field, kind="integer", low=low, high=high)
-    whole = _is_number(value) and np.isfinite(value) and float(value).is_integer()
+    whole = _is_number(value) and _finite(value) and float(value).is_integer()
     if not whole or value < low or value > high:
         allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
         raise ConfigError(name, f"must be {allowed}, got {value!r}")
