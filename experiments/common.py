@@ -170,6 +170,13 @@ def check_compare_options(cfg: Any) -> dict[str, Any]:
     return check_options(cfg, COMPARE_OPTIONS, skip=("market",))
 
 
+def validate_compare(cfg: Any) -> None:
+    """What `preflight` checks for a compare/study config before Hydra starts: its options and
+    its market (policies and the study's size are checked by the engine's plan)."""
+    check_compare_options(cfg)
+    build_market(cfg["market"])
+
+
 def check_seed(seed: Any) -> int:
     return check_value(RUN_OPTIONS["seed"], seed, "seed")
 
