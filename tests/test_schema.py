@@ -338,6 +338,20 @@ def test_configuration_targets_only_store_policies(capsys):
     assert "HI" not in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("target", ["this.X", "antigravity.X", "os.system", "subprocess.run"])
+def test_standard_library_targets_are_refused_without_importing(target, capsys):
+    import sys
+
+    top = target.split(".")[0]
+    was_loaded = top in sys.modules
+    cfg = run_cfg()
+    cfg.policy.policies = [{"_target_": target}]
+    with pytest.raises(ConfigError, match="is not a StorePolicy subclass"):
+        validate_run(cfg)
+    assert (top in sys.modules) == was_loaded  # not imported by us
+    assert capsys.readouterr().out == ""
+
+
 # ------------------------------------------------------------------ the generated reference
 def test_configuration_doc_is_generated_from_the_code():
     committed = (ROOT / "docs/configuration.md").read_text()

@@ -74,7 +74,15 @@ def policy_class_from_target(target: Any, field: str = "policy._target_") -> typ
         raise ConfigError(field, f"must be a dotted class path like 'module.Class', got {target!r}")
     module_name, _, attr = target.rpartition(".")
     import importlib
+    import sys
 
+    top = module_name.split(".")[0]
+    if top in sys.stdlib_module_names or top == "builtins":
+        # No store policy lives in the standard library, and importing some of it has effects
+        # of its own (`this` prints, `antigravity` opens a browser): refuse without importing.
+        raise ConfigError(
+            field, f"{target!r} is not a StorePolicy subclass; only store policies may be built"
+        )
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's path
