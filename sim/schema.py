@@ -172,7 +172,8 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
         return value
     if kind in ("text", "path"):
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(path, f"must be {spec.range_text()}, got {kind_of(value)}")
+            hint = f" (quote it: '{value}')" if is_number(value) else ""
+            raise ConfigError(path, f"must be {spec.range_text()}{hint}, got {kind_of(value)}")
         if "\x00" in value:
             raise ConfigError(path, "must not contain a NUL character")
         return value
