@@ -205,8 +205,13 @@ def check_case(kind: str, cmd: str, source: str, path: tuple[Any, ...], original
         if knob:  # a knob is reported where it is used: inside the policy node
             assert err.field.startswith("policy"), msg
         else:
+            names = [p for p in path if isinstance(p, str)]
+            leaf = "zzz_unknown" if kind == "unknown_key" else names[-1]
             named = (
                 err.field.startswith(expect)
+                # a focal-store policy parameter: policy.<policy name>.<parameter>
+                or (path[:2] == ("policy", "policies") and len(path) >= 3
+                    and err.field.startswith("policy.") and err.field.endswith(f".{leaf}"))
                 # a list item is reported with its list (e.g. days_of_year: [1, 400])
                 or (isinstance(path[-1], int) and err.field == dotted(path[:-1]))
                 # a cross-field rule names its partner in the same node

@@ -111,8 +111,9 @@ def make_policy(
     """A fresh policy from a name, a mapping ``{"name": ..., **params}`` or
     ``{"_target_": "module.Class", **params}`` (a StorePolicy subclass only), or an instance.
 
-    With `path` (where the entry sits in a config, e.g. ``market.stores[1].policies[0]``) every
-    error names that place and the policy; without it errors name ``policy.<name>.<param>``.
+    With `path` (where the entry sits in a config, e.g. ``market.stores[1].policies[0]``)
+    errors name that place and the policy; parameter errors of the focal store's policies
+    (path ``policy...``, or none) name ``policy.<name>.<param>``.
     """
     where = path or "policy"
     if isinstance(spec, StorePolicy):
@@ -147,7 +148,7 @@ def make_policy(
                 if key not in allowed:
                     close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    field = f"{where}.{key}" if path else f"policy.{name}.{key}"
+                    field = f"{where}.{key}" if _by_place(path) else f"policy.{name}.{key}"
                     raise ConfigError(
                         field,
                         f"unknown parameter of policy {name!r}{hint}; allowed: "
@@ -157,7 +158,7 @@ def make_policy(
             return cls(**params)
         except ConfigError as exc:
             prefix = f"policy.{name}."
-            if path and exc.field.startswith(prefix):
+            if _by_place(path) and exc.field.startswith(prefix):
                 raise ConfigError(
                     f"{path}.{exc.field[len(prefix):]}", f"{exc.message} (policy {name})"
                 ) from None
@@ -169,6 +170,13 @@ def make_policy(
         f"must be a policy name or a mapping with 'name' or '_target_', got "
         f"{type(spec).__name__} {spec!r}",
     )
+
+
+def _by_place(path: str | None) -> bool:
+    """Parameter errors name the place in the config for a competitor's policies
+    (``market.stores[1].policies[0].top_share``); the focal store's keep the familiar
+    ``policy.<name>.<parameter>``."""
+    return bool(path) and not str(path).startswith("policy")
 
 
 def get_policy_class_at(name: str, where: str) -> type[StorePolicy]:
