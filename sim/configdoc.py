@@ -48,7 +48,7 @@ node first (a mapping, a list or a single value), then each value. Every problem
 - an integer field accepts a whole number written `3.0`, nothing else;
 - unknown keys are errors with a "did you mean" suggestion (add new keys only where shown);
 - sizes are checked against this machine's memory: a run (and a study's parallel runs) may
-  use at most {share} of the memory available when it starts (estimate:
+  use at most {share} of its physical memory or container limit (estimate:
   `sim.schema.run_memory_estimate`);
 - Hydra's own errors (an override that does not parse, a key that does not exist, an output
   directory that cannot be created) are reported the same way, before Hydra starts.

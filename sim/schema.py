@@ -339,18 +339,27 @@ def validate_options(
 
 # ---------------------------------------------------------------------------- memory
 def available_memory() -> int:
-    """Bytes of memory this process can still use: MemAvailable, else free pages (sysconf)."""
+    """Bytes of memory this machine can give a run: physical memory (``os.sysconf``), or the
+    container's cgroup limit when lower.
+
+    Deliberately not the momentary "available" figure: that swings with whatever else runs,
+    and a valid default market must not be refused because a neighbour is busy. The check
+    catches sizes that can never fit (a 7 TiB population), before any allocation.
+    """
+    limits = []
     try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:  # pragma: no cover - not Linux
+        limits.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
         pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return 8 << 30
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as fh:
+                text = fh.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < (1 << 60):
+            limits.append(int(text))
+    return min(limits) if limits else 8 << 30
 
 
 def human_bytes(n: float) -> str:
@@ -362,7 +371,7 @@ def human_bytes(n: float) -> str:
 
 
 MEMORY_SHARE = 0.8
-"""Share of the available memory a run (or a study's workers together) may be estimated to use."""
+"""Share of this machine's memory a run (or a study's workers together) may be estimated to use."""
 
 
 def check_memory(estimate: float, field: str, what: str, *, available: int | None = None) -> None:
@@ -372,7 +381,7 @@ def check_memory(estimate: float, field: str, what: str, *, available: int | Non
         raise ConfigError(
             field,
             f"too large: {what} needs about {human_bytes(estimate)} of memory, this machine has "
-            f"{human_bytes(avail)} available (at most {MEMORY_SHARE:.0%} may be used)",
+            f"{human_bytes(avail)} (at most {MEMORY_SHARE:.0%} may be used)",
         )
 
 
