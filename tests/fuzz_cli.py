@@ -331,6 +331,9 @@ def main() -> None:
                 "experiments.compare" if args.compare_as_is else "experiments.compare+",
             )
             res = run_forked(module, argv, args.timeout, work)
+            for arg in case["args"]:  # an output_dir override writes there (relative to cwd)
+                if arg.startswith("output_dir=") and arg.split("=", 1)[1] not in ("null", ""):
+                    outdir = work / arg.split("=", 1)[1]
             outcome = classify(case, res, outdir)
             counts[outcome] += 1
             by_command[(case["command"], outcome)] += 1
