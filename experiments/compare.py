@@ -21,12 +21,14 @@ from omegaconf import DictConfig
 
 from experiments.common import (
     build_market,
+    check_compare_options,
     check_seed,
     check_writable,
     clean_errors,
-    preflight_group_choices,
+    preflight,
     to_container,
     user_config_dirs,
+    validate_compare,
 )
 from experiments.engine import (
     Plan,
@@ -39,8 +41,9 @@ from experiments.engine import (
 )
 from experiments.engine.comparison import comparison_meta
 from experiments.engine.store import mark_complete
-from experiments.study_options import flags_to_overrides, precheck_run_dir, study_options
+from experiments.study_options import flags_to_overrides, study_options
 from sim import ConfigError
+from sim.schema import check_study_size
 
 LANGS = ("en", "zh")
 CONFIG_DIRS: tuple[Path, ...] = ()
@@ -81,9 +84,11 @@ def plan_from_config(cfg: Any) -> Plan:
 def compare(cfg: Any, outdir: Path) -> Any:
     """Validate everything, run every policy x replication, write all outputs and the report;
     returns the comparison table."""
+    check_compare_options(cfg)  # shapes, types, ranges, unknown keys of every option
     plan = plan_from_config(cfg)
     opts = study_options(cfg)
     executor, workers = opts.executor, opts.workers
+    check_study_size(plan.market, len(plan.policies), plan.replications, workers)
     output, report_cfg = _mapping(cfg, "output"), _mapping(cfg, "report")
     lang = report_cfg.get("lang", "en")
     if lang not in LANGS:
@@ -159,7 +164,5 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
-    preflight_group_choices(sys.argv[1:], groups=("market", "executor"))
-    with clean_errors():
-        precheck_run_dir(sys.argv[1:])
+    preflight(sys.argv[1:], "compare", validate_compare, groups=("market", "executor"))
     main()

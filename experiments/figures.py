@@ -503,9 +503,9 @@ def segment_shifts(
         size = (max(7.5, 1.05 * len(segs) + 2.5), _height(len(others) + 1, 0.45, 2.2))
         fig = Figure(figsize=size)
         ax = fig.add_subplot()
-        if len(diff):
-            goodness = diff.to_numpy() * direction[None, :]
-            lim = max(float(np.nanmax(np.abs(diff.to_numpy()))), 0.5)
+        if diff.size and np.isfinite(diff.to_numpy(dtype=float)).any():  # none: horizon < 1 year
+            goodness = diff.to_numpy(dtype=float) * direction[None, :]
+            lim = max(float(np.nanmax(np.abs(diff.to_numpy(dtype=float)))), 0.5)
             im = ax.imshow(goodness, cmap=BETTER_WORSE, vmin=-lim, vmax=lim, aspect="auto")
             for i in range(diff.shape[0]):
                 for j in range(diff.shape[1]):

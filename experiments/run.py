@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -11,35 +14,62 @@ from omegaconf import DictConfig
 from experiments.common import (
     build_market,
     build_policies,
-    check_seed,
+    check_options,
     check_writable,
     clean_errors,
     format_table,
     kpi_table,
-    preflight_group_choices,
+    preflight,
     simulate,
     to_container,
     write_run_outputs,
 )
+from sim import MarketConfig
+from sim.model import build_store_policies
+from sim.policies import StorePolicy
+from sim.schema import RUN_OPTIONS
+
+
+@dataclass
+class RunPlan:
+    """A validated run: the market, the focal store's policies and the options."""
+
+    market: MarketConfig
+    policies: list[StorePolicy]
+    options: dict[str, Any]
+
+
+def validate_run(cfg: Any) -> RunPlan:
+    """Check every node of a run config (shape, values, memory), build nothing else."""
+    options = check_options(cfg, RUN_OPTIONS, skip=("market", "policy"))
+    market = build_market(cfg["market"])
+    policies = build_policies(cfg["policy"])
+    build_store_policies(market, policies)  # competitors' policies, focal-store conflicts
+    return RunPlan(market, policies, options)
 
 
 def run(cfg: DictConfig, outdir: Path) -> dict:
     """Validate everything, simulate once, write the outputs; returns the summary."""
-    market = build_market(cfg.market)
-    policies = build_policies(cfg.policy)
-    seed = check_seed(cfg.seed)
+    plan = validate_run(cfg)
+    market, policies, opts = plan.market, plan.policies, plan.options
+    output = {**dict.fromkeys(("transactions",), False), **opts.get("output", {})}
+    seed = opts.get("seed", 0)
     check_writable(outdir)
     model = simulate(
-        market, policies, seed, activation=cfg.activation, progress=bool(cfg.output.progress)
+        market,
+        policies,
+        seed,
+        activation=opts.get("activation", "batch"),
+        progress=output.get("progress", True),
     )
     summary = write_run_outputs(
         model,
         outdir,
-        transactions=bool(cfg.output.transactions),
-        segments=bool(cfg.output.segments),
+        transactions=output.get("transactions", False),
+        segments=output.get("segments", True),
         extra_config={"policy": to_container(cfg.policy)},
     )
-    if cfg.output.table:
+    if output.get("table", True):
         names = [p.name for p in policies] or ["none"]
         print(
             f"market {market.name}: {market.n_customers:,} customers, {market.years} years, "
@@ -57,7 +87,6 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
-    preflight_group_choices(sys.argv[1:])
-    main()
+    preflight(sys.argv[1:], "run", validate_run)
+    with clean_errors():
+        main()

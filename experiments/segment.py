@@ -9,12 +9,14 @@ summary feature. Plain argparse (no Hydra): this is a data tool, not a simulatio
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from experiments.pipes import quiet_broken_pipe
 from sim.clv import (
     DEFAULT_MARGIN,
     MAX_LIFETIME_YEARS,
@@ -56,47 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
         "transaction log.",
     )
     p.add_argument("path", type=Path, help="transaction log (.csv or .parquet)")
-    p.add_argument(
-        "--as-of",
-        dest="as_of",
-        default=None,
-        help="evaluation date YYYY-MM-DD (default: last date in the log)",
-    )
-    p.add_argument(
-        "--out",
-        type=Path,
-        default=Path("."),
-        help=f"directory for {OUTPUT_NAME} (default: current directory)",
-    )
-    p.add_argument(
-        "--margin",
-        type=float,
-        default=DEFAULT_MARGIN,
-        help="gross margin as a share of revenue, for CLV (default 0.4)",
-    )
-    p.add_argument(
-        "--retention",
-        type=float,
-        default=None,
-        help="yearly retention rate for CLV (default: estimated from the log)",
-    )
-    p.add_argument(
-        "--levels",
-        type=int,
-        default=3,
-        choices=(3, 4),
-        help="levels per A/B/C/D tier: 3 (A1..D3) or 4 (A1..D4)",
-    )
-    p.add_argument(
-        "--store",
-        default=None,
-        help="only this store_id's transactions (e.g. the focal store of a run)",
-    )
-    p.add_argument(
-        "--lenient",
-        action="store_true",
-        help="reject bad rows (reported per reason) instead of stopping",
-    )
+    p.add_argument("--as-of", dest="as_of", default=None,
+                   help="evaluation date YYYY-MM-DD (default: last date in the log)")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"directory for {OUTPUT_NAME} (default: the input file's directory)")
+    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
+                   help="gross margin as a share of revenue, for CLV (default 0.4)")
+    p.add_argument("--retention", type=float, default=None,
+                   help="yearly retention rate for CLV (default: estimated from the log)")
+    p.add_argument("--levels", type=int, default=3, choices=(3, 4),
+                   help="levels per A/B/C/D tier: 3 (A1..D3) or 4 (A1..D4)")
+    p.add_argument("--store", default=None,
+                   help="only this store_id's transactions (e.g. the focal store of a run)")
+    p.add_argument("--lenient", action="store_true",
+                   help="reject bad rows (reported per reason) instead of stopping")
     return p
 
 
@@ -130,16 +105,35 @@ def segment_table(members: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+class _Say:
+    """`print` that survives a closed pipe (``... | head``): once the reader is gone, the rest
+    of the text is dropped quietly and the work (writing segments.csv) still completes."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __call__(self, *parts: object) -> None:
+        if self.closed:
+            return
+        try:
+            print(*parts, flush=True)
+        except BrokenPipeError:
+            self.closed = True
+            quiet_broken_pipe()
+
+
 def run(args: argparse.Namespace) -> int:
     if not 0.0 <= args.margin <= 1.0:
         raise ValueError(f"--margin {args.margin}: must be in [0, 1]")
     if args.retention is not None and not 0.0 <= args.retention <= 1.0:
         raise ValueError(f"--retention {args.retention}: must be in [0, 1]")
     as_of = _parse_date(args.as_of) if args.as_of is not None else None
-    if args.out.exists() and not args.out.is_dir():
-        raise ValueError(f"--out {args.out}: exists and is not a directory")
+    out_dir = args.out if args.out is not None else args.path.parent
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"--out {out_dir}: exists and is not a directory")
+    say = _Say()
 
-    log = read_log(args.path, strict=not args.lenient, report=print)
+    log = read_log(args.path, strict=not args.lenient, report=say)
     if as_of is None and not log.empty:
         as_of = log["date"].max()  # the export's end, also when one store's log ends earlier
     if args.store is not None:
@@ -149,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         if args.store not in stores:
             raise ValueError(f"--store {args.store}: not in the log (stores: {', '.join(stores)})")
         log = log[log["store_id"] == args.store].reset_index(drop=True)
-        print(f"store {args.store}: {len(log):,d} transactions")
+        say(f"store {args.store}: {len(log):,d} transactions")
     if log.empty:
         raise ValueError(f"{args.path.name}: no valid transactions")
     if as_of is not None and as_of < log["date"].min():
@@ -162,18 +156,16 @@ def run(args: argparse.Namespace) -> int:
 
     if args.retention is None:
         est = estimate_retention(log, as_of)
-        print(est.describe())
+        say(est.describe())
         retention = est.rate if est.base else 0.0
         if not est.base:
-            print("  CLV uses r = 0 (one year of profit); pass --retention to set it")
+            say("  CLV uses r = 0 (one year of profit); pass --retention to set it")
     else:
         retention = args.retention
-        print(f"retention r = {retention:.3f} (given)")
+        say(f"retention r = {retention:.3f} (given)")
     life = expected_lifetime(retention)
-    print(
-        f"expected lifetime = min(1 / (1 - r), {MAX_LIFETIME_YEARS:g}) = {life:.2f} years; "
-        f"margin = {args.margin:g}"
-    )
+    say(f"expected lifetime = min(1 / (1 - r), {MAX_LIFETIME_YEARS:g}) = {life:.2f} years; "
+          f"margin = {args.margin:g}")
 
     members["clv"] = clv(members, retention=retention, margin=args.margin)
     members["tier_abcd"] = abcd_tiers(
@@ -182,14 +174,14 @@ def run(args: argparse.Namespace) -> int:
     members["value_class"] = value_classes(members)
 
     buyers = int((members["yearly_spend"] > 0).sum())
-    print(
+    say(
         f"\n{len(members):,d} members on {as_of:%Y-%m-%d}, {buyers:,d} bought in the last "
         f"365 days; top-20% buyer revenue share (the top 20% of those buyers' share of "
         f"last-year revenue): {buyer_top_share(members['yearly_spend'], 0.2):.1%}"
     )
     table = segment_table(members)
     with pd.option_context("display.width", 120):
-        print(
+        say(
             table.to_string(
                 na_rep="-",
                 formatters={
@@ -200,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
             )
         )
 
-    args.out.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(parents=True, exist_ok=True)
     out = members.reset_index()
     columns = list(LEAD_COLUMNS) + list(FEATURES) + list(FLAG_COLUMNS)
     out = out[columns]
@@ -211,9 +203,14 @@ def run(args: argparse.Namespace) -> int:
         out[col] = out[col].round(2)
     for col in ("promo_share", "mean_gap_days"):
         out[col] = out[col].round(4)
-    path = args.out / OUTPUT_NAME
-    out.to_csv(path, index=False)
-    print(f"\nwrote {path} ({len(out):,d} rows)")
+    path = out_dir / OUTPUT_NAME
+    tmp = path.with_name(f".{OUTPUT_NAME}.{os.getpid()}.tmp")
+    try:
+        out.to_csv(tmp, index=False)
+        os.replace(tmp, path)  # atomic: never a half-written segments.csv
+    finally:
+        tmp.unlink(missing_ok=True)
+    say(f"\nwrote {path} ({len(out):,d} rows)")
     return 0
 
 

@@ -8,11 +8,23 @@ from the nested mapping that Hydra composes (``configs/market/*.yaml``).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import ConfigError, check, check_positive, check_probability
+from sim.errors import ConfigError, check
+from sim.schema import (
+    Spec,
+    check_list,
+    check_mapping,
+    check_memory,
+    check_record,
+    check_value,
+    declared,
+    field_specs,
+    record_values,
+    reject_unknown,
+    run_memory_estimate,
+)
 
 TIERS: tuple[str, ...] = ("town", "county", "prefecture")
 """Market tiers, lowest first (SEEDS 000). Rank = position; drift goes to higher ranks."""
@@ -41,15 +53,36 @@ class ClassProfile:
     county business elites and middle officials; education needs of all elites).
     """
 
-    occasions_per_year: float
-    spend_per_purchase: float
-    price_sensitivity: float
-    promo_affinity: float
-    status_seeking: float
-    education_need: float
-    brand_aspiration: float
-    tier_preference: float
-    drift_per_year: float
+    occasions_per_year: float = declared(
+        kind="number", low=0, high=365, low_open=True, unit="per year",
+        doc="mean purchase occasions per customer (gamma-heterogeneous)",
+    )
+    spend_per_purchase: float = declared(
+        kind="number", low=0, high=1e7, low_open=True, unit="yuan",
+        doc="mean spend per purchase (lognormal across customers)",
+    )
+    price_sensitivity: float = declared(
+        kind="number", low=0, high=10, doc="mean weight of a store's price level in choice"
+    )
+    promo_affinity: float = declared(
+        kind="number", low=0, high=1, doc="mean response to promotions (0 = none, 1 = strong)"
+    )
+    status_seeking: float = declared(
+        kind="number", low=0, high=1, doc="mean taste for status events (galas, celebrities)"
+    )
+    education_need: float = declared(
+        kind="number", low=0, high=1, doc="share with children at school (education events)"
+    )
+    brand_aspiration: float = declared(
+        kind="number", low=0, high=1, doc="mean taste for national brands (0.5 = indifferent)"
+    )
+    tier_preference: float = declared(
+        kind="number", low=-5, high=5, doc="mean taste for higher-tier stores (utility units)"
+    )
+    drift_per_year: float = declared(
+        kind="number", low=-1, high=1, unit="per year",
+        doc="yearly growth of the tier preference (upward consumption drift)",
+    )
 
 
 DEFAULT_CLASS_PROFILES: dict[str, ClassProfile] = {
@@ -90,32 +123,63 @@ DEFAULT_CLASS_MIX: dict[str, dict[str, float]] = {
 }
 
 
+MAX_PLACES = 1000
+MAX_STORES = 1000
+MAX_CUSTOMERS = 100_000_000
+MAX_YEARS = 100
+
+
 @dataclass(frozen=True)
 class PlaceSpec:
     """A town, county seat or prefecture city; `parent` is the next tier up (None at the top)."""
 
-    id: str
-    tier: str
-    parent: str | None = None
-    population_share: float = 0.1
+    id: str = declared(kind="text", doc="unique name of the place")
+    tier: str = declared(kind="choice", choices=TIERS, doc="the place's tier")
+    parent: str | None = declared(
+        None, kind="text", nullable=True, doc="id of the place one tier up (null at the top)"
+    )
+    population_share: float = declared(
+        0.1, kind="number", low=0, high=1e6,
+        doc="relative weight of the place's population (normalised over places)",
+    )
 
 
 @dataclass(frozen=True)
 class StoreSpec:
     """A store: where it is, what it sells at which price, how well it serves, what it runs."""
 
-    id: str
-    place: str
-    brand: str = "local"
-    price_level: float = 1.0
-    margin: float = 0.4
-    service_quality: float = 0.0
-    managers: int = 2
-    complaint_resolution: float = 0.5
-    attractiveness: float = 0.0
-    policies: tuple[Any, ...] = ()
-    name: str | None = None
-    """Display name in reports and the dashboard (e.g. "Your county store"); None: from the id."""
+    id: str = declared(kind="text", doc="unique name of the store")
+    place: str = declared(kind="text", doc="id of the place the store is in")
+    brand: str = declared("local", kind="choice", choices=BRANDS, doc="brand grade")
+    price_level: float = declared(
+        1.0, kind="number", low=0, high=10, low_open=True,
+        doc="prices relative to the market (1 = average)",
+    )
+    margin: float = declared(
+        0.4, kind="number", low=0, high=1, high_open=True, doc="gross margin as a share of revenue"
+    )
+    service_quality: float = declared(
+        0.0, kind="number", low=-10, high=10, doc="mean service-experience score offset"
+    )
+    managers: int = declared(
+        2, kind="integer", low=0, high=1000, doc="store and counter managers (personal attention)"
+    )
+    complaint_resolution: float = declared(
+        0.5, kind="number", low=0, high=1, noun="a probability",
+        doc="probability that a complaint is resolved",
+    )
+    attractiveness: float = declared(
+        0.0, kind="number", low=-10, high=10, doc="utility offset of the store (location, size)"
+    )
+    policies: tuple[Any, ...] = declared(
+        (), kind="list", type_name="policy names or entries",
+        doc="the store's policies (names or entries as in configs/policy); the focal store's "
+        "come from `policy` in the commands",
+    )
+    name: str | None = declared(
+        None, kind="text", nullable=True,
+        doc='display name in reports and the dashboard (e.g. "Your county store"); null: the id',
+    )
 
 
 @dataclass(frozen=True)
@@ -136,60 +200,172 @@ class Behaviour:
     removes the outside option (buying outside the market) from the store choice.
     """
 
-    complaint_probability: float = 1 / 25
-    negative_wom_min: int = 10
-    negative_wom_max: int = 20
-    positive_wom_min: int = 1
-    positive_wom_max: int = 5
-    wom_new_per_satisfied_year: float = 0.25
-    resolved_stay_probability: float = 0.60
-    unresolved_stay_probability: float = 0.20
-    wom_positive_shift: float = 0.08
-    wom_negative_shift: float = 0.15
-    satisfied_threshold: float = 0.25
-    dissatisfied_threshold: float = -0.9
-    service_noise: float = 0.7
-    satisfaction_learning: float = 0.4
-    loyalty_learning: float = 0.35
-    loyalty_half_life_years: float = 1.5
-    dropout_a: float = 0.5
-    dropout_b: float = 10.0
-    dissatisfied_attrition_multiplier: float = 3.0
-    natural_entry_per_year: float = 0.06
-    rate_shape: float = 0.6
-    ticket_shape: float = 3.0
-    spend_shape: float = 5.0
-    prospect_share: float = 0.25
-    mean_degree: float = 12.0
-    homophily_same_group: float = 0.6
-    homophily_same_place: float = 0.3
-    beta_brand: float = 1.2
-    beta_tier: float = 1.0
-    beta_loyalty: float = 2.2
-    beta_satisfaction: float = 1.0
-    beta_travel: float = 0.9
-    beta_price: float = 1.5
-    beta_promo: float = 1.5
-    beta_friends: float = 1.0
-    outside_utility: float = 0.3
-    outside_option: bool = True
-    brand_drift_per_year: float = 0.04
-    festival_amplitude: float = 1.0
-    active_days: int = 180
-    sleeping_days: int = 365
+    complaint_probability: float = declared(
+        1 / 25, kind="number", low=0, high=1, noun="a probability",
+        doc="chance that a dissatisfied customer complains (SEEDS 001: 1 in 25)",
+    )
+    negative_wom_min: int = declared(
+        10, kind="integer", low=0, high=1000, unit="people",
+        doc="fewest people a dissatisfied customer tells (SEEDS 001: 10-20)",
+    )
+    negative_wom_max: int = declared(
+        20, kind="integer", low=0, high=1000, unit="people",
+        doc="most people a dissatisfied customer tells (>= negative_wom_min)",
+    )
+    positive_wom_min: int = declared(
+        1, kind="integer", low=0, high=1000, unit="people",
+        doc="fewest people a satisfied customer tells (SEEDS 001: 1-5)",
+    )
+    positive_wom_max: int = declared(
+        5, kind="integer", low=0, high=1000, unit="people",
+        doc="most people a satisfied customer tells (>= positive_wom_min)",
+    )
+    wom_new_per_satisfied_year: float = declared(
+        0.25, kind="number", low=0, high=100, unit="per year",
+        doc="new customers brought per satisfied customer and year (SEEDS 001: 25 per 100)",
+    )
+    resolved_stay_probability: float = declared(
+        0.60, kind="number", low=0, high=1, noun="a probability",
+        doc="chance that a complainer whose complaint is resolved stays (SEEDS 001: 60%)",
+    )
+    unresolved_stay_probability: float = declared(
+        0.20, kind="number", low=0, high=1, noun="a probability",
+        doc="chance that a complainer whose complaint is not resolved stays",
+    )
+    wom_positive_shift: float = declared(
+        0.08, kind="number", low=0, high=10,
+        doc="satisfaction gained by a listener of good word of mouth",
+    )
+    wom_negative_shift: float = declared(
+        0.15, kind="number", low=0, high=10,
+        doc="satisfaction lost by a listener of bad word of mouth",
+    )
+    satisfied_threshold: float = declared(
+        0.25, kind="number", low=-10, high=10,
+        doc="service experience above which a buyer is satisfied",
+    )
+    dissatisfied_threshold: float = declared(
+        -0.9, kind="number", low=-10, high=10,
+        doc="service experience below which a buyer is dissatisfied (< satisfied_threshold)",
+    )
+    service_noise: float = declared(
+        0.7, kind="number", low=0, high=10,
+        doc="standard deviation of the service experience of one visit",
+    )
+    satisfaction_learning: float = declared(
+        0.4, kind="number", low=0, high=1,
+        doc="weight of the latest experience in satisfaction",
+    )
+    loyalty_learning: float = declared(
+        0.35, kind="number", low=0, high=1,
+        doc="share of the way to 1 that loyalty moves after a good visit",
+    )
+    loyalty_half_life_years: float = declared(
+        1.5, kind="number", low=0, high=100, low_open=True, unit="years",
+        doc="half-life of loyalty without visits",
+    )
+    dropout_a: float = declared(
+        0.5, kind="number", low=0, high=1e6, low_open=True,
+        doc="Beta a of the per-customer chance of leaving the category after a repeat purchase",
+    )
+    dropout_b: float = declared(
+        10.0, kind="number", low=0, high=1e6, low_open=True,
+        doc="Beta b of that chance (mean a / (a + b); BG/NBD dropout)",
+    )
+    dissatisfied_attrition_multiplier: float = declared(
+        3.0, kind="number", low=0, high=100,
+        doc="factor on the dropout chance after a dissatisfying visit (SEEDS 001)",
+    )
+    natural_entry_per_year: float = declared(
+        0.06, kind="number", low=0, high=50, unit="per year",
+        doc="rate at which prospects enter the category on their own",
+    )
+    rate_shape: float = declared(
+        0.6, kind="number", low=0, high=1000, low_open=True,
+        doc="gamma shape r of the purchase-occasion rate across customers (BG/NBD)",
+    )
+    ticket_shape: float = declared(
+        3.0, kind="number", low=0, high=1e6, low_open=True,
+        doc="Gamma-Gamma p: gamma shape of one ticket around the customer's mean spend",
+    )
+    spend_shape: float = declared(
+        5.0, kind="number", low=1, high=1e6, low_open=True,
+        doc="Gamma-Gamma q: heterogeneity of mean spend across customers (> 1: finite mean)",
+    )
+    prospect_share: float = declared(
+        0.25, kind="number", low=0, high=1,
+        doc="share of the population not yet in the category at the start",
+    )
+    mean_degree: float = declared(
+        12.0, kind="number", low=0, high=1000, low_open=True, unit="ties",
+        doc="mean number of social ties per customer",
+    )
+    homophily_same_group: float = declared(
+        0.6, kind="number", low=0, high=1,
+        doc="share of ties within the same class (with the next, <= 1)",
+    )
+    homophily_same_place: float = declared(
+        0.3, kind="number", low=0, high=1,
+        doc="share of ties within the same place",
+    )
+    beta_brand: float = declared(
+        1.2, kind="number", low=0, high=50,
+        doc="choice weight of brand match (aspiration x brand grade)",
+    )
+    beta_tier: float = declared(
+        1.0, kind="number", low=0, high=50,
+        doc="choice weight of tier preference x tier gap",
+    )
+    beta_loyalty: float = declared(
+        2.2, kind="number", low=0, high=50,
+        doc="choice weight of loyalty to the store",
+    )
+    beta_satisfaction: float = declared(
+        1.0, kind="number", low=0, high=50,
+        doc="choice weight of satisfaction with the store",
+    )
+    beta_travel: float = declared(
+        0.9, kind="number", low=0, high=50,
+        doc="choice weight of travel (hops between places)",
+    )
+    beta_price: float = declared(
+        1.5, kind="number", low=0, high=50,
+        doc="choice weight of price sensitivity x price level",
+    )
+    beta_promo: float = declared(
+        1.5, kind="number", low=0, high=50,
+        doc="choice weight of promotions",
+    )
+    beta_friends: float = declared(
+        1.0, kind="number", low=0, high=50,
+        doc="choice weight of the share of friends using the store",
+    )
+    outside_utility: float = declared(
+        0.3, kind="number", low=-50, high=50,
+        doc="utility of buying outside the market",
+    )
+    outside_option: bool = declared(
+        True, kind="boolean", doc="false removes buying outside the market from the store choice"
+    )
+    brand_drift_per_year: float = declared(
+        0.04, kind="number", low=0, high=1, unit="per year",
+        doc="yearly growth of national-brand aspiration",
+    )
+    festival_amplitude: float = declared(
+        1.0, kind="number", low=0, high=10,
+        doc="scale of the festival peaks of purchase occasions",
+    )
+    active_days: int = declared(
+        180, kind="integer", low=1, high=3650, unit="days",
+        doc="days without a purchase after which a member is silent (< sleeping_days)",
+    )
+    sleeping_days: int = declared(
+        365, kind="integer", low=2, high=3650, unit="days",
+        doc="days without a purchase after which a member is sleeping",
+    )
 
     def validate(self, prefix: str = "market.behaviour") -> None:
-        for name in (
-            "complaint_probability",
-            "resolved_stay_probability",
-            "unresolved_stay_probability",
-            "prospect_share",
-            "homophily_same_group",
-            "homophily_same_place",
-            "satisfaction_learning",
-            "loyalty_learning",
-        ):
-            check_probability(getattr(self, name), f"{prefix}.{name}")
+        check_record(self, prefix)
         check(
             self.homophily_same_group + self.homophily_same_place <= 1.0,
             f"{prefix}.homophily_same_group",
@@ -200,55 +376,17 @@ class Behaviour:
             ("positive_wom_min", "positive_wom_max"),
         ):
             a, b = getattr(self, lo), getattr(self, hi)
-            check(
-                isinstance(a, int) and a >= 0,
-                f"{prefix}.{lo}",
-                f"must be an integer >= 0, got {a!r}",
-            )
-            check(
-                isinstance(b, int) and b >= a,
-                f"{prefix}.{hi}",
-                f"must be an integer >= {lo} ({a}), got {b!r}",
-            )
-        for name in (
-            "wom_new_per_satisfied_year",
-            "natural_entry_per_year",
-            "wom_positive_shift",
-            "wom_negative_shift",
-            "service_noise",
-            "dissatisfied_attrition_multiplier",
-            "festival_amplitude",
-            "brand_drift_per_year",
-        ):
-            check_positive(getattr(self, name), f"{prefix}.{name}", allow_zero=True)
-        for name in (
-            "rate_shape",
-            "dropout_a",
-            "dropout_b",
-            "ticket_shape",
-            "loyalty_half_life_years",
-            "mean_degree",
-        ):
-            check_positive(getattr(self, name), f"{prefix}.{name}")
-        check(
-            isinstance(self.spend_shape, (int, float)) and self.spend_shape > 1,
-            f"{prefix}.spend_shape",
-            f"must be a number > 1 (the mean spend is finite only then), got {self.spend_shape!r}",
-        )
-        check(
-            isinstance(self.outside_option, bool),
-            f"{prefix}.outside_option",
-            f"must be true or false, got {self.outside_option!r}",
-        )
+            check(b >= a, f"{prefix}.{hi}", f"must be an integer >= {lo} ({a}), got {b!r}")
         check(
             self.dissatisfied_threshold < self.satisfied_threshold,
             f"{prefix}.dissatisfied_threshold",
-            "must be below satisfied_threshold",
+            f"must be below satisfied_threshold ({self.satisfied_threshold:g}), "
+            f"got {self.dissatisfied_threshold!r}",
         )
         check(
-            isinstance(self.active_days, int) and 0 < self.active_days < self.sleeping_days,
+            self.active_days < self.sleeping_days,
             f"{prefix}.active_days",
-            "must be an integer in (0, sleeping_days)",
+            f"must be below sleeping_days ({self.sleeping_days}), got {self.active_days!r}",
         )
 
 
@@ -256,25 +394,52 @@ class Behaviour:
 class MarketConfig:
     """A whole market: places, stores, population and behaviour; one store is the focal store."""
 
-    name: str = "county_prefecture"
-    n_customers: int = 20_000
-    years: float = 3
-    tick: str = "week"
-    start_date: str = "2024-01-01"
-    focal_store: str = "focal"
-    places: tuple[PlaceSpec, ...] = ()
-    stores: tuple[StoreSpec, ...] = ()
-    class_mix: dict[str, dict[str, float]] = field(default_factory=lambda: DEFAULT_CLASS_MIX)
-    class_profiles: dict[str, ClassProfile] = field(default_factory=lambda: DEFAULT_CLASS_PROFILES)
-    behaviour: Behaviour = field(default_factory=Behaviour)
-    elite_home_up_share: float = 0.6
-    """Share of town/county elites whose family home is one tier up (SEEDS 000, urbanisation)."""
-    member_history_years: float = 10.0
-    """Years of customer turnover behind the initial members: they start as the survivors of
-    that history (`sim.population.settle_members`); 0 draws them afresh."""
-    burn_in_years: int = 1
-    """Years the market runs before the measured period (not counted anywhere), so that the
-    run starts from the market's steady state rather than from the initial guess."""
+    name: str = declared("county_prefecture", kind="text", doc="the market's name")
+    n_customers: int = declared(
+        20_000, kind="integer", low=1, high=MAX_CUSTOMERS, unit="customers",
+        doc="population simulated (members and prospects); also limited by this machine's memory",
+    )
+    years: float = declared(
+        3, kind="number", low=0, high=MAX_YEARS, low_open=True, unit="years",
+        doc="simulated horizon (at least one tick)",
+    )
+    tick: str = declared("week", kind="choice", choices=tuple(TICKS), doc="length of one step")
+    start_date: str = declared("2024-01-01", kind="date", doc="calendar date of the first tick")
+    focal_store: str = declared(
+        "focal", kind="text", doc="id of the user's store (the one `policy` applies to)"
+    )
+    places: tuple[PlaceSpec, ...] = declared(
+        (), kind="list", min_items=1, max_items=MAX_PLACES, doc="the places of the market",
+        item=Spec("node", "one place", type_name="places (mappings)"),
+    )
+    stores: tuple[StoreSpec, ...] = declared(
+        (), kind="list", min_items=1, max_items=MAX_STORES, doc="the stores of the market",
+        item=Spec("node", "one store", type_name="stores (mappings)"),
+    )
+    class_mix: dict[str, dict[str, float]] = declared(
+        kind="node", factory=lambda: DEFAULT_CLASS_MIX, type_name="tier -> class -> share",
+        doc="shares of residents by class, per home tier (shares >= 0, normalised per tier)",
+    )
+    class_profiles: dict[str, ClassProfile] = declared(
+        kind="node", factory=lambda: DEFAULT_CLASS_PROFILES, type_name="class -> profile",
+        doc="per-class means (partial entries override the defaults)",
+    )
+    behaviour: Behaviour = declared(
+        kind="node", factory=Behaviour, type_name="behaviour", doc="customer rule parameters"
+    )
+    elite_home_up_share: float = declared(
+        0.6, kind="number", low=0, high=1,
+        doc="share of town/county elites whose family home is one tier up (SEEDS 000)",
+    )
+    member_history_years: float = declared(
+        10.0, kind="number", low=0, high=1000, unit="years",
+        doc="years of customer turnover behind the initial members (they start as its "
+        "survivors; 0 draws them afresh)",
+    )
+    burn_in_years: int = declared(
+        1, kind="integer", low=0, high=100, unit="years",
+        doc="years the market runs before the measured period, uncounted (a steady start)",
+    )
 
     # ----------------------------------------------------------------- derived facts
     @property
@@ -301,150 +466,134 @@ class MarketConfig:
 
     # ----------------------------------------------------------------- validation
     def validate(self) -> MarketConfig:
+        """Check every field (declared specs) and the cross-field rules; returns self."""
         p = "market"
-        check(
-            isinstance(self.n_customers, int)
-            and not isinstance(self.n_customers, bool)
-            and self.n_customers > 0,
-            f"{p}.n_customers",
-            f"must be a positive integer, got {self.n_customers!r}",
-        )
-        check(
-            isinstance(self.years, (int, float)) and self.years > 0,
-            f"{p}.years",
-            f"must be a number > 0, got {self.years!r}",
-        )
-        check(self.tick in TICKS, f"{p}.tick", f"must be one of {sorted(TICKS)}, got {self.tick!r}")
-        check(self.n_ticks >= 1, f"{p}.years", "is shorter than one tick")
-        try:
-            dt.date.fromisoformat(str(self.start_date))
-        except ValueError:
-            raise ConfigError(
-                f"{p}.start_date", f"must be an ISO date like 2024-01-01, got {self.start_date!r}"
-            ) from None
-        check(len(self.places) > 0, f"{p}.places", "must list at least one place")
+        check_record(self, p, skip=("places", "stores", "class_mix", "class_profiles", "behaviour"))
+        check(self.n_ticks >= 1, f"{p}.years", f"is shorter than one tick ({self.tick})")
+        check_list(self.places, f"{p}.places", field_specs(MarketConfig)["places"])
+        check_list(self.stores, f"{p}.stores", field_specs(MarketConfig)["stores"])
+        for i, pl in enumerate(self.places):
+            check(isinstance(pl, PlaceSpec), f"{p}.places[{i}]", f"must be a PlaceSpec, got {pl!r}")
+            check_record(pl, f"{p}.places[{i}]")
         ids = [pl.id for pl in self.places]
         check(len(set(ids)) == len(ids), f"{p}.places", f"place ids must be unique, got {ids}")
+        by_id = {pl.id: pl for pl in self.places}
         for i, pl in enumerate(self.places):
             check(
-                pl.tier in TIERS,
-                f"{p}.places[{i}].tier",
-                f"must be one of {list(TIERS)}, got {pl.tier!r}",
-            )
-            check(
-                pl.parent is None or pl.parent in ids,
+                pl.parent is None or pl.parent in by_id,
                 f"{p}.places[{i}].parent",
                 f"must be one of {ids} or null, got {pl.parent!r}",
             )
             if pl.parent is not None:
-                parent = next(q for q in self.places if q.id == pl.parent)
+                parent = by_id[pl.parent]
                 check(
                     TIERS.index(parent.tier) > TIERS.index(pl.tier),
                     f"{p}.places[{i}].parent",
                     f"must be a higher tier than {pl.tier!r}, got {parent.tier!r}",
                 )
-            check_positive(
-                pl.population_share, f"{p}.places[{i}].population_share", allow_zero=True
-            )
         check(
             sum(pl.population_share for pl in self.places) > 0,
             f"{p}.places",
             "population shares must not all be zero",
         )
-        check(len(self.stores) > 0, f"{p}.stores", "must list at least one store")
+        for i, s in enumerate(self.stores):
+            check(isinstance(s, StoreSpec), f"{p}.stores[{i}]", f"must be a StoreSpec, got {s!r}")
+            check_record(s, f"{p}.stores[{i}]", skip=("policies",))
+            check(
+                s.place in ids, f"{p}.stores[{i}].place", f"must be one of {ids}, got {s.place!r}"
+            )
         sids = [s.id for s in self.stores]
         check(len(set(sids)) == len(sids), f"{p}.stores", f"store ids must be unique, got {sids}")
-        for i, s in enumerate(self.stores):
-            q = f"{p}.stores[{i}]"
-            check(s.place in ids, f"{q}.place", f"must be one of {ids}, got {s.place!r}")
-            check(
-                s.brand in BRANDS, f"{q}.brand", f"must be one of {list(BRANDS)}, got {s.brand!r}"
-            )
-            check_positive(s.price_level, f"{q}.price_level")
-            check(
-                isinstance(s.margin, (int, float)) and 0 <= s.margin < 1,
-                f"{q}.margin",
-                f"must be in [0, 1), got {s.margin!r}",
-            )
-            check(
-                isinstance(s.managers, int) and s.managers >= 0,
-                f"{q}.managers",
-                f"must be an integer >= 0, got {s.managers!r}",
-            )
-            check_probability(s.complaint_resolution, f"{q}.complaint_resolution")
         check(
             self.focal_store in sids,
             f"{p}.focal_store",
             f"must be one of {sids}, got {self.focal_store!r}",
         )
+        check_mapping(self.class_mix, f"{p}.class_mix")
+        share = Spec("number", "share", low=0, high=1e6)
         for tier, mix in self.class_mix.items():
-            check(tier in TIERS, f"{p}.class_mix", f"unknown tier {tier!r}; allowed {list(TIERS)}")
-            for c, share in mix.items():
-                check(
-                    c in CLASSES,
-                    f"{p}.class_mix.{tier}",
-                    f"unknown class {c!r}; allowed {list(CLASSES)}",
-                )
-                check_positive(share, f"{p}.class_mix.{tier}.{c}", allow_zero=True)
+            reject_unknown([tier], TIERS, f"{p}.class_mix")
+            mix = check_mapping(mix, f"{p}.class_mix.{tier}")
+            reject_unknown(mix, CLASSES, f"{p}.class_mix.{tier}")
+            for c, value in mix.items():
+                check_value(share, value, f"{p}.class_mix.{tier}.{c}")
             check(sum(mix.values()) > 0, f"{p}.class_mix.{tier}", "shares must not all be zero")
         for pl in self.places:
             check(pl.tier in self.class_mix, f"{p}.class_mix", f"has no entry for tier {pl.tier!r}")
+        check_mapping(self.class_profiles, f"{p}.class_profiles")
+        reject_unknown(self.class_profiles, CLASSES, f"{p}.class_profiles")
         for c in CLASSES:
             check(c in self.class_profiles, f"{p}.class_profiles", f"missing class {c!r}")
-        check_probability(self.elite_home_up_share, f"{p}.elite_home_up_share")
-        check_positive(self.member_history_years, f"{p}.member_history_years", allow_zero=True)
+            prof = self.class_profiles[c]
+            check(
+                isinstance(prof, ClassProfile),
+                f"{p}.class_profiles.{c}",
+                f"must be a ClassProfile, got {prof!r}",
+            )
+            check_record(prof, f"{p}.class_profiles.{c}")
         check(
-            isinstance(self.burn_in_years, int)
-            and not isinstance(self.burn_in_years, bool)
-            and self.burn_in_years >= 0,
-            f"{p}.burn_in_years",
-            f"must be a whole number of years >= 0, got {self.burn_in_years!r}",
+            isinstance(self.behaviour, Behaviour),
+            f"{p}.behaviour",
+            f"must be a Behaviour, got {self.behaviour!r}",
         )
         self.behaviour.validate(f"{p}.behaviour")
+        check_memory(
+            run_memory_estimate(self),
+            f"{p}.n_customers",
+            f"{self.n_customers:,} customers over {self.n_ticks:,} ticks",
+        )
         return self
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> MarketConfig:
+    def from_dict(cls, data: Any) -> MarketConfig:
         """Build and validate from a plain mapping (e.g. a resolved Hydra config).
 
-        Unknown keys are errors naming the allowed ones, so a typo never goes unnoticed.
+        Every node's shape is checked before its values are read; unknown keys are errors
+        with a "did you mean" suggestion, so a typo never goes unnoticed.
         """
-        data = dict(data)
-        allowed = {f.name for f in dataclasses.fields(cls)}
-        _reject_unknown(data, allowed, "market")
+        data = record_values(
+            cls, data, "market",
+            skip=("places", "stores", "behaviour", "class_profiles", "class_mix"),
+        )
+        specs = field_specs(cls)
         if "places" in data:
+            places = check_list(data["places"], "market.places", specs["places"])
             data["places"] = tuple(
-                _build(PlaceSpec, d, f"market.places[{i}]") for i, d in enumerate(data["places"])
+                PlaceSpec(
+                    **_required(
+                        PlaceSpec, record_values(PlaceSpec, d, f"market.places[{i}]"),
+                        f"market.places[{i}]",
+                    )
+                )
+                for i, d in enumerate(places)
             )
         if "stores" in data:
             stores = []
-            for i, d in enumerate(data["stores"]):
-                d = dict(d)
-                d["policies"] = tuple(d.get("policies") or ())
-                stores.append(_build(StoreSpec, d, f"market.stores[{i}]"))
+            for i, d in enumerate(check_list(data["stores"], "market.stores", specs["stores"])):
+                values = record_values(StoreSpec, d, f"market.stores[{i}]", skip=("policies",))
+                pols = values.get("policies")
+                pols = [] if pols is None else check_list(pols, f"market.stores[{i}].policies")
+                values["policies"] = tuple(pols)
+                stores.append(StoreSpec(**_required(StoreSpec, values, f"market.stores[{i}]")))
             data["stores"] = tuple(stores)
         if "behaviour" in data:
-            data["behaviour"] = _build(Behaviour, data["behaviour"] or {}, "market.behaviour")
+            values = record_values(Behaviour, data["behaviour"] or {}, "market.behaviour")
+            data["behaviour"] = Behaviour(**values)
         if "class_profiles" in data:
             profiles = dict(DEFAULT_CLASS_PROFILES)
-            for c, d in (data["class_profiles"] or {}).items():
-                check(
-                    c in CLASSES,
-                    "market.class_profiles",
-                    f"unknown class {c!r}; allowed {list(CLASSES)}",
-                )
-                base = dataclasses.asdict(profiles[c])
-                base.update(d or {})
-                profiles[c] = _build(ClassProfile, base, f"market.class_profiles.{c}")
+            given = check_mapping(data["class_profiles"] or {}, "market.class_profiles")
+            reject_unknown(given, CLASSES, "market.class_profiles")
+            for c, d in given.items():
+                values = record_values(ClassProfile, d or {}, f"market.class_profiles.{c}")
+                profiles[c] = dataclasses.replace(profiles[c], **values)
             data["class_profiles"] = profiles
         if "class_mix" in data:
-            data["class_mix"] = {t: dict(m) for t, m in (data["class_mix"] or {}).items()}
-        try:
-            market = cls(**data)
-        except TypeError as exc:  # pragma: no cover - guarded by _reject_unknown
-            raise ConfigError("market", str(exc)) from None
-        return market.validate()
+            mix = check_mapping(data["class_mix"] or {}, "market.class_mix")
+            data["class_mix"] = {
+                t: check_mapping(m, f"market.class_mix.{t}") for t, m in mix.items()
+            }
+        return cls(**data).validate()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly mapping (policies rendered by name and parameters)."""
@@ -462,28 +611,13 @@ def describe_policy(policy: Any) -> Any:
     return describe() if describe else repr(policy)
 
 
-def _reject_unknown(data: dict[str, Any], allowed: set[str], prefix: str) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{prefix}.{unknown[0]}", f"unknown field; allowed: {', '.join(sorted(allowed))}"
-        )
-
-
-def _build(kind: type, data: dict[str, Any], prefix: str) -> Any:
-    data = dict(data)
-    _reject_unknown(data, {f.name for f in dataclasses.fields(kind)}, prefix)
-    types = {f.name: f.type for f in dataclasses.fields(kind)}
-    for key, value in data.items():
-        if types[key] in ("int",) and isinstance(value, float) and value.is_integer():
-            data[key] = int(value)
-        if types[key] in ("float",) and isinstance(value, bool):
-            raise ConfigError(f"{prefix}.{key}", f"must be a number, got {value!r}")
-        if types[key] in ("float",) and not isinstance(value, (int, float)):
-            raise ConfigError(f"{prefix}.{key}", f"must be a number, got {value!r}")
-        if types[key] in ("int",) and not isinstance(value, int):
-            raise ConfigError(f"{prefix}.{key}", f"must be an integer, got {value!r}")
-    return kind(**data)
+def _required(kind: type, values: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """`values` with every field that has no default present (e.g. a store's `id`)."""
+    for f in dataclasses.fields(kind):
+        no_default = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+        if no_default and f.name not in values:
+            raise ConfigError(f"{prefix}.{f.name}", "is required")
+    return values
 
 
 def default_market(**changes: Any) -> MarketConfig:

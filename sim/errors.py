@@ -12,7 +12,15 @@ class ConfigError(ValueError):
 
     def __init__(self, field: str, message: str) -> None:
         self.field = field
-        super().__init__(f"{field}: {message}")
+        self.message = " ".join(str(message).split())  # always one line
+        super().__init__(f"{field}: {self.message}")
+
+
+class PolicyError(ConfigError):
+    """A policy misbehaved at run time (e.g. a hook returned NaN): names policy, store, hook.
+
+    A `ConfigError` subclass, so the commands report it as one line with exit status 2.
+    """
 
 
 def check(condition: bool, field: str, message: str) -> None:

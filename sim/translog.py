@@ -55,6 +55,15 @@ ALLOWED_COLUMNS: tuple[str, ...] = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 BOOL_TRUE: tuple[str, ...] = ("true", "1", "yes")
 BOOL_FALSE: tuple[str, ...] = ("false", "0", "no")
 
+#: ISO spellings parsed first (by Arrow: fast, and any year, so that out-of-range is named).
+ISO_DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+)
+
 #: Date spellings tried after ISO 8601 (``2023-01-05``, ``2023-01-05 14:30:00`` ...).
 EXTRA_DATE_FORMATS: tuple[str, ...] = (
     "%Y/%m/%d",
@@ -148,7 +157,7 @@ def validate_log(
             columns[name] = _series_to_arrow(df[original])
         else:
             ignored.append(str(original))
-    _check_required(columns, source)
+    _check_required(columns, source, [str(c) for c in df.columns])
     table = pa.table(columns) if columns else pa.table({})
     return _validate_table(
         table,
@@ -227,35 +236,85 @@ def _normalise_names(names: list[str], source: str) -> list[str]:
     return normalised
 
 
-def _check_required(columns: dict[str, object], source: str) -> None:
+def _check_required(
+    columns: dict[str, object], source: str, found: list[str] | None = None
+) -> None:
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
+        shown = ", ".join(repr(c) for c in (found if found is not None else list(columns)))
         raise LogError(
             f"{source}: missing required column(s) {', '.join(missing)} "
-            f"(allowed columns: {', '.join(ALLOWED_COLUMNS)})"
+            f"(columns found: {shown or 'none'}; allowed columns: {', '.join(ALLOWED_COLUMNS)})"
         )
 
 
+#: File signatures of formats that are not plain CSV text (checked on files named .csv).
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "a gzip-compressed file (name it .csv.gz)"),
+    (b"BZh", "a bzip2-compressed file (name it .csv.bz2)"),
+    (b"\x28\xb5\x2f\xfd", "a zstd-compressed file (name it .csv.zst)"),
+    (b"\x04\x22\x4d\x18", "an lz4-compressed file (name it .csv.lz4)"),
+    (b"PK\x03\x04", "a ZIP archive or an Excel .xlsx workbook (export it as CSV)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook (export it as CSV)"),
+    (b"PAR1", "a parquet file (name it .parquet)"),
+)
+DELIMITERS: dict[str, str] = {";": "semicolon", "\t": "tab", "|": "pipe", " ": "space"}
+
+
+def _sniff_format(path: Path, head: bytes) -> None:
+    """A compressed or binary file named like a plain CSV gets a message saying what it is."""
+    name = path.name.lower()
+    if not name.endswith(".csv"):
+        return  # .csv.gz etc.: decompressed by suffix
+    for magic, what in MAGIC:
+        if head.startswith(magic):
+            raise LogError(f"{path.name}: compressed or binary file: this is {what}")
+
+
 def _csv_header(path: Path) -> tuple[list[str], str]:
-    """Header names and the file's encoding: UTF-8, else GB18030 (covers GBK/GB2312 exports)."""
-    with pa.input_stream(path, compression="detect") as stream:
-        head = stream.read(1 << 16)
-    if not head.strip():
+    """Header names and the file's encoding: UTF-8 (BOM allowed), UTF-16 with a BOM, else
+    GB18030 (covers GBK/GB2312 exports). A header that is not comma-separated is refused with
+    the columns found and the delimiter seen."""
+    with open(path, "rb") as raw:
+        _sniff_format(path, raw.read(8))
+    try:
+        with pa.input_stream(path, compression="detect") as stream:
+            head = stream.read(1 << 16)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise LogError(f"{path.name}: cannot decompress: {str(exc).splitlines()[0]}") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+        text = head.decode("utf-16", errors="replace")
+        line = text.splitlines()[0].lstrip("\ufeff") if text.strip() else ""
+    else:
+        if not head.strip():
+            line = ""
+        else:
+            first = head.splitlines()[0]
+            try:
+                line, encoding = first.decode("utf-8-sig"), "utf8"
+            except UnicodeDecodeError:
+                line = first.decode(FALLBACK_ENCODING, errors="replace")
+                encoding = FALLBACK_ENCODING
+    if not line.strip():
         raise LogError(
             f"{path.name}: empty file (expected a header with columns "
             f"{', '.join(REQUIRED_COLUMNS)})"
         )
-    first = head.splitlines()[0]
-    try:
-        line, encoding = first.decode("utf-8-sig"), "utf8"
-    except UnicodeDecodeError:
-        line, encoding = first.decode(FALLBACK_ENCODING, errors="replace"), FALLBACK_ENCODING
+    if "\x00" in line:
+        raise LogError(f"{path.name}: binary data in the header: not a CSV text file")
     header = next(csv.reader(io.StringIO(line)), [])
-    if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
-        raise LogError(
-            f"{path.name}: the header has one column {header[0]!r}; the file must be "
-            "comma-separated"
-        )
+    if len(header) == 1:
+        cell = header[0]
+        seen = [(name, sep) for sep, name in DELIMITERS.items() if sep in cell.strip()]
+        if seen:
+            name, sep = max(seen, key=lambda ns: cell.count(ns[1]))
+            found = [c for c in (cell.split() if sep == " " else cell.split(sep)) if c]
+            raise LogError(
+                f"{path.name}: the header has one column {cell!r}; the file looks "
+                f"{name}-separated (columns found: {', '.join(found)}); the file must be "
+                "comma-separated"
+            )
     return header, encoding
 
 
@@ -265,9 +324,14 @@ def _read_csv_table(path: Path, *, strict: bool) -> tuple[pa.Table, list[str], i
     names = _normalise_names(header, path.name)
     wanted = {n: orig for orig, n in zip(header, names, strict=True) if n in ALLOWED_COLUMNS}
     ignored = [orig for orig, n in zip(header, names, strict=True) if n not in ALLOWED_COLUMNS]
-    _check_required(wanted, path.name)
-    # ids and flags are read as text: "007" must stay "007", "yes" must reach our own parser.
-    as_text = {wanted[n]: pa.string() for n in ("customer_id", "store_id", "promo") if n in wanted}
+    _check_required(wanted, path.name, header)
+    # ids and flags are read as text: "007" must stay "007", "yes" must reach our own parser;
+    # dates too, so that an offset is handled by our rule (local day), not Arrow's (UTC).
+    as_text = {
+        wanted[n]: pa.string()
+        for n in ("customer_id", "date", "store_id", "promo")
+        if n in wanted
+    }
     convert = pacsv.ConvertOptions(
         include_columns=list(wanted.values()),
         column_types=as_text,
@@ -301,7 +365,7 @@ def _read_csv_table(path: Path, *, strict: bool) -> tuple[pa.Table, list[str], i
         encoding = FALLBACK_ENCODING
         bad_shape.clear()
         table = read(use_threads=True)
-    notes = [] if encoding == "utf8" else [f"not UTF-8: decoded as {FALLBACK_ENCODING}"]
+    notes = [] if encoding == "utf8" else [f"not UTF-8: decoded as {encoding}"]
     if bad_shape and strict:
         bad_shape.clear()
         read(use_threads=False)  # single-threaded pass knows the row numbers
@@ -324,8 +388,11 @@ def _read_parquet_table(path: Path) -> tuple[pa.Table, list[str]]:
     names = _normalise_names(header, path.name)
     wanted = {n: orig for orig, n in zip(header, names, strict=True) if n in ALLOWED_COLUMNS}
     ignored = [orig for orig, n in zip(header, names, strict=True) if n not in ALLOWED_COLUMNS]
-    _check_required(wanted, path.name)
-    table = pq.read_table(path, columns=list(wanted.values()))
+    _check_required(wanted, path.name, header)
+    try:
+        table = pq.read_table(path, columns=list(wanted.values()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise LogError(f"{path.name}: cannot read parquet: {str(exc).splitlines()[0]}") from None
     table = table.rename_columns([names[header.index(c)] for c in table.column_names])
     return table, ignored
 
@@ -372,7 +439,16 @@ def _is_numeric(t: pa.DataType) -> bool:
     return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
 
 
-def _coerce_customer_id(arr: pa.ChunkedArray, text_ids: bool) -> tuple[np.ndarray, Checks]:
+_WHOLE_DECIMAL = r"^(-?[0-9]+)\.0+$"
+_OFFSET = (
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+)
+
+
+def _coerce_customer_id(
+    arr: pa.ChunkedArray, text_ids: bool, notes: list[str] | None = None
+) -> tuple[np.ndarray, Checks]:
     t = arr.type
     if pa.types.is_integer(t) or pa.types.is_null(t):  # null type: an empty or all-blank column
         missing = _np_mask(arr.is_null())
@@ -388,6 +464,15 @@ def _coerce_customer_id(arr: pa.ChunkedArray, text_ids: bool) -> tuple[np.ndarra
         return ids, [("missing customer_id", missing), ("non-integer customer_id", bad)]
     text, missing = _as_text(arr)
     checks: Checks = [("missing customer_id", missing)]
+    # "7.0" is the id 7 written by a spreadsheet: one customer, not two ("7" and "7.0").
+    whole = np.zeros(len(text), dtype=bool)
+    if pc.any(pc.match_substring(text, ".")).as_py():  # cheap test before the regex
+        whole = _np_mask(pc.fill_null(pc.match_substring_regex(text, _WHOLE_DECIMAL), False))
+    if whole.any():
+        text = pc.replace_substring_regex(text, _WHOLE_DECIMAL, r"\1")
+        if notes is not None:
+            n = int(whole.sum())
+            notes.append(f"{n} customer_id written as whole decimals (7.0) read as 7")
     if text_ids:
         is_int = _np_mask(pc.fill_null(pc.match_substring_regex(text, _INT_ID_PATTERN), False))
         if np.all(is_int | missing):
@@ -396,13 +481,23 @@ def _coerce_customer_id(arr: pa.ChunkedArray, text_ids: bool) -> tuple[np.ndarra
     return np.asarray(text.to_numpy(zero_copy_only=False), dtype=object), checks
 
 
-def _coerce_days(arr: pa.ChunkedArray) -> tuple[np.ndarray, Checks]:
-    """Day numbers (days since 1970-01-01) for every row; bad rows hold 0."""
+def _coerce_days(
+    arr: pa.ChunkedArray, notes: list[str] | None = None
+) -> tuple[np.ndarray, Checks]:
+    """Day numbers (days since 1970-01-01) for every row; bad rows hold 0.
+
+    A timestamp with a UTC offset (``2024-01-31T01:00:00+08:00``, or a time-zone-aware parquet
+    column) counts on the calendar day written in it, the store's local day, never the UTC
+    day; CSV and parquet alike, and the count is reported.
+    """
     t = arr.type
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         missing = _np_mask(arr.is_null())
         if pa.types.is_timestamp(t) and t.tz is not None:
             arr = pc.local_timestamp(arr)  # the store's own calendar day
+            n_aware = int((~missing).sum())
+            if n_aware and notes is not None:
+                notes.append(f"{n_aware} timestamps with a time zone counted on their local day")
         if pa.types.is_date(t):
             days = pc.fill_null(arr.cast(pa.date32()), 0).cast(pa.int32()).to_numpy()
         else:
@@ -412,6 +507,15 @@ def _coerce_days(arr: pa.ChunkedArray) -> tuple[np.ndarray, Checks]:
         unparseable = np.zeros(len(days), dtype=bool)
     else:
         text, missing = _as_text(arr)
+        offset = np.zeros(len(text), dtype=bool)
+        if pc.any(pc.match_substring(text, ":")).as_py():  # only timestamps can carry offsets
+            offset = _np_mask(pc.fill_null(pc.match_substring_regex(text, _OFFSET), False))
+        if offset.any():
+            text = pc.replace_substring_regex(text, _OFFSET, r"\1")
+            if notes is not None:
+                notes.append(
+                    f"{int(offset.sum())} timestamps with a UTC offset counted on their local day"
+                )
         days, unparseable = _parse_date_text(text, missing)
     out_of_range = ~missing & ~unparseable & ((days < _MIN_DAY) | (days > _MAX_DAY))
     return days, [
@@ -425,7 +529,14 @@ def _parse_date_text(text: pa.ChunkedArray, missing: np.ndarray) -> tuple[np.nda
     n = len(text)
     days = np.zeros(n, dtype=np.int64)
     todo = ~missing
+    if todo.all():  # the common case, plain ISO dates: one strict Arrow cast (any year)
+        try:
+            fast = pc.cast(text, pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False)
+            return np.asarray(fast, dtype=np.int64), np.zeros(n, dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
     values = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+    _strptime_pass(values, days, todo, ISO_DATE_FORMATS, round_trip=True)
     if todo.any():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -440,18 +551,36 @@ def _parse_date_text(text: pa.ChunkedArray, missing: np.ndarray) -> tuple[np.nda
         idx = np.flatnonzero(todo)
         days[idx[ok]] = ns[ok].astype("datetime64[D]").astype(np.int64)
         todo[idx[ok]] = False
-    for fmt in EXTRA_DATE_FORMATS:
+    _strptime_pass(values, days, todo, EXTRA_DATE_FORMATS)
+    return days, todo
+
+
+def _strptime_pass(
+    values: np.ndarray,
+    days: np.ndarray,
+    todo: np.ndarray,
+    formats: tuple[str, ...],
+    *,
+    round_trip: bool = False,
+) -> None:
+    """Parse the rows still `todo` with each format in turn (Arrow, any year), in place.
+
+    With `round_trip`, a parse counts only if formatting it back gives the same text: Arrow
+    rolls 2024-02-30 over to March 1, which must stay unparseable instead.
+    """
+    for fmt in formats:
         if not todo.any():
             break
         idx = np.flatnonzero(todo)
-        parsed = pc.strptime(
-            pa.array(values[idx], type=pa.string()), format=fmt, unit="s", error_is_null=True
-        )
+        texts = pa.array(values[idx], type=pa.string())
+        parsed = pc.strptime(texts, format=fmt, unit="s", error_is_null=True)
         ok = ~_np_mask(parsed.is_null())
+        if round_trip and ok.any():
+            back = pc.strftime(parsed, format=fmt)
+            ok &= _np_mask(pc.fill_null(pc.equal(back, texts), False))
         secs = pc.fill_null(parsed, 0).cast(pa.int64()).to_numpy()
         days[idx[ok]] = np.floor_divide(secs[ok], 86_400)
         todo[idx[ok]] = False
-    return days, todo
 
 
 def _coerce_money(arr: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -509,6 +638,21 @@ def _coerce_store_id(arr: pa.ChunkedArray) -> tuple[np.ndarray, Checks]:
     ]
 
 
+def _check_column_types(table: pa.Table, source: str) -> None:
+    """One value per cell: a list, struct or map column is refused naming column and type."""
+    for name in table.column_names:
+        t = table.schema.field(name).type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        nested = pa.types.is_nested(t)
+        if nested or pa.types.is_binary(t) or pa.types.is_large_binary(t):
+            what = "lists or records" if nested else "raw bytes"
+            raise LogError(
+                f"{source}: column '{name}' holds {what} (type {t}); expected one "
+                f"{'number' if name in ('amount', 'discount') else 'value'} per row"
+            )
+
+
 # ---------------------------------------------------------------------------------------------
 # assembling and reporting
 
@@ -544,23 +688,28 @@ def _validate_table(
     data: dict[str, np.ndarray] = {}
     notes = list(notes or [])
 
-    ids, c = _coerce_customer_id(table["customer_id"], text_ids)
-    data["customer_id"], checks = ids, checks + c
-    days, c = _coerce_days(table["date"])
-    checks += c
-    data["amount"], c = _coerce_amount(table["amount"])
-    checks += c
-    if "store_id" in table.column_names:
-        data["store_id"], c = _coerce_store_id(table["store_id"])
+    _check_column_types(table, source)
+    try:
+        ids, c = _coerce_customer_id(table["customer_id"], text_ids, notes)
+        data["customer_id"], checks = ids, checks + c
+        days, c = _coerce_days(table["date"], notes)
         checks += c
-    if "promo" in table.column_names:
-        data["promo"], c = _coerce_promo(table["promo"])
+        data["amount"], c = _coerce_amount(table["amount"])
         checks += c
-    if "discount" in table.column_names:
-        data["discount"], c, n_blank = _coerce_discount(table["discount"])
-        checks += c
-        if n_blank:
-            notes.append(f"{n_blank} blank discount cells read as 0")
+        if "store_id" in table.column_names:
+            data["store_id"], c = _coerce_store_id(table["store_id"])
+            checks += c
+        if "promo" in table.column_names:
+            data["promo"], c = _coerce_promo(table["promo"])
+            checks += c
+        if "discount" in table.column_names:
+            data["discount"], c, n_blank = _coerce_discount(table["discount"])
+            checks += c
+            if n_blank:
+                notes.append(f"{n_blank} blank discount cells read as 0")
+    except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LogError(f"{source}: cannot read the values: {first}") from None
 
     bad = np.zeros(n, dtype=bool)
     for _, mask in checks:
@@ -587,6 +736,21 @@ def _validate_table(
             values = data[name][keep]
             out[name] = pd.array(values, dtype="string") if values.dtype == object else values
     frame = pd.DataFrame(out)
+    if "discount" in frame.columns:
+        above = int((frame["discount"] > frame["amount"]).sum())
+        if above:
+            notes.append(
+                f"{above} rows with a discount above the amount paid kept (amount is what was "
+                "paid after the discount)"
+            )
+    n_dupes = 0
+    if len(frame):
+        # hash first (fast), then compare the few candidate rows exactly
+        maybe = pd.util.hash_pandas_object(frame, index=False).duplicated(keep=False).to_numpy()
+        if maybe.any():
+            n_dupes = int(frame[maybe].duplicated().sum())
+    if n_dupes:
+        notes.append(f"{n_dupes} exact duplicate rows kept (same customer, day and values)")
 
     n_rejected = int(bad.sum()) + pre_rejected
     reasons = [f"{r}: {int(m.sum())}" for r, m in failing]

@@ -149,11 +149,11 @@ def test_default_selection_discovers_every_policy_config():
 @pytest.mark.parametrize(
     "override, message",
     [
-        ("replications=0", "replications: must be an integer >= 1, got 0"),
+        ("replications=0", "replications: must be an integer in [1, 100,000], got 0"),
         ("policies=[none,no_such_policy]", "unknown policy 'no_such_policy'; available: none"),
         ("output_dir=/proc/no/such/dir", "output_dir: cannot write to"),
-        ("workers=0", "workers: must be an integer >= 1"),
-        ("report.lang=fr", "report.lang: must be one of ['en', 'zh']"),
+        ("workers=0", "workers: must be an integer in [1, 1,024] or null, got 0"),
+        ("report.lang=fr", "report.lang: must be one of en, zh, got the text 'fr'"),
     ],
 )
 def test_bad_input_fails_before_any_run(override, message, tmp_path, monkeypatch):
@@ -182,7 +182,9 @@ def test_cli_bad_input_one_line_exit_2(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "error: replications: must be an integer >= 1, got 0"
+    assert proc.stderr.strip() == (
+        "error: replications: must be an integer in [1, 100,000], got 0"
+    )
     unwritable = subprocess.run(
         [sys.executable, "-m", "experiments.compare", "hydra.run.dir=/proc/no/such/dir"],
         cwd=ROOT,
@@ -191,7 +193,7 @@ def test_cli_bad_input_one_line_exit_2(tmp_path):
         timeout=120,
     )
     assert unwritable.returncode == 2
-    assert unwritable.stderr.strip().startswith("error: hydra.run.dir: cannot write to")
+    assert unwritable.stderr.strip().startswith("error: hydra.run.dir: cannot create")
     assert len(unwritable.stderr.strip().splitlines()) == 1
 
 

@@ -106,3 +106,29 @@ def test_bad_input_exits_2_with_one_line(
     assert res.stderr.startswith(message), res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert "Traceback" not in res.stderr
+
+
+def test_default_output_goes_next_to_the_input(log_csv: Path, tmp_path: Path) -> None:
+    here = tmp_path / "export"
+    here.mkdir()
+    src = here / "log.csv"
+    src.write_bytes(log_csv.read_bytes())
+    before = (REPO / "segments.csv").exists()
+    res = run_cli(src)
+    assert res.returncode == 0, res.stderr
+    assert (here / "segments.csv").exists()
+    assert (REPO / "segments.csv").exists() == before  # never into the current directory
+
+
+def test_piped_into_head_is_quiet_and_still_writes(log_csv: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "experiments.segment", str(log_csv), "--out", str(tmp_path)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()  # `| head -1`: read one line, then go away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0
+    assert "Broken pipe" not in err and "Traceback" not in err
+    assert len(pd.read_csv(tmp_path / "segments.csv")) > 0

@@ -35,6 +35,8 @@ class StorePolicy:
 
     name: ClassVar[str] = "abstract"
     classifier: ClassVar[dict[str, Any]] = {}
+    param_docs: ClassVar[dict[str, str]] = {}
+    """One line per constructor parameter: what it means (docs/configuration.md)."""
     """Facts about the policy: source article, what it targets, how it costs (Axelrod-style)."""
 
     def __init__(self) -> None:

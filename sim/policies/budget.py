@@ -7,6 +7,7 @@ too much simply gets less: campaigns are skipped, guest lists shortened, discoun
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -18,6 +19,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
 
 PERIODS: tuple[str, ...] = ("month", "year", "run")
+MAX_VALUE = 1e12
+"""Largest size of any policy number without its own upper bound (yuan, points, weights)."""
+MAX_COUNT = 10_000_000
+"""Largest count (guests, contacts, days, weeks) unless a parameter sets its own bound."""
+MAX_UTILITY = 20.0
+"""Largest utility bonus or satisfaction gain: beyond this the choice is already certain."""
 
 
 def period_key(model: RetailModel, t: int, period: str) -> int:
@@ -88,6 +95,35 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
+def _finite(value: Any) -> bool:
+    """A finite number (a huge Python int that no float can hold is not)."""
+    try:
+        return math.isfinite(float(value))
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+_RECORDER: list[dict[str, Any]] | None = None
+
+
+def _record(field: str, **facts: Any) -> None:
+    if _RECORDER is not None and not any(r["field"] == field for r in _RECORDER):
+        _RECORDER.append({"field": field, **facts})
+
+
+def recorded_checks(cls: type[StorePolicy]) -> list[dict[str, Any]]:
+    """The checks a policy's constructor applies to its parameters, as data (field, kind,
+    bounds, choices), recorded while building it with its defaults. The checks in the
+    constructor are the single source of the ranges in docs/configuration.md."""
+    global _RECORDER
+    _RECORDER = []
+    try:
+        cls()
+        return list(_RECORDER)
+    finally:
+        _RECORDER = None
+
+
 def check_number(
     policy: str,
     field: str,
@@ -96,33 +132,58 @@ def check_number(
     low: float | None = None,
     high: float | None = None,
     low_open: bool = False,
+    high_open: bool = False,
 ) -> float:
-    """`value` as a float, or a one-line `ConfigError` naming ``policy.<policy>.<field>``."""
+    """`value` as a float, or a one-line `ConfigError` naming ``policy.<policy>.<field>``.
+
+    NaN, inf and booleans are refused; without an explicit `high`, values above `MAX_VALUE`
+    are refused too, so no parameter can overflow the arithmetic of the model.
+    """
+    _record(field, kind="number", low=low, high=MAX_VALUE if high is None else high,
+            low_open=low_open, high_open=high_open)
     name = f"policy.{policy}.{field}"
-    if not _is_number(value) or not np.isfinite(value):
+    if not _is_number(value) or not _finite(value):
         raise ConfigError(name, f"must be a number, got {value!r}")
     v = float(value)
     if low is not None and high is not None:
-        if v < low or v > high or (low_open and v == low):
-            bracket = "(" if low_open else "["
-            raise ConfigError(name, f"must be in {bracket}{low:g}, {high:g}], got {value!r}")
+        if v < low or v > high or (low_open and v == low) or (high_open and v == high):
+            left, right = "(" if low_open else "[", ")" if high_open else "]"
+            raise ConfigError(name, f"must be in {left}{low:g}, {high:g}{right}, got {value!r}")
     elif low is not None and (v < low or (low_open and v == low)):
         raise ConfigError(name, f"must be {'>' if low_open else '>='} {low:g}, got {value!r}")
+    elif high is not None and v > high:
+        raise ConfigError(name, f"must be <= {high:g}, got {value!r}")
+    if high is None and abs(v) > MAX_VALUE:
+        raise ConfigError(name, f"must be at most {MAX_VALUE:g} in size, got {value!r}")
     return v
 
 
 def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None = None) -> int:
-    """`value` as an int (whole floats accepted), or a one-line `ConfigError`."""
+    """`value` as an int (whole floats accepted), or a one-line `ConfigError`.
+
+    Without an explicit `high`, `MAX_COUNT` bounds it (a count, a number of days or weeks).
+    """
     name = f"policy.{policy}.{field}"
-    whole = _is_number(value) and np.isfinite(value) and float(value).is_integer()
-    if not whole or value < low or (high is not None and value > high):
+    high = MAX_COUNT if high is None else high
+    _record(field, kind="integer", low=low, high=high)
+    whole = _is_number(value) and _finite(value) and float(value).is_integer()
+    if not whole or value < low or value > high:
         allowed = f"an integer >= {low}" if high is None else f"an integer in [{low}, {high}]"
         raise ConfigError(name, f"must be {allowed}, got {value!r}")
     return int(value)
 
 
+def check_bool(policy: str, field: str, value: Any) -> bool:
+    """`value` if it is true or false (1, 'yes' and friends are refused: say what you mean)."""
+    _record(field, kind="boolean")
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"policy.{policy}.{field}", f"must be true or false, got {value!r}")
+    return bool(value)
+
+
 def check_choice(policy: str, field: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
+    _record(field, kind="choice", choices=tuple(allowed))
+    if not isinstance(value, str) or value not in allowed:
         raise ConfigError(
             f"policy.{policy}.{field}", f"must be one of {', '.join(allowed)}; got {value!r}"
         )

@@ -44,6 +44,19 @@ class CelebrityEvent(BudgetedPolicy):
     }
     budget_period = "year"
 
+    param_docs = {
+        "day_of_year": "day of the year of the gala (355: the year-end festival week)",
+        "fixed_cost": "yuan per gala (celebrity fee, venue)",
+        "cost_per_guest": "yuan per guest who comes",
+        "invite_top": "invitations: the top N members by 12-month spend",
+        "attendance": "chance to come x (0.5 + status seeking), capped at 1",
+        "satisfaction_gain": "satisfaction added x status seeking",
+        "loyalty_gain": "share of the way to 1 that loyalty moves, x status seeking",
+        "referrals_per_guest": "mean friends a guest brings (Poisson, x status seeking)",
+        "yearly_budget": "yuan per simulated year",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         day_of_year: int = 355,
@@ -66,7 +79,7 @@ class CelebrityEvent(BudgetedPolicy):
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.loyalty_gain = check_number(n, "loyalty_gain", loyalty_gain, low=0, high=1)
         self.referrals_per_guest = check_number(
-            n, "referrals_per_guest", referrals_per_guest, low=0
+            n, "referrals_per_guest", referrals_per_guest, low=0, high=100
         )
         self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
 

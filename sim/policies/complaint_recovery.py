@@ -28,6 +28,13 @@ class ComplaintRecovery(BudgetedPolicy):
     }
     budget_period = "year"
 
+    param_docs = {
+        "resolution_rate": "chance that a complaint is resolved (or the store's own, if higher)",
+        "cost_per_case": "yuan per complaint handled",
+        "yearly_budget": "yuan per simulated year (later cases get standard handling)",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         resolution_rate: float = 0.9,

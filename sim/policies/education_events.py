@@ -37,6 +37,18 @@ class EducationEvents(BudgetedPolicy):
     }
     budget_period = "year"
 
+    param_docs = {
+        "days_of_year": "days of the year of the events (early May; 10 September)",
+        "fixed_cost": "yuan per event (venue, awards, partner schools)",
+        "cost_per_guest": "yuan per guest who comes",
+        "max_guests": "invitations per event: the biggest spenders with children at school",
+        "attendance": "chance that an invitee comes",
+        "satisfaction_gain": "satisfaction added for a guest",
+        "loyalty_gain": "share of the way to 1 that loyalty moves for a guest",
+        "yearly_budget": "yuan per simulated year",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         days_of_year: Iterable[int] = (125, 253),

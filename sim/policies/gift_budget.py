@@ -48,6 +48,17 @@ class GiftBudget(BudgetedPolicy):
     budget_period = "month"
     TARGETS = ("top_spend", "churn_risk")
 
+    param_docs = {
+        "monthly_per_manager": "yuan per manager per month for gifts (SEEDS 000: 200)",
+        "gift_price": "yuan per gift",
+        "target": "who gets gifts: top spenders, or silent/sleeping members (churn risk)",
+        "top_share": "top_spend: the share of members by 12-month spend who are eligible",
+        "satisfaction_gain": "satisfaction added by a gift (divided by 1 + gifts already received)",
+        "loyalty_gain": "share of the way to 1 that loyalty moves after a gift",
+        "cooldown_days": "days before the same member can get another gift",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         monthly_per_manager: float = 200.0,

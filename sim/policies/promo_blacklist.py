@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.errors import ConfigError
 from sim.policies.base import StorePolicy
-from sim.policies.budget import check_int, check_number
+from sim.policies.budget import check_bool, check_int, check_number
 from sim.segments import SEGMENTS, SegmentParams, segment_flags, summarize_arrays
 
 
@@ -35,6 +34,14 @@ class PromoBlacklist(StorePolicy):
         "stochastic": False,
     }
 
+    param_docs = {
+        "refresh_weeks": "rebuild or extend the list every this many weeks",
+        "sticky": "keep members listed until they buy without a promotion",
+        "bottom_share": "the threshold: bottom share by yearly spend among promotion-only buyers",
+        "min_promo_share": "promotion-only: at least this share of purchases on promotion",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         refresh_weeks: int = 4,
@@ -47,23 +54,15 @@ class PromoBlacklist(StorePolicy):
         # The segment's cut-offs (SEEDS 003, segment 5: the bottom 15-20% ...; ... (almost)
         # only on promotion), validated by SegmentParams with this policy's field names.
         self.bottom_share = check_number(
-            self.name, "bottom_share", bottom_share, low=0, low_open=True
+            self.name, "bottom_share", bottom_share, low=0, high=1, low_open=True, high_open=True
         )
-        if self.bottom_share >= 1:
-            raise ConfigError(
-                f"policy.{self.name}.bottom_share", f"must be in (0, 1), got {bottom_share!r}"
-            )
         self.min_promo_share = check_number(
             self.name, "min_promo_share", min_promo_share, low=0, high=1, low_open=True
         )
         self.segment_params = SegmentParams(
             promo_bottom_share=self.bottom_share, promo_only_min_share=self.min_promo_share
         )
-        if not isinstance(sticky, bool):
-            raise ConfigError(
-                f"policy.{self.name}.sticky", f"must be true or false, got {sticky!r}"
-            )
-        self.sticky = sticky
+        self.sticky = check_bool(self.name, "sticky", sticky)
 
     def reset(self) -> None:
         n = self.model.pop.n if self.model else 0

@@ -44,6 +44,21 @@ class Promotions(BudgetedPolicy):
     }
     budget_period = "year"
 
+    param_docs = {
+        "every_weeks": "a campaign every this many weeks",
+        "duration_days": "length of a campaign in days (at most 7 x every_weeks)",
+        "offset_weeks": "weeks before the first campaign",
+        "depth": "share of the list price taken off during a campaign",
+        "appeal": "utility of a campaign = beta_promo x promotion affinity x depth x appeal",
+        "response": "chance (x promotion affinity) that a targeted member comes to buy",
+        "claim_rate": "chance (x promotion affinity) that a member comes only for the giveaway",
+        "campaign_cost": "yuan per campaign (ads, decoration)",
+        "contact_cost": "yuan per member contacted",
+        "giveaway_cost": "yuan per giveaway",
+        "yearly_budget": "yuan per simulated year for campaigns, contacts, discounts and giveaways",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         every_weeks: int = 8,

@@ -31,6 +31,19 @@ class Reactivation(BudgetedPolicy):
     budget_period = "year"
     SEGMENTS = ("silent", "sleeping")
 
+    param_docs = {
+        "every_weeks": "contact round every this many weeks",
+        "max_contacts": "members contacted per round (most valuable silent/sleeping first)",
+        "contact_cost": "yuan per member contacted",
+        "response": "chance that a contacted member comes during the offer",
+        "offer_days": "days an offer lasts",
+        "offer_utility": "utility bonus of the store during the offer",
+        "offer_discount": "share of the price taken off during the offer",
+        "cooldown_days": "days before the same member is contacted again",
+        "yearly_budget": "yuan per simulated year for contacts and discounts",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         every_weeks: int = 4,

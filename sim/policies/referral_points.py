@@ -41,6 +41,19 @@ class ReferralPoints(BudgetedPolicy):
     }
     budget_period = "year"
 
+    param_docs = {
+        "points_per_referral": "points for bringing a new customer",
+        "points_per_yuan": "points per yuan spent by a referred customer",
+        "depth": "levels of referrers that earn points",
+        "decay": "each level up earns this share of the level below",
+        "redeem_threshold": "balance at which points are redeemed",
+        "yuan_per_point": "cash or gift value of one point",
+        "promoter_multiplier": "factor on the store's word-of-mouth recruitment rate",
+        "satisfaction_gain": "satisfaction added by a redemption",
+        "yearly_budget": "yuan per simulated year for redemptions (later ones wait)",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         points_per_referral: float = 100.0,
@@ -59,7 +72,7 @@ class ReferralPoints(BudgetedPolicy):
             n, "points_per_referral", points_per_referral, low=0
         )
         self.points_per_yuan = check_number(n, "points_per_yuan", points_per_yuan, low=0)
-        self.depth = check_int(n, "depth", depth, low=1)
+        self.depth = check_int(n, "depth", depth, low=1, high=100)
         self.decay = check_number(n, "decay", decay, low=0, high=1)
         self.redeem_threshold = check_number(
             n, "redeem_threshold", redeem_threshold, low=0, low_open=True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -72,7 +74,15 @@ def policy_class_from_target(target: Any, field: str = "policy._target_") -> typ
         raise ConfigError(field, f"must be a dotted class path like 'module.Class', got {target!r}")
     module_name, _, attr = target.rpartition(".")
     import importlib
+    import sys
 
+    top = module_name.split(".")[0]
+    if top in sys.stdlib_module_names or top == "builtins":
+        # No store policy lives in the standard library, and importing some of it has effects
+        # of its own (`this` prints, `antigravity` opens a browser): refuse without importing.
+        raise ConfigError(
+            field, f"{target!r} is not a StorePolicy subclass; only store policies may be built"
+        )
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # noqa: BLE001 - any import failure is the user's path
@@ -95,42 +105,125 @@ def policy_entry(policy: StorePolicy) -> dict[str, Any]:
     return {"_target_": policy_target(type(policy)), **policy.params()}
 
 
-def make_policy(spec: str | Mapping[str, Any] | StorePolicy) -> StorePolicy:
+def make_policy(
+    spec: str | Mapping[str, Any] | StorePolicy, path: str | None = None
+) -> StorePolicy:
     """A fresh policy from a name, a mapping ``{"name": ..., **params}`` or
-    ``{"_target_": "module.Class", **params}`` (a StorePolicy subclass only), or an instance."""
+    ``{"_target_": "module.Class", **params}`` (a StorePolicy subclass only), or an instance.
+
+    With `path` (where the entry sits in a config, e.g. ``market.stores[1].policies[0]``)
+    errors name that place and the policy; parameter errors of the focal store's policies
+    (path ``policy...``, or none) name ``policy.<name>.<param>``.
+    """
+    where = path or "policy"
     if isinstance(spec, StorePolicy):
         return spec.clone()
     if isinstance(spec, str):
-        return get_policy_class(spec)()
+        if not spec.strip():
+            raise ConfigError(where, "must be a policy name, got an empty text")
+        return get_policy_class_at(spec, where)()
     if isinstance(spec, Mapping):
         params = dict(spec)
+        bad_keys = [k for k in params if not isinstance(k, str)]
+        if bad_keys:
+            raise ConfigError(where, f"parameter names must be texts, got {bad_keys[0]!r}")
         if "_target_" in params:
-            cls = policy_class_from_target(params.pop("_target_"))
+            cls = policy_class_from_target(params.pop("_target_"), f"{where}._target_")
             name = cls.name
             if "name" in params and params.pop("name") != name:
-                raise ConfigError("policy.name", f"does not match the class's name {name!r}")
+                raise ConfigError(f"{where}.name", f"does not match the class's name {name!r}")
         else:
             name = params.pop("name", None)
             if name is None:
                 raise ConfigError(
-                    "policy", f"a policy mapping needs a 'name'; got keys {sorted(params)}"
+                    where,
+                    f"a policy mapping needs a 'name' or '_target_'; got keys {sorted(params)}",
                 )
-            cls = get_policy_class(name)
+            if not isinstance(name, str):
+                raise ConfigError(f"{where}.name", f"must be a policy name, got {name!r}")
+            cls = get_policy_class_at(name, f"{where}.name")
+        allowed = None if _takes_kwargs(cls) else _param_names(cls)
+        if allowed is not None:
+            for key in params:
+                if key not in allowed:
+                    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    field = f"{where}.{key}" if _by_place(path) else f"policy.{name}.{key}"
+                    raise ConfigError(
+                        field,
+                        f"unknown parameter of policy {name!r}{hint}; allowed: "
+                        f"{', '.join(allowed) or 'none'}",
+                    )
         try:
             return cls(**params)
+        except ConfigError as exc:
+            prefix = f"policy.{name}."
+            if _by_place(path) and exc.field.startswith(prefix):
+                raise ConfigError(
+                    f"{path}.{exc.field[len(prefix):]}", f"{exc.message} (policy {name})"
+                ) from None
+            raise
         except TypeError as exc:
             raise ConfigError(f"policy.{name}", f"bad parameters {sorted(params)}: {exc}") from None
-    raise ConfigError("policy", f"expected a policy name, mapping or StorePolicy, got {spec!r}")
+    raise ConfigError(
+        where,
+        f"must be a policy name or a mapping with 'name' or '_target_', got "
+        f"{type(spec).__name__} {spec!r}",
+    )
+
+
+def _by_place(path: str | None) -> bool:
+    """Parameter errors name the place in the config for a competitor's policies
+    (``market.stores[1].policies[0].top_share``); the focal store's keep the familiar
+    ``policy.<name>.<parameter>``."""
+    return bool(path) and not str(path).startswith("policy")
+
+
+def get_policy_class_at(name: str, where: str) -> type[StorePolicy]:
+    """`get_policy_class`, with the error naming where the name was written."""
+    try:
+        return get_policy_class(name)
+    except ConfigError as exc:
+        close = difflib.get_close_matches(name, policy_names(), n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(where, exc.message.replace(";", f"{hint};", 1)) from None
+
+
+def _param_names(cls: type[StorePolicy]) -> list[str]:
+    sig = inspect.signature(cls.__init__)
+    return [
+        n for n, p in sig.parameters.items()
+        if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def _takes_kwargs(cls: type[StorePolicy]) -> bool:
+    sig = inspect.signature(cls.__init__)
+    return any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
 
 
 def make_policies(
-    specs: Iterable[str | Mapping[str, Any] | StorePolicy] | None,
+    specs: Iterable[str | Mapping[str, Any] | StorePolicy] | None, path: str | None = None
 ) -> list[StorePolicy]:
-    """Policies for one store; 'none' entries are dropped (the baseline is the empty list)."""
-    out = [make_policy(s) for s in (specs or [])]
+    """Policies for one store; 'none' entries are dropped (the baseline is the empty list).
+
+    `specs` must be a list (a text is a single name, not a list of letters); `path` names
+    where it sits in a config so that errors say which store they are about.
+    """
+    where = path or "policy"
+    if specs is None:
+        specs = []
+    if isinstance(specs, (str, StorePolicy)) or isinstance(specs, Mapping):
+        raise ConfigError(
+            where, f"must be a list of policies like [gift_budget], got {type(specs).__name__} "
+            f"{specs!r}"[:200],
+        )
+    if not isinstance(specs, Iterable):
+        raise ConfigError(where, f"must be a list of policies like [gift_budget], got {specs!r}")
+    out = [make_policy(s, f"{path}[{i}]" if path else None) for i, s in enumerate(specs)]
     out = [p for p in out if not isinstance(p, NoPolicy)]
     names = [p.name for p in out]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ConfigError("policy", f"policy {dupes[0]!r} listed twice for one store")
+        raise ConfigError(where, f"policy {dupes[0]!r} listed twice for one store")
     return out

@@ -45,6 +45,19 @@ class VipPrivileges(BudgetedPolicy):
     }
     budget_period = "year"
 
+    param_docs = {
+        "top_share": "VIPs: the top share of members by 12-month spend",
+        "birthday_gift": "yuan per birthday gift",
+        "birthday_discount": "share off purchases in the VIP's birthday month",
+        "price_discount": "share off VIP purchases of at least large_purchase yuan",
+        "large_purchase": "list-price yuan from which the price privilege applies",
+        "vip_utility": "utility bonus of the store for VIPs",
+        "birthday_utility": "extra utility bonus in the birthday month",
+        "satisfaction_gain": "satisfaction added by a birthday gift",
+        "yearly_budget": "yuan per simulated year for gifts and discounts",
+    }
+    """What each constructor parameter means (ranges: the checks in __init__)."""
+
     def __init__(
         self,
         top_share: float = 0.2,
