@@ -16,9 +16,7 @@ import argparse
 import base64
 import html
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ import pandas as pd
 
 from experiments import figures
 from experiments.engine.statistics import wide
+from experiments.engine.store import atomic_write_text
 from experiments.report_page import render_page, section
 
 POLICY_LABELS: dict[str, tuple[str, str]] = {
@@ -621,19 +620,6 @@ def report_html(
     )
 
 
-def write_text_atomic(path: Path, text: str) -> Path:
-    """Write through a temporary file in the same directory, then rename over the target."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_report(
     outdir: Path,
     *,
@@ -662,7 +648,7 @@ def write_report(
         suffix=suffix,
     )
     page = report_html(table=table, runs=runs, meta=meta, figs=figs, lang=lang)
-    return write_text_atomic(outdir / f"report{suffix}.html", page)
+    return atomic_write_text(outdir / f"report{suffix}.html", page)
 
 
 # --------------------------------------------------------------------------- rebuild from files

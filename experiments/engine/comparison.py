@@ -263,15 +263,22 @@ def compare(
     )
 
 
-def comparison_meta(result: ComparisonResult, **extra: Any) -> dict[str, Any]:
-    """What `meta.json` records: the plan, the market, and how the runs were obtained."""
-    plan, m = result.plan, result.plan.market
+def market_meta(m: MarketConfig) -> dict[str, Any]:
+    """The market's headline facts, as every study's `meta.json` starts."""
     return {
         "market": m.name,
         "n_customers": m.n_customers,
         "years": m.years,
         "tick": m.tick,
         "focal_store": m.focal_store,
+    }
+
+
+def comparison_meta(result: ComparisonResult, **extra: Any) -> dict[str, Any]:
+    """What `meta.json` records: the plan, the market, and how the runs were obtained."""
+    plan, m = result.plan, result.plan.market
+    return {
+        **market_meta(m),
         "policies": plan.policies,
         "baseline": plan.baseline,
         "labels": plan.labels,

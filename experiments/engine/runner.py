@@ -19,26 +19,14 @@ import pandas as pd
 
 from experiments.engine.specs import RunSpec
 from sim import ConfigError, RetailModel
+from sim.model import HOOKS
 from sim.policies import StorePolicy
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 SERIES_COLUMNS = ("active", "revenue", "profit", "policy_cost")
-HOOK_NAMES = frozenset(
-    {
-        "plan",
-        "utility",
-        "discount",
-        "service",
-        "resolution",
-        "on_purchases",
-        "on_complaints",
-        "recruit_multiplier",
-        "on_recruits",
-        "housekeeping",
-        "bind",
-    }
-)
+HOOK_NAMES = frozenset({*HOOKS, "bind"})
+"""Methods of a policy that count as its hooks when naming where a run failed."""
 
 
 @dataclass

@@ -32,7 +32,7 @@ from experiments.engine import (
     run_study,
     with_store_policies,
 )
-from experiments.engine.comparison import check_count
+from experiments.engine.comparison import check_count, market_meta
 from experiments.engine.store import atomic_to_csv, atomic_to_parquet, atomic_write_text
 from experiments.engine.study import StudyResult
 from experiments.robust.analysis import robust_ranking, scenario_deltas, scenario_means
@@ -281,11 +281,7 @@ def robustness_meta(result: RobustResult, **extra: Any) -> dict[str, Any]:
     plan, m = result.plan, result.plan.market
     study = result.study
     return {
-        "market": m.name,
-        "n_customers": m.n_customers,
-        "years": m.years,
-        "tick": m.tick,
-        "focal_store": m.focal_store,
+        **market_meta(m),
         "policies": plan.policies,
         "baseline": plan.baseline,
         "labels": plan.labels,
