@@ -124,6 +124,14 @@ class Behaviour:
     customer tells 10-20 people; a satisfied one tells 1-5; 100 satisfied customers bring 25 new
     ones; 60% of complainers whose complaint is resolved stay. Others are modelling assumptions
     documented in docs/ODD.md.
+
+    The customer-base core is BG/NBD + Gamma-Gamma (docs/ODD.md 7.1, 7.2, 7.4): purchase rate
+    ~ Gamma(`rate_shape`, rate_shape / class mean rate); a per-customer probability of leaving
+    the category after each repeat purchase ~ Beta(`dropout_a`, `dropout_b`), independent of
+    the rate and multiplied by `dissatisfied_attrition_multiplier` after a dissatisfying visit;
+    spend per visit ~ Gamma(`ticket_shape`, nu) with nu ~ Gamma(`spend_shape`, gamma) and gamma
+    set so that the class's `spend_per_purchase` is the mean spend. `outside_option` false
+    removes the outside option (buying outside the market) from the store choice.
     """
 
     complaint_probability: float = 1 / 25
@@ -142,12 +150,13 @@ class Behaviour:
     satisfaction_learning: float = 0.4
     loyalty_learning: float = 0.35
     loyalty_half_life_years: float = 1.5
-    attrition_per_year: float = 0.06
+    dropout_a: float = 1.0
+    dropout_b: float = 21.0
     dissatisfied_attrition_multiplier: float = 3.0
     natural_entry_per_year: float = 0.06
     rate_shape: float = 1.0
-    spend_sigma: float = 1.0
-    ticket_sigma: float = 0.35
+    ticket_shape: float = 8.0
+    spend_shape: float = 3.0
     prospect_share: float = 0.35
     mean_degree: float = 12.0
     homophily_same_group: float = 0.6
@@ -161,6 +170,7 @@ class Behaviour:
     beta_promo: float = 1.5
     beta_friends: float = 1.0
     outside_utility: float = 0.3
+    outside_option: bool = True
     brand_drift_per_year: float = 0.04
     festival_amplitude: float = 1.0
     active_days: int = 180
@@ -200,20 +210,34 @@ class Behaviour:
             )
         for name in (
             "wom_new_per_satisfied_year",
-            "attrition_per_year",
             "natural_entry_per_year",
             "wom_positive_shift",
             "wom_negative_shift",
             "service_noise",
             "dissatisfied_attrition_multiplier",
             "festival_amplitude",
-            "spend_sigma",
-            "ticket_sigma",
             "brand_drift_per_year",
         ):
             check_positive(getattr(self, name), f"{prefix}.{name}", allow_zero=True)
-        for name in ("rate_shape", "loyalty_half_life_years", "mean_degree"):
+        for name in (
+            "rate_shape",
+            "dropout_a",
+            "dropout_b",
+            "ticket_shape",
+            "loyalty_half_life_years",
+            "mean_degree",
+        ):
             check_positive(getattr(self, name), f"{prefix}.{name}")
+        check(
+            isinstance(self.spend_shape, (int, float)) and self.spend_shape > 1,
+            f"{prefix}.spend_shape",
+            f"must be a number > 1 (the mean spend is finite only then), got {self.spend_shape!r}",
+        )
+        check(
+            isinstance(self.outside_option, bool),
+            f"{prefix}.outside_option",
+            f"must be true or false, got {self.outside_option!r}",
+        )
         check(
             self.dissatisfied_threshold < self.satisfied_threshold,
             f"{prefix}.dissatisfied_threshold",

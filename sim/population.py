@@ -101,11 +101,14 @@ class Population:
         def col(attr: str) -> np.ndarray:
             return np.array([getattr(p, attr) for p in prof])[cls]
 
+        # BG/NBD + Gamma-Gamma core (docs/ODD.md 7.1, 7.2, 7.4): rate ~ Gamma(r, r / class mean);
+        # dropout probability per repeat purchase ~ Beta(a, b), independent of the rate; mean
+        # spend per visit = p / nu with nu ~ Gamma(q, gamma), gamma such that the class mean holds.
         shape = b.rate_shape
         self.rate = rng.gamma(shape, col("occasions_per_year") / shape)
-        self.spend = col("spend_per_purchase") * rng.lognormal(
-            -(b.spend_sigma**2) / 2, b.spend_sigma, n
-        )
+        self.dropout = rng.beta(b.dropout_a, b.dropout_b, n)
+        q = b.spend_shape
+        self.spend = col("spend_per_purchase") * (q - 1.0) / rng.gamma(q, 1.0, n)
         self.price_sens = (col("price_sensitivity") * rng.lognormal(-0.08, 0.4, n)).astype(
             np.float32
         )
@@ -131,6 +134,8 @@ class Population:
         self.first_visit = np.full((n, n_stores), NOT_YET, dtype=np.int32)
         self.last_store = np.full(n, -1, dtype=np.int16)
         self.last_purchase = np.full(n, NEVER, dtype=np.int32)
+        # Bought in the category before (BG/NBD: no dropout chance at the first purchase).
+        self.repeat = self.state == ACTIVE
         self.last_good = np.zeros(n, dtype=bool)
         self.last_bad = np.zeros(n, dtype=bool)
         self.referral_parent = np.full(n, -1, dtype=np.int32)

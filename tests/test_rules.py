@@ -156,17 +156,29 @@ def test_recruitment_brings_25_new_per_100_satisfied_per_year():
     ).mean() > 0.5
 
 
-def test_attrition_hazard_is_per_year_and_higher_after_bad_experience():
-    m = fresh(n=20000)
+def test_attrition_is_a_per_purchase_dropout_independent_of_rate_and_higher_after_bad_visit():
+    """BG/NBD dropout: each customer's own p ~ Beta(a, b) per repeat purchase, drawn
+    independently of the purchase rate; x multiplier after a dissatisfying visit (SEEDS 001);
+    no chance at a customer's first purchase."""
+    m = fresh(n=20000, dropout_a=2.0, dropout_b=30.0)
+    b = m.behaviour
+    p_all = m.pop.dropout
+    assert p_all.mean() == pytest.approx(b.dropout_a / (b.dropout_a + b.dropout_b), rel=0.03)
+    assert abs(np.corrcoef(p_all, m.pop.rate)[0, 1]) < 0.03
     rows = np.flatnonzero(m.pop.state == ACTIVE)
     u = np.random.default_rng(5).random(rows.size)
-    m.pop.last_bad[rows[::2]] = True
-    leave = rules.attrition(m, 0, rows, u)
-    p = m.behaviour.attrition_per_year / m.pop.rate[rows]
-    bad = m.pop.last_bad[rows]
-    expected_good = np.minimum(p[~bad], 1).mean()
-    assert leave[~bad].mean() == pytest.approx(expected_good, rel=0.15)
-    assert leave[bad].mean() > 2 * leave[~bad].mean()
+    bad = np.zeros(rows.size, dtype=bool)
+    bad[::2] = True
+    first = np.zeros(rows.size, dtype=bool)
+    first[1::4] = True  # some good-visit customers are at their first purchase
+    m.pop.repeat[rows[first]] = False
+    leave = rules.attrition(m, 0, rows, u, bad)
+    p = p_all[rows]
+    good_repeat = ~bad & ~first
+    assert leave[good_repeat].mean() == pytest.approx(p[good_repeat].mean(), rel=0.15)
+    expected_bad = np.minimum(p[bad] * b.dissatisfied_attrition_multiplier, 1).mean()
+    assert leave[bad].mean() == pytest.approx(expected_bad, rel=0.15)
+    assert not leave[first].any()
     assert (m.pop.state[rows[leave]] == CHURNED).all()
 
 

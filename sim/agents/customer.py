@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import gammaincinv, ndtri
 
 from sim.agents.base import RetailAgent
 from sim.config import CLASSES
@@ -66,7 +66,7 @@ class OccasionDraws:
             clock=s["occasions"].exponential(size=m),
             churn=s["churn"].random(m),
             choice=s["choice"].gumbel(size=(m, model.n_stores + 1)),
-            ticket=s["purchase"].standard_normal(m),
+            ticket=s["purchase"].random(m),
             service=s["service"].standard_normal(m),
             complaint=s["complaints"].random((m, 3)),
             wom=s["wom"].random((m, _wom_columns(model))),
@@ -84,7 +84,7 @@ class OccasionDraws:
         return cls(
             clock=np.zeros(rows.size),
             churn=u[:, 0],
-            ticket=ndtri(u[:, 1]),
+            ticket=u[:, 1],
             service=ndtri(u[:, 2]),
             complaint=u[:, 3:6],
             choice=-np.log(-np.log(u[:, 6 : 6 + n_choice])),
@@ -141,35 +141,45 @@ def process_occasions(
     elif natural is not False:
         advance_clocks(model, rows[natural], draws.clock[natural])
     shop = model.pop.in_category(rows)
-    leaving = attrition(model, t, rows, draws.churn) & shop
-    shop &= ~leaving
     if not shop.any():
         return
     idx = np.flatnonzero(shop)
     rows = rows[idx]
     stores = choose_store(model, t, rows, draws.choice[idx])
     buys = stores >= 0
-    if not buys.any():
-        return
-    idx, rows, stores = idx[buys], rows[buys], stores[buys]
-    buy(model, t, rows, stores, draws.ticket[idx])
-    good, bad = serve(model, t, rows, stores, draws.service[idx])
-    loud = complain(model, t, rows, stores, bad, draws.complaint[idx])
-    spread_word(model, t, rows, stores, good, loud, draws.wom[idx])
+    bad = np.zeros(rows.size, dtype=bool)
+    if buys.any():
+        b_idx, b_rows, b_stores = idx[buys], rows[buys], stores[buys]
+        buy(model, t, b_rows, b_stores, draws.ticket[b_idx])
+        good, bad[buys] = serve(model, t, b_rows, b_stores, draws.service[b_idx])
+        loud = complain(model, t, b_rows, b_stores, bad[buys], draws.complaint[b_idx])
+        spread_word(model, t, b_rows, b_stores, good, loud, draws.wom[b_idx])
+    if natural is True:
+        attrition(model, t, rows, draws.churn[idx], bad)
+    elif natural is not False:
+        own = np.asarray(natural)[idx]
+        attrition(model, t, rows[own], draws.churn[idx[own]], bad[own])
+    model.pop.repeat[rows] = True
 
 
 # ---------------------------------------------------------------------------- attrition
-def attrition(model: RetailModel, t: int, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Leaving the category: a yearly hazard, higher after a bad experience.
+def attrition(
+    model: RetailModel, t: int, rows: np.ndarray, u: np.ndarray, bad: np.ndarray
+) -> np.ndarray:
+    """Leaving the category after a repeat purchase: the BG/NBD dropout (Fader, Hardie & Lee
+    2005), with the seeds' dissatisfaction effect as a multiplier.
 
-    Evaluated at occasions with probability hazard / rate, so the hazard per year does not
-    depend on how often a customer shops. Churned customers keep their store history.
+    Each customer has their own probability p of leaving after each purchase (drawn from
+    Beta(dropout_a, dropout_b), independent of their purchase rate); there is no chance at a
+    customer's first purchase in the category. After a dissatisfying visit p is multiplied by
+    `dissatisfied_attrition_multiplier` (SEEDS 001: dissatisfied customers leave; satisfied
+    ones buy for longer). A purchase outside the market counts as a purchase (no visit, no
+    multiplier); extra visits scheduled by a store or a recruiter are not the customer's own
+    purchase cycle and carry no dropout chance. Churned customers keep their store history.
     """
     pop, b = model.pop, model.behaviour
-    hazard = b.attrition_per_year * np.where(
-        pop.last_bad[rows], b.dissatisfied_attrition_multiplier, 1.0
-    )
-    leave = (u < hazard / pop.rate[rows]) & pop.in_category(rows)
+    p = pop.dropout[rows] * np.where(bad, b.dissatisfied_attrition_multiplier, 1.0)
+    leave = (u < p) & pop.repeat[rows] & pop.in_category(rows)
     if leave.any():
         gone = rows[leave]
         pop.state[gone] = CHURNED
@@ -246,7 +256,7 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
         + b.beta_friends * friends_share(model, rows)
         - LEFT_PENALTY * pop.left_store[rows]
     )
-    V[:, -1] = b.outside_utility
+    V[:, -1] = b.outside_utility if b.outside_option else -np.inf
     for s, utility in model.hooks("utility"):
         extra = utility(rows)
         if extra is not None:
@@ -262,17 +272,22 @@ def choose_store(model: RetailModel, t: int, rows: np.ndarray, gumbel: np.ndarra
 
 # ---------------------------------------------------------------------------- purchase
 def buy(
-    model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, z: np.ndarray
+    model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, u: np.ndarray
 ) -> np.ndarray:
-    """Spend at the chosen store: the customer's usual ticket x noise x the store's price level.
+    """Spend at the chosen store: a Gamma-Gamma ticket x the store's price level.
+
+    The ticket is Gamma(ticket_shape, ticket_shape / m_i) around the customer's mean spend m_i
+    (itself Gamma-Gamma heterogeneous, `Population`), drawn by inverse CDF from one uniform per
+    occasion so that every occasion uses the same numbers whatever happens (common random
+    numbers).
 
     Books revenue (at list price) and cost of goods; policy discounts are policy costs. Counts
     new customers (first purchase here), referred ones (brought to this store by word of mouth
     or a referral scheme) and defections (the previous purchase was at another store).
     """
     pop, b, st, ledger = model.pop, model.behaviour, model.store_arrays, model.ledger
-    sigma = b.ticket_sigma
-    amount = pop.spend[rows] * np.exp(sigma * z - sigma * sigma / 2) * st.price_level[stores]
+    k = b.ticket_shape
+    amount = pop.spend[rows] * (gammaincinv(k, u) / k) * st.price_level[stores]
     discount = np.zeros_like(amount)
     for s, discount_of in model.hooks("discount"):
         here = stores == s
