@@ -91,9 +91,16 @@ def p_alive(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -
     return out
 
 
+def _off_one(a: float) -> float:
+    """The expectation formulas divide by a - 1; they are continuous there, so a = 1 is
+    evaluated a hair away from it."""
+    return a if abs(a - 1.0) > 1e-7 else 1.0 + 1e-7
+
+
 def expected_purchases(params: np.ndarray, t: np.ndarray | float) -> np.ndarray:
     """E[X(t)]: expected repeat purchases in (0, t] of a customer first seen at 0."""
     r, alpha, a, b = (float(v) for v in params)
+    a = _off_one(a)
     t = np.asarray(t, dtype=np.float64)
     z = t / (alpha + t)
     head = np.exp(r * (np.log(alpha) - np.log(alpha + t)))
@@ -105,6 +112,7 @@ def conditional_expected(
 ) -> np.ndarray:
     """E[Y(t) | x, t_x, T]: expected purchases in (T, T + t] given the customer's history."""
     r, alpha, a, b = (float(v) for v in params)
+    a = _off_one(a)
     x = np.asarray(x, dtype=np.float64)
     T = np.asarray(T, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)

@@ -22,7 +22,7 @@ integration at extreme inputs.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1
+from scipy.special import gammaln, hyp2f1, roots_jacobi
 
 from sim.customer_base.fitting import FitResult, fit_mle
 from sim.customer_base.rfm import GroupedRFM
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 NAMES = ("r", "alpha", "s", "beta")
+JACOBI_NODES = 200
 
 
 def log_tail_integral(
@@ -52,8 +53,24 @@ def log_tail_integral(
     else:
         big, small, m, n = beta, alpha, np.full_like(m_a, n_b), m_a
     z = (big - small) / (big + t)
+    head = _log_g(m, n, z) - np.log(m + n - 1.0)
+    return head - m * np.log(big + t) - (n - 1.0) * np.log(small + t)
+
+
+def _log_g(m: np.ndarray, n: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """log 2F1(1, m; m+n; z) for z in [0, 1): SciPy's hyp2f1, and where that fails (it returns
+    nan for large m near z = 1) Euler's integral E[1 / (1 - z U)], U ~ Beta(m, n), by
+    Gauss-Jacobi quadrature."""
+    m, n, z = np.broadcast_arrays(np.asarray(m, float), np.asarray(n, float), np.asarray(z, float))
     g = hyp2f1(1.0, m, m + n, z)
-    return np.log(g) - np.log(m + n - 1.0) - m * np.log(big + t) - (n - 1.0) * np.log(small + t)
+    bad = ~(np.isfinite(g) & (g >= 1.0))
+    out = np.log(np.where(bad, 1.0, g))
+    for i in np.flatnonzero(bad.reshape(-1)):
+        mi, ni, zi = m.flat[i], n.flat[i], z.flat[i]
+        nodes, weights = roots_jacobi(JACOBI_NODES, ni - 1.0, mi - 1.0)
+        u = (nodes + 1.0) / 2.0
+        out.flat[i] = np.log(np.sum(weights / (1.0 - zi * u)) / np.sum(weights))
+    return out
 
 
 def _log_terms(
