@@ -98,7 +98,7 @@ def hessian(f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-3)
 
 
 def _newton_polish(
-    f: Callable[[np.ndarray], float], z: np.ndarray, fz: float, steps: int = 4
+    f: Callable[[np.ndarray], float], z: np.ndarray, fz: float, hi: np.ndarray, steps: int = 4
 ) -> tuple[np.ndarray, float]:
     """A few Newton steps with finite-difference derivatives: finishes what a quasi-Newton
     run with numerical gradients leaves (its last digits), at a known cost per step."""
@@ -114,7 +114,7 @@ def _newton_polish(
             break
         if not np.all(np.isfinite(step)) or np.max(np.abs(step)) > 1.0:
             break
-        cand = z - step
+        cand = np.clip(z - step, -LOG_BOUND, hi)
         fc = f(cand)
         if not fc < fz:
             break
@@ -134,12 +134,15 @@ def fit_mle(
     level: float = 0.95,
     rng: np.random.Generator | None = None,
     extra_starts: int = 1,
+    upper: Sequence[float] | None = None,
 ) -> FitResult:
     """Maximise ``loglik(params)`` (total over customers) from several starting points.
 
     ``starts`` are parameter vectors (natural scale); the optimiser (L-BFGS-B on the
-    log-parameters) runs from the two best of them and from ``extra_starts`` jittered copies of
+    log-parameters) runs from the best of them and from ``extra_starts`` jittered copies of
     the best optimum (seeded ``rng``: fits are deterministic), then a few Newton steps polish.
+    ``upper`` caps parameters (natural scale) where a model's likelihood goes flat towards a
+    limit (e.g. Pareto/NBD with homogeneous lifetimes); a fit ending there is ``at_bound``.
     """
     names = tuple(names)
     k = len(names)
@@ -149,28 +152,30 @@ def fit_mle(
         v = loglik(np.exp(z))
         return -v / scale if np.isfinite(v) else 1e300
 
-    bounds = [(-LOG_BOUND, LOG_BOUND)] * k
+    hi = np.full(k, LOG_BOUND) if upper is None else np.minimum(np.log(upper), LOG_BOUND)
+    bounds = [(-LOG_BOUND, float(h)) for h in hi]
     tried = [np.log(np.asarray(s, dtype=np.float64)) for s in starts]
     values = [neg(z) for z in tried]
     rng = rng or np.random.default_rng(20240101)
     order = np.argsort(values)
-    # the two best starting points, then jittered copies of the winner: a local optimum
-    # reached from one start is caught by the others
-    runs = [tried[i] for i in order[:2]]
+    # the best starting point, then jittered copies of the optimum it reaches: a local
+    # optimum reached from one start is caught by the others
+    runs = [tried[i] for i in order[:1]]
     best = None
     for i in range(len(runs) + extra_starts):
         z0 = runs[i] if i < len(runs) else best.x + rng.normal(0.0, 0.5, k)
-        z0 = np.clip(z0, -LOG_BOUND + 0.5, LOG_BOUND - 0.5)
+        z0 = np.clip(z0, -LOG_BOUND + 0.5, hi - 0.5)
         res = optimize.minimize(neg, z0, method="L-BFGS-B", bounds=bounds,
                                 options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-10})
         if best is None or res.fun < best.fun - 1e-12:
             best = res
     assert best is not None
-    z, fz = _newton_polish(neg, best.x, float(best.fun))
-    z = np.clip(z, -LOG_BOUND, LOG_BOUND)
+    z, fz = _newton_polish(neg, best.x, float(best.fun), hi)
+    z = np.clip(z, -LOG_BOUND, hi)
     theta = np.exp(z)
     ll = float(loglik(theta))
-    at_bound = tuple(nm for nm, zi in zip(names, z, strict=True) if abs(zi) > LOG_BOUND - 0.05)
+    at_bound = tuple(nm for nm, zi, h in zip(names, z, hi, strict=True)
+                     if zi < -LOG_BOUND + 0.05 or zi > h - 0.05)
     h = hessian(lambda zz: loglik(np.exp(zz)), z)
     se_log = np.full(k, np.nan)
     try:

@@ -22,7 +22,7 @@ integration at extreme inputs.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import gammaln, hyp2f1, roots_jacobi
+from scipy.special import betaincinv, gammaln, hyp2f1, roots_legendre
 
 from sim.customer_base.fitting import FitResult, fit_mle
 from sim.customer_base.rfm import GroupedRFM
@@ -38,7 +38,11 @@ __all__ = [
 ]
 
 NAMES = ("r", "alpha", "s", "beta")
-JACOBI_NODES = 200
+QUANTILE_NODES = 128
+#: Cap on s: as s and beta grow with s / beta fixed, lifetimes become homogeneous and the
+#: likelihood flattens out towards that limit; s = 30 is already a lifetime rate with a
+#: coefficient of variation of 18% (and keeps SciPy's hyp2f1 in its accurate range).
+MAX_S = 30.0
 
 
 def log_tail_integral(
@@ -60,16 +64,15 @@ def log_tail_integral(
 def _log_g(m: np.ndarray, n: np.ndarray, z: np.ndarray) -> np.ndarray:
     """log 2F1(1, m; m+n; z) for z in [0, 1): SciPy's hyp2f1, and where that fails (it returns
     nan for large m near z = 1) Euler's integral E[1 / (1 - z U)], U ~ Beta(m, n), by
-    Gauss-Jacobi quadrature."""
+    Gauss-Legendre quadrature over U's quantiles (the integrand is smooth and bounded there)."""
     m, n, z = np.broadcast_arrays(np.asarray(m, float), np.asarray(n, float), np.asarray(z, float))
     g = hyp2f1(1.0, m, m + n, z)
     bad = ~(np.isfinite(g) & (g >= 1.0))
     out = np.log(np.where(bad, 1.0, g))
-    for i in np.flatnonzero(bad.reshape(-1)):
-        mi, ni, zi = m.flat[i], n.flat[i], z.flat[i]
-        nodes, weights = roots_jacobi(JACOBI_NODES, ni - 1.0, mi - 1.0)
-        u = (nodes + 1.0) / 2.0
-        out.flat[i] = np.log(np.sum(weights / (1.0 - zi * u)) / np.sum(weights))
+    if bad.any():
+        nodes, weights = roots_legendre(QUANTILE_NODES)
+        u = betaincinv(m[bad][:, None], n[bad][:, None], (nodes[None, :] + 1.0) / 2.0)
+        out[bad] = np.log(0.5 * np.sum(weights / (1.0 - z[bad][:, None] * u), axis=1))
     return out
 
 
@@ -109,7 +112,8 @@ def fit(data: GroupedRFM, *, level: float = 0.95, starts: list | None = None) ->
     mean_t = max(float(np.sum(w * data.T) / data.n), 1.0)
     if starts is None:
         starts = [(r, r / rate, s, s * mean_t) for r, s in ((1.0, 1.0), (0.5, 0.5), (2.0, 2.0))]
-    return fit_mle("paretonbd", NAMES, ll, starts, n=data.n, level=level)
+    return fit_mle("paretonbd", NAMES, ll, starts, n=data.n, level=level,
+                   upper=(np.inf, np.inf, MAX_S, np.inf))
 
 
 def p_alive(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

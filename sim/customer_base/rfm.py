@@ -31,7 +31,10 @@ WEEK = 7.0
 
 
 def day_number(stamp: object) -> int:
-    """Days since 1970-01-01 of a date-like value (the day, time dropped)."""
+    """Days since 1970-01-01 of a date-like value (the day, time dropped); an integer is taken
+    to be a day number already."""
+    if isinstance(stamp, int | np.integer) and not isinstance(stamp, bool):
+        return int(stamp)
     return int(np.datetime64(pd.Timestamp(stamp).normalize().date(), "D").astype(np.int64))
 
 
