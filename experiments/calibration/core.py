@@ -30,6 +30,7 @@ __all__ = [
     "load_store_log",
     "periods_of",
     "tracking",
+    "tracking_actual",
 ]
 
 #: Below these counts the four BG/NBD parameters are not identified (intervals as wide as the
@@ -221,21 +222,33 @@ def validate(cal: Calibration, log: pd.DataFrame) -> None:
     cal.tracking = tracking(log, cal)
 
 
+def tracking_actual(log: pd.DataFrame, p: Periods) -> tuple[pd.Series, int]:
+    """Weekly repeat purchases (customer-days after each customer's first) of the calibration
+    cohort (first purchase on or before the calibration end), indexed by the day number of
+    each week's first day (weeks counted from the log's first day); and the cohort's size."""
+    codes, days, _, ids = purchase_days(log)
+    n_weeks = int(np.ceil((p.end - p.start + 1) / UNIT_DAYS))
+    index = p.start + np.arange(n_weeks) * int(UNIT_DAYS)
+    if codes.size == 0:
+        return pd.Series(np.zeros(n_weeks), index=index), 0
+    first = np.full(ids.size, np.iinfo(np.int64).max)
+    np.minimum.at(first, codes, days)
+    cohort = first <= p.calibration_end
+    keep = cohort[codes] & (days > first[codes]) & (days >= p.start) & (days <= p.end)
+    week = ((days[keep] - p.start) // int(UNIT_DAYS)).astype(int)
+    counts = np.bincount(week, minlength=n_weeks)[:n_weeks].astype(np.float64)
+    return pd.Series(counts, index=index), int(cohort.sum())
+
+
 def tracking(log: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
     """Weekly repeat purchases of the calibration cohort: actual and BG/NBD expected.
 
-    Weeks count from the log's first day; the model's line is the sum over customers of
-    E[X(t)] increments from each customer's first purchase (``bgnbd.expected_purchases``).
+    The model's line is the sum over customers of E[X(t)] increments from each customer's
+    first purchase (``bgnbd.expected_purchases``).
     """
     p = cal.periods
-    codes, days, _, ids = purchase_days(log)
-    cohort = ids.isin(cal.rfm.index)
-    first = np.full(ids.size, np.iinfo(np.int64).max)
-    np.minimum.at(first, codes, days)
-    keep = cohort[codes] & (days > first[codes]) & (days <= p.end)
-    n_weeks = int(np.ceil((p.end - p.start + 1) / UNIT_DAYS))
-    week = ((days[keep] - p.start) // int(UNIT_DAYS)).astype(int)
-    actual = np.bincount(week, minlength=n_weeks)[:n_weeks]
+    actual, _ = tracking_actual(log, p)
+    n_weeks = actual.size
     edges = p.start + np.arange(n_weeks + 1) * UNIT_DAYS  # week boundaries (day numbers)
     firsts, counts = np.unique(cal.rfm["first_day"].to_numpy(), return_counts=True)
     # E[X(t)] at each week edge (end of the day before the edge) for each first-purchase day
@@ -243,5 +256,6 @@ def tracking(log: pd.DataFrame, cal: Calibration) -> pd.DataFrame:
     cum = bgnbd.expected_purchases(cal.bgnbd.params, t)
     expected = (np.diff(cum, axis=1) * counts[:, None]).sum(axis=0)
     starts = pd.to_datetime(np.asarray(edges[:-1], dtype=np.int64).astype("datetime64[D]"))
-    return pd.DataFrame({"week_start": starts, "actual": actual, "bgnbd": expected,
+    return pd.DataFrame({"week_start": starts, "day": edges[:-1].astype(np.int64),
+                         "actual": actual.to_numpy(), "bgnbd": expected,
                          "holdout": edges[:-1] > p.calibration_end})
