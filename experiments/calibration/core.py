@@ -158,7 +158,9 @@ def check_fittable(rfm: pd.DataFrame) -> None:
                           f"{MIN_REPEAT_BUYERS} to fit the spend model")
 
 
-def prepare(log: pd.DataFrame, calibration_end: object | None = None) -> tuple[Periods, pd.DataFrame]:
+def prepare(
+    log: pd.DataFrame, calibration_end: object | None = None
+) -> tuple[Periods, pd.DataFrame]:
     """Periods and the RFM summary with holdout columns; raises ConfigError if not fittable."""
     periods = periods_of(log, calibration_end)
     rfm = rfm_summary(log, calibration_end=periods.calibration_end, holdout_end=periods.end,
