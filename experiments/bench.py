@@ -493,6 +493,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true",
                    help="also profile each main run with cProfile (hot spots go to bench.json, "
                         ".prof files to --out)")
+    p.add_argument("--calibration", action="store_true",
+                   help="also time `experiments.calibrate` on a 20,000-customer 2-year log")
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -623,6 +625,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         report["sweep_estimate"] = sweep_estimate(sweep_case, args.repeat)
     if profiles:
         report["profiles"] = profiles
+    if args.calibration:
+        from experiments.calibration.pipeline import bench_calibration
+
+        report["calibration"] = bench_calibration()
+        print(f"calibration: {report['calibration']}", flush=True)
     if hasattr(os, "getloadavg"):
         machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["bench_wall_seconds"] = round(time.perf_counter() - started, 1)

@@ -186,13 +186,15 @@ def fit_mle(
     except np.linalg.LinAlgError:
         pass
     zq = stats.norm.ppf(0.5 + level / 2.0)
+    with np.errstate(over="ignore"):  # an unidentified parameter gets an infinite upper bound
+        ci_low, ci_high = np.exp(z - zq * se_log), np.exp(z + zq * se_log)
     return FitResult(
         model=model,
         names=names,
         params=theta,
         se=theta * se_log,
-        ci_low=np.exp(z - zq * se_log),
-        ci_high=np.exp(z + zq * se_log),
+        ci_low=ci_low,
+        ci_high=ci_high,
         loglik=ll,
         n=float(n),
         level=level,
