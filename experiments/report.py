@@ -101,7 +101,8 @@ T = {
         "table_note": (
             "Mean [{level} CI]. Δ = difference from {base} in the same replication, "
             "averaged (paired). ROI = extra profit ÷ policy cost (profit is already "
-            "net of the cost: ROI 0 means the policy just pays for itself)."
+            "net of the cost: ROI 0 means the policy just pays for itself). Top-20% "
+            "customers = the 20% of last year's buyers who spent the most at your store."
         ),
         "fig": {
             "profit_vs_baseline": (
@@ -182,6 +183,7 @@ T = {
         "table_note": (
             "均值 [{level}置信区间]。差异 = 同一次重复中与“{base}”之差的平均（配对）。"
             "投入产出比 = 额外利润 ÷ 策略成本（利润已扣除成本：为0表示刚好收回成本）。"
+            "前20%大客户 = 去年在本店购买的顾客中消费最高的20%。"
         ),
         "fig": {
             "profit_vs_baseline": (

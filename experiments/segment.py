@@ -20,10 +20,10 @@ from sim.clv import (
     MAX_LIFETIME_YEARS,
     TierParams,
     abcd_tiers,
+    buyer_top_share,
     clv,
     estimate_retention,
     expected_lifetime,
-    top_share,
     value_classes,
 )
 from sim.segments import FEATURES, FLAG_COLUMNS, SEGMENTS, assign_segments, summarize
@@ -145,8 +145,10 @@ def run(args: argparse.Namespace) -> int:
                                       params=TierParams(levels_per_tier=args.levels))
     members["value_class"] = value_classes(members)
 
-    print(f"\n{len(members):,d} members on {as_of:%Y-%m-%d}; "
-          f"top 20% hold {top_share(members['yearly_spend'], 0.2):.1%} of last-year revenue")
+    buyers = int((members["yearly_spend"] > 0).sum())
+    print(f"\n{len(members):,d} members on {as_of:%Y-%m-%d}, {buyers:,d} bought in the last "
+          f"365 days; top-20% buyer revenue share (the top 20% of those buyers' share of "
+          f"last-year revenue): {buyer_top_share(members['yearly_spend'], 0.2):.1%}")
     table = segment_table(members)
     with pd.option_context("display.width", 120):
         print(table.to_string(na_rep="-", formatters={

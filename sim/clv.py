@@ -25,6 +25,7 @@ __all__ = [
     "TierParams",
     "ValueClassParams",
     "abcd_tiers",
+    "buyer_top_share",
     "clv",
     "clv_values",
     "estimate_retention",
@@ -179,7 +180,7 @@ def lorenz(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def top_share(values: np.ndarray | pd.Series, share: float = 0.2) -> float:
-    """Share of the total held by the top ``share`` of customers (``top20_revenue_share``).
+    """Share of the total held by the top ``share`` of the values given (zeros included).
 
     Read off the Lorenz curve by linear interpolation, so a fractional customer count is
     handled smoothly: with 3 customers, the top 20% is 0.6 of the richest one. NaN when the
@@ -192,6 +193,21 @@ def top_share(values: np.ndarray | pd.Series, share: float = 0.2) -> float:
         return math.nan
     x, y = lorenz(v)
     return float(1.0 - np.interp(1.0 - share, x, y))
+
+
+def buyer_top_share(spend: np.ndarray | pd.Series, share: float = 0.2) -> float:
+    """Top-20% buyer revenue share: the share of a period's revenue that came from the top
+    ``share`` of that period's buyers (customers with spend > 0 in the period), ranked by spend.
+
+    The one definition behind the ``top20_revenue_share`` KPI, the stylized-fact check and
+    ``experiments.segment`` (docs/kpis.md). Buyers only, because members who bought nothing in
+    the period carry no information about concentration but would inflate it with every
+    lapsed record a store keeps (SEEDS 000's "20% of customers give 80% of sales" is about the
+    customers who buy). NaN when nobody bought.
+    """
+    v = np.asarray(spend, dtype=np.float64)
+    buyers = v[v > 0]
+    return top_share(buyers, share) if buyers.size else math.nan
 
 
 # ---------------------------------------------------------------------------------------------

@@ -150,14 +150,14 @@ class Behaviour:
     satisfaction_learning: float = 0.4
     loyalty_learning: float = 0.35
     loyalty_half_life_years: float = 1.5
-    dropout_a: float = 1.0
-    dropout_b: float = 21.0
+    dropout_a: float = 0.5
+    dropout_b: float = 10.0
     dissatisfied_attrition_multiplier: float = 3.0
     natural_entry_per_year: float = 0.06
-    rate_shape: float = 1.0
-    ticket_shape: float = 8.0
-    spend_shape: float = 3.0
-    prospect_share: float = 0.35
+    rate_shape: float = 0.6
+    ticket_shape: float = 3.0
+    spend_shape: float = 5.0
+    prospect_share: float = 0.25
     mean_degree: float = 12.0
     homophily_same_group: float = 0.6
     homophily_same_place: float = 0.3
@@ -267,6 +267,12 @@ class MarketConfig:
     behaviour: Behaviour = field(default_factory=Behaviour)
     elite_home_up_share: float = 0.6
     """Share of town/county elites whose family home is one tier up (SEEDS 000, urbanisation)."""
+    member_history_years: float = 10.0
+    """Years of customer turnover behind the initial members: they start as the survivors of
+    that history (`sim.population.settle_members`); 0 draws them afresh."""
+    burn_in_years: int = 1
+    """Years the market runs before the measured period (not counted anywhere), so that the
+    run starts from the market's steady state rather than from the initial guess."""
 
     # ----------------------------------------------------------------- derived facts
     @property
@@ -384,6 +390,14 @@ class MarketConfig:
         for c in CLASSES:
             check(c in self.class_profiles, f"{p}.class_profiles", f"missing class {c!r}")
         check_probability(self.elite_home_up_share, f"{p}.elite_home_up_share")
+        check_positive(self.member_history_years, f"{p}.member_history_years", allow_zero=True)
+        check(
+            isinstance(self.burn_in_years, int)
+            and not isinstance(self.burn_in_years, bool)
+            and self.burn_in_years >= 0,
+            f"{p}.burn_in_years",
+            f"must be a whole number of years >= 0, got {self.burn_in_years!r}",
+        )
         self.behaviour.validate(f"{p}.behaviour")
         return self
 

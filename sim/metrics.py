@@ -35,15 +35,6 @@ KPIS: tuple[str, ...] = (
 """KPI names of DESIGN.md; `cost_<policy>` columns come on top, one per policy in the market."""
 
 
-def top_share(values: np.ndarray, share: float = 0.2) -> float:
-    """Share of a store's revenue from its top `share` of customers (those who bought there).
-
-    One definition for simulations and imported logs: `sim.clv.top_share` on the Lorenz curve
-    (SEEDS 000: ~20% of customers give ~80% of sales).
-    """
-    return clv.top_share(values[values > 0], share) if (values > 0).any() else float("nan")
-
-
 def retention_table(model: RetailModel) -> pd.DataFrame:
     """Year-over-year retention counts per store (rows appended at each year end)."""
     cols = ["year", "store", "base", "retained", "vip_base", "vip_retained"]
@@ -87,7 +78,7 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
         "defected": f["defected"],
         "complaints": f["complaints"],
         "complaints_resolved": f["complaints_resolved"],
-        "top20_revenue_share": top_share(pop.revenue[:, s]),
+        "top20_revenue_share": clv.buyer_top_share(pop.revenue[:, s]),
         "clv_mean": clv_mean,
     }
     return out

@@ -38,7 +38,16 @@ from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
 from sim.ledger import Ledger
 from sim.policies import StorePolicy, make_policies
-from sim.population import ACTIVE, CHURNED, NEVER, NOT_YET, PROSPECT, Geography, Population
+from sim.population import (
+    ACTIVE,
+    CHURNED,
+    NEVER,
+    NOT_YET,
+    PROSPECT,
+    Geography,
+    Population,
+    settle_members,
+)
 from sim.rng import Streams
 from sim.transactions import TransactionBuffer
 
@@ -143,8 +152,10 @@ class RetailModel(mesa.Model):
         self.policy_hooks: list[tuple[int, StorePolicy]] = []
         self._hooks: dict[str, list[tuple[int, Any]]] = {name: [] for name in HOOKS}
         self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
-        self._initial_relationships()
-        self._start_clocks()
+        self._n_ticks = self._horizon = market.n_ticks
+        self._burning = False
+        self.t_origin = 0  # tick of the market's reference start (trends count years from it)
+        self._start(market.burn_in_years)
 
         self.stores = [Store(self, i, store_policies[i]) for i in range(self.n_stores)]
         for i, pols in enumerate(store_policies):
@@ -185,9 +196,11 @@ class RetailModel(mesa.Model):
         """Members start with a store they use: drawn from the choice model at t = 0.
 
         They get some loyalty and satisfaction and a last visit within the past year, so the
-        market opens mid-life rather than empty.
+        market opens mid-life rather than empty; members are the survivors of their history
+        (`settle_members`).
         """
         pop, rng = self.pop, self.streams["population"]
+        settle_members(pop, self.market, rng, self.market.member_history_years)
         rows = np.flatnonzero(pop.state == ACTIVE)
         if rows.size == 0:
             return
@@ -217,6 +230,74 @@ class RetailModel(mesa.Model):
         self.entry_ticks_sorted = entry_ticks[self.entry_order]
         self._last_housekeeping = -1
 
+    def _start(self, burn_in_years: int) -> None:
+        """Initial state, then a burn-in of `burn_in_years` before the measured period.
+
+        The initial state (`_initial_relationships`) is a guess: every member bought once in
+        the past year, at one store. Left alone, year 1 would be a start-up transient (the
+        focal store's active customers fell by a quarter). The burn-in runs the market's own
+        rules from that guess, with no policy bound yet — the market's history under the
+        status quo, identical for every policy compared (common random numbers) — and records
+        nothing (a throwaway ledger and transaction log). It always runs in weekly ticks (the
+        rules are the same, a daily market's burn-in costs a seventh), at ticks -B..-1 of the
+        market's clock: trends (drift, brand aspiration) and keyed draws see negative times.
+        Then every tick stamp moves to the run's own ticks, and the ledger, KPIs, transaction
+        log and series start at tick 0. Members keep what they learnt (stores, loyalty,
+        satisfaction, recency, last year's spend); run totals (`pop.revenue`) start at zero.
+        """
+        if burn_in_years <= 0:
+            self._initial_relationships()
+            self._start_clocks()
+            return
+        cal, week = self.calendar, 7
+        ticks = burn_in_years * (365 // week)
+        main = (cal, self.clock_end, self.ledger, self.transactions, self.activation)
+        start = cal.start - dt.timedelta(days=ticks * week)
+        self.calendar = Calendar(start, week, ticks, cal.festival_amplitude)
+        self.clock_end = self.calendar.clock_end()
+        self.ledger = Ledger(ticks, self.store_ids)
+        self.transactions = TransactionBuffer()
+        self.activation = "batch"  # the agents do not exist yet; the same rules either way
+        self._n_ticks = ticks
+        self._horizon = ticks + self.market.n_ticks * cal.tick_days // week + 1
+        self._burning, self.t_origin, self.streams.tick_offset = True, ticks, -ticks
+        self._initial_relationships()
+        self._start_clocks()
+        for _ in range(ticks):
+            self.step()
+        burn_clock = self.clock_end[-1]
+        self.calendar, self.clock_end, self.ledger, self.transactions, self.activation = main
+        self._n_ticks = self._horizon = self.market.n_ticks
+        self._burning, self.t_origin, self.streams.tick_offset = False, 0, 0
+
+        def to_run_ticks(burn_ticks: np.ndarray) -> np.ndarray:
+            return (burn_ticks - ticks) * week // cal.tick_days
+
+        pop = self.pop
+        for stamp, never in (
+            (pop.last_visit, NEVER),
+            (pop.first_visit, NOT_YET),
+            (pop.last_purchase, NEVER),
+            (pop.joined, NEVER),
+        ):
+            keep = stamp != never
+            stamp[keep] = to_run_ticks(stamp[keep])
+        pop.clock -= burn_clock
+        pop.next_tick = np.searchsorted(self.clock_end, pop.clock, side="left")
+        pending = defaultdict(list)
+        for k, batches in self._pending.items():
+            if k >= ticks:
+                pending[int(to_run_ticks(np.int64(k)))].extend(batches)
+        self._pending = pending
+        self.entry_ticks_sorted = to_run_ticks(self.entry_ticks_sorted)
+        self._last_housekeeping = -1  # the burn-in's last housekeeping closed at tick 0
+        pop.revenue[:] = 0.0
+        pop.year_spend[:] = 0.0
+        pop.prev_year_spend[:] = 0.0
+        self.t = 0
+        self.steps = 0
+        self.running = True
+
     # ------------------------------------------------------------------ helpers
     def store_index(self, store_id: str) -> int:
         try:
@@ -228,7 +309,7 @@ class RetailModel(mesa.Model):
 
     @property
     def n_ticks(self) -> int:
-        return self.market.n_ticks
+        return self._n_ticks
 
     @property
     def focal_policies(self) -> list[StorePolicy]:
@@ -241,7 +322,7 @@ class RetailModel(mesa.Model):
     def schedule_visits(self, ticks: np.ndarray, rows: np.ndarray) -> None:
         """Extra (policy- or word-of-mouth-driven) occasions at given future ticks."""
         ticks = np.asarray(ticks)
-        inside = ticks < self.n_ticks
+        inside = ticks < self._horizon
         for tick in np.unique(ticks[inside]):
             self._pending[int(tick)].append(rows[inside][ticks[inside] == tick])
 
@@ -306,7 +387,8 @@ class RetailModel(mesa.Model):
         for _, housekeeping in self.hooks("housekeeping"):
             housekeeping(t)
         self.ledger.snapshots["active"][t:] = self.active_counts()
-        self.datacollector.collect(self)
+        if not self._burning:
+            self.datacollector.collect(self)
         self._last_housekeeping = t
 
     def _year_end(self, t: int) -> None:

@@ -164,6 +164,44 @@ class Population:
         return (s != PROSPECT) & (s != CHURNED)
 
 
+def settle_members(
+    pop: Population, market: MarketConfig, rng: np.random.Generator, years: float
+) -> np.ndarray:
+    """Make the initial members the survivors of `years` of customer turnover (a steady start).
+
+    Left as fresh draws, the initial members would include every short-lived customer
+    (high dropout probability, high rate) that a mature customer base has long lost, and the
+    first years would show their exodus. Each member row is treated as a slot that customers
+    have occupied since `-years`: an occupant with its own rate and dropout probability makes a
+    first purchase after Exp(rate), then leaves after a Geometric(p) number of further purchases
+    (BG/NBD); one who has left by time 0 is replaced by a newcomer drawn afresh from the class
+    distributions, until every slot holds a customer alive at 0. Occupants still before their
+    first purchase get no dropout chance at it (`repeat` false). Returns each member's join
+    time in years (<= 0), in row order.
+    """
+    rows = np.flatnonzero(pop.state == ACTIVE)
+    if years <= 0 or rows.size == 0:
+        return np.zeros(rows.size)
+    b = market.behaviour
+    mean_rate = np.array([market.class_profiles[c].occasions_per_year for c in CLASSES])
+    joined = np.full(rows.size, -float(years))
+    todo = np.arange(rows.size)
+    while todo.size:
+        r = rows[todo]
+        rate = pop.rate[r]
+        first = joined[todo] + rng.exponential(1.0, todo.size) / rate
+        purchases = rng.geometric(np.maximum(pop.dropout[r], 1e-12))
+        gone = first + rng.gamma(purchases, 1.0) / rate
+        alive = gone > 0
+        pop.repeat[r[alive]] = first[alive] <= 0
+        todo, joined_at = todo[~alive], gone[~alive]
+        joined[todo] = joined_at
+        r = rows[todo]
+        pop.rate[r] = rng.gamma(b.rate_shape, mean_rate[pop.cls[r]] / b.rate_shape)
+        pop.dropout[r] = rng.beta(b.dropout_a, b.dropout_b, todo.size)
+    return joined
+
+
 def _homophilous_network(
     place: np.ndarray,
     cls: np.ndarray,

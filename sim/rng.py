@@ -40,13 +40,15 @@ class Streams:
         self._gens = {
             name: np.random.default_rng(ss) for name, ss in zip(PROCESSES, children, strict=True)
         }
+        self.tick_offset = 0
+        """Added to the tick of keyed draws: the burn-in runs at ticks -B..-1 for its keys."""
 
     def __getitem__(self, process: str) -> np.random.Generator:
         return self._gens[process]
 
     def keyed(self, process: str, tick: int) -> KeyedDraws:
         """Per-customer draws of `process` at `tick` (see `KeyedDraws`)."""
-        return KeyedDraws(self.seed, process, tick)
+        return KeyedDraws(self.seed, process, tick + self.tick_offset)
 
     def for_policy(self, policy_name: str, store_id: str) -> np.random.Generator:
         """A stream private to one policy at one store, independent of the core streams."""

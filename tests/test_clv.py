@@ -16,6 +16,7 @@ from sim.clv import (
     TierParams,
     ValueClassParams,
     abcd_tiers,
+    buyer_top_share,
     clv,
     clv_values,
     estimate_retention,
@@ -115,6 +116,26 @@ def test_top_share_interpolates_and_handles_empty() -> None:
     assert top_share([3.0, 0.0, 0.0], 0.2) == pytest.approx(0.6)  # 0.6 of the richest one
     assert math.isnan(top_share([], 0.2))
     assert math.isnan(top_share([0.0, 0.0], 0.2))
+
+
+def test_buyer_top_share_ranks_buyers_of_the_period_only() -> None:
+    """The one top-20% definition: members with no spend in the period are left out."""
+    spend = np.array([80.0, 5, 5, 5, 5] + [0.0] * 20)
+    assert buyer_top_share(spend, 0.2) == pytest.approx(0.8)  # as if only the 5 buyers existed
+    assert top_share(spend, 0.2) == pytest.approx(1.0)  # all members: the zeros inflate it
+    assert math.isnan(buyer_top_share(np.zeros(4), 0.2))
+
+
+@given(
+    st.lists(st.floats(0.01, 1e6), min_size=1, max_size=40),
+    st.integers(0, 100),
+    st.floats(0.05, 1.0),
+)
+def test_buyer_top_share_ignores_members_without_spend(
+    spend: list[float], zeros: int, share: float
+) -> None:
+    with_zeros = np.r_[spend, np.zeros(zeros)]
+    assert buyer_top_share(with_zeros, share) == pytest.approx(top_share(spend, share))
 
 
 def test_lorenz_rejects_negative_and_empty() -> None:

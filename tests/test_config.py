@@ -94,3 +94,40 @@ def test_config_round_trips_through_dict():
     d.pop("class_profiles")
     assert MarketConfig.from_dict(d) == m
     assert dataclasses.replace(m, years=2).n_ticks == 730
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"burn_in_years": -1}, "market.burn_in_years"),
+        ({"burn_in_years": 0.5}, "market.burn_in_years"),
+        ({"burn_in_years": True}, "market.burn_in_years"),
+        ({"member_history_years": -2.0}, "market.member_history_years"),
+    ],
+)
+def test_bad_start_fields_name_the_field(changes, field):
+    with pytest.raises(ConfigError) as err:
+        MarketConfig.from_dict(market_dict(**changes))
+    assert str(err.value).startswith(field)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("dropout_a", 0.0),
+        ("dropout_b", -1.0),
+        ("rate_shape", 0.0),
+        ("ticket_shape", 0.0),
+        ("spend_shape", 1.0),  # the Gamma-Gamma mean spend is finite only for q > 1
+        ("outside_option", "no"),
+        ("attrition_per_year", 0.06),  # replaced by dropout_a / dropout_b
+        ("spend_sigma", 1.0),  # replaced by spend_shape
+        ("ticket_sigma", 0.35),  # replaced by ticket_shape
+    ],
+)
+def test_bad_bgnbd_parameters_name_the_field(name, value):
+    d = market_dict()
+    d["behaviour"][name] = value
+    with pytest.raises(ConfigError) as err:
+        MarketConfig.from_dict(d)
+    assert str(err.value).startswith(f"market.behaviour.{name}")

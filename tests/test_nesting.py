@@ -86,6 +86,8 @@ def nested_market(seed_n: int = N) -> MarketConfig:
         stores=(StoreSpec("focal", "county"),),
         class_profiles=profiles,
         behaviour=behaviour,
+        member_history_years=0.0,  # customers alive at 0 drawn from the population laws
+        burn_in_years=0,  # no history before the start: everyone starts at a purchase
     ).validate()
 
 

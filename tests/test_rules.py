@@ -11,8 +11,8 @@ from sim.config import CLASSES, Behaviour
 from sim.population import ACTIVE, CHURNED, PROSPECT, SILENT, SLEEPING
 
 
-def fresh(n=4000, years=1, seed=3, **behaviour) -> RetailModel:
-    market = default_market(n_customers=n, years=years)
+def fresh(n=4000, years=1, seed=3, start=None, **behaviour) -> RetailModel:
+    market = default_market(n_customers=n, years=years, **(start or {}))
     if behaviour:
         market = market.replace(behaviour=Behaviour(**behaviour))
     return RetailModel(market=market, seed=seed)
@@ -73,13 +73,16 @@ def test_buy_books_revenue_cogs_new_customers_and_defections():
     m = fresh(n=500)
     rows = np.flatnonzero(m.pop.state == ACTIVE)[:50]
     old = m.pop.last_store[rows].copy()
+    never_here = m.pop.first_visit[rows, m.focal] == rules.NOT_YET
+    assert never_here.any() and not never_here.all()
     stores = np.full(rows.size, m.focal)
-    amounts = rules.buy(m, 0, rows, stores, np.zeros(rows.size))
+    amounts = rules.buy(m, 0, rows, stores, np.full(rows.size, m.behaviour.ticket_shape))
     f = m.ledger.flows
+    assert (amounts > 0).all()
     assert f["revenue"][0, m.focal] == pytest.approx(amounts.sum())
     assert f["cogs"][0, m.focal] == pytest.approx(amounts.sum() * 0.6)
-    assert f["new_customers"][0, m.focal] == (old != m.focal).sum()  # initial members are old
-    assert f["defected"][0].sum() == (old != m.focal).sum()
+    assert f["new_customers"][0, m.focal] == never_here.sum()  # first purchase here ever
+    assert f["defected"][0].sum() == ((old >= 0) & (old != m.focal)).sum()
     assert (m.pop.last_store[rows] == m.focal).all()
     assert len(m.transactions) == rows.size
 
@@ -139,8 +142,21 @@ def test_word_of_mouth_reaches_1_to_5_or_10_to_20_contacts():
     assert 5 <= down.size <= 20 and set(down) <= set(m.pop.contacts(rows[1]))
 
 
+def test_outside_option_can_be_switched_off():
+    """`outside_option: false`: every occasion buys at a store of the market."""
+    m = fresh(n=500, outside_option=False)
+    rows = np.flatnonzero(m.pop.state == ACTIVE)
+    g = np.random.default_rng(1).gumbel(size=(rows.size, m.n_stores + 1))
+    g[:, -1] += 50.0  # even an overwhelming draw for the outside option does not win
+    assert (rules.choose_store(m, 0, rows, g) >= 0).all()
+    on = fresh(n=500)
+    assert (rules.choose_store(on, 0, rows, g) < 0).all()
+
+
 def test_recruitment_brings_25_new_per_100_satisfied_per_year():
-    m = fresh(n=20000, years=1)
+    # A cold start with 35% prospects: enough prospects near every recruiter all year.
+    cold = {"member_history_years": 0.0, "burn_in_years": 0}
+    m = fresh(n=20000, years=1, start=cold, prospect_share=0.35)
     m.pop.last_good[:] = m.pop.state == ACTIVE  # everyone active is satisfied
     prospects_before = (m.pop.state == PROSPECT).sum()
     for t in range(52):
@@ -160,7 +176,8 @@ def test_attrition_is_a_per_purchase_dropout_independent_of_rate_and_higher_afte
     """BG/NBD dropout: each customer's own p ~ Beta(a, b) per repeat purchase, drawn
     independently of the purchase rate; x multiplier after a dissatisfying visit (SEEDS 001);
     no chance at a customer's first purchase."""
-    m = fresh(n=20000, dropout_a=2.0, dropout_b=30.0)
+    cold = {"member_history_years": 0.0, "burn_in_years": 0}  # the population laws, unselected
+    m = fresh(n=20000, start=cold, dropout_a=2.0, dropout_b=30.0)
     b = m.behaviour
     p_all = m.pop.dropout
     assert p_all.mean() == pytest.approx(b.dropout_a / (b.dropout_a + b.dropout_b), rel=0.03)

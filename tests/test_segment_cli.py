@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.clv import buyer_top_share
 from sim.segments import FEATURES, FLAG_COLUMNS, SEGMENTS
 from sim.translog import _synthetic_log, write_log
 
@@ -43,6 +44,11 @@ def test_segments_table_and_csv(log_csv: Path, tmp_path: Path) -> None:
     expected = ["customer_id", "segment", "tier_abcd", "value_class", "clv", *FEATURES,
                 *FLAG_COLUMNS]
     assert list(table.columns) == expected
+    # The printed top-20% figure is the top-20% buyer revenue share (docs/kpis.md).
+    buyers = int((table["yearly_spend"] > 0).sum())
+    share = buyer_top_share(table["yearly_spend"].to_numpy(), 0.2)
+    assert f"{buyers:,d} bought in the last 365 days" in out
+    assert "top-20% buyer revenue share" in out and f"{share:.1%}" in out
     assert table["customer_id"].is_unique
     assert set(table["segment"]) <= set(SEGMENTS)
     assert set(table["value_class"]) <= {"loyal", "potential", "marginal"}

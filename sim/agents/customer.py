@@ -66,7 +66,7 @@ class OccasionDraws:
             clock=s["occasions"].exponential(size=m),
             churn=s["churn"].random(m),
             choice=s["choice"].gumbel(size=(m, model.n_stores + 1)),
-            ticket=s["purchase"].random(m),
+            ticket=s["purchase"].standard_gamma(model.behaviour.ticket_shape, m),
             service=s["service"].standard_normal(m),
             complaint=s["complaints"].random((m, 3)),
             wom=s["wom"].random((m, _wom_columns(model))),
@@ -84,7 +84,7 @@ class OccasionDraws:
         return cls(
             clock=np.zeros(rows.size),
             churn=u[:, 0],
-            ticket=u[:, 1],
+            ticket=gammaincinv(model.behaviour.ticket_shape, u[:, 1]),
             service=ndtri(u[:, 2]),
             complaint=u[:, 3:6],
             choice=-np.log(-np.log(u[:, 6 : 6 + n_choice])),
@@ -235,7 +235,7 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     choices; and whatever the store's policies add (perks, promotions).
     """
     pop, b, st = model.pop, model.behaviour, model.store_arrays
-    years = t * model.calendar.dt_years
+    years = (t - model.t_origin) * model.calendar.dt_years
     home = pop.home[rows]
     elite = pop.elite[rows]
     travel = model.travel_hops[elite.view(np.int8), home, pop.work[rows]]
@@ -272,22 +272,20 @@ def choose_store(model: RetailModel, t: int, rows: np.ndarray, gumbel: np.ndarra
 
 # ---------------------------------------------------------------------------- purchase
 def buy(
-    model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, u: np.ndarray
+    model: RetailModel, t: int, rows: np.ndarray, stores: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
     """Spend at the chosen store: a Gamma-Gamma ticket x the store's price level.
 
     The ticket is Gamma(ticket_shape, ticket_shape / m_i) around the customer's mean spend m_i
-    (itself Gamma-Gamma heterogeneous, `Population`), drawn by inverse CDF from one uniform per
-    occasion so that every occasion uses the same numbers whatever happens (common random
-    numbers).
+    (itself Gamma-Gamma heterogeneous, `Population`): `g` holds one Gamma(ticket_shape, 1)
+    variate per occasion, drawn up front whatever happens (common random numbers).
 
     Books revenue (at list price) and cost of goods; policy discounts are policy costs. Counts
     new customers (first purchase here), referred ones (brought to this store by word of mouth
     or a referral scheme) and defections (the previous purchase was at another store).
     """
     pop, b, st, ledger = model.pop, model.behaviour, model.store_arrays, model.ledger
-    k = b.ticket_shape
-    amount = pop.spend[rows] * (gammaincinv(k, u) / k) * st.price_level[stores]
+    amount = pop.spend[rows] * (g / b.ticket_shape) * st.price_level[stores]
     discount = np.zeros_like(amount)
     for s, discount_of in model.hooks("discount"):
         here = stores == s
