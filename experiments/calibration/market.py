@@ -67,7 +67,7 @@ TOLERANCE = np.array([0.15, 0.05, 0.05, 0.08, 0.20, 0.15, 0.05])
 #: How each searched parameter moves its paired statistic (more dropout keeps less).
 SIGN = np.array([1.0, 1.0, -1.0, -1.0, 1.0, 1.0, 1.0])
 PRECISION_LIMITS = (-4.0, 6.0)  # log(a + b) of the searched dropout Beta
-SEARCH_CAP = 40_000  # residents simulated during the search
+SEARCH_CAP = 25_000  # residents simulated during the search
 SEARCH_FLOOR = 5_000
 LOG_LIMITS = (-5.0, 5.0)
 
@@ -198,7 +198,7 @@ def indirect_inference(
     base: MarketConfig | None = None,
     *,
     seed: int = 0,
-    max_evaluations: int = 30,
+    max_evaluations: int = 20,
     search_customers: int | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> MarketFit:

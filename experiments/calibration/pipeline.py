@@ -73,7 +73,7 @@ def calibrate(
     base: MarketConfig | None = None,
     market: bool = True,
     pareto: bool = True,
-    max_evaluations: int = 24,
+    max_evaluations: int = 20,
     seed: int = 0,
     search_customers: int | None = None,
     progress: bool = True,

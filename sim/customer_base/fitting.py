@@ -98,7 +98,7 @@ def hessian(f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-3)
 
 
 def _newton_polish(
-    f: Callable[[np.ndarray], float], z: np.ndarray, fz: float, hi: np.ndarray, steps: int = 4
+    f: Callable[[np.ndarray], float], z: np.ndarray, fz: float, hi: np.ndarray, steps: int = 2
 ) -> tuple[np.ndarray, float]:
     """A few Newton steps with finite-difference derivatives: finishes what a quasi-Newton
     run with numerical gradients leaves (its last digits), at a known cost per step."""
@@ -166,7 +166,7 @@ def fit_mle(
         z0 = runs[i] if i < len(runs) else best.x + rng.normal(0.0, 0.5, k)
         z0 = np.clip(z0, -LOG_BOUND + 0.5, hi - 0.5)
         res = optimize.minimize(neg, z0, method="L-BFGS-B", bounds=bounds,
-                                options={"maxiter": 1000, "ftol": 1e-14, "gtol": 1e-10})
+                                options={"maxiter": 300, "ftol": 1e-11, "gtol": 1e-7})
         if best is None or res.fun < best.fun - 1e-12:
             best = res
     assert best is not None

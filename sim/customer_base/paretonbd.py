@@ -112,7 +112,7 @@ def fit(data: GroupedRFM, *, level: float = 0.95, starts: list | None = None) ->
     mean_t = max(float(np.sum(w * data.T) / data.n), 1.0)
     if starts is None:
         starts = [(r, r / rate, s, s * mean_t) for r, s in ((1.0, 1.0), (0.5, 0.5), (2.0, 2.0))]
-    return fit_mle("paretonbd", NAMES, ll, starts, n=data.n, level=level,
+    return fit_mle("paretonbd", NAMES, ll, starts, n=data.n, level=level, extra_starts=0,
                    upper=(np.inf, np.inf, MAX_S, np.inf))
 
 
