@@ -115,7 +115,7 @@ def calibrate(
                                  search_customers=search_customers, progress=tick)
         bar.close()
         start = dates["start"]
-        span_years = (periods.end - periods.start + 1) / 365.0
+        span_years = (periods.end - periods.start + 1 + 7) / 365.0  # cover the last week
         check_market = build_market(base, fit.params, n_customers=fit.n_customers,
                                     start_date=start, years=span_years, name=name)
         simulated, predicted, _ = simulated_holdout(cal, check_market, seed + 1)
