@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from experiments.calibration.core import Calibration, fit_models, prepare, select_store, validate
@@ -76,6 +77,7 @@ def calibrate(
     max_evaluations: int = 20,
     seed: int = 0,
     search_customers: int | None = None,
+    check_runs: int = 3,
     progress: bool = True,
     report=print,
 ) -> CalibrationRun:
@@ -118,11 +120,16 @@ def calibrate(
         span_years = (periods.end - periods.start + 1 + 7) / 365.0  # cover the last week
         check_market = build_market(base, fit.params, n_customers=fit.n_customers,
                                     start_date=start, years=span_years, name=name)
-        simulated, predicted, _ = simulated_holdout(cal, check_market, seed + 1)
+        # the simulation's prediction is its mean: average a few runs (seeds after the search's)
+        seeds = [seed + 1 + k for k in range(check_runs)]
+        runs = [simulated_holdout(cal, check_market, s) for s in seeds]
+        simulated = sum(r[0] for r in runs) / len(runs)
+        predicted = float(np.mean([r[1] for r in runs]))
         actual = cal.holdout["actual_repeat_transactions"]
         extra["simulated_holdout"] = {
             "predicted": predicted, "actual": actual,
-            "error": (predicted - actual) / actual if actual > 0 else None, "seed": seed + 1,
+            "error": (predicted - actual) / actual if actual > 0 else None, "seeds": seeds,
+            "per_seed": [r[1] for r in runs],
         }
         final = build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
                              years=base.years, name=name)
