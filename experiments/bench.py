@@ -652,6 +652,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also time a 1,000-run sweep through the study engine and the default comparison "
         "on Ray with 1 and 2 workers (experiments/bench_engine.py)",
     )
+    p.add_argument(
+        "--calibration",
+        action="store_true",
+        help="also time `experiments.calibrate` on a 20,000-customer 2-year log",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -860,6 +865,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         report["studies"] = bench_engine(quick=args.quick)
     if profiles:
         report["profiles"] = profiles
+    if args.calibration:
+        from experiments.calibration.pipeline import bench_calibration
+
+        report["calibration"] = bench_calibration()
+        print(f"calibration: {report['calibration']}", flush=True)
     if hasattr(os, "getloadavg"):
         machine["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
     machine["bench_wall_seconds"] = round(time.perf_counter() - started, 1)

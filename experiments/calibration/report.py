@@ -1,0 +1,283 @@
+"""Outputs of a calibration: fit.json, the market YAML, validation figures, calibration.html.
+
+Every file is written atomically (temporary file in the same directory, then ``os.replace``).
+Figures use matplotlib's object API; Chinese text uses the CJK font helpers of
+``experiments.figures``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from matplotlib.figure import Figure
+
+from experiments.calibration.core import Calibration
+from experiments.calibration.market import MarketFit
+from experiments.common import jsonable
+from experiments.figures import style
+from sim.config import MarketConfig
+
+__all__ = ["write_atomic", "write_fit_json", "write_figures", "write_html", "write_market_yaml"]
+
+T = {
+    "en": {
+        "title": "Calibration of store {store}",
+        "tracking": "Weekly repeat purchases: actual vs model",
+        "week": "Week starting",
+        "purchases": "Repeat purchases per week",
+        "actual": "Actual",
+        "bgnbd": "BG/NBD (fitted)",
+        "sim": "Calibrated simulation",
+        "holdout": "Holdout",
+        "cond": "Holdout purchases by calibration frequency",
+        "freq": "Repeat purchases in the calibration period (7 = 7 or more)",
+        "per_cust": "Mean holdout purchases per customer",
+        "cum": "Cumulative repeat purchases",
+        "pareto": "Pareto/NBD (fitted)",
+    },
+    "zh": {
+        "title": "门店 {store} 的校准",
+        "tracking": "每周重复购买：实际与模型",
+        "week": "周起始日",
+        "purchases": "每周重复购买次数",
+        "actual": "实际",
+        "bgnbd": "BG/NBD（拟合）",
+        "sim": "校准后的模拟",
+        "holdout": "验证期",
+        "cond": "按校准期购买次数分组的验证期购买",
+        "freq": "校准期重复购买次数（7 = 7次及以上）",
+        "per_cust": "每位顾客验证期平均购买次数",
+        "cum": "累计重复购买",
+        "pareto": "Pareto/NBD（拟合）",
+    },
+}
+
+
+def write_atomic(path: Path, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same directory and os.replace."""
+    path = Path(path)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def fit_payload(cal: Calibration, market: MarketFit | None, extra: dict[str, Any]) -> dict:
+    return jsonable({
+        "periods": cal.periods.dates(),
+        "time_unit_days": 7,
+        "customers": cal.customers,
+        "repeat_buyers": cal.repeat_buyers,
+        "models": {
+            "bgnbd": cal.bgnbd.to_json(),
+            "paretonbd": cal.paretonbd.to_json() if cal.paretonbd is not None else None,
+            "gammagamma": cal.gammagamma.to_json(),
+        },
+        "holdout": cal.holdout,
+        "indirect_inference": market.to_json() if market is not None else None,
+        **extra,
+    })
+
+
+def write_fit_json(path: Path, payload: dict) -> Path:
+    return write_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False))
+
+
+def _plain(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def write_market_yaml(path: Path, market: MarketConfig, header: str) -> Path:
+    """A market config for ``--config-dir DIR market=NAME`` (the whole market, explicit)."""
+    data = _plain(market.to_dict())
+    text = "".join(f"# {line}\n" for line in header.splitlines())
+    text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, text)
+
+
+def write_figures(
+    cal: Calibration, outdir: Path, lang: str = "en", simulated: pd.Series | None = None
+) -> dict[str, Path]:
+    """tracking.png, conditional.png and cumulative.png; ``simulated`` adds the calibrated
+    simulation's weekly repeat purchases (indexed by week-start day number)."""
+    t = T[lang]
+    tr = cal.tracking
+    assert tr is not None and cal.by_frequency is not None
+    hold_start = pd.Timestamp(np.datetime64(cal.periods.calibration_end + 1, "D"))
+    paths: dict[str, Path] = {}
+    with style(lang):
+        fig = Figure(figsize=(8, 3.6))
+        ax = fig.subplots()
+        ax.plot(tr["week_start"], tr["actual"], color="#222222", lw=1.4, label=t["actual"])
+        ax.plot(tr["week_start"], tr["bgnbd"], color="#1f77b4", lw=1.4, ls="--", label=t["bgnbd"])
+        if simulated is not None:
+            sim = simulated.reindex(tr["day"].to_numpy())
+            ax.plot(tr["week_start"], sim.to_numpy(), color="#d62728", lw=1.0, alpha=0.8,
+                    label=t["sim"])
+        ax.axvline(hold_start, color="#888888", ls=":", lw=1)
+        ax.text(hold_start, ax.get_ylim()[1] * 0.97, " " + t["holdout"], va="top", fontsize=8)
+        ax.set_title(t["tracking"])
+        ax.set_xlabel(t["week"])
+        ax.set_ylabel(t["purchases"])
+        ax.legend(frameon=False, fontsize=8)
+        paths["tracking"] = _save(fig, outdir / "tracking.png")
+
+        fig = Figure(figsize=(6, 3.6))
+        ax = fig.subplots()
+        bf = cal.by_frequency
+        ax.plot(bf.index, bf["actual"], "o-", color="#222222", label=t["actual"])
+        ax.plot(bf.index, bf["bgnbd"], "s--", color="#1f77b4", label=t["bgnbd"])
+        if "paretonbd" in bf.columns:
+            ax.plot(bf.index, bf["paretonbd"], "^:", color="#2ca02c", label=t["pareto"])
+        ax.set_title(t["cond"])
+        ax.set_xlabel(t["freq"])
+        ax.set_ylabel(t["per_cust"])
+        ax.legend(frameon=False, fontsize=8)
+        paths["conditional"] = _save(fig, outdir / "conditional.png")
+
+        fig = Figure(figsize=(8, 3.6))
+        ax = fig.subplots()
+        ax.plot(tr["week_start"], tr["actual"].cumsum(), color="#222222", label=t["actual"])
+        ax.plot(tr["week_start"], tr["bgnbd"].cumsum(), color="#1f77b4", ls="--", label=t["bgnbd"])
+        if simulated is not None:
+            sim = simulated.reindex(tr["day"].to_numpy()).fillna(0.0)
+            ax.plot(tr["week_start"], sim.cumsum().to_numpy(), color="#d62728", label=t["sim"])
+        ax.axvline(hold_start, color="#888888", ls=":", lw=1)
+        ax.set_title(t["cum"])
+        ax.set_xlabel(t["week"])
+        ax.set_ylabel(t["cum"])
+        ax.legend(frameon=False, fontsize=8)
+        paths["cumulative"] = _save(fig, outdir / "cumulative.png")
+    return paths
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None or not np.isfinite(v) else f"{v:+.1%}"
+
+
+def _num(v: float | None, digits: int = 3) -> str:
+    if v is None or not np.isfinite(v):
+        return "n/a"
+    return f"{v:,.{digits}g}" if abs(v) < 1e4 else f"{v:,.0f}"
+
+
+def sentences(payload: dict, lang: str) -> list[str]:
+    """The holdout errors in plain words."""
+    h = payload["holdout"]
+    actual = h["actual_repeat_transactions"]
+    bg = h["models"]["bgnbd"]
+    out = []
+    weeks = h["weeks"]
+    if lang == "zh":
+        pred = bg["predicted_repeat_transactions"]
+        out.append(f"验证期（{weeks:.0f} 周）内，校准期的 {payload['customers']:,} 位顾客"
+                   f"实际重复购买 {actual:,.0f} 次；BG/NBD 模型预测 {pred:,.0f} 次"
+                   f"（误差 {_pct(bg['error'])}）。")
+        sim = payload.get("simulated_holdout")
+        if sim:
+            out.append(f"校准后的模拟预测 {sim['predicted']:,.0f} 次"
+                       f"（误差 {_pct(sim['error'])}）。")
+        sp = h.get("spend_per_visit")
+        if sp:
+            out.append(f"每次到店消费：实际 {sp['actual']:,.0f} 元，"
+                       f"模型 {sp['predicted']:,.0f} 元（误差 {_pct(sp['error'])}）。")
+        out.append("误差在 ±10% 以内说明模型可用于规划；更大的误差说明这家店的顾客行为"
+                   "在验证期发生了变化（季节、促销、竞争），或数据太少。")
+        return out
+    out.append(f"In the holdout period ({weeks:.0f} weeks), the {payload['customers']:,} customers "
+               f"of the calibration period made {actual:,.0f} repeat purchases; the BG/NBD model "
+               f"predicted {bg['predicted_repeat_transactions']:,.0f} ({_pct(bg['error'])}).")
+    sim = payload.get("simulated_holdout")
+    if sim:
+        out.append(f"The calibrated simulation predicted {sim['predicted']:,.0f} "
+                   f"({_pct(sim['error'])}).")
+    sp = h.get("spend_per_visit")
+    if sp:
+        out.append(f"Spend per visit: {sp['actual']:,.0f} yuan actual, {sp['predicted']:,.0f} "
+                   f"predicted ({_pct(sp['error'])}).")
+    out.append("Errors within ±10% mean the model is good enough to plan with; larger errors mean "
+               "the store's customers behaved differently in the holdout (season, promotions, "
+               "competition) or that the log is too small.")
+    return out
+
+
+def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, lang: str) -> Path:
+    t = T[lang]
+    esc = html.escape
+    rows = []
+    for key in ("bgnbd", "paretonbd", "gammagamma"):
+        m = payload["models"].get(key)
+        if not m:
+            continue
+        for name, v in m["params"].items():
+            rows.append(f"<tr><td>{esc(key)}</td><td>{esc(name)}</td><td>{_num(v['estimate'])}"
+                        f"</td><td>{_num(v['ci_low'])} – {_num(v['ci_high'])}</td></tr>")
+    ii = payload.get("indirect_inference")
+    ii_rows = []
+    if ii:
+        for m in ii["targets"]:
+            ii_rows.append(f"<tr><td>{esc(m['statistic'])}</td><td>{_num(m['real'])}</td>"
+                           f"<td>{_num(m['simulated'])}</td><td>{m['z']:+.2f}</td></tr>")
+    heads = {
+        "en": ("Holdout validation", "Fitted parameters (95% CI)", "model", "parameter",
+               "estimate", "95% CI", "Calibrated market (indirect inference)", "statistic",
+               "real log", "simulated", "z = difference / tolerance", "distance"),
+        "zh": ("验证期检验", "拟合参数（95% 置信区间）", "模型", "参数", "估计值", "95% 置信区间",
+               "校准后的市场（间接推断）", "统计量", "真实数据", "模拟", "z = 差异 / 容差", "距离"),
+    }[lang]
+    figs = "".join(f'<figure><img src="{esc(p.name)}" alt="{esc(k)}"></figure>'
+                   for k, p in figures.items())
+    ii_html = ""
+    if ii:
+        ii_html = (f"<h2>{heads[6]}</h2><p>{heads[11]}: {ii['distance']:.2f} "
+                   f"({ii['evaluations']} evaluations, {ii['seconds']:.0f} s); n_customers = "
+                   f"{ii['n_customers']:,}</p><table><tr><th>{heads[7]}</th><th>{heads[8]}</th>"
+                   f"<th>{heads[9]}</th><th>{heads[10]}</th></tr>{''.join(ii_rows)}</table>")
+    body = (
+        f"<h1>{esc(t['title'].format(store=store))}</h1>"
+        f"<p>{esc(payload['periods']['start'])} – {esc(payload['periods']['calibration_end'])} | "
+        f"{esc(payload['periods']['holdout_start'])} – {esc(payload['periods']['end'])}</p>"
+        f"<h2>{heads[0]}</h2>" + "".join(f"<p>{esc(s)}</p>" for s in sentences(payload, lang))
+        + figs + f"<h2>{heads[1]}</h2><table><tr><th>{heads[2]}</th><th>{heads[3]}</th>"
+        f"<th>{heads[4]}</th><th>{heads[5]}</th></tr>{''.join(rows)}</table>" + ii_html
+    )
+    doc = (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+           f'<meta charset="utf-8"><title>{esc(t["title"].format(store=store))}</title><style>'
+           'body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;max-width:'
+           '60em;margin:2em auto;padding:0 1em}table{border-collapse:collapse}td,th{border-bottom:'
+           '1px solid #ddd;padding:.2em .6em;text-align:left}img{max-width:100%}</style></head>'
+           f"<body>{body}</body></html>")
+    return write_atomic(path, doc)
