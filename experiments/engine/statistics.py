@@ -151,7 +151,8 @@ def _pm(
 
 
 def format_ranked(table: pd.DataFrame, baseline: str, level: float = 0.95) -> str:
-    """The printed ranked table (focal store, mean ± CI half-width; * = CI excludes 0)."""
+    """The printed ranked table (focal store, mean ± CI half-width; * = a clear difference in
+    profit after false-discovery-rate control across the policies)."""
     w = wide(table)
     pct = f"{level:.0%}"
     head = [
@@ -169,7 +170,9 @@ def format_ranked(table: pd.DataFrame, baseline: str, level: float = 0.95) -> st
     lines = []
     for p, r in w.iterrows():
         sig = ""
-        if p != baseline and np.isfinite(r["profit_diff_ci_low"]):
+        if p != baseline and isinstance(r.get("profit_verdict"), str):
+            sig = " *" if r["profit_verdict"] in ("better", "worse") else ""
+        elif p != baseline and np.isfinite(r["profit_diff_ci_low"]):
             sig = " *" if r["profit_diff_ci_low"] > 0 or r["profit_diff_ci_high"] < 0 else ""
         lines.append(
             [
@@ -218,6 +221,7 @@ def format_ranked(table: pd.DataFrame, baseline: str, level: float = 0.95) -> st
     out = [fmt(head), fmt(["-" * wd for wd in widths])] + [fmt(row) for row in lines]
     out.append(
         f"mean ± half-width of the {pct} CI; Δ = paired difference vs {baseline} over the "
-        "same seeds; * = CI excludes 0; ROI = Δ profit / policy cost"
+        "same seeds; * = clear profit difference at a false discovery rate of "
+        f"{1 - level:.0%} across the policies (Benjamini-Hochberg); ROI = Δ profit / policy cost"
     )
     return "\n".join(out)
