@@ -20,13 +20,12 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.common import (
-    check_writable,
     clean_errors,
     preflight_group_choices,
     user_config_dirs,
 )
 from experiments.games.study import tournament
-from experiments.study_options import flags_to_overrides
+from experiments.study_options import flags_to_overrides, precheck_run_dir
 
 CONFIG_DIRS: tuple[Path, ...] = ()
 """User config dirs given with ``--config-dir`` (searched for policy configs too)."""
@@ -38,17 +37,10 @@ def main(cfg: DictConfig) -> None:
         tournament(cfg, Path(HydraConfig.get().runtime.output_dir), config_dirs=CONFIG_DIRS)
 
 
-def _precheck(argv: list[str]) -> None:
-    """Hydra makes its run dir before our code runs: check an explicit one for a clean error."""
-    for arg in argv:
-        if arg.startswith("hydra.run.dir=") and "$" not in arg:
-            check_writable(Path(arg.split("=", 1)[1]), "hydra.run.dir")
-
-
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
     preflight_group_choices(sys.argv[1:], groups=("market", "executor"))
     with clean_errors():
-        _precheck(sys.argv[1:])
+        precheck_run_dir(sys.argv[1:])
     main()

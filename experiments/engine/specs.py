@@ -181,12 +181,13 @@ class RunSpec:
         market = self.market.to_dict()
         for s in market["stores"]:
             s["policies"] = []
+        policies = self.store_policies()
         return {
             "market": market,
-            "store_policies": self.store_policies(),
+            "store_policies": policies,
             "seed": self.seed,
             "activation": self.activation,
-            "code": code_version(tuple(_policy_modules(self))),
+            "code": code_version(_user_modules(policies)),
         }
 
     @property
@@ -210,13 +211,10 @@ def _json_default(obj: Any) -> Any:
     return repr(obj)
 
 
-def _policy_modules(spec: RunSpec) -> list[str]:
-    mods = {
-        e["_target_"].rpartition(".")[0]
-        for entries in spec.store_policies().values()
-        for e in entries
-    }
-    return sorted(m for m in mods if not m.startswith("sim."))
+def _user_modules(policies: dict[str, tuple[dict[str, Any], ...]]) -> tuple[str, ...]:
+    """Modules of policies from outside the library (their source is part of the key)."""
+    mods = {e["_target_"].rpartition(".")[0] for entries in policies.values() for e in entries}
+    return tuple(sorted(m for m in mods if not m.startswith("sim.")))
 
 
 @lru_cache(maxsize=64)
