@@ -13,7 +13,6 @@ It can also be rebuilt from a finished comparison directory, e.g. in another lan
 from __future__ import annotations
 
 import argparse
-import base64
 import html
 import json
 import sys
@@ -27,7 +26,7 @@ import pandas as pd
 from experiments import figures
 from experiments.engine.statistics import wide
 from experiments.engine.store import atomic_write_text
-from experiments.report_page import render_page, section
+from experiments.report_page import png_data_uri, render_page, section
 
 POLICY_LABELS: dict[str, tuple[str, str]] = {
     "none": ("Doing nothing", "什么都不做"),
@@ -543,10 +542,9 @@ def _cost_names(runs: pd.DataFrame) -> list[str]:
 
 
 def figure_html(title: str, caption: str, png: Path) -> str:
-    data = base64.b64encode(png.read_bytes()).decode("ascii")
     return section(
         title,
-        f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(title)}">'
+        f'<figure><img src="{png_data_uri(png)}" alt="{html.escape(title)}">'
         f"<figcaption>{html.escape(caption)}</figcaption></figure>",
     )
 

@@ -70,6 +70,12 @@ def section(heading: str, body_html: str, *, id: str | None = None) -> str:
     return f"<section{ident}>\n<h2>{html.escape(heading)}</h2>\n{body_html}\n</section>"
 
 
+def png_data_uri(png: bytes | Path) -> str:
+    """A PNG (bytes or a file) as a ``data:`` URI, so the page carries its figures itself."""
+    raw = png if isinstance(png, bytes) else Path(png).read_bytes()
+    return "data:image/png;base64," + base64.b64encode(raw).decode("ascii")
+
+
 def visible_text(fragment: str) -> str:
     """The text a browser shows for an HTML fragment: tags and data URIs out, entities decoded."""
     fragment = re.sub(r"<(style|script)\b.*?</\1>", " ", fragment, flags=re.S | re.I)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -122,7 +123,12 @@ def test_fit_only_run_writes_outputs(small_log, tmp_path, capsys, lang):
     fit = json.loads((out / "fit.json").read_text())
     assert set(fit["models"]["bgnbd"]["params"]) == {"r", "alpha", "a", "b"}
     for v in fit["models"]["bgnbd"]["params"].values():
-        assert v["ci_low"] <= v["estimate"] <= v["ci_high"]
+        # profile-likelihood intervals; an open side (the data set no limit) is null
+        assert (v["ci_low"] or 0.0) <= v["estimate"] <= (v["ci_high"] or np.inf)
+    assert fit["models"]["bgnbd"]["ci_method"] == "profile"
+    assert fit["models"]["bgnbd"]["params"]["r"]["ci_high"] is not None
+    gg = fit["models"]["gammagamma"]
+    assert gg["transaction_level"] == gg["customers"]  # fitted on every repeat spend
     assert fit["periods"]["start"] < fit["periods"]["calibration_end"] < fit["periods"]["end"]
     assert fit["customers"] > 1000 and fit["holdout"]["actual_repeat_transactions"] > 0
     # a BG/NBD log is predicted well by BG/NBD

@@ -127,6 +127,38 @@ def test_gammagamma_density_matches_integration_over_nu():
         assert got == pytest.approx(np.log(val), abs=1e-7)
 
 
+def test_gammagamma_transaction_density_matches_integration_over_nu():
+    """The density of every repeat spend (not only their mean), nu integrated numerically."""
+    p, q, g = 2.0, 4.0, 600.0
+    for spends in ([150.0], [80.0, 310.0, 95.5], [12.0] * 4 + [400.0]):
+        z = np.array(spends)
+
+        def f(nu, z=z):
+            visits = np.prod(stats.gamma.pdf(z, p, scale=1 / nu))
+            return visits * stats.gamma.pdf(nu, q, scale=1 / g)
+
+        mode = q / g
+        val = sum(integrate.quad(f, lo, hi, epsrel=1e-11)[0]
+                  for lo, hi in ((0, mode), (mode, 20 * mode), (20 * mode, np.inf)))
+        got = gammagamma.loglik_transactions(
+            (p, q, g), np.array([z.size]), np.array([z.mean()]), np.array([np.log(z).mean()]))[0]
+        assert got == pytest.approx(np.log(val), abs=1e-7)
+
+
+def test_gammagamma_transaction_fit_is_sharper_and_agrees():
+    """Fitted on every spend, p and gamma are estimated far more precisely than from the means
+    (standard errors 3x smaller for p, 1.5x for gamma) and the two agree within intervals."""
+    sim = simulate(6_000, (1.5, 10.0, 1.2, 3.0), (2.0, 4.0, 600.0), horizon=104.0,
+                   cohort_span=26.0, seed=11)
+    d = sim.rfm(104.0)
+    x, m = d.frequency.to_numpy(), d.monetary_value.to_numpy()
+    mean_only = gammagamma.fit(x, m, ci="wald")
+    full = gammagamma.fit(x, m, log_mean=d.log_monetary_value.to_numpy(), ci="wald")
+    assert full.extra["transaction_level"] == int((x > 0).sum())
+    assert full.se[0] * 3 < mean_only.se[0] and full.se[2] * 1.5 < mean_only.se[2]
+    assert np.all((full.params > mean_only.ci_low) & (full.params < mean_only.ci_high))
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     r=st.floats(0.01, 50), alpha=st.floats(1e-3, 1e4), s=st.floats(0.01, 50),
@@ -170,6 +202,8 @@ def test_rfm_summary_of_a_known_log():
     assert out.loc[1, "frequency"] == 1  # two lines on Jan 1 are one visit
     assert out.loc[1, "recency"] == 2.0 and out.loc[1, "T"] == 4.0
     assert out.loc[1, "monetary_value"] == 30.0
+    assert out.loc[1, "log_monetary_value"] == pytest.approx(np.log(30.0))
+    assert np.isnan(out.loc[2, "log_monetary_value"])  # no repeat purchase
     assert out.loc[1, "holdout_frequency"] == 1 and out.loc[1, "holdout_spend"] == 50.0
     assert out.loc[2, "frequency"] == 0 and out.loc[2, "T"] == 0.0
 

@@ -24,7 +24,8 @@ def _fit(n: int, seed: int):
     sim = simulate(n, tuple(TRUE_BG), tuple(TRUE_GG), horizon=104.0, cohort_span=26.0, seed=seed)
     rfm = sim.rfm(104.0)
     g = group_rfm(rfm.frequency.to_numpy(), rfm.recency.to_numpy(), rfm["T"].to_numpy())
-    return bgnbd.fit(g), gammagamma.fit(rfm.frequency.to_numpy(), rfm.monetary_value.to_numpy())
+    return bgnbd.fit(g), gammagamma.fit(rfm.frequency.to_numpy(), rfm.monetary_value.to_numpy(),
+                                        log_mean=rfm.log_monetary_value.to_numpy())
 
 
 @pytest.fixture(scope="module")
@@ -52,35 +53,36 @@ def test_true_parameters_inside_95_percent_intervals_at_20000(fits):
 
 @pytest.mark.slow
 def test_interval_coverage_at_2000():
-    """Coverage over 30 seeds at N = 2,000: each parameter's 95% interval covers the truth in
-    at least 26 of 30 fits (fewer happens with probability 1.6% if coverage is 95%).
+    """Coverage over 100 seeds at N = 2,000: each parameter's 95% profile-likelihood interval
+    covers the truth in at least 88 of 100 fits (fewer happens with probability 0.4% per
+    parameter if coverage is 95%). Measured: 92-96 of 100 for every parameter.
 
-    Known limitation, measured and reported, not hidden: the Wald (Hessian) interval of the
-    Gamma-Gamma q undercovers at this size (24 of 30 here, ~80%: the likelihood is skewed in
-    q with ~1,000 repeat buyers); q is held to 22 of 30 so that a further loss shows up. A
-    profile-likelihood interval would fix it."""
+    (An earlier 30-seed version of this test saw the Gamma-Gamma q covered 24 of 30 times and
+    blamed the Wald interval; over 200 seeds both the Wald and the profile interval cover q
+    96% of the time at this size: the 30 seeds were an unlucky draw.)"""
     hits = np.zeros(7)
-    for seed in range(100, 130):
+    for seed in range(100, 200):
         bg, gg = _fit(2_000, seed)
         for j, (res, true) in enumerate(((bg, TRUE_BG), (gg, TRUE_GG))):
+            assert res.ci_method == "profile"
             inside = (res.ci_low <= true) & (true <= res.ci_high)
             hits[4 * j : 4 * j + inside.size] += inside
-    need = np.array([26, 26, 26, 26, 26, 22, 26])  # r, alpha, a, b, p, q, gamma
-    assert np.all(hits >= need), hits
+    assert np.all(hits >= 88), dict(zip(bgnbd.NAMES + gammagamma.NAMES, hits, strict=True))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_parameters_within_5_percent_at_20000(fits, seed):
-    """Every BG/NBD parameter and Gamma-Gamma p, q within 5% of the truth; for the
-    Gamma-Gamma scale gamma (standard error ~4% here: it trades off against p) the mean spend
-    per visit p gamma / (q - 1), which it sets, within 5% and gamma inside its interval."""
+    """Every BG/NBD and Gamma-Gamma parameter within 5% of the truth.
+
+    Standard errors at this size: BG/NBD r, alpha, a, b 1.4%, 1.8%, 2.7%, 3.6% (b, the spread
+    of dropout probabilities, is the least informed in every design tried: >= 3% at N =
+    20,000 over two years); Gamma-Gamma p, q, gamma 0.5%, 1.6%, 1.9% on every repeat spend
+    (3.8% for gamma from the means alone, which is why the fit uses every spend)."""
     bg, gg = fits[(20_000, seed)]
-    err = np.r_[bg.params / TRUE_BG - 1.0, gg.params[:2] / TRUE_GG[:2] - 1.0]
-    assert np.all(np.abs(err) < 0.05), dict(zip(bg.names + gg.names[:2], err.round(3), strict=True))
-    mean = gammagamma.population_mean(gg.params) / gammagamma.population_mean(TRUE_GG)
-    assert abs(mean - 1.0) < 0.05
-    assert gg.ci_low[2] <= TRUE_GG[2] <= gg.ci_high[2]
+    err = np.r_[bg.params / TRUE_BG - 1.0, gg.params / TRUE_GG - 1.0]
+    assert gg.extra["transaction_level"] == gg.n
+    assert np.all(np.abs(err) < 0.05), dict(zip(bg.names + gg.names, err.round(3), strict=True))
 
 
 @pytest.mark.slow

@@ -169,14 +169,19 @@ def prepare(
     return periods, rfm
 
 
-def fit_models(rfm: pd.DataFrame, *, pareto: bool = True) -> tuple[FitResult, FitResult | None,
-                                                                     FitResult]:
-    """(BG/NBD, Pareto/NBD or None, Gamma-Gamma) fitted on an RFM summary."""
+def fit_models(
+    rfm: pd.DataFrame, *, pareto: bool = True, intervals: bool = True
+) -> tuple[FitResult, FitResult | None, FitResult]:
+    """(BG/NBD, Pareto/NBD or None, Gamma-Gamma) fitted on an RFM summary; the Gamma-Gamma
+    on every repeat spend. ``intervals=False`` skips the profile-likelihood intervals (Wald
+    only), for the many fits of the indirect inference, which use the estimates alone."""
     x = rfm["frequency"].to_numpy(dtype=np.float64)
     g = group_rfm(x, rfm["recency"].to_numpy(), rfm["T"].to_numpy())
-    bg = bgnbd.fit(g)
+    ci = "profile" if intervals else "wald"
+    bg = bgnbd.fit(g, ci=ci)
     pn = paretonbd.fit(g) if pareto else None
-    gg = gammagamma.fit(x, rfm["monetary_value"].to_numpy(dtype=np.float64))
+    gg = gammagamma.fit(x, rfm["monetary_value"].to_numpy(dtype=np.float64),
+                        log_mean=rfm["log_monetary_value"].to_numpy(dtype=np.float64), ci=ci)
     return bg, pn, gg
 
 

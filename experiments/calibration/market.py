@@ -227,7 +227,7 @@ def indirect_inference(
             rfm = rfm_summary(log, calibration_end=min(p.calibration_end, sim_end),
                               unit_days=UNIT_DAYS)
             check_fittable(rfm)
-            bg, _, gg = fit_models(rfm, pareto=False)
+            bg, _, gg = fit_models(rfm, pareto=False, intervals=False)
             out = (statistics(bg, gg), len(rfm))
         except ConfigError:
             out = (np.full(len(TARGETS), np.nan), 0)

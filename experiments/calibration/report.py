@@ -1,6 +1,7 @@
 """Outputs of a calibration: fit.json, the market YAML, validation figures, calibration.html.
 
-Every file is written atomically (temporary file in the same directory, then ``os.replace``).
+Every file is written atomically (``experiments.engine.store``: temporary file, fsync,
+``os.replace``).
 Figures use matplotlib's object API; Chinese text uses the CJK font helpers of
 ``experiments.figures``.
 """
@@ -9,8 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,9 @@ from matplotlib.figure import Figure
 from experiments.calibration.core import Calibration
 from experiments.calibration.market import MarketFit
 from experiments.common import jsonable
+from experiments.engine.store import atomic_savefig, atomic_write_bytes
 from experiments.figures import style
+from experiments.report_page import png_data_uri, render_page, section
 from sim.config import MarketConfig
 
 __all__ = ["write_atomic", "write_fit_json", "write_figures", "write_html", "write_market_yaml"]
@@ -62,30 +63,13 @@ T = {
 
 
 def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` via a temporary file in the same directory and os.replace."""
-    path = Path(path)
+    """Write text (UTF-8) or bytes atomically (``experiments.engine.store``)."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_bytes(path, raw)
 
 
 def _save(fig: Figure, path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110, bbox_inches="tight", format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_savefig(fig, path, dpi=110, bbox_inches="tight", format="png")
 
 
 def fit_payload(cal: Calibration, market: MarketFit | None, extra: dict[str, Any]) -> dict:
@@ -234,8 +218,35 @@ def sentences(payload: dict, lang: str) -> list[str]:
     return out
 
 
+def _interval(v: dict) -> str:
+    """'low – high' of a parameter; an open side (null in fit.json) is 0 or ∞."""
+    lo = "0" if v["ci_low"] is None else _num(v["ci_low"])
+    hi = "∞" if v["ci_high"] is None else _num(v["ci_high"])
+    return f"{lo} – {hi}"
+
+
+_HEADS = {
+    "en": ("Holdout validation", "Fitted parameters", "model", "parameter", "estimate",
+           "95% CI", "Calibrated market (indirect inference)", "statistic", "real log",
+           "simulated", "z = difference / tolerance", "distance", "Figures",
+           "Intervals are profile-likelihood intervals (Wald for Pareto/NBD); ∞ means the data "
+           "set no upper limit on that parameter (the log is too short or too small to tell "
+           "how it varies between customers). The Gamma-Gamma model is fitted on every repeat "
+           "spend, not only on each customer's mean."),
+    "zh": ("验证期检验", "拟合参数", "模型", "参数", "估计值", "95% 置信区间",
+           "校准后的市场（间接推断）", "统计量", "真实数据", "模拟", "z = 差异 / 容差", "距离",
+           "图表",
+           "置信区间为轮廓似然区间（Pareto/NBD 为 Wald 区间）；∞ 表示数据无法给出该参数的上限"
+           "（数据时间太短或顾客太少，无法判断顾客之间的差异）。Gamma-Gamma 模型使用每一次重复"
+           "购买的金额拟合，而不仅是每位顾客的平均值。"),
+}
+
+
 def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, lang: str) -> Path:
+    """calibration.html: one self-contained page (figures and the CJK font subset embedded,
+    ``experiments.report_page``), so it opens offline and can be mailed on its own."""
     t = T[lang]
+    heads = _HEADS[lang]
     esc = html.escape
     rows = []
     for key in ("bgnbd", "paretonbd", "gammagamma"):
@@ -244,40 +255,27 @@ def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, 
             continue
         for name, v in m["params"].items():
             rows.append(f"<tr><td>{esc(key)}</td><td>{esc(name)}</td><td>{_num(v['estimate'])}"
-                        f"</td><td>{_num(v['ci_low'])} – {_num(v['ci_high'])}</td></tr>")
+                        f"</td><td>{_interval(v)}</td></tr>")
+    sections = [
+        section(heads[0], "".join(f"<p>{esc(x)}</p>" for x in sentences(payload, lang))),
+        section(heads[12], "".join(
+            f'<figure><img src="{png_data_uri(p)}" alt="{esc(t.get(k, k))}"></figure>'
+            for k, p in figures.items())),
+        section(heads[1], f"<table><tr><th>{heads[2]}</th><th>{heads[3]}</th><th>{heads[4]}"
+                f"</th><th>{heads[5]}</th></tr>{''.join(rows)}</table><p>{esc(heads[13])}</p>"),
+    ]
     ii = payload.get("indirect_inference")
-    ii_rows = []
     if ii:
-        for m in ii["targets"]:
-            ii_rows.append(f"<tr><td>{esc(m['statistic'])}</td><td>{_num(m['real'])}</td>"
-                           f"<td>{_num(m['simulated'])}</td><td>{m['z']:+.2f}</td></tr>")
-    heads = {
-        "en": ("Holdout validation", "Fitted parameters (95% CI)", "model", "parameter",
-               "estimate", "95% CI", "Calibrated market (indirect inference)", "statistic",
-               "real log", "simulated", "z = difference / tolerance", "distance"),
-        "zh": ("验证期检验", "拟合参数（95% 置信区间）", "模型", "参数", "估计值", "95% 置信区间",
-               "校准后的市场（间接推断）", "统计量", "真实数据", "模拟", "z = 差异 / 容差", "距离"),
-    }[lang]
-    figs = "".join(f'<figure><img src="{esc(p.name)}" alt="{esc(k)}"></figure>'
-                   for k, p in figures.items())
-    ii_html = ""
-    if ii:
-        ii_html = (f"<h2>{heads[6]}</h2><p>{heads[11]}: {ii['distance']:.2f} "
-                   f"({ii['evaluations']} evaluations, {ii['seconds']:.0f} s); n_customers = "
-                   f"{ii['n_customers']:,}</p><table><tr><th>{heads[7]}</th><th>{heads[8]}</th>"
-                   f"<th>{heads[9]}</th><th>{heads[10]}</th></tr>{''.join(ii_rows)}</table>")
-    body = (
-        f"<h1>{esc(t['title'].format(store=store))}</h1>"
-        f"<p>{esc(payload['periods']['start'])} – {esc(payload['periods']['calibration_end'])} | "
-        f"{esc(payload['periods']['holdout_start'])} – {esc(payload['periods']['end'])}</p>"
-        f"<h2>{heads[0]}</h2>" + "".join(f"<p>{esc(s)}</p>" for s in sentences(payload, lang))
-        + figs + f"<h2>{heads[1]}</h2><table><tr><th>{heads[2]}</th><th>{heads[3]}</th>"
-        f"<th>{heads[4]}</th><th>{heads[5]}</th></tr>{''.join(rows)}</table>" + ii_html
-    )
-    doc = (f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
-           f'<meta charset="utf-8"><title>{esc(t["title"].format(store=store))}</title><style>'
-           'body{font-family:system-ui,"Noto Sans CJK SC","PingFang SC",sans-serif;max-width:'
-           '60em;margin:2em auto;padding:0 1em}table{border-collapse:collapse}td,th{border-bottom:'
-           '1px solid #ddd;padding:.2em .6em;text-align:left}img{max-width:100%}</style></head>'
-           f"<body>{body}</body></html>")
-    return write_atomic(path, doc)
+        ii_rows = "".join(
+            f"<tr><td>{esc(m['statistic'])}</td><td>{_num(m['real'])}</td>"
+            f"<td>{_num(m['simulated'])}</td><td>{m['z']:+.2f}</td></tr>" for m in ii["targets"])
+        sections.append(section(heads[6], (
+            f"<p>{heads[11]}: {ii['distance']:.2f} ({ii['evaluations']} evaluations, "
+            f"{ii['seconds']:.0f} s); n_customers = {ii['n_customers']:,}</p><table><tr><th>"
+            f"{heads[7]}</th><th>{heads[8]}</th><th>{heads[9]}</th><th>{heads[10]}</th></tr>"
+            f"{ii_rows}</table>")))
+    p = payload["periods"]
+    intro = (f"<p>{esc(p['start'])} – {esc(p['calibration_end'])} | "
+             f"{esc(p['holdout_start'])} – {esc(p['end'])}</p>")
+    return write_atomic(path, render_page(t["title"].format(store=store), sections, lang,
+                                          intro_html=intro))

@@ -7,7 +7,6 @@ compact payoff table). `page_html` wraps fragments in the shared report page
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.games.game import policy_column
+from experiments.report_page import png_data_uri
 
 LANGS = ("en", "zh")
 
@@ -227,7 +227,7 @@ def pct(v: float) -> str:
 
 def _img(data: bytes | Path) -> str:
     raw = Path(data).read_bytes() if isinstance(data, (str, Path)) else data
-    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(raw).decode()}">'
+    return f'<img alt="" src="{png_data_uri(raw)}">'
 
 
 def tournament_section(

@@ -8,7 +8,6 @@ failure conditions and the ranges. `render_page` wraps fragments into the shared
 
 from __future__ import annotations
 
-import base64
 import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from experiments.report_page import png_data_uri
 
 LANGS = ("en", "zh")
 
@@ -246,7 +247,7 @@ def _failure_text(summary: Mapping[str, Any] | None, t: dict[str, Any]) -> str:
 
 
 def _img(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return png_data_uri(path)
 
 
 def robustness_section(

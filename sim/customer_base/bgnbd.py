@@ -60,8 +60,10 @@ def _loglik(
     return common + np.logaddexp(alive, dead)
 
 
-def fit(data: GroupedRFM, *, level: float = 0.95, starts: list | None = None) -> FitResult:
-    """Maximum-likelihood BG/NBD on grouped RFM rows (several starts, Hessian CIs)."""
+def fit(data: GroupedRFM, *, level: float = 0.95, starts: list | None = None,
+        ci: str = "profile") -> FitResult:
+    """Maximum-likelihood BG/NBD on grouped RFM rows (several starts; profile-likelihood
+    intervals, or ``ci="wald"`` where only the estimates matter)."""
     w = data.weight
     ux, inv = np.unique(data.x, return_inverse=True)
     inv = inv.reshape(-1)
@@ -73,7 +75,7 @@ def fit(data: GroupedRFM, *, level: float = 0.95, starts: list | None = None) ->
     if starts is None:
         starts = [(r, r / rate, a, b) for r, a, b in ((1.0, 1.0, 3.0), (0.3, 0.7, 2.0),
                                                         (3.0, 2.0, 10.0))]
-    return fit_mle("bgnbd", NAMES, ll, starts, n=data.n, level=level)
+    return fit_mle("bgnbd", NAMES, ll, starts, n=data.n, level=level, ci=ci)
 
 
 def p_alive(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:

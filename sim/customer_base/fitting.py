@@ -1,11 +1,17 @@
-"""Maximum likelihood on grouped RFM rows: several starts, log-parameter space, Hessian CIs.
+"""Maximum likelihood on grouped RFM rows: several starts, log-parameter space, and
+confidence intervals from the profile likelihood (or the Hessian).
 
 Every customer-base model here has strictly positive parameters, so the optimiser works on
 their logarithms (no bounds to hit at 0, and the log-likelihood surface is much rounder there).
 Standard errors come from the observed information: the Hessian of the log-likelihood in log
 space, by central finite differences, inverted; the delta method carries them back
-(``se(theta) = theta * se(log theta)``) and the 95% interval is ``exp(log theta +- 1.96 se)``,
-which stays positive.
+(``se(theta) = theta * se(log theta)``).
+
+Intervals: ``ci="profile"`` (the default) inverts the likelihood-ratio test, i.e. the interval
+holds every value theta_i whose profile log-likelihood (maximised over the other parameters)
+is within chi2_1(level) / 2 of the maximum. It follows a skewed likelihood, which the Wald
+interval ``exp(log theta +- 1.96 se)`` (``ci="wald"``, cheap) cannot: the Gamma-Gamma ``q``
+with ~1,000 repeat buyers is the case in point (Wald covers ~80% there, the profile ~95%).
 """
 
 from __future__ import annotations
@@ -16,12 +22,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, stats
 
-__all__ = ["FitResult", "fit_mle", "hessian"]
+__all__ = ["CI_METHODS", "FitResult", "fit_mle", "hessian", "profile_interval"]
 
 #: Log-parameters live in [-LOG_BOUND, LOG_BOUND] (e^12 ~ 1.6e5): wide enough for any retail
 #: log measured in weeks, narrow enough that the likelihood never overflows. A fit ending on
 #: this bound is flagged (``at_bound``).
 LOG_BOUND = 12.0
+
+#: How intervals are computed: likelihood-ratio (profile) or Wald on the log scale.
+CI_METHODS = ("profile", "wald")
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,7 @@ class FitResult:
     loglik: float
     n: float  # customers (sum of weights)
     level: float = 0.95
+    ci_method: str = "wald"
     converged: bool = True
     at_bound: tuple[str, ...] = ()
     starts: int = 1
@@ -64,6 +74,7 @@ class FitResult:
                 )
             },
             "ci_level": self.level,
+            "ci_method": self.ci_method,
             "loglik": float(self.loglik),
             "customers": float(self.n),
             "converged": bool(self.converged),
@@ -124,6 +135,81 @@ def _newton_polish(
     return z, fz
 
 
+def profile_interval(
+    loglik_z: Callable[[np.ndarray], float],
+    z: np.ndarray,
+    i: int,
+    *,
+    level: float,
+    hi: np.ndarray,
+    cov: np.ndarray | None = None,
+    scale: float = 1.0,
+) -> tuple[float, float]:
+    """Likelihood-ratio interval of the log-parameter ``z[i]`` around the maximum ``z``.
+
+    ``loglik_z`` is the total log-likelihood as a function of the log-parameters. The bounds
+    are the roots of ``profile(v) - (max - chi2_1(level) / 2)`` on each side; ``profile(v)``
+    maximises over the other log-parameters, warm-started on the line the Wald covariance
+    ``cov`` predicts (so each inner fit takes a few steps). A side on which the likelihood
+    never drops far enough before the parameter bound is open: ``-inf`` / ``+inf``.
+    """
+    k = z.size
+    drop = stats.chi2.ppf(level, 1) / 2.0
+    top = float(loglik_z(z))
+    others = np.arange(k) != i
+    lo_b = np.full(k - 1, -LOG_BOUND)
+    hi_b = hi[others]
+    slope = np.zeros(k - 1)
+    step = 0.1
+    if cov is not None and np.all(np.isfinite(cov)) and cov[i, i] > 0:
+        slope = cov[others, i] / cov[i, i]
+        step = float(np.sqrt(cov[i, i]))
+    last = {1.0: z[others].copy(), -1.0: z[others].copy()}
+
+    def profile(v: float, side: float) -> float:
+        if k == 1:
+            return float(loglik_z(np.array([v])))
+        start = np.clip(last[side], lo_b, hi_b)
+        guess = np.clip(z[others] + slope * (v - z[i]), lo_b, hi_b)
+
+        def neg(w: np.ndarray) -> float:
+            full = np.empty(k)
+            full[i], full[others] = v, w
+            val = loglik_z(full)
+            return -val / scale if np.isfinite(val) else 1e300
+
+        best = min((start, guess), key=neg)
+        res = optimize.minimize(neg, best, method="L-BFGS-B",
+                                bounds=list(zip(lo_b, hi_b, strict=True)),
+                                options={"maxiter": 200, "ftol": 1e-12, "gtol": 1e-8})
+        last[side] = res.x
+        return -float(res.fun) * scale
+
+    def gap(v: float, side: float) -> float:
+        return profile(v, side) - (top - drop)
+
+    out = []
+    for side in (-1.0, 1.0):
+        edge = -LOG_BOUND if side < 0 else float(hi[i])
+        inner, d = float(z[i]), 1.5 * step
+        outer = None
+        while True:
+            v = float(np.clip(z[i] + side * d, -LOG_BOUND, hi[i]))
+            if gap(v, side) < 0:
+                outer = v
+                break
+            inner = v
+            if v == edge:
+                break
+            d *= 2.0
+        if outer is None:
+            out.append(-np.inf if side < 0 else np.inf)
+            continue
+        a, b = sorted((inner, outer))
+        out.append(optimize.brentq(lambda vv, s=side: gap(vv, s), a, b, xtol=1e-5))
+    return out[0], out[1]
+
+
 def fit_mle(
     model: str,
     names: Sequence[str],
@@ -135,6 +221,7 @@ def fit_mle(
     rng: np.random.Generator | None = None,
     extra_starts: int = 1,
     upper: Sequence[float] | None = None,
+    ci: str = "profile",
 ) -> FitResult:
     """Maximise ``loglik(params)`` (total over customers) from several starting points.
 
@@ -143,7 +230,10 @@ def fit_mle(
     the best optimum (seeded ``rng``: fits are deterministic), then a few Newton steps polish.
     ``upper`` caps parameters (natural scale) where a model's likelihood goes flat towards a
     limit (e.g. Pareto/NBD with homogeneous lifetimes); a fit ending there is ``at_bound``.
+    ``ci`` picks the interval (``CI_METHODS``; see the module doc).
     """
+    if ci not in CI_METHODS:
+        raise ValueError(f"ci: {ci!r} is not one of {', '.join(CI_METHODS)}")
     names = tuple(names)
     k = len(names)
     scale = max(float(n), 1.0)
@@ -178,6 +268,7 @@ def fit_mle(
                      if zi < -LOG_BOUND + 0.05 or zi > h - 0.05)
     h = hessian(lambda zz: loglik(np.exp(zz)), z)
     se_log = np.full(k, np.nan)
+    cov = None
     try:
         cov = np.linalg.inv(-h)
         d = np.diag(cov)
@@ -188,6 +279,15 @@ def fit_mle(
     zq = stats.norm.ppf(0.5 + level / 2.0)
     with np.errstate(over="ignore"):  # an unidentified parameter gets an infinite upper bound
         ci_low, ci_high = np.exp(z - zq * se_log), np.exp(z + zq * se_log)
+    if ci == "profile":
+        def ll_z(zz: np.ndarray) -> float:
+            return float(loglik(np.exp(zz)))
+
+        bounds = [profile_interval(ll_z, z, j, level=level, hi=hi, cov=cov, scale=scale)
+                  for j in range(k)]
+        with np.errstate(over="ignore"):
+            ci_low = np.exp([b[0] for b in bounds])
+            ci_high = np.exp([b[1] for b in bounds])
     return FitResult(
         model=model,
         names=names,
@@ -198,6 +298,7 @@ def fit_mle(
         loglik=ll,
         n=float(n),
         level=level,
+        ci_method=ci,
         converged=bool(best.success) or fz < float(best.fun),
         at_bound=at_bound,
         starts=len(runs) + extra_starts,

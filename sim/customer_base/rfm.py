@@ -9,6 +9,10 @@ a week, the unit of Fader, Hardie & Lee 2005) from each customer's first purchas
 - ``T``: first purchase to the end of the calibration period;
 - ``monetary_value``: mean spend of the repeat purchases (the first one excluded, since it is
   often atypical and the Gamma-Gamma model is fitted on repeat purchases); 0 when x = 0;
+- ``log_monetary_value``: mean of the logs of those repeat spends (NaN when x = 0 or one of
+  them is not positive): with the mean it is the sufficient statistic of the Gamma-Gamma
+  model on every repeat spend, which pins down the per-visit shape p far better than the
+  mean alone (see ``sim.customer_base.gammagamma``);
 - with a holdout end: ``holdout_frequency`` (purchases after the calibration end, up to and
   including the holdout end) and ``holdout_spend``.
 
@@ -81,12 +85,20 @@ def rfm_summary(
     keep = count > 0
     x = (count - 1)[keep]
     repeat_spend = (total - first_spend)[keep]
+    rep = cal & ~is_first
+    pos = spend > 0
+    log_sum = np.bincount(codes[rep & pos], weights=np.log(spend[rep & pos]), minlength=n)
+    nonpos = np.bincount(codes[rep & ~pos], minlength=n)[keep]
+    log_mean = np.full(x.size, np.nan)
+    good = (x > 0) & (nonpos == 0)
+    log_mean[good] = log_sum[keep][good] / x[good]
     out = pd.DataFrame(
         {
             "frequency": x.astype(np.int64),
             "recency": (last - first)[keep] / unit_days,
             "T": (end - first)[keep] / unit_days,
             "monetary_value": np.divide(repeat_spend, x, out=np.zeros(x.size), where=x > 0),
+            "log_monetary_value": log_mean,
             "n_purchases": count[keep],
             "first_day": first[keep],
         },

@@ -31,7 +31,8 @@ class SimulatedBase:
     horizon: float
 
     def rfm(self, end: float) -> pd.DataFrame:
-        """Exact (x, t_x, T, monetary_value) at ``end`` of the customers first seen by then."""
+        """Exact (x, t_x, T, monetary_value, log_monetary_value) at ``end`` of the customers
+        first seen by then."""
         n = self.first.size
         seen = self.first <= end
         cal = self.time <= end
@@ -43,11 +44,14 @@ class SimulatedBase:
         is_first = tm == self.first[c]
         first_spend = np.bincount(c[is_first], weights=am[is_first], minlength=n)
         x = count - 1
+        rep = ~is_first
+        log_sum = np.bincount(c[rep], weights=np.log(am[rep]), minlength=n)
         out = pd.DataFrame({
             "frequency": x,
             "recency": last - self.first,
             "T": end - self.first,
             "monetary_value": np.divide(total - first_spend, x, out=np.zeros(n), where=x > 0),
+            "log_monetary_value": np.divide(log_sum, x, out=np.full(n, np.nan), where=x > 0),
         })
         return out[seen].reset_index(drop=True)
 
