@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fit and validate only (no indirect inference, no market YAML)")
     p.add_argument("--no-pareto", dest="pareto", action="store_false",
                    help="skip the Pareto/NBD comparison fit")
-    p.add_argument("--max-evaluations", type=int, default=20,
-                   help="simulations allowed to the indirect inference (default 20)")
+    p.add_argument("--max-evaluations", type=int, default=25,
+                   help="simulations allowed to the indirect inference (default 25)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulations (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p

@@ -166,6 +166,11 @@ def test_round_trip_default_market(tmp_path, capsys):
     assert market.name == "roundtrip" and market.n_customers > 1000
     ii = fit["indirect_inference"]
     assert ii["distance"] < 2 * len(ii["targets"])  # within tolerance on average
+    # the search ran at a size where the simulated store has about the real number of members
+    members = ii["members"]
+    assert abs(members["simulated_at_search_size"] / members["real"] - 1) < 0.25, members
+    assert "warnings" not in fit  # the holdout is met: no caution
+    assert abs(sim["trend"]["simulated"] - sim["trend"]["real"]) < 0.15, sim["trend"]
     cmp = subprocess.run(
         [sys.executable, "-m", "experiments.compare", "--config-dir", str(out),
          "market=roundtrip", "replications=2", "market.n_customers=2000", "market.years=1",
@@ -175,3 +180,43 @@ def test_round_trip_default_market(tmp_path, capsys):
     )
     assert cmp.returncode == 0, cmp.stderr
     assert "market roundtrip" in cmp.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_missed_holdout_is_flagged_in_plain_words(small_log, tmp_path, capsys, monkeypatch,
+                                                   lang):
+    """When the calibrated simulation misses the holdout by more than 10%, the run says so on
+    the terminal, in fit.json and at the top of calibration.html, with the store's trend."""
+    from experiments.calibration import pipeline
+
+    real = pipeline.simulated_holdout
+
+    def half(cal, market, seed):
+        weekly, holdout, scale, _ = real(cal, market, seed)
+        return weekly, 0.5 * holdout, scale, -0.4
+
+    monkeypatch.setattr(pipeline, "simulated_holdout", half)
+    out = tmp_path / "out"
+    code = cli.main([str(small_log), "--out", str(out), "--no-pareto", "--max-evaluations",
+                     "10", "--lang", lang])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["simulated_holdout"]["error"] < -0.1
+    assert fit["simulated_holdout"]["trend"]["simulated"] == pytest.approx(-0.4)
+    assert len(fit["warnings"]) == 1 and "misses the holdout" in fit["warnings"][0]
+    page = (out / "calibration.html").read_text()
+    assert ("注意：校准后的模拟" if lang == "zh" else "Caution: the calibrated simulation") in page
+
+
+def test_store_trend_of_a_known_log():
+    from experiments.calibration.market import store_trend
+
+    days = pd.to_datetime("2024-01-01") + pd.to_timedelta(
+        [0, 1, 2, 3, 360, 361, 362, 363, 364, 364], unit="D")
+    log = pd.DataFrame({"customer_id": [1, 2, 3, 4, 1, 2, 3, 4, 5, 5], "date": days,
+                        "amount": 1.0})
+    p = core.periods_of(log)
+    # 4 customer-days in the first 13 weeks, 5 in the last 13 (two lines of customer 5 on
+    # one day are one purchase)
+    assert store_trend(log, p) == pytest.approx(5 / 4 - 1)

@@ -10,13 +10,21 @@ Searched: ``rate_shape``, a common scale of the classes' ``occasions_per_year``,
 and precision of the dropout Beta (``dropout_a``, ``dropout_b``), ``ticket_shape``,
 ``spend_shape`` and a common scale of the classes' ``spend_per_purchase``: seven parameters
 for seven statistics of the fits (``TARGETS``). Residuals are differences in log (or logit)
-units divided by a tolerance; the distance is their sum of squares. The search starts at the
-base market's own parameters, takes three damped fixed-point steps (each statistic moved by
-its paired parameter), then ``scipy.optimize.least_squares`` until the evaluation budget is
-spent; the best point evaluated is kept. Every evaluation simulates with the same seed (common
-random numbers). The number of residents is not searched: members grow in proportion
-to residents, so the search runs at a capped size and ``n_customers`` is scaled at the end to
-give the store's number of members.
+units divided by a tolerance; the distance is their sum of squares.
+
+The search is a damped fixed-point iteration from the base market's own parameters: each step
+moves every parameter by 0.8 x its paired statistic's gap (a quasi-Newton step with a diagonal
+Jacobian of signs ``SIGN``), keeps the best point and stops after ``STALL_LIMIT`` steps without
+improvement, at ``GOOD_ENOUGH`` or at the evaluation budget. Every evaluation simulates with
+the same seed (common random numbers). Why not ``scipy.optimize.least_squares``: under common
+random numbers the statistics are piecewise constant in the parameters (a changed shape moves
+the rejection samplers' streams), so finite-difference Jacobians are mostly noise; measured on
+a 20,000-customer log, least_squares spent its 20 evaluations on two Jacobians and stopped at
+distance 24 (purchase rate 19% low), while the fixed-point steps reach ~2-3 in 10 evaluations.
+The number of residents is not searched: members grow in proportion to residents, so the
+search resizes the simulated market until the focal store has about as many members as the
+real log (so simulated statistics are as noisy as the real ones), and ``n_customers`` is
+scaled at the end to give the store's number of members.
 """
 
 from __future__ import annotations
@@ -30,7 +38,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 from experiments.calibration.core import (
     UNIT_DAYS,
@@ -44,12 +51,15 @@ from sim import RetailModel
 from sim.config import MarketConfig, default_market
 from sim.customer_base import bgnbd
 from sim.customer_base.fitting import FitResult
-from sim.customer_base.rfm import rfm_summary
+from sim.customer_base.rfm import purchase_days, rfm_summary
 from sim.errors import ConfigError
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
-__all__ = ["MarketFit", "build_market", "indirect_inference", "simulate_store_log"]
+__all__ = [
+    "MarketFit", "build_market", "indirect_inference", "simulate_store_log", "simulated_holdout",
+    "store_trend",
+]
 
 SEARCH = ("rate_shape", "rate_scale", "dropout_mean", "dropout_precision", "ticket_shape",
           "spend_shape", "spend_scale")
@@ -67,13 +77,12 @@ TOLERANCE = np.array([0.15, 0.05, 0.05, 0.08, 0.20, 0.15, 0.05])
 #: How each searched parameter moves its paired statistic (more dropout keeps less).
 SIGN = np.array([1.0, 1.0, -1.0, -1.0, 1.0, 1.0, 1.0])
 PRECISION_LIMITS = (-4.0, 6.0)  # log(a + b) of the searched dropout Beta
-SEARCH_CAP = 25_000  # residents simulated during the search
+SEARCH_CAP = 250_000  # residents simulated during the search
 SEARCH_FLOOR = 5_000
+DAMPING = 0.8  # share of each statistic's gap its paired parameter moves per step
+STALL_LIMIT = 5  # steps without a better distance before the search stops
+GOOD_ENOUGH = 0.5  # distance at which the search stops early (all targets well inside)
 LOG_LIMITS = (-5.0, 5.0)
-
-
-class _OutOfBudget(Exception):
-    """Internal: the evaluation budget is spent; the best point so far is the answer."""
 
 
 def _logit(v: float) -> float:
@@ -198,7 +207,7 @@ def indirect_inference(
     base: MarketConfig | None = None,
     *,
     seed: int = 0,
-    max_evaluations: int = 20,
+    max_evaluations: int = 25,
     search_customers: int | None = None,
     progress: Callable[[int, float], None] | None = None,
 ) -> MarketFit:
@@ -244,37 +253,33 @@ def indirect_inference(
 
     # start from the base market's own parameters (a calibrated market is a change of it)
     u = _from_market(base)
-    n0 = base.n_customers
-    _, m0 = evaluate(u, n0)
-    if search_customers is None:
-        ratio = members_real / max(m0, 1)
-        search_customers = int(np.clip(round(n0 * ratio), SEARCH_FLOOR, SEARCH_CAP))
-    n = int(search_customers)
+    n = int(search_customers) if search_customers is not None else base.n_customers
+    auto_size = search_customers is None
     lo = np.full(len(SEARCH), LOG_LIMITS[0])
     hi = np.full(len(SEARCH), LOG_LIMITS[1])
     lo[3], hi[3] = PRECISION_LIMITS
-
-    def residual(uu: np.ndarray) -> np.ndarray:
-        if len(history) >= max_evaluations:
-            raise _OutOfBudget  # least_squares does not count its Jacobian's evaluations
-        phi, _ = evaluate(uu, n)
-        r = (phi - target) / TOLERANCE
-        return np.where(np.isfinite(r), r, 1e3)
-
-    # damped fixed-point steps on the paired parameters: a cheap, good starting point
-    for _ in range(3):
-        phi, _ = evaluate(u, n)
-        if not np.all(np.isfinite(phi)):
+    best_u, best_d, stall, resized = u, math.inf, 0, 0
+    while len(history) < max_evaluations and stall < STALL_LIMIT:
+        phi, members = evaluate(u, n)
+        if auto_size and members and resized < 3 and abs(members / members_real - 1) > 0.2:
+            # keep the simulated store's members near the real count, so that the simulated
+            # statistics are as noisy as the real ones (not more, not less)
+            n_new = int(np.clip(round(n * members_real / members), SEARCH_FLOOR, SEARCH_CAP))
+            if n_new != n:
+                n, resized, best_d, stall = n_new, resized + 1, math.inf, 0
+                continue
+        dist = _distance(phi)
+        if dist < best_d:
+            best_u, best_d, stall = u, dist, 0
+        else:
+            stall += 1
+        if dist <= GOOD_ENOUGH:
             break
-        u = np.clip(u - 0.8 * SIGN * (phi - target), lo + 1e-9, hi - 1e-9)
-    try:
-        optimize.least_squares(residual, u, bounds=(lo, hi), diff_step=0.08, x_scale=1.0,
-                               method="trf")
-    except _OutOfBudget:
-        pass
-    # the best point evaluated at the search size
-    best_key = min((k for k in cache if k[0] == n), key=lambda k: _distance(cache[k][0]))
-    u_best = np.array(best_key[1:], dtype=float)
+        if not np.all(np.isfinite(phi)):  # the fit failed there: back halfway to the best
+            u = 0.5 * (u + best_u)
+            continue
+        u = np.clip(u - DAMPING * SIGN * (phi - target), lo + 1e-9, hi - 1e-9)
+    u_best = best_u
     phi, members_sim = evaluate(u_best, n)
     resid = (phi - target) / TOLERANCE
     matches = []
@@ -311,14 +316,25 @@ def _natural(name: str, v: float) -> float:
 
 def simulated_holdout(
     cal: Calibration, market: MarketConfig, seed: int
-) -> tuple[pd.DataFrame, float, float]:
+) -> tuple[pd.DataFrame, float, float, float]:
     """Run the calibrated market over the whole log span: the focal store's weekly repeat
-    purchases of its calibration cohort, and its holdout total (scaled to the real number of
-    members) next to the real one."""
+    purchases of its calibration cohort, its holdout total (scaled to the real number of
+    members) next to the real one, the scale, and the store's trend (``store_trend``)."""
     log = simulate_store_log(market, seed)
     sim_periods = Periods(cal.periods.start, cal.periods.calibration_end, cal.periods.end)
     weekly, cohort = tracking_actual(log, sim_periods)
     scale = cal.customers / max(cohort, 1)
     weekly = weekly * scale
     holdout_sim = float(weekly[weekly.index > cal.periods.calibration_end].sum())
-    return weekly, holdout_sim, scale
+    return weekly, holdout_sim, scale, store_trend(log, sim_periods)
+
+
+def store_trend(log: pd.DataFrame, periods: Periods, weeks: int = 13) -> float:
+    """Relative change of a store's purchases (customer-days, every customer) from the first
+    ``weeks`` of the log's span to its last ``weeks``: a market that loses its customers
+    shows it here before any model does."""
+    _, days, _, _ = purchase_days(log)
+    span = int(weeks * UNIT_DAYS)
+    first = np.count_nonzero((days >= periods.start) & (days < periods.start + span))
+    last = np.count_nonzero((days > periods.end - span) & (days <= periods.end))
+    return float(last / first - 1.0) if first else float("nan")

@@ -21,6 +21,7 @@ from experiments.calibration.market import (
     build_market,
     indirect_inference,
     simulated_holdout,
+    store_trend,
 )
 from experiments.calibration.report import (
     fit_payload,
@@ -38,6 +39,8 @@ __all__ = ["CalibrationRun", "calibrate"]
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 LANGS = ("en", "zh")
+#: The calibrated simulation's holdout error beyond which the run warns (the issue's bar).
+HOLDOUT_TOLERANCE = 0.10
 
 
 @dataclass
@@ -74,7 +77,7 @@ def calibrate(
     base: MarketConfig | None = None,
     market: bool = True,
     pareto: bool = True,
-    max_evaluations: int = 20,
+    max_evaluations: int = 25,
     seed: int = 0,
     search_customers: int | None = None,
     check_runs: int = 3,
@@ -126,11 +129,23 @@ def calibrate(
         simulated = sum(r[0] for r in runs) / len(runs)
         predicted = float(np.mean([r[1] for r in runs]))
         actual = cal.holdout["actual_repeat_transactions"]
+        error = (predicted - actual) / actual if actual > 0 else None
         extra["simulated_holdout"] = {
-            "predicted": predicted, "actual": actual,
-            "error": (predicted - actual) / actual if actual > 0 else None, "seeds": seeds,
+            "predicted": predicted, "actual": actual, "error": error, "seeds": seeds,
             "per_seed": [r[1] for r in runs],
+            # all of the store's purchases, last 13 weeks of the log vs its first 13
+            "trend": {"real": store_trend(log, periods),
+                      "simulated": float(np.mean([r[3] for r in runs]))},
         }
+        if error is not None and abs(error) > HOLDOUT_TOLERANCE:
+            trend = extra["simulated_holdout"]["trend"]
+            extra["warnings"] = [
+                f"the calibrated simulation misses the holdout by {error:+.0%} (more than "
+                f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
+                f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
+                f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
+                "comparisons on this market as indicative only"]
+            report("warning: " + extra["warnings"][0])
         final = build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
                              years=base.years, name=name)
         path = outdir / "market" / f"{name}.yaml"
@@ -164,13 +179,15 @@ def bench_calibration(n_customers: int = 20_000, seed: int = 0) -> dict:
     sim = simulate(n_customers, (0.8, 12.0, 1.0, 8.0), (6.0, 3.0, 3000.0), horizon=104.0,
                    cohort_span=104.0, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_log(sim.to_log(), Path(tmp) / "log.parquet")
+        log = sim.to_log()
+        path = write_log(log, Path(tmp) / "log.parquet")
         t0, c0 = time.perf_counter(), time.process_time()
         run = calibrate(path, out=Path(tmp) / "out", progress=False, report=lambda _m: None)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     fit = run.market_fit
     return {
-        "customers": run.calibration.customers,
+        "log_customers": int(log["customer_id"].nunique()),
+        "calibration_customers": run.calibration.customers,  # first purchase by the split
         "log_years": 2,
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu, 2),  # this process's CPU time: what an idle machine takes
@@ -180,5 +197,9 @@ def bench_calibration(n_customers: int = 20_000, seed: int = 0) -> dict:
         "target_seconds": 120,
         "met": bool(seconds <= 120),
         "holdout_error_bgnbd": run.payload["holdout"]["models"]["bgnbd"]["error"],
+        # the calibrated simulation's holdout error: this log is a store opening (every
+        # customer new, arriving over two years), which a steady-state market does not mimic
+        "holdout_error_simulation": (run.payload.get("simulated_holdout") or {}).get("error"),
+        "search_customers": fit.search_customers if fit else None,
         "load_average": [round(v, 2) for v in os.getloadavg()],
     }

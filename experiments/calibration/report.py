@@ -185,6 +185,19 @@ def sentences(payload: dict, lang: str) -> list[str]:
     bg = h["models"]["bgnbd"]
     out = []
     weeks = h["weeks"]
+    sim = payload.get("simulated_holdout")
+    if payload.get("warnings") and sim:
+        trend = sim["trend"]
+        out.append(
+            f"注意：校准后的模拟对验证期的预测偏差为 {_pct(sim['error'])}，超过 ±10%："
+            f"模拟市场留不住这家店的顾客（模拟中门店购买次数在数据时段内变化 "
+            f"{_pct(trend['simulated'])}，真实数据为 {_pct(trend['real'])}）。"
+            "在这个市场上比较策略，结果只能作参考。" if lang == "zh" else
+            f"Caution: the calibrated simulation misses the holdout by {_pct(sim['error'])}, "
+            f"more than ±10%. Its market does not keep this store's customers the way the log "
+            f"does (the store's purchases change {_pct(trend['simulated'])} over the log's span "
+            f"in the simulation, {_pct(trend['real'])} in the log), so policy comparisons on "
+            "this market are indicative only.")
     if lang == "zh":
         pred = bg["predicted_repeat_transactions"]
         out.append(f"验证期（{weeks:.0f} 周）内，校准期的 {payload['customers']:,} 位顾客"
