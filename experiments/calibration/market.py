@@ -79,6 +79,7 @@ SIGN = np.array([1.0, 1.0, -1.0, -1.0, 1.0, 1.0, 1.0])
 PRECISION_LIMITS = (-4.0, 6.0)  # log(a + b) of the searched dropout Beta
 SEARCH_CAP = 250_000  # residents simulated during the search
 SEARCH_FLOOR = 5_000
+SEARCH_MEMBERS = 5_000  # members simulated at least during the search (more if the store has)
 DAMPING = 0.8  # share of each statistic's gap its paired parameter moves per step
 STALL_LIMIT = 5  # steps without a better distance before the search stops
 GOOD_ENOUGH = 0.5  # distance at which the search stops early (all targets well inside)
@@ -220,6 +221,7 @@ def indirect_inference(
     target = statistics(cal.bgnbd, cal.gammagamma)
     sim_end = p.start + int(round(years * 365 / 7)) * 7 - 1  # last day of the last weekly tick
     members_real = cal.customers
+    want = max(members_real, SEARCH_MEMBERS)  # members simulated during the search
     history: list[float] = []
     cache: dict[tuple, tuple[np.ndarray, int]] = {}
 
@@ -261,10 +263,10 @@ def indirect_inference(
     best_u, best_d, stall, resized = u, math.inf, 0, 0
     while len(history) < max_evaluations and stall < STALL_LIMIT:
         phi, members = evaluate(u, n)
-        if auto_size and members and resized < 3 and abs(members / members_real - 1) > 0.2:
-            # keep the simulated store's members near the real count, so that the simulated
-            # statistics are as noisy as the real ones (not more, not less)
-            n_new = int(np.clip(round(n * members_real / members), SEARCH_FLOOR, SEARCH_CAP))
+        if auto_size and members and resized < 3 and abs(members / want - 1) > 0.2:
+            # simulate at least as many members as the real store has, so that simulation
+            # noise does not swamp the match (a small store's log is simulated larger)
+            n_new = int(np.clip(round(n * want / members), SEARCH_FLOOR, SEARCH_CAP))
             if n_new != n:
                 n, resized, best_d, stall = n_new, resized + 1, math.inf, 0
                 continue
