@@ -164,7 +164,7 @@ def calibrate(
     files["fit"] = write_fit_json(outdir / "fit.json", payload)
     files["html"] = write_html(outdir / "calibration.html", payload,
                                {k: v for k, v in files.items() if v.suffix == ".png"},
-                               store or "", lang)
+                               store or Path(log_path).stem, lang)
     return CalibrationRun(cal, fit, final, payload, files, time.perf_counter() - t0)
 
 
