@@ -221,3 +221,19 @@ def test_store_trend_of_a_known_log():
     # 4 customer-days in the first 13 weeks, 5 in the last 13 (two lines of customer 5 on
     # one day are one purchase)
     assert store_trend(log, p) == pytest.approx(5 / 4 - 1)
+
+
+def test_the_readme_sample_export_is_clean_and_fittable(tmp_path, capsys):
+    """examples/store_export.csv.gz (the README's command) reads without a rejected row, holds
+    one store, and fits and validates (the market search itself is the round trip's test)."""
+    from sim.translog import read_log
+
+    path = ROOT / "examples" / "store_export.csv.gz"
+    notes: list[str] = []
+    log = read_log(path, report=notes.append)
+    assert "rejected 0" in " ".join(notes) and log["store_id"].nunique() == 1
+    code, _, err = _run([str(path), "--out", str(tmp_path / "out"), "--no-market", "--quiet"],
+                        capsys)
+    assert code == 0, err
+    fit = json.loads((tmp_path / "out" / "fit.json").read_text())
+    assert fit["customers"] > 1000 and fit["holdout"]["actual_repeat_transactions"] > 100
