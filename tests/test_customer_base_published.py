@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.customer_base import bgnbd, gammagamma, paretonbd
 from sim.customer_base.rfm import group_rfm
@@ -68,3 +70,22 @@ def test_gammagamma_reproduces_the_published_fit(cdnow):
     x, z = d.x.to_numpy()[d.x > 0], d.zbar.to_numpy()[d.x > 0]
     published = gammagamma.loglik_rows((6.25, 3.74, 15.44), x, z).sum()
     assert published == pytest.approx(fit.loglik, abs=5e-3)
+
+
+@pytest.mark.slow
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), size=st.integers(60, 400))
+def test_profile_intervals_on_small_samples(cdnow, seed, size):
+    """Small random subsets of CDNOW: every fit returns, and every profile interval holds its
+    estimate (a side may be open: the data set no limit there)."""
+    d, _ = cdnow
+    sub = d.sample(size, random_state=seed)
+    g = group_rfm(sub.x.to_numpy(), sub.t_x.to_numpy(), sub["T"].to_numpy())
+    fits = [bgnbd.fit(g)]
+    if (sub.x > 0).sum() >= 20:
+        fits.append(gammagamma.fit(sub.x.to_numpy(), sub.zbar.to_numpy()))
+    for fit in fits:
+        assert fit.ci_method == "profile"
+        assert np.all(fit.ci_low <= fit.params * (1 + 1e-6))
+        assert np.all(fit.params <= fit.ci_high * (1 + 1e-6))

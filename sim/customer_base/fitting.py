@@ -206,7 +206,10 @@ def profile_interval(
             out.append(-np.inf if side < 0 else np.inf)
             continue
         a, b = sorted((inner, outer))
-        out.append(optimize.brentq(lambda vv, s=side: gap(vv, s), a, b, xtol=1e-5))
+        try:
+            out.append(optimize.brentq(lambda vv, s=side: gap(vv, s), a, b, xtol=1e-5))
+        except ValueError:  # a warm-started inner fit moved the sign at an end: keep the outer
+            out.append(outer)
     return out[0], out[1]
 
 
