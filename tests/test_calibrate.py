@@ -208,6 +208,9 @@ def test_a_missed_holdout_is_flagged_in_plain_words(small_log, tmp_path, capsys,
     assert len(fit["warnings"]) == 1 and "misses the holdout" in fit["warnings"][0]
     page = (out / "calibration.html").read_text()
     assert ("注意：校准后的模拟" if lang == "zh" else "Caution: the calibrated simulation") in page
+    # whoever opens the market file later sees it too
+    yaml_text = (out / "market" / "calibrated.yaml").read_text()
+    assert "# WARNING: the calibrated simulation misses the holdout" in yaml_text
 
 
 def test_store_trend_of_a_known_log():

@@ -154,7 +154,8 @@ def calibrate(
             f"Calibrated market {name!r} from {Path(log_path).name}"
             f"{' store ' + store if store else ''} by python -m experiments.calibrate.\n"
             f"Use: python -m experiments.compare --config-dir {outdir} market={name}\n"
-            "Details (fits, holdout errors, indirect inference): fit.json, calibration.html")
+            "Details (fits, holdout errors, indirect inference): fit.json, calibration.html"
+            + "".join(f"\nWARNING: {w}" for w in extra.get("warnings", [])))
         extra["market"] = {"name": name, "file": str(path)}
         report(f"indirect inference: distance {fit.distance:.2f} after {fit.evaluations} "
                f"simulations; n_customers {fit.n_customers:,}; calibrated simulation holdout "
