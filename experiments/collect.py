@@ -130,25 +130,14 @@ def rerun_command(job_overrides: list[str], job_dir: Path) -> str:
 
 
 def declared_count(sweep_dir: Path) -> int | None:
-    """Number of jobs a basic-sweeper ``multirun.yaml`` declares (None if it cannot be told)."""
-    path = sweep_dir / "multirun.yaml"
-    if not path.is_file():
+    """Number of jobs a basic-sweeper ``multirun.yaml`` declares (None if it cannot be told:
+    other sweepers, e.g. optuna, choose their own number of jobs)."""
+    overrides = declared_overrides(sweep_dir)
+    if overrides is None:
         return None
     try:
-        cfg = _read_yaml(path) or {}
-        hydra = cfg.get("hydra") or {}
-        sweeper = hydra.get("sweeper") or {}
-        target = str(sweeper.get("_target_", ""))
-        if target and "BasicSweeper" not in target:
-            return None  # other sweepers (optuna, ...) choose their own number of jobs
-        items: dict[str, str] = {}
-        for key, value in (sweeper.get("params") or {}).items():
-            items[str(key).lstrip("+")] = f"{key}={value}"
-        for item in (hydra.get("overrides") or {}).get("task") or []:
-            key = str(item).split("=", 1)[0].lstrip("+~")
-            items[key] = str(item)
-        return _count_sweep(list(items.values()))
-    except Exception:  # best effort: an unreadable file declares nothing
+        return _count_sweep(overrides)
+    except Exception:  # best effort: an unreadable sweep declares nothing
         return None
 
 

@@ -108,15 +108,7 @@ def compare(cfg: Any, outdir: Path) -> Any:
             f"{plan.replications} replications (seeds {plan.seeds[0]}..{plan.seeds[-1]}, "
             f"common random numbers) on {workers} {executor} worker(s)"
         )
-    result = run_comparison(
-        plan,
-        executor=executor,
-        workers=workers,
-        address=opts.address,
-        store=opts.store,
-        fresh=opts.fresh,
-        progress=bool(output.get("progress", True)),
-    )
+    result = run_comparison(plan, **opts.engine(), progress=bool(output.get("progress", True)))
     study = result.study
     meta = comparison_meta(
         result,

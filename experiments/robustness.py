@@ -100,15 +100,7 @@ def robustness(cfg: Any, outdir: Path) -> Any:
             f"= {plan.n_runs:,} runs (common random numbers) on {opts.workers} "
             f"{opts.executor} worker(s)"
         )
-    result = run_robustness(
-        plan,
-        executor=opts.executor,
-        workers=opts.workers,
-        address=opts.address,
-        store=opts.store,
-        fresh=opts.fresh,
-        progress=bool(output.get("progress", True)),
-    )
+    result = run_robustness(plan, **opts.engine(), progress=bool(output.get("progress", True)))
     meta = robustness_meta(result, executor=opts.executor, workers=opts.workers)
     write_robustness(outdir, result, meta, lang=lang, report=bool(report_cfg.get("enabled", True)))
     if show:

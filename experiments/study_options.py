@@ -22,6 +22,12 @@ class StudyOptions:
     store: str | None
     fresh: bool
 
+    def engine(self) -> dict[str, Any]:
+        """The keywords every study driver (`run_comparison`, `run_robustness`,
+        `run_tournament`) passes on to `run_study`."""
+        return {"executor": self.executor, "workers": self.workers, "address": self.address,
+                "store": self.store, "fresh": self.fresh}
+
 
 def executor_options(cfg: Any) -> tuple[str, str | None, int]:
     """(executor name, cluster address, workers) from the `executor` group and `workers`."""

@@ -21,12 +21,12 @@ from matplotlib.figure import Figure
 from experiments.calibration.core import Calibration
 from experiments.calibration.market import MarketFit
 from experiments.common import jsonable
-from experiments.engine.store import atomic_savefig, atomic_write_bytes
+from experiments.engine.store import atomic_savefig, atomic_write_text
 from experiments.figures import style
 from experiments.report_page import png_data_uri, render_page, section
 from sim.config import MarketConfig
 
-__all__ = ["write_atomic", "write_fit_json", "write_figures", "write_html", "write_market_yaml"]
+__all__ = ["write_fit_json", "write_figures", "write_html", "write_market_yaml"]
 
 T = {
     "en": {
@@ -62,12 +62,6 @@ T = {
 }
 
 
-def write_atomic(path: Path, data: bytes | str) -> Path:
-    """Write text (UTF-8) or bytes atomically (``experiments.engine.store``)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    return atomic_write_bytes(path, raw)
-
-
 def _save(fig: Figure, path: Path) -> Path:
     return atomic_savefig(fig, path, dpi=110, bbox_inches="tight", format="png")
 
@@ -90,26 +84,16 @@ def fit_payload(cal: Calibration, market: MarketFit | None, extra: dict[str, Any
 
 
 def write_fit_json(path: Path, payload: dict) -> Path:
-    return write_atomic(path, json.dumps(payload, indent=2, ensure_ascii=False))
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
+    return atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False))
 
 
 def write_market_yaml(path: Path, market: MarketConfig, header: str) -> Path:
     """A market config for ``--config-dir DIR market=NAME`` (the whole market, explicit)."""
-    data = _plain(market.to_dict())
+    data = jsonable(market.to_dict())  # plain Python values (a valid market has no NaN)
     text = "".join(f"# {line}\n" for line in header.splitlines())
     text += yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomic(path, text)
+    return atomic_write_text(path, text)
 
 
 def write_figures(
@@ -290,5 +274,5 @@ def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, 
     p = payload["periods"]
     intro = (f"<p>{esc(p['start'])} – {esc(p['calibration_end'])} | "
              f"{esc(p['holdout_start'])} – {esc(p['end'])}</p>")
-    return write_atomic(path, render_page(t["title"].format(store=store), sections, lang,
+    return atomic_write_text(path, render_page(t["title"].format(store=store), sections, lang,
                                           intro_html=intro))

@@ -162,8 +162,7 @@ def tournament(
 
     plan = plan_from_config(cfg, config_dirs=config_dirs)
     opts = study_options(cfg)
-    executor, address, workers = opts.executor, opts.address, opts.workers
-    fresh, store = opts.fresh, opts.store
+    executor, workers = opts.executor, opts.workers
     report_cfg = to_container(cfg.get("report")) or {}
     lang = report_cfg.get("lang", "en")
     if lang not in LANGS:
@@ -183,15 +182,7 @@ def tournament(
             f"(seeds {plan.seeds[0]}..{plan.seeds[-1]}, common random numbers) on {workers} "
             f"{executor} worker(s)"
         )
-    result = run_tournament(
-        plan,
-        executor=executor,
-        workers=workers,
-        address=address,
-        store=store,
-        fresh=fresh,
-        progress=bool(output.get("progress", True)),
-    )
+    result = run_tournament(plan, **opts.engine(), progress=bool(output.get("progress", True)))
     paths = write_outputs(result, outdir, lang=lang, report=bool(report_cfg.get("enabled", True)))
     mark_complete(outdir)
     if show:
