@@ -122,6 +122,28 @@ class PolicyTestCase:
         assert re.search(r"SEEDS 00\d", cls.__doc__ or ""), "docstring must cite SEEDS"
         assert re.search(r"SEEDS 00\d", cls.classifier["source"])
 
+    def test_levers_are_decisions_that_build_across_their_range(self):
+        """Every declared lever is a constructor parameter whose default lies in its range, each
+        end (or choice) builds, and no lever is an uncertain assumption (configs/uncertainty)."""
+        import yaml
+
+        from sim.policies.levers import levers_of
+
+        cls = self.policy_class
+        levers = levers_of(cls)
+        assumed = yaml.safe_load((ROOT / "configs" / "uncertainty" / "default.yaml").read_text())
+        assert not set(levers) & set(assumed.get(cls.name) or {}), "a lever is an assumption"
+        defaults = cls().params()
+        for lever in levers.values():
+            values = lever.choices if lever.kind == "choice" else (lever.low, lever.high)
+            if lever.kind == "choice":
+                assert defaults[lever.name] in lever.choices
+            else:
+                assert lever.low <= defaults[lever.name] <= lever.high, lever.name
+            for v in values:
+                v = int(v) if lever.kind == "int" else v
+                assert getattr(cls(**{lever.name: v}), lever.name) == v
+
     def test_config_file_builds_the_defaults(self):
         config_dir = self.user_config_dir or ROOT / "configs"
         path = config_dir / "policy" / f"{self.policy_class.name}.yaml"

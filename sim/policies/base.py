@@ -35,9 +35,11 @@ class StorePolicy:
 
     name: ClassVar[str] = "abstract"
     classifier: ClassVar[dict[str, Any]] = {}
+    """Facts about the policy: source article, what it targets, how it costs (Axelrod-style)."""
     param_docs: ClassVar[dict[str, str]] = {}
     """One line per constructor parameter: what it means (docs/configuration.md)."""
-    """Facts about the policy: source article, what it targets, how it costs (Axelrod-style)."""
+    levers: ClassVar[tuple[Any, ...]] = ()
+    """The parameters the store decides, as `sim.policies.levers.Lever`s (experiments.design)."""
 
     def __init__(self) -> None:
         self.model: RetailModel | None = None

@@ -139,8 +139,14 @@ def check_number(
     NaN, inf and booleans are refused; without an explicit `high`, values above `MAX_VALUE`
     are refused too, so no parameter can overflow the arithmetic of the model.
     """
-    _record(field, kind="number", low=low, high=MAX_VALUE if high is None else high,
-            low_open=low_open, high_open=high_open)
+    _record(
+        field,
+        kind="number",
+        low=low,
+        high=MAX_VALUE if high is None else high,
+        low_open=low_open,
+        high_open=high_open,
+    )
     name = f"policy.{policy}.{field}"
     if not _is_number(value) or not _finite(value):
         raise ConfigError(name, f"must be a number, got {value!r}")

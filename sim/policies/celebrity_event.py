@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.levers import count_lever, money_lever
 from sim.policies.targeting import (
     bring_referrals,
     event_ticks,
@@ -56,6 +57,13 @@ class CelebrityEvent(BudgetedPolicy):
         "yearly_budget": "yuan per simulated year",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (
+        count_lever("day_of_year", 1, 365, "day of the year of the gala"),
+        count_lever("invite_top", 10, 1_000, "invitations: the top N members by 12-month spend"),
+        money_lever("yearly_budget", 300_000, "yuan per simulated year"),
+    )
+    """What the store decides (searched by experiments.design); gains are assumptions."""
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_number
+from sim.policies.levers import money_lever
 
 
 class ComplaintRecovery(BudgetedPolicy):
@@ -34,6 +35,9 @@ class ComplaintRecovery(BudgetedPolicy):
         "yearly_budget": "yuan per simulated year (later cases get standard handling)",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (money_lever("yearly_budget", 100_000, "yuan per simulated year"),)
+    """What the store decides (experiments.design); the resolution rate is an assumption."""
 
     def __init__(
         self,

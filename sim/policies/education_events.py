@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.errors import ConfigError
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.levers import count_lever, money_lever
 from sim.policies.targeting import event_ticks, members, raise_attachment, ranked, trailing_spend
 
 
@@ -48,6 +49,12 @@ class EducationEvents(BudgetedPolicy):
         "yearly_budget": "yuan per simulated year",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (
+        count_lever("max_guests", 10, 1_000, "invitations per event"),
+        money_lever("yearly_budget", 200_000, "yuan per simulated year"),
+    )
+    """What the store decides (searched by experiments.design); gains are assumptions."""
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_choice, check_int, check_number, period_key
+from sim.policies.levers import Lever, count_lever, money_lever, share_lever
 from sim.policies.targeting import (
     days_since_visit,
     members,
@@ -58,6 +59,15 @@ class GiftBudget(BudgetedPolicy):
         "cooldown_days": "days before the same member can get another gift",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (
+        money_lever("monthly_per_manager", 2_000, "yuan per manager per month for gifts"),
+        money_lever("gift_price", 500, "yuan per gift", low=10),
+        Lever("target", "choice", choices=TARGETS, meaning="who gets gifts"),
+        share_lever("top_share", "top_spend: the share of members eligible by 12-month spend"),
+        count_lever("cooldown_days", 28, 730, "days before the same member can get another gift"),
+    )
+    """What the store decides (searched by experiments.design); the gains are assumptions."""
 
     def __init__(
         self,

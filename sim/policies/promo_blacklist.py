@@ -6,6 +6,7 @@ import numpy as np
 
 from sim.policies.base import StorePolicy
 from sim.policies.budget import check_bool, check_int, check_number
+from sim.policies.levers import Lever, count_lever, share_lever
 from sim.segments import SEGMENTS, SegmentParams, segment_flags, summarize_arrays
 
 
@@ -41,6 +42,16 @@ class PromoBlacklist(StorePolicy):
         "min_promo_share": "promotion-only: at least this share of purchases on promotion",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (
+        count_lever("refresh_weeks", 1, 26, "rebuild or extend the list every this many weeks"),
+        Lever("sticky", "choice", choices=(True, False), meaning="keep members listed"),
+        share_lever(
+            "bottom_share", "the threshold: bottom share of promotion-only buyers", high=0.95
+        ),
+        Lever("min_promo_share", "float", 0.5, 1.0, meaning="promotion-only: share on promotion"),
+    )
+    """What the store decides (searched by experiments.design)."""
 
     def __init__(
         self,

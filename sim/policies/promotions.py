@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.levers import Lever, count_lever, money_lever
 from sim.policies.promo_blacklist import PromoBlacklist
 from sim.policies.targeting import members
 
@@ -58,6 +59,15 @@ class Promotions(BudgetedPolicy):
         "yearly_budget": "yuan per simulated year for campaigns, contacts, discounts and giveaways",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (
+        count_lever("every_weeks", 2, 26, "a campaign every this many weeks"),
+        count_lever("duration_days", 1, 14, "length of a campaign in days"),
+        count_lever("offset_weeks", 0, 25, "weeks before the first campaign (the calendar)"),
+        Lever("depth", "float", 0.02, 0.5, meaning="share of the list price taken off"),
+        money_lever("yearly_budget", 600_000, "yuan per simulated year for campaigns"),
+    )
+    """What the store decides (searched by experiments.design); responses are assumptions."""
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.levers import Lever, count_lever, money_lever
 
 
 class Reactivation(BudgetedPolicy):
@@ -43,6 +44,16 @@ class Reactivation(BudgetedPolicy):
         "yearly_budget": "yuan per simulated year for contacts and discounts",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (
+        count_lever("every_weeks", 1, 26, "contact round every this many weeks"),
+        count_lever("max_contacts", 10, 2_000, "members contacted per round"),
+        count_lever("offer_days", 7, 90, "days an offer lasts"),
+        Lever("offer_discount", "float", 0.0, 0.3, meaning="share of the price taken off"),
+        count_lever("cooldown_days", 28, 365, "days before the same member is contacted again"),
+        money_lever("yearly_budget", 150_000, "yuan per simulated year"),
+    )
+    """What the store decides (searched by experiments.design); responses are assumptions."""
 
     def __init__(
         self,

@@ -68,8 +68,10 @@ def policy_class_from_target(target: Any, field: str = "policy._target_") -> typ
     ``builtins.print``, ``os.system`` and friends are refused before anything is called.
     Importing the named module is allowed (that is how a user's own policy is loaded).
     """
-    if not isinstance(target, str) or "." not in target or not all(
-        part.isidentifier() for part in target.split(".")
+    if (
+        not isinstance(target, str)
+        or "." not in target
+        or not all(part.isidentifier() for part in target.split("."))
     ):
         raise ConfigError(field, f"must be a dotted class path like 'module.Class', got {target!r}")
     module_name, _, attr = target.rpartition(".")
@@ -160,7 +162,7 @@ def make_policy(
             prefix = f"policy.{name}."
             if _by_place(path) and exc.field.startswith(prefix):
                 raise ConfigError(
-                    f"{path}.{exc.field[len(prefix):]}", f"{exc.message} (policy {name})"
+                    f"{path}.{exc.field[len(prefix) :]}", f"{exc.message} (policy {name})"
                 ) from None
             raise
         except TypeError as exc:
@@ -192,7 +194,8 @@ def get_policy_class_at(name: str, where: str) -> type[StorePolicy]:
 def _param_names(cls: type[StorePolicy]) -> list[str]:
     sig = inspect.signature(cls.__init__)
     return [
-        n for n, p in sig.parameters.items()
+        n
+        for n, p in sig.parameters.items()
         if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
 
@@ -215,8 +218,10 @@ def make_policies(
         specs = []
     if isinstance(specs, (str, StorePolicy)) or isinstance(specs, Mapping):
         raise ConfigError(
-            where, f"must be a list of policies like [gift_budget], got {type(specs).__name__} "
-            f"{specs!r}"[:200],
+            where,
+            f"must be a list of policies like [gift_budget], got {type(specs).__name__} {specs!r}"[
+                :200
+            ],
         )
     if not isinstance(specs, Iterable):
         raise ConfigError(where, f"must be a list of policies like [gift_budget], got {specs!r}")

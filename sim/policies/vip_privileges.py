@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_number, period_key
+from sim.policies.levers import Lever, money_lever
 from sim.policies.targeting import (
     members,
     raise_attachment,
@@ -57,6 +58,18 @@ class VipPrivileges(BudgetedPolicy):
         "yearly_budget": "yuan per simulated year for gifts and discounts",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
+
+    levers = (
+        Lever("top_share", "float", 0.02, 0.5, meaning="VIPs: the top share of members"),
+        money_lever("birthday_gift", 1_000, "yuan per birthday gift"),
+        Lever("birthday_discount", "float", 0.0, 0.3, meaning="share off in the birthday month"),
+        Lever("price_discount", "float", 0.0, 0.2, meaning="share off large VIP purchases"),
+        money_lever(
+            "large_purchase", 20_000, "yuan from which the price privilege applies", low=200
+        ),
+        money_lever("yearly_budget", 600_000, "yuan per simulated year"),
+    )
+    """What the store decides (searched by experiments.design); responses are assumptions."""
 
     def __init__(
         self,
