@@ -10,6 +10,7 @@ and nothing else, so an assumption can never be "optimised" into a rosy result.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +34,9 @@ class Lever:
     choices: tuple[Any, ...] = ()
     log: bool = False
     meaning: str = ""
+    step: float | None = None
+    """Grid of a float lever (yuan to the 10, shares to the percent): the values tried are the
+    values a store can write down, and the ones the design study reports."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -60,16 +64,14 @@ class Lever:
                     f"unknown choice {unknown[0]!r}; allowed: {', '.join(map(str, self.choices))}",
                 )
             return Lever(self.name, "choice", choices=chosen, meaning=self.meaning)
+
         for label, v in (("low", low), ("high", high)):
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
                 raise ConfigError(f"levers.{self.name}.{label}", f"must be a number, got {v!r}")
-        return Lever(
-            self.name,
-            self.kind,
-            float(self.low if low is None else low),
-            float(self.high if high is None else high),
-            log=self.log,
-            meaning=self.meaning,
+        return dataclasses.replace(
+            self,
+            low=float(self.low if low is None else low),
+            high=float(self.high if high is None else high),
         )
 
     def describe(self) -> str:
@@ -80,13 +82,13 @@ class Lever:
 
 
 def money_lever(name: str, high: float, meaning: str, *, low: float = 0.0) -> Lever:
-    """A yuan amount from `low` to `high` (budgets, prices, fixed costs)."""
-    return Lever(name, "float", low, high, meaning=meaning)
+    """A yuan amount from `low` to `high` (budgets, prices, fixed costs), in whole yuan."""
+    return Lever(name, "float", low, high, meaning=meaning, step=1.0)
 
 
 def share_lever(name: str, meaning: str, *, low: float = 0.02, high: float = 1.0) -> Lever:
-    """A share of members (targeting cut-offs)."""
-    return Lever(name, "float", low, high, meaning=meaning)
+    """A share of members (targeting cut-offs), to the percent."""
+    return Lever(name, "float", low, high, meaning=meaning, step=0.01)
 
 
 def count_lever(name: str, low: int, high: int, meaning: str) -> Lever:

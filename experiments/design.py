@@ -1,0 +1,61 @@
+"""`python -m experiments.design`: search a policy's levers (budget, targeting, timing, rewards)
+for the setting that pays best, robustly -> trials.csv, pareto.csv, best.yaml, figures, report.
+
+A thin command over `experiments.studies.design` (no Hydra there). Overrides: ``policy=NAME``,
+``levers=[monthly_per_manager,top_share]``, ``ranges.monthly_per_manager=[0,3000]``,
+``objectives=[profit,retention]``, ``trials=100``, ``replications=8``, ``robust=mean|worst|regret``
+``scenarios=8``, ``executor=ray``, ``workers=2``, ``--fresh``, ``report.lang=zh`` and every
+market override (``market.n_customers=5000``). Resumable: run it again after a kill.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from experiments.common import (
+    build_market,
+    check_writable,
+    clean_errors,
+    preflight_group_choices,
+    to_container,
+    user_config_dirs,
+)
+from experiments.study_options import flags_to_overrides, precheck_run_dir
+from sim import ConfigError
+
+CONFIG_DIRS: tuple[Path, ...] = ()
+"""User config dirs given with ``--config-dir`` (set by `__main__`, searched for policies)."""
+
+
+def design(cfg: DictConfig, outdir: Path):
+    from experiments.studies.design.command import design_command
+
+    market = build_market(cfg["market"])
+    plain = to_container(cfg)
+    explicit = plain.get("output_dir")
+    if explicit is not None and not isinstance(explicit, str):
+        raise ConfigError("output_dir", f"must be a directory path or null, got {explicit!r}")
+    outdir = check_writable(
+        Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
+    )
+    return design_command(plain, outdir, market=market, config_dirs=CONFIG_DIRS)
+
+
+@hydra.main(version_base="1.3", config_path="../configs", config_name="design")
+def main(cfg: DictConfig) -> None:
+    with clean_errors():
+        design(cfg, Path(HydraConfig.get().runtime.output_dir))
+
+
+if __name__ == "__main__":
+    sys.argv[1:] = flags_to_overrides(sys.argv[1:])
+    CONFIG_DIRS = user_config_dirs(sys.argv[1:])
+    preflight_group_choices(sys.argv[1:], groups=("market", "executor", "uncertainty"))
+    with clean_errors():
+        precheck_run_dir(sys.argv[1:])
+    main()

@@ -1,0 +1,1 @@
+"""Studies: specialisations of one pipeline (comparison, robustness, tournament, design)."""

@@ -1,0 +1,194 @@
+"""What a design study is asked to do, validated from a plain mapping before any run.
+
+    plan = make_design_plan({"policy": "gift_budget", "levers": ["monthly_per_manager"],
+                             "trials": 40, "replications": 8}, market=default_market())
+
+Objectives are the focal store's differences against the baseline under common random numbers
+(candidate and baseline share every seed): ``profit`` is the profit difference per year in the
+store's money, ``retention`` the retention difference in percentage points. One objective is
+searched with TPE, two (profit, retention) with NSGA-II for their trade-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from experiments.engine.comparison import check_count
+from experiments.engine.specs import load_policy_config, policy_entries
+from experiments.studies.design.space import DesignLever, design_space
+from sim import ConfigError, MarketConfig, default_market
+
+OBJECTIVES = ("profit", "retention")
+ROBUST = ("mean", "worst", "regret")
+KEYS = {
+    "policy",
+    "levers",
+    "ranges",
+    "objectives",
+    "trials",
+    "batch",
+    "replications",
+    "seed",
+    "baseline",
+    "robust",
+    "scenarios",
+    "reevaluate",
+    "level",
+    "sampler_seed",
+}
+"""Every option of a design plan (anything else is refused by name)."""
+
+
+@dataclass(frozen=True)
+class DesignPlan:
+    """A validated design study."""
+
+    market: MarketConfig
+    policy: str
+    entries: tuple[dict[str, Any], ...]
+    space: tuple[DesignLever, ...]
+    objectives: tuple[str, ...] = ("profit",)
+    trials: int = 100
+    batch: int = 4
+    replications: int = 8
+    seed: int = 0
+    baseline: str = "none"
+    baseline_entries: tuple[dict[str, Any], ...] = ()
+    robust: str | None = None
+    scenarios: int = 0
+    ranges: tuple[Any, ...] = ()
+    reevaluate_top: int = 5
+    reevaluate_replications: int = 8
+    level: float = 0.95
+    sampler_seed: int = 0
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def seeds(self) -> list[int]:
+        return [self.seed + r for r in range(self.replications)]
+
+    @property
+    def fresh_seeds(self) -> list[int]:
+        """Seeds the search never saw, for re-evaluating its winners (the optimiser's curse)."""
+        start = self.seed + 1_000_000
+        return [start + r for r in range(self.reevaluate_replications)]
+
+    @property
+    def multi(self) -> bool:
+        return len(self.objectives) > 1
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What must not change between a killed search and its resumption."""
+        return {
+            "market": self.market.to_dict(),
+            "policy": self.policy,
+            "entries": list(self.entries),
+            "space": [
+                [d.key, d.lever.kind, d.lever.low, d.lever.high, list(d.lever.choices)]
+                for d in self.space
+            ],
+            "objectives": list(self.objectives),
+            "replications": self.replications,
+            "seed": self.seed,
+            "baseline": self.baseline,
+            "robust": self.robust,
+            "scenarios": self.scenarios,
+            "sampler_seed": self.sampler_seed,
+        }
+
+
+def _int(opts: Mapping[str, Any], key: str, default: int, *, minimum: int, maximum: int) -> int:
+    return check_count(opts.get(key, default), key, minimum=minimum, maximum=maximum)
+
+
+def make_design_plan(
+    options: Mapping[str, Any],
+    *,
+    market: MarketConfig | None = None,
+    uncertainty: Mapping[str, Any] | None = None,
+    config_dirs: tuple[Path, ...] = (),
+) -> DesignPlan:
+    """Validate a design study's options (a plain mapping) into a `DesignPlan`."""
+    unknown = sorted(set(options) - KEYS)
+    if unknown:
+        raise ConfigError(unknown[0], f"unknown option; allowed: {', '.join(sorted(KEYS))}")
+    market = default_market() if market is None else market.validate()
+    policy = options.get("policy")
+    if not isinstance(policy, str) or not policy:
+        raise ConfigError("policy", f"must name one policy config, got {policy!r}")
+    spec = load_policy_config(policy, config_dirs)
+    entries = policy_entries(spec, f"policy {policy}")
+    space = design_space(entries, options.get("levers"), options.get("ranges"), policy=policy)
+    objectives = options.get("objectives", ["profit"])
+    if isinstance(objectives, str):
+        objectives = [objectives]
+    if (
+        not isinstance(objectives, (list, tuple))
+        or not objectives
+        or objectives[0] != "profit"
+        or any(o not in OBJECTIVES for o in objectives)
+        or len(set(objectives)) != len(objectives)
+    ):
+        raise ConfigError(
+            "objectives", f"must be [profit] or [profit, retention], got {objectives!r}"
+        )
+    if "retention" in objectives and market.years < 2:
+        raise ConfigError("objectives", "retention needs market.years >= 2 (a year-on-year KPI)")
+    baseline = options.get("baseline", "none")
+    if not isinstance(baseline, str):
+        raise ConfigError("baseline", f"must be a policy name, got {baseline!r}")
+    if baseline == policy:
+        raise ConfigError("baseline", f"must differ from the designed policy {policy!r}")
+    base_entries = policy_entries(load_policy_config(baseline, config_dirs), f"policy {baseline}")
+    robust = options.get("robust")
+    if robust is not None and robust not in ROBUST:
+        raise ConfigError("robust", f"must be null or one of {list(ROBUST)}, got {robust!r}")
+    scenarios = _int(options, "scenarios", 8, minimum=1, maximum=10_000) if robust else 0
+    ranges: tuple[Any, ...] = ()
+    if robust:
+        from experiments.robust.ranges import entry_classes, parse_ranges, relevant_ranges
+
+        ranges = tuple(relevant_ranges(parse_ranges(uncertainty or {}), entry_classes(entries)))
+    re_opts = options.get("reevaluate") or {}
+    if not isinstance(re_opts, Mapping) or set(re_opts) - {"top", "replications"}:
+        raise ConfigError("reevaluate", f"must be {{top: N, replications: N}}, got {re_opts!r}")
+    replications = _int(options, "replications", 8, minimum=2, maximum=10_000)
+    level = options.get("level", 0.95)
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ConfigError("level", f"must be a number in (0, 1), got {level!r}")
+    seed = options.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError("seed", f"must be an integer >= 0, got {seed!r}")
+    sampler_seed = options.get("sampler_seed", 0)
+    if isinstance(sampler_seed, bool) or not isinstance(sampler_seed, int) or sampler_seed < 0:
+        raise ConfigError("sampler_seed", f"must be an integer >= 0, got {sampler_seed!r}")
+    labels = {k: str(spec[f]) for k, f in (("en", "label"), ("zh", "label_zh")) if spec.get(f)}
+    return DesignPlan(
+        market=market,
+        policy=policy,
+        entries=entries,
+        space=space,
+        objectives=tuple(objectives),
+        trials=_int(options, "trials", 100, minimum=1, maximum=100_000),
+        batch=_int(options, "batch", 4, minimum=1, maximum=1_000),
+        replications=replications,
+        seed=seed,
+        baseline=baseline,
+        baseline_entries=base_entries,
+        robust=robust,
+        scenarios=scenarios,
+        ranges=ranges,
+        reevaluate_top=check_count(re_opts.get("top", 5), "reevaluate.top", maximum=1_000),
+        reevaluate_replications=check_count(
+            re_opts.get("replications", replications),
+            "reevaluate.replications",
+            minimum=2,
+            maximum=10_000,
+        ),
+        level=float(level),
+        sampler_seed=sampler_seed,
+        labels=labels,
+    )

@@ -1,0 +1,149 @@
+"""Every word the design study shows, in English and Chinese, in one place."""
+
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Designing {policy} for {store}",
+        "answer": "Answer",
+        "do": "Set {settings}. On customers the search never saw it earns {fresh} a year "
+        "more than {baseline} (95% range {lo} to {hi}); the shipped settings earn {shipped}.",
+        "do_nothing": "Keep it simple: no setting of {policy} that was tried earns clearly more "
+        "than {baseline} on fresh customers (best: {fresh} a year, 95% range {lo} to {hi}).",
+        "sure_clear": "How sure: clearly better than {baseline} — the whole range is above zero.",
+        "sure_unclear": "How sure: not clearly better than {baseline} — the range includes no "
+        "difference.",
+        "vs_shipped_clear": "Against the shipped settings: {diff} a year (95% range {lo} to {hi}), "
+        "a clear difference.",
+        "vs_shipped_unclear": "Against the shipped settings: {diff} a year (95% range {lo} to "
+        "{hi}), not a clear difference.",
+        "curse": "The search itself measured {search} a year for this setting; on fresh seeds "
+        "{fresh}. The drop ({drop}) is the luck that made it win (the optimiser's curse); the "
+        "fresh figure is the one to plan with.",
+        "no_curse": "The search itself measured {search} a year for this setting; on fresh seeds "
+        "{fresh}, no lower: its win was not luck of the search's seeds.",
+        "retention": "Retention: {ret} percentage points against {baseline}.",
+        "levers": "What was searched",
+        "col_lever": "Lever",
+        "col_meaning": "Meaning",
+        "col_range": "Range searched",
+        "col_shipped": "Shipped",
+        "col_chosen": "Chosen",
+        "candidates": "The best settings, checked again on fresh customers",
+        "col_trial": "Trial",
+        "col_search": "Profit a year (search)",
+        "col_fresh": "Profit a year (fresh)",
+        "col_drop": "Drop",
+        "col_ret": "Retention (points)",
+        "figures": "How profit responds",
+        "fig_response_caption": "Each dot is one tried setting (profit difference a year with its "
+        "95% range, on the search's customers); open diamonds are the same settings on fresh "
+        "customers; the star is the chosen setting; the dashed line the shipped setting.",
+        "fig_front_caption": "Profit against retention for every tried setting; the line joins the "
+        "settings no other beats on both; arrows go from the search's figure to the fresh one.",
+        "method": "How this was computed",
+        "method_text": "{sampler} tried {trials} settings of {policy}'s levers (what the store "
+        "decides; the customers' responses stay at their assumed values). Each setting ran "
+        "{reps} times on a market of {customers} customers over {years} years, each time with "
+        "the same random customers and luck as {baseline} (common random numbers), so the "
+        "difference is paired. The best {top} were then run {fresh_reps} more times with seeds "
+        "the search never used.{robust}",
+        "robust_text": " Each run was repeated in {scenarios} scenarios of the uncertain "
+        "assumptions (configs/uncertainty), and settings were judged by {mode}.",
+        "mode_mean": "their average over the scenarios",
+        "mode_worst": "their worst scenario",
+        "mode_regret": "their largest shortfall against the better of doing nothing and the "
+        "shipped settings",
+        "tpe": "A Bayesian search (Optuna's TPE)",
+        "nsga": "An evolutionary search for the profit-retention trade-off (Optuna's NSGA-II)",
+        "fig_search": "search",
+        "fig_fresh": "fresh seeds",
+        "fig_best": "chosen",
+        "fig_shipped": "shipped",
+        "fig_trials": "tried settings",
+        "fig_front": "front",
+        "fig_profit_axis": "profit difference a year",
+        "fig_retention_axis": "retention difference (percentage points)",
+        "fig_response_title": "Profit against each lever",
+        "fig_front_title": "Profit and retention: the trade-off",
+        "none": "doing nothing",
+        "footer": "Store Retention Lab · experiments.design",
+    },
+    "zh": {
+        "title": "为{store}设计{policy}",
+        "answer": "结论",
+        "do": "建议设置：{settings}。在搜索从未用过的顾客上，每年比{baseline}多赚 {fresh}"
+        "（95% 区间 {lo} 至 {hi}）；出厂设置每年多赚 {shipped}。",
+        "do_nothing": "保持现状：{policy}试过的设置在新顾客上都没有明显比{baseline}赚得多"
+        "（最好的一种每年 {fresh}，95% 区间 {lo} 至 {hi}）。",
+        "sure_clear": "把握：明显好于{baseline}——整个区间都在零以上。",
+        "sure_unclear": "把握：并不明显好于{baseline}——区间包含“没有差别”。",
+        "vs_shipped_clear": "与出厂设置相比：每年 {diff}（95% 区间 {lo} 至 {hi}），差别明显。",
+        "vs_shipped_unclear": "与出厂设置相比：每年 {diff}（95% 区间 {lo} 至 {hi}），差别不明显。",
+        "curse": "搜索时测得该设置每年 {search}；换一批新的随机种子后为 {fresh}。"
+        "下降的部分（{drop}）是让它胜出的运气（“优化者的诅咒”）；做计划请用新种子的数字。",
+        "no_curse": "搜索时测得该设置每年 {search}；换一批新的随机种子后为 {fresh}，并没有更低："
+        "它的胜出不是搜索种子的运气。",
+        "retention": "留存率：比{baseline}变化 {ret} 个百分点。",
+        "levers": "搜索了哪些设置",
+        "col_lever": "设置项",
+        "col_meaning": "含义",
+        "col_range": "搜索范围",
+        "col_shipped": "出厂值",
+        "col_chosen": "建议值",
+        "candidates": "最好的几种设置，在新顾客上再检验一次",
+        "col_trial": "试验",
+        "col_search": "每年利润（搜索）",
+        "col_fresh": "每年利润（新种子）",
+        "col_drop": "下降",
+        "col_ret": "留存（百分点）",
+        "figures": "利润如何随设置变化",
+        "fig_response_caption": "每个点是一种试过的设置（每年利润差及其 95% 区间，搜索用的顾客）；"
+        "空心菱形是同一设置在新顾客上的结果；星号是建议设置；虚线是出厂设置。",
+        "fig_front_caption": "每种设置的利润与留存；连线连接两项都不被其他设置超过的设置；"
+        "箭头从搜索时的数字指向新种子的数字。",
+        "method": "计算方法",
+        "method_text": "{sampler}试了{policy}的 {trials} 种设置（门店自己能决定的部分；"
+        "顾客的反应保持假设值）。每种设置在 {customers} 位顾客、{years} 年的市场上运行 {reps} 次，"
+        "每次与{baseline}使用相同的随机顾客和运气（共同随机数），因此差值是配对的。"
+        "最好的 {top} 种再用搜索从未用过的种子运行 {fresh_reps} 次。{robust}",
+        "robust_text": "每次运行都在不确定假设的 {scenarios} 个情景中重复（configs/uncertainty），"
+        "并按{mode}评判设置。",
+        "mode_mean": "各情景的平均",
+        "mode_worst": "最差的情景",
+        "mode_regret": "相对于“什么都不做”和出厂设置中较好者的最大差距",
+        "tpe": "贝叶斯搜索（Optuna 的 TPE）",
+        "nsga": "针对利润与留存权衡的进化搜索（Optuna 的 NSGA-II）",
+        "fig_search": "搜索",
+        "fig_fresh": "新种子",
+        "fig_best": "建议",
+        "fig_shipped": "出厂",
+        "fig_trials": "试过的设置",
+        "fig_front": "前沿",
+        "fig_profit_axis": "每年利润差",
+        "fig_retention_axis": "留存差（百分点）",
+        "fig_response_title": "利润与各项设置",
+        "fig_front_title": "利润与留存的权衡",
+        "none": "什么都不做",
+        "footer": "门店留存实验室 · experiments.design",
+    },
+}
+
+
+def text(lang: str) -> dict[str, str]:
+    """The strings of one language (a KeyError names a missing one in tests)."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
+    return _TEXT[lang]
+
+
+def money(value: float, symbol: str = "¥", *, signed: bool = True) -> str:
+    """``+¥1,234`` / ``−¥1,234``: the sign before the currency, a true minus sign."""
+    if value != value:  # NaN
+        return "—"
+    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
+    if not signed and value < 0:
+        sign = "−"
+    return f"{sign}{symbol}{abs(value):,.0f}"

@@ -1,0 +1,346 @@
+"""Policy design (experiments.design): levers, search, resumption, re-evaluation, outputs.
+
+Most tests drive the search with a planted response (a runner that returns a known profit
+curve plus seed noise instead of simulating), so the search machinery is checked quickly and
+exactly; the slow test finds a gift budget's optimum on the real market against a grid sweep.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from experiments.studies.design import engine_runner, make_design_plan, run_design
+from experiments.studies.design.evaluate import BASELINE, outcomes, scenarios, trial_specs
+from experiments.studies.design.outputs import best_yaml, pareto_frame, write_design
+from experiments.studies.design.search import _entries
+from experiments.studies.design.section import answer
+from sim import ConfigError, default_market
+from sim.policies import policy_class_from_target
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = default_market(n_customers=400, years=2)
+KEY = "gift_budget.monthly_per_manager"
+
+
+def planted_runner(peak: float = 900.0, noise: float = 300.0, calls: list | None = None):
+    """Profit = a concave curve in the monthly gift budget peaking at `peak`, plus noise shared
+    by every policy with the same seed (common random numbers); retention rises with budget."""
+
+    def run(specs):
+        rows = []
+        for s in specs:
+            budget = 0.0
+            for e in s.policies or ():
+                if policy_class_from_target(e["_target_"]).name == "gift_budget":
+                    budget = float(e["monthly_per_manager"])
+            rng = np.random.default_rng(s.seed)
+            shock = rng.normal(0, 5_000)  # common to every policy with this seed
+            own = np.random.default_rng([s.seed, int(budget * 100), len(s.policies or ())])
+            gain = 0.0 if not s.policies else 40_000 - 40_000 * ((budget - peak) / 2_000) ** 2
+            rows.append(
+                {
+                    **s.labels,
+                    "seed": s.seed,
+                    "profit": 100_000 + shock + gain + own.normal(0, noise),
+                    "retention": 0.3 + (budget / 20_000 if s.policies else 0.0),
+                }
+            )
+        if calls is not None:
+            calls.append(len(specs))
+        return pd.DataFrame(rows)
+
+    return run
+
+
+def plan_of(**opts):
+    base = {"policy": "gift_budget", "levers": [KEY], "ranges": {KEY: [0, 4000]}, "trials": 30}
+    return make_design_plan({**base, **opts}, market=SMALL)
+
+
+# --------------------------------------------------------------------------- the plan
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"policy": "gift_budget", "levers": ["no_such"]}, "levers"),
+        ({"policy": "gift_budget", "ranges": {"monthly_per_manager": [5, 1]}}, "ranges"),
+        ({"policy": "gift_budget", "ranges": {"target": ["nobody"]}}, "levers"),
+        ({"policy": "gift_budget", "objectives": ["retention"]}, "objectives"),
+        ({"policy": "gift_budget", "robust": "best"}, "robust"),
+        ({"policy": "gift_budget", "trials": 0}, "trials"),
+        ({"policy": "gift_budget", "replications": 1}, "replications"),
+        ({"policy": "gift_budget", "tirals": 5}, "tirals"),
+        ({"policy": "none"}, "policy"),
+        ({"policy": "no_such_policy"}, "policies"),
+        ({"policy": "gift_budget", "baseline": "gift_budget"}, "baseline"),
+    ],
+)
+def test_bad_options_one_line_naming_the_field(options, field):
+    with pytest.raises(ConfigError) as exc:
+        make_design_plan(options, market=SMALL)
+    assert str(exc.value).startswith(field) and "\n" not in str(exc.value)
+
+
+def test_levers_by_short_or_full_name_and_bundles_qualify_them():
+    plan = make_design_plan(
+        {"policy": "gift_budget", "levers": ["top_share", "gift_budget.target"]}, market=SMALL
+    )
+    assert [d.key for d in plan.space] == ["gift_budget.top_share", "gift_budget.target"]
+    bundle = make_design_plan({"policy": "promotions_blacklist"}, market=SMALL)
+    keys = {d.key.split(".")[0] for d in bundle.space}
+    assert keys == {"promotions", "promo_blacklist"}
+
+
+def test_applied_levers_change_only_their_parameter():
+    plan = plan_of()
+    entries = _entries(plan, {KEY: 1234.0})
+    assert entries[0]["monthly_per_manager"] == 1234.0
+    rest = {k: v for k, v in entries[0].items() if k != "monthly_per_manager"}
+    shipped = {k: v for k, v in plan.entries[0].items() if k != "monthly_per_manager"}
+    assert rest == shipped
+
+
+# --------------------------------------------------------------------------- the search
+def test_planted_optimum_found_and_front_reevaluated(tmp_path):
+    plan = plan_of(trials=30, reevaluate={"top": 4, "replications": 6})
+    result = run_design(plan, tmp_path, planted_runner(peak=900.0), progress=False)
+    best = result.best["values"][KEY]
+    assert abs(best - 900.0) <= 0.1 * 4000, best
+    front = result.front
+    assert len(front) == 4 and front["fresh_profit_mean"].notna().all()
+    assert result.trials["trial"].tolist() == list(range(30))
+    # fresh seeds are new seeds: the re-evaluation did not just copy the search's figures
+    assert not np.allclose(front["fresh_profit_mean"], front["profit_mean"])
+    # the answer states both figures, each as the tables have them
+    text = " ".join(answer(result, "en"))
+    row = front.set_index("trial").loc[result.best["trial"]]
+    assert f"{abs(row['profit_mean']):,.0f}" in text
+    assert f"{abs(row['fresh_profit_mean']):,.0f}" in text
+
+
+def test_kill_and_resume_loses_no_trial_and_reruns_no_run(tmp_path):
+    """A search interrupted in the middle of a batch resumes: the trials it had asked for are
+    finished with the values already drawn, and no run is computed twice."""
+    import optuna
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    from experiments.engine.study import run_study
+
+    store, needed, computed, calls = tmp_path / "store", set(), [0], [0]
+
+    def run(specs, fail_after=None):
+        specs = list(specs)
+        needed.update(s.key for s in specs)
+        res = run_study(specs[:fail_after], store=store, progress=False)
+        computed[0] += res.computed
+        if fail_after is not None:
+            raise KeyboardInterrupt  # killed with part of the batch finished
+        return res.runs
+
+    def flaky(specs):
+        calls[0] += 1
+        return run(specs, fail_after=5 if calls[0] == 2 else None)
+
+    market = default_market(n_customers=200, years=2)
+    plan = make_design_plan(
+        {
+            "policy": "gift_budget",
+            "levers": [KEY],
+            "trials": 6,
+            "batch": 2,
+            "replications": 2,
+            "reevaluate": {"top": 1},
+        },
+        market=market,
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run_design(plan, tmp_path / "out", flaky, progress=False)
+    storage = JournalStorage(JournalFileBackend(str(tmp_path / "out" / "optuna_journal.log")))
+    before = optuna.load_study(study_name="design", storage=storage).get_trials()
+    running = {t.number: t.params[KEY] for t in before if t.state.name == "RUNNING"}
+    assert len(running) == 2 and sum(t.state.name == "COMPLETE" for t in before) == 2
+
+    result = run_design(plan, tmp_path / "out", run, progress=False)
+    trials = result.trials.set_index("trial")
+    assert trials.index.tolist() == list(range(6)) and (trials["state"] == "complete").all()
+    assert result.resumed == 2
+    assert {n: trials.loc[n, KEY] for n in running} == running  # the values drawn before
+    assert computed[0] == len(needed)  # every run computed exactly once
+
+
+def test_two_objectives_give_a_front_and_a_choice_that_keeps_customers(tmp_path):
+    plan = plan_of(objectives=["profit", "retention"], trials=16)
+    result = run_design(plan, tmp_path, planted_runner(peak=900.0), progress=False)
+    front = pareto_frame(result)
+    assert len(front) >= 2
+    assert front["profit_mean"].is_monotonic_decreasing
+    assert front["retention_mean"].is_monotonic_increasing  # the trade-off, both ways
+    assert result.front["trial"].isin(front["trial"]).all()
+
+
+def test_robust_objectives_use_scenarios_and_the_worst_is_not_above_the_mean(tmp_path):
+    unc = {"behaviour": {"wom_positive_shift": {"low": 0.03, "high": 0.15, "source": "test"}}}
+    res = {}
+    for mode in ("mean", "worst"):
+        plan = make_design_plan(
+            {
+                "policy": "gift_budget",
+                "levers": [KEY],
+                "trials": 4,
+                "robust": mode,
+                "scenarios": 3,
+                "replications": 2,
+                "reevaluate": {"top": 1},
+            },
+            market=SMALL,
+            uncertainty=unc,
+        )
+        r = run_design(plan, tmp_path / mode, planted_runner(), progress=False)
+        assert len(r.trials["trial"]) == 4
+        res[mode] = r.trials.set_index(KEY)["profit_mean"]
+    common = res["mean"].index.intersection(res["worst"].index)
+    assert (res["worst"][common] <= res["mean"][common] + 1e-6).all()
+
+
+def test_outputs_and_best_yaml_is_a_policy_config(tmp_path):
+    plan = plan_of(trials=6, reevaluate={"top": 2})
+    result = run_design(plan, tmp_path, planted_runner(), progress=False)
+    paths = write_design(tmp_path, result, {"study": "design"})
+    trials = pd.read_csv(paths["trials"])
+    assert {"trial", KEY, "profit_mean", "profit_low", "profit_high", "fresh_profit_mean"} <= set(
+        trials.columns
+    )
+    cfg = yaml.safe_load(best_yaml(result))
+    assert cfg["name"] == "gift_budget_design"
+    assert cfg["policies"][0]["monthly_per_manager"] == result.best["values"][KEY]
+    from experiments.engine.specs import load_policy_config, policy_entries
+
+    loaded = load_policy_config("gift_budget_design", (tmp_path,))
+    assert policy_entries(loaded)[0]["monthly_per_manager"] == result.best["values"][KEY]
+
+
+def test_a_changed_plan_in_the_same_directory_is_refused(tmp_path):
+    run_design(plan_of(trials=2, reevaluate={"top": 1}), tmp_path, planted_runner(), progress=False)
+    with pytest.raises(ConfigError, match="output_dir"):
+        run_design(plan_of(trials=2, replications=3), tmp_path, planted_runner(), progress=False)
+
+
+def test_report_in_both_languages(tmp_path):
+    from experiments.studies.design.command import report_files
+
+    result = run_design(
+        plan_of(trials=4, reevaluate={"top": 2}), tmp_path, planted_runner(), progress=False
+    )
+    en = report_files(tmp_path, result, "en")["report"].read_text()
+    zh = report_files(tmp_path, result, "zh")["report"].read_text()
+    assert "Answer" in en and "optimiser" in en
+    assert "结论" in zh and "新种子" in zh
+
+
+# --------------------------------------------------------------------------- the real market
+@pytest.mark.slow
+def test_planted_gift_budget_optimum_on_the_market_matches_a_grid_sweep(tmp_path):
+    """A gift budget whose cap binds (monthly cooldown) has an interior profit optimum; a dense
+    grid sweep finds it, and the design study lands within 10% of the range in 20 trials."""
+    cfg = tmp_path / "cfg" / "policy"
+    cfg.mkdir(parents=True)
+    (cfg / "gift_planted.yaml").write_text(
+        "name: gift_planted\npolicies:\n  - _target_: sim.policies.gift_budget.GiftBudget\n"
+        "    cooldown_days: 30\n    top_share: 0.4\n"
+    )
+    market = default_market(n_customers=1500, years=2)
+    high = 4000.0
+    plan = make_design_plan(
+        {
+            "policy": "gift_planted",
+            "levers": ["monthly_per_manager"],
+            "trials": 20,
+            "ranges": {"monthly_per_manager": [0, high]},
+            "replications": 5,
+            "reevaluate": {"top": 3, "replications": 5},
+        },
+        market=market,
+        config_dirs=(tmp_path / "cfg",),
+    )
+    run = engine_runner(store=str(tmp_path / "store"), workers=2)
+    grid = np.linspace(0, high, 17)
+    specs = trial_specs(BASELINE, plan.baseline_entries, plan.seeds, scenarios(plan))
+    for i, b in enumerate(grid):
+        specs += trial_specs(i, _entries(plan, {KEY: float(b)}), plan.seeds, scenarios(plan))
+    grid_out = outcomes(
+        run(specs),
+        list(range(len(grid))),
+        years=2.0,
+        objectives=("profit",),
+        robust=None,
+        level=0.95,
+    )
+    curve = np.array([grid_out[i].profit.mean for i in range(len(grid))])
+    optimum = float(grid[int(np.argmax(curve))])
+    assert 0 < optimum < high, "the planted market must have an interior optimum"
+    result = run_design(plan, tmp_path / "out", run, progress=False)
+    assert abs(result.best["values"][KEY] - optimum) <= 0.1 * high
+
+
+@pytest.mark.slow
+def test_cli_writes_everything_and_compare_runs_the_designed_policy(tmp_path):
+    out = tmp_path / "d"
+    cmd = [
+        sys.executable,
+        "-m",
+        "experiments.design",
+        "market.n_customers=300",
+        "market.years=2",
+        "trials=3",
+        "replications=2",
+        "reevaluate.top=1",
+        "levers=[monthly_per_manager]",
+        f"output_dir={out}",
+        f"store={tmp_path / 'store'}",
+        "workers=1",
+    ]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in (
+        "trials.csv",
+        "pareto.csv",
+        "best.yaml",
+        "report.html",
+        "COMPLETE",
+        "design_response.png",
+        "design_front.png",
+        "meta.json",
+    ):
+        assert (out / name).is_file(), name
+    cmp = [
+        sys.executable,
+        "-m",
+        "experiments.compare",
+        "--config-dir",
+        str(out),
+        "policies=[none,gift_budget_design]",
+        "replications=2",
+        "market.n_customers=300",
+        "market.years=2",
+        f"output_dir={tmp_path / 'c'}",
+        f"store={tmp_path / 'store'}",
+        "workers=1",
+        "report.enabled=false",
+    ]
+    proc = subprocess.run(cmp, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "gift_budget_design" in (tmp_path / "c" / "comparison.csv").read_text()
+
+
+def test_cli_bad_option_is_one_line(tmp_path):
+    cmd = [sys.executable, "-m", "experiments.design", "levers=[nope]", f"output_dir={tmp_path}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: levers"), proc.stderr
