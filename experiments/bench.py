@@ -685,7 +685,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
         sys.exit(2)
     if args.tournament is not None:  # the strategy tournament (docs/tournament.md)
-        from experiments.games.study import bench_tournament
+        from experiments.studies.tournament.study import bench_tournament
 
         path = out_dir / "bench.json"
         report = json.loads(path.read_text()) if path.is_file() else {}
@@ -694,7 +694,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(report["tournament"], indent=2))
         return report
     if args.robustness:  # the default robustness study, fresh (docs/robustness.md)
-        from experiments.robust.study import bench_robustness
+        from experiments.studies.robustness.study import bench_robustness
 
         path = out_dir / "bench.json"
         report = json.loads(path.read_text()) if path.is_file() else {}

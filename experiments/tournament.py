@@ -7,7 +7,7 @@ strategy profile runs ``replications`` times under common random numbers through
 engine (``executor=local|ray``, ``workers=N``; resumable from the run ``store``; ``--fresh``
 recomputes). Outputs: payoffs.csv, best_responses.csv, equilibria.csv, diagonal.csv,
 market.csv, a heat-map per store, report.html (``report.lang=zh``). The logic lives in
-`experiments.games` (no Hydra).
+`experiments.studies.tournament` (no Hydra).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from experiments.common import (
     preflight_group_choices,
     user_config_dirs,
 )
-from experiments.games.study import tournament
+from experiments.studies.tournament.study import tournament
 from experiments.study_options import flags_to_overrides, precheck_run_dir
 
 CONFIG_DIRS: tuple[Path, ...] = ()

@@ -160,7 +160,9 @@ def test_bad_input_fails_before_any_run(override, message, tmp_path, monkeypatch
     def boom(*args, **kwargs):
         raise AssertionError("a run started")
 
-    monkeypatch.setattr(cmp, "run_comparison", boom)
+    from experiments.studies import base
+
+    monkeypatch.setattr(base, "run_study", boom)
     cfg = compose_compare([*TINY, override])
     with pytest.raises(ConfigError) as err:
         cmp.compare(cfg, tmp_path / "out")

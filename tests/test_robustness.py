@@ -12,12 +12,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.engine.fdr import fdr_adjust, paired_pvalues
-from experiments.robust.analysis import robust_ranking, scenario_deltas, scenario_means
-from experiments.robust.design import sample
-from experiments.robust.discovery import describe_failures, failure_rules
-from experiments.robust.drivers import drivers_table
-from experiments.robust.ranges import (
+from experiments.analysis.fdr import fdr_adjust, paired_pvalues
+from experiments.studies.robustness.analysis import robust_ranking, scenario_deltas, scenario_means
+from experiments.studies.robustness.design import sample
+from experiments.studies.robustness.discovery import describe_failures, failure_rules
+from experiments.studies.robustness.drivers import drivers_table
+from experiments.studies.robustness.ranges import (
     Range,
     apply_to_entries,
     parse_ranges,
@@ -359,7 +359,7 @@ def test_paired_pvalues_match_scipy_and_bh_by_hand():
 
 
 def test_comparison_fdr_from_runs():
-    from experiments.engine.fdr import FDR_NOTE, comparison_fdr
+    from experiments.analysis.fdr import FDR_NOTE, comparison_fdr
 
     out = comparison_fdr(_fdr_runs(), "none", alpha=0.05)
     assert set(out["kpi"]) == {"profit", "retention"}

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments.robust.ranges import Range
+from experiments.studies.robustness.ranges import Range
 from sim.errors import ConfigError
 
 DESIGNS = ("auto", "lhs", "sobol", "morris", "saltelli")

@@ -17,8 +17,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
 from experiments.figures import DPI, style
-from experiments.games.equilibria import pure_equilibria
-from experiments.games.game import EmpiricalGame
+from experiments.studies.tournament.equilibria import pure_equilibria
+from experiments.studies.tournament.game import EmpiricalGame
 from sim.stats import t_quantile
 
 TEXT = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from experiments.games.game import EmpiricalGame, bootstrap_indices, policy_column
+from experiments.studies.tournament.game import EmpiricalGame, bootstrap_indices, policy_column
 from sim.stats import paired_difference, t_interval
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.games.game import policy_column
+from experiments.studies.tournament.game import policy_column
 from experiments.report_page import png_data_uri
 
 LANGS = ("en", "zh")

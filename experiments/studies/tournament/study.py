@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from experiments.common import build_market, check_writable, jsonable, to_container
-from experiments.games.heatmap import write_heatmaps
-from experiments.games.plan import PolicyLoader, TournamentPlan, make_plan
-from experiments.games.responses import dominant_strategies
-from experiments.games.runner import TournamentResult, run_tournament
-from experiments.games.section import LANGS, page_html, store_label, tournament_section
+from experiments.studies.tournament.heatmap import write_heatmaps
+from experiments.studies.tournament.plan import PolicyLoader, TournamentPlan, make_plan
+from experiments.studies.tournament.responses import dominant_strategies
+from experiments.studies.tournament.runner import TournamentResult, run_tournament
+from experiments.studies.tournament.section import LANGS, page_html, store_label, tournament_section
 from sim import ConfigError
 
 BENCH_POLICIES = ("none", "promotions", "gift_budget", "vip_program", "referral_points")

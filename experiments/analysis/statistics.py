@@ -111,7 +111,7 @@ def _with_fdr(
 ) -> pd.DataFrame:
     """Paired t-test p-values and Benjamini–Hochberg q-values per KPI across the policies
     (false discovery rate 1 - level), and the verdict each row supports."""
-    from experiments.engine.fdr import comparison_fdr
+    from experiments.analysis.fdr import comparison_fdr
 
     if len(set(runs["policy"])) < 2:
         return table.assign(p_value=np.nan, q_value=np.nan, verdict="unclear")

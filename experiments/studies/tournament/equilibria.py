@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments.games.game import EmpiricalGame, bootstrap_indices
+from experiments.studies.tournament.game import EmpiricalGame, bootstrap_indices
 from sim.stats import t_interval
 
 TOL = 1e-9

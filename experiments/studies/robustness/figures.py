@@ -1,6 +1,6 @@
 """Figures of a robustness study (PNG, English or Chinese): Δprofit across scenarios, drivers,
 regret. matplotlib's object API only (no pyplot state); fonts and style from
-`experiments.figures.style` (a CJK font for ``zh``)."""
+`experiments.report.plot` (a CJK font for ``zh``)."""
 
 from __future__ import annotations
 
@@ -11,57 +11,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
-from experiments.engine.store import atomic_savefig
-from experiments.figures import BASELINE_COLOR, HORIZONTAL, style
+from experiments.report.plot import BASELINE_COLOR, HORIZONTAL, MONEY, save, style
+from experiments.studies.robustness.vocab import FIGURE_TEXT as TEXT
 
-DPI = 110
 GOOD, BAD, GREY = "#2e7d32", "#c62828", "#757575"
 
-TEXT = {
-    "en": {
-        "dist_title": "Extra profit vs {base} in each scenario of the assumptions",
-        "dist_x": "Δ profit over the run (yuan; mean of the replications of a scenario)",
-        "drivers_title": "What decides each policy's Δ profit ({method})",
-        "regret_title": "Regret: profit lost vs the best policy of each scenario",
-        "regret_x": "yuan",
-        "regret_mean": "mean over scenarios",
-        "regret_max": "worst scenario",
-        "method": {
-            "sobol": "Sobol' total-order index",
-            "morris": "Morris mu*, yuan per full range",
-            "rank": "|rank regression coefficient| or |Spearman ρ|",
-        },
-        "up": "higher value → more profit",
-        "down": "higher value → less profit",
-    },
-    "zh": {
-        "dist_title": "各假设情景下相对“{base}”多赚的利润",
-        "dist_x": "整个模拟期利润差额（元；同一情景各次重复的均值）",
-        "drivers_title": "决定各策略利润差额的假设（{method}）",
-        "regret_title": "遗憾值：与每个情景中最佳策略相比少赚的利润",
-        "regret_x": "元",
-        "regret_mean": "各情景平均",
-        "regret_max": "最差情景",
-        "method": {
-            "sobol": "Sobol 总效应指数",
-            "morris": "Morris mu*（元/整个区间）",
-            "rank": "秩回归系数或 Spearman ρ 的绝对值",
-        },
-        "up": "数值越高 → 利润越多",
-        "down": "数值越高 → 利润越少",
-    },
-}
 
 
-def _yuan(x: float, _pos: object = None) -> str:
-    return f"{x:,.0f}"
 
-
-def _save(fig: Figure, path: Path) -> Path:
-    """Write the PNG atomically (the engine's temporary-file-then-rename)."""
-    return atomic_savefig(fig, path, dpi=DPI)
 
 
 def delta_distribution(
@@ -97,11 +55,11 @@ def delta_distribution(
             )
         ax.axvline(0, color=BASELINE_COLOR, lw=1, ls="--")
         ax.set_yticks(y, [labels.get(p, p) for p in pols])
-        ax.xaxis.set_major_formatter(FuncFormatter(_yuan))
+        ax.xaxis.set_major_formatter(MONEY)
         ax.set_xlabel(t["dist_x"])
         ax.set_title(t["dist_title"].format(base=labels.get(baseline, baseline)), loc="left")
         fig.tight_layout()
-        return _save(fig, path)
+        return save(fig, path)
 
 
 def driver_bars(
@@ -156,7 +114,7 @@ def driver_bars(
             frameon=False,
             fontsize=8,
         )
-        return _save(fig, path)
+        return save(fig, path)
 
 
 def regret_bars(
@@ -174,9 +132,9 @@ def regret_bars(
         )
         ax.barh(y - 0.2, ranking["regret_max"], height=0.38, color="#90caf9", label=t["regret_max"])
         ax.set_yticks(y, [labels.get(p, p) for p in pols])
-        ax.xaxis.set_major_formatter(FuncFormatter(_yuan))
+        ax.xaxis.set_major_formatter(MONEY)
         ax.set_xlabel(t["regret_x"])
         ax.legend(loc="lower right", frameon=False)
         ax.set_title(t["regret_title"], loc="left")
         fig.tight_layout()
-        return _save(fig, path)
+        return save(fig, path)

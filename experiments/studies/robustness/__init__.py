@@ -2,15 +2,18 @@
 
 `ranges` (validated ranges of the assumptions), `design` (scenario sampling), `analysis`
 (probabilities, regret, robust ranking), `drivers` (Sobol' / Morris / rank regression),
-`discovery` (failure conditions), `fdr` (Benjamini–Hochberg for the comparison), `figures`,
-`section` (report HTML, EN / ZH) and `study` (plan, run through the engine, write outputs).
+`discovery` (failure conditions), `figures`, `section` (report HTML), `vocab` (its words, EN /
+ZH) and `study` (plan, specs and the `Robustness` specialisation of `Study`). The FDR helpers
+re-exported here live with the analyses (`experiments.analysis.fdr`).
 """
 
-from experiments.engine.fdr import fdr_adjust, paired_pvalues
-from experiments.robust.analysis import robust_ranking, scenario_deltas, scenario_means
-from experiments.robust.design import DESIGNS, Design, sample
-from experiments.robust.ranges import Range, parse_ranges
-from experiments.robust.study import (
+from experiments.analysis.fdr import fdr_adjust, paired_pvalues
+from experiments.studies.robustness.analysis import robust_ranking, scenario_deltas, scenario_means
+from experiments.studies.robustness.design import DESIGNS, Design, sample
+from experiments.studies.robustness.ranges import Range, parse_ranges
+from experiments.studies.robustness.study import (
+    ROBUSTNESS,
+    Robustness,
     RobustPlan,
     RobustResult,
     analyse,
@@ -22,7 +25,9 @@ from experiments.robust.study import (
 )
 
 __all__ = [
+    "ROBUSTNESS",
     "DESIGNS",
+    "Robustness",
     "Design",
     "Range",
     "RobustPlan",

@@ -14,16 +14,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.games.equilibria import equilibrium_table
-from experiments.games.game import (
+from experiments.studies.tournament.equilibria import equilibrium_table
+from experiments.studies.tournament.game import (
     EmpiricalGame,
     payoff_table,
     policy_column,
     profile_kpi_table,
     profile_label,
 )
-from experiments.games.plan import TournamentPlan
-from experiments.games.responses import best_responses, copy_diagonal
+from experiments.studies.tournament.plan import TournamentPlan
+from experiments.studies.tournament.responses import best_responses, copy_diagonal
 
 MARKET_KPIS = ("category_profit", "customers_lost")
 """Market-wide figures per profile (the engine's `market` frame)."""
