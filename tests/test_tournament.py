@@ -27,8 +27,9 @@ from experiments.studies.tournament.equilibria import (
 from experiments.studies.tournament.game import EmpiricalGame
 from experiments.studies.tournament.plan import make_plan
 from experiments.studies.tournament.responses import best_responses, copy_diagonal, dominant_strategies
-from experiments.studies.tournament.runner import run_tournament
-from experiments.studies.tournament.section import page_html, tournament_section
+from experiments.studies.tournament.study import run_tournament
+from experiments.report.page import render_page
+from experiments.studies.tournament.section import tournament_section
 from sim import ConfigError, MarketConfig, PlaceSpec, StoreSpec, default_market
 from sim.policies import StorePolicy, policy_target
 
@@ -259,7 +260,7 @@ def test_section_speaks_plainly_in_both_languages(twin_game):
     zh = tournament_section(**frames, meta=meta, labels={"none": "什么都不做", "magnet": "磁铁"},
                             lang="zh")
     assert "您的最佳应对是<b>“磁铁”</b>" in zh and "纳什均衡" in zh
-    page = page_html("T", [zh], "zh")
+    page = render_page("T", [zh], "zh")
     assert page.startswith("<!DOCTYPE html>") and "磁铁" in page
 
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from experiments.analysis.statistics import ROI_METHODS
 from experiments.engine.specs import check_count, policy_entries, replicate
 from experiments.studies.policies import catalogue

@@ -3,7 +3,7 @@
 Rows are the store's own policies, columns what the other store(s) do. Each cell shows the
 store's mean payoff and the half-width of its confidence interval; a black frame marks the best
 response to that column and a star the cells of pure Nash equilibria. Uses matplotlib's object
-API (no pyplot state) and the CJK font helpers of `experiments.figures`.
+API (no pyplot state) and the style and CJK fonts of `experiments.report.plot`.
 """
 
 from __future__ import annotations
@@ -16,29 +16,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from experiments.figures import DPI, style
+from experiments.report import lang_suffix
+from experiments.report.plot import DPI, style
 from experiments.studies.tournament.equilibria import pure_equilibria
 from experiments.studies.tournament.game import EmpiricalGame
+from experiments.studies.tournament.vocab import HEATMAP_TEXT as TEXT
 from sim.stats import t_quantile
-
-TEXT = {
-    "en": {
-        "title": "{store}: {kpi} (mean ± {level} CI half-width)",
-        "rows": "{store} runs",
-        "cols": "{others} {run}",
-        "legend": "frame = best answer to that column; ★ = equilibrium",
-        "profit": "profit, yuan",
-        "retention": "retention",
-    },
-    "zh": {
-        "title": "{store}：{kpi}（均值 ± {level}置信区间半宽）",
-        "rows": "{store}采用",
-        "cols": "{others}采用",
-        "legend": "方框 = 对该列的最佳应对；★ = 均衡",
-        "profit": "利润（元）",
-        "retention": "留存率",
-    },
-}
 
 
 def _cell_text(mean: float, half: float, kpi: str, lang: str) -> str:
@@ -148,7 +131,7 @@ def write_heatmaps(
     """``heatmap_<store>.png`` (``_zh`` for Chinese) per store, written atomically."""
     from experiments.engine.store import atomic_write_bytes
 
-    suffix = "" if lang == "en" else f"_{lang}"
+    suffix = lang_suffix(lang)
     out = {}
     for i, store in enumerate(game.players):
         path = outdir / f"heatmap_{store}{suffix}.png"

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from experiments.engine.specs import policy_entries
+from experiments.engine.specs import check_count, policy_entries, policy_labels
 from sim import ConfigError, MarketConfig
 from sim.metrics import KPIS
 
@@ -81,12 +81,6 @@ def _names(value: Any, field_name: str) -> list[str]:
     if not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
         raise ConfigError(field_name, f"must be a list of names, got {value!r}")
     return list(value)
-
-
-def _count(value: Any, field_name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(field_name, f"must be an integer >= {minimum}, got {value!r}")
-    return value
 
 
 def check_rivals(market: MarketConfig, rivals: Any) -> list[str]:
@@ -186,11 +180,7 @@ def make_plan(
             if name not in cache:
                 node = dict(load(name))
                 cache[name] = entries_of(node, f"{field_name}.{name}")
-                own = {
-                    lang: str(node[key])
-                    for lang, key in (("en", "label"), ("zh", "label_zh"))
-                    if node.get(key)
-                }
+                own = policy_labels(node)
                 if own:
                     labels[name] = own
         players.append(
@@ -207,10 +197,10 @@ def make_plan(
     return TournamentPlan(
         market=market,
         players=tuple(players),
-        replications=_count(cfg.get("replications", 10), "replications", 1),
-        base_seed=_count(cfg.get("seed", 0), "seed", 0),
+        replications=check_count(cfg.get("replications", 10), "replications", minimum=1),
+        base_seed=check_count(cfg.get("seed", 0), "seed", minimum=0),
         payoff=str(payoff),
         level=float(level),
-        n_boot=_count(cfg.get("bootstrap", 1000), "bootstrap", 0),
+        n_boot=check_count(cfg.get("bootstrap", 1000), "bootstrap", minimum=0),
         labels=labels,
     )

@@ -1,4 +1,4 @@
-"""Run a tournament on the study engine and turn its tidy frames into an empirical game.
+"""A tournament's run specs, and its analysis: the engine's tidy frames -> an empirical game.
 
 Every strategy profile x replication is one `RunSpec`: the rivals' policies go into the market
 (`with_store_policies`), the focal store's into ``RunSpec.policies``, and replication r uses seed
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from experiments.studies.base import Result
 from experiments.studies.tournament.equilibria import equilibrium_table
 from experiments.studies.tournament.game import (
     EmpiricalGame,
@@ -89,10 +90,9 @@ def game_from_frames(plan: TournamentPlan, stores_frame: pd.DataFrame) -> Empiri
 
 
 @dataclass
-class TournamentResult:
-    """Tidy frames of a finished tournament (what the CSVs, figures and report show)."""
+class TournamentAnalysis:
+    """The empirical game and its tidy tables (what the CSVs, figures and report show)."""
 
-    plan: TournamentPlan
     game: EmpiricalGame
     payoffs: pd.DataFrame
     best_responses: pd.DataFrame
@@ -100,18 +100,37 @@ class TournamentResult:
     diagonal: pd.DataFrame
     market: pd.DataFrame
     stores: pd.DataFrame
-    reused: int = 0
-    computed: int = 0
-    wall_seconds: float = 0.0
 
 
-def analyse(
+class TournamentResult(Result):
+    """A finished tournament: plan, the engine's frames (None for an analysis of given frames)
+    and the analysis, whose parts it names; run counters come from the frames."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name in TournamentAnalysis.__dataclass_fields__:
+            return getattr(self.analysis, name)
+        raise AttributeError(name)
+
+    @property
+    def reused(self) -> int:
+        return int(self.frames.reused) if self.frames is not None else 0
+
+    @property
+    def computed(self) -> int:
+        return int(self.frames.computed) if self.frames is not None else 0
+
+    @property
+    def wall_seconds(self) -> float:
+        return float(self.frames.wall_seconds) if self.frames is not None else 0.0
+
+
+def analyse_frames(
     plan: TournamentPlan,
     stores_frame: pd.DataFrame,
     market_frame: pd.DataFrame | None = None,
     *,
     seed: int = 0,
-) -> TournamentResult:
+) -> TournamentAnalysis:
     """Payoff table, best responses, equilibria (with bootstrap survival), the copy diagonal and
     the market view, from the engine's frames."""
     game = game_from_frames(plan, stores_frame)
@@ -127,8 +146,7 @@ def analyse(
         kpis = [k for k in MARKET_KPIS if k in market_frame.columns]
         values = {k: _array(market_frame, plan, k, ("",))[0] for k in kpis}
         market = profile_kpi_table(game, values, level=plan.level)
-    return TournamentResult(
-        plan=plan,
+    return TournamentAnalysis(
         game=game,
         payoffs=payoffs,
         best_responses=best_responses(game, level=plan.level, n_boot=plan.n_boot, seed=seed),
@@ -139,31 +157,12 @@ def analyse(
     )
 
 
-def run_tournament(
+def analyse(
     plan: TournamentPlan,
+    stores_frame: pd.DataFrame,
+    market_frame: pd.DataFrame | None = None,
     *,
-    executor: str = "local",
-    workers: int | None = None,
-    address: str | None = None,
-    store: Any = None,
-    fresh: bool = False,
-    progress: bool = True,
+    seed: int = 0,
 ) -> TournamentResult:
-    """Simulate every profile x replication through the engine (resumable) and analyse."""
-    from experiments.engine import run_study
-
-    study = run_study(
-        run_specs(plan),
-        executor=executor,
-        workers=workers,
-        address=address,
-        store=store,
-        fresh=fresh,
-        progress=progress,
-        desc="profiles x replications",
-    )
-    result = analyse(plan, study.stores, getattr(study, "market", None))
-    result.reused = int(study.reused)
-    result.computed = int(study.computed)
-    result.wall_seconds = float(study.wall_seconds)
-    return result
+    """The analysis of given frames (no simulation), as a result without run counters."""
+    return TournamentResult(plan, None, analyse_frames(plan, stores_frame, market_frame, seed=seed))

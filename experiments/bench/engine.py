@@ -14,7 +14,8 @@ import tempfile
 import time
 from typing import Any
 
-from experiments.engine import make_plan, policy_entries, replicate, run_comparison, run_study
+from experiments.engine import policy_entries, replicate, run_study
+from experiments.studies.comparison import make_plan, run_comparison
 from sim import default_market
 
 TARGET_SWEEP_SECONDS = 150.0
