@@ -184,9 +184,7 @@ def test_cli_bad_input_one_line_exit_2(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (
-        "error: replications: must be an integer in [1, 100,000], got 0"
-    )
+    assert proc.stderr.strip() == ("error: replications: must be an integer in [1, 100,000], got 0")
     unwritable = subprocess.run(
         [sys.executable, "-m", "experiments.compare", "hydra.run.dir=/proc/no/such/dir"],
         cwd=ROOT,

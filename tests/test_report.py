@@ -10,8 +10,8 @@ from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
 from experiments import report
-from experiments.report import plot as figures
 from experiments.engine import compare
+from experiments.report import plot as figures
 from sim import default_market
 
 FIGS = (

@@ -16,7 +16,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.studies.robustness.study import analyse, make_robust_plan, robustness_meta, write_robustness
+from experiments.studies.robustness.study import (
+    analyse,
+    make_robust_plan,
+    robustness_meta,
+    write_robustness,
+)
 from sim import default_market
 from sim.errors import ConfigError
 

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from experiments.engine import available_policies, load_policy_config
+from experiments.report.page import render_page
 from experiments.studies.tournament.equilibria import (
     _best_on_support,
     _support_candidates,
@@ -26,10 +27,13 @@ from experiments.studies.tournament.equilibria import (
 )
 from experiments.studies.tournament.game import EmpiricalGame
 from experiments.studies.tournament.plan import make_plan
-from experiments.studies.tournament.responses import best_responses, copy_diagonal, dominant_strategies
-from experiments.studies.tournament.study import run_tournament
-from experiments.report.page import render_page
+from experiments.studies.tournament.responses import (
+    best_responses,
+    copy_diagonal,
+    dominant_strategies,
+)
 from experiments.studies.tournament.section import tournament_section
+from experiments.studies.tournament.study import run_tournament
 from sim import ConfigError, MarketConfig, PlaceSpec, StoreSpec, default_market
 from sim.policies import StorePolicy, policy_target
 

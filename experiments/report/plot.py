@@ -59,6 +59,8 @@ BASELINE_COLOR = "#222222"
 _MPL = tuple(int(v) for v in matplotlib.__version__.split(".")[:2])
 HORIZONTAL: dict[str, Any] = {"orientation": "horizontal"} if _MPL >= (3, 10) else {"vert": False}
 DPI = 110
+
+
 # --------------------------------------------------------------------------- fonts
 @lru_cache(maxsize=1)
 def find_cjk_font() -> str | None:
@@ -140,6 +142,7 @@ def style(lang: str):
     with matplotlib.rc_context(rc), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         yield
+
 
 # --------------------------------------------------------------------------- helpers
 def policy_colors(policies: Sequence[str], baseline: str) -> dict[str, str]:

@@ -114,8 +114,7 @@ class Study(ABC):
         """The line about how the runs were obtained."""
         f = result.frames
         return (
-            f"{len(f.keys)} runs ({f.reused} reused from the run store) in "
-            f"{f.wall_seconds:.1f} s"
+            f"{len(f.keys)} runs ({f.reused} reused from the run store) in {f.wall_seconds:.1f} s"
         )
 
 

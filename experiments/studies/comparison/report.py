@@ -46,7 +46,6 @@ FIGURES = (
 )
 
 
-
 def store_name(meta: dict[str, Any], lang: str, store: str | None = None) -> str:
     """Display name of a store (the focal one by default): its config `name`, never its id."""
     store = store or meta.get("focal_store")
@@ -250,9 +249,7 @@ def draw_figures(
         list(dict.fromkeys([*order, *_cost_names(runs)])), lang, meta.get("labels")
     )
     colors = policy_colors(meta.get("policies", order), baseline)
-    colors.update(
-        {p: c for p, c in policy_colors(order, baseline).items() if p not in colors}
-    )
+    colors.update({p: c for p, c in policy_colors(order, baseline).items() if p not in colors})
     level = float(meta.get("level", 0.95))
 
     def path(name: str) -> Path:

@@ -18,10 +18,6 @@ from experiments.studies.robustness.vocab import FIGURE_TEXT as TEXT
 GOOD, BAD, GREY = "#2e7d32", "#c62828", "#757575"
 
 
-
-
-
-
 def delta_distribution(
     deltas: pd.DataFrame,
     order: Sequence[str],

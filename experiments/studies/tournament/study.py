@@ -104,9 +104,7 @@ class Tournament(Study):
     desc = "profiles x replications"
     result_type = TournamentResult
 
-    def plan(
-        self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()
-    ) -> TournamentPlan:
+    def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> TournamentPlan:
         return plan_from_config(cfg, config_dirs=tuple(config_dirs))
 
     def specs(self, plan: TournamentPlan) -> list:
