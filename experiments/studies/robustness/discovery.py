@@ -164,9 +164,10 @@ def describe_failures(
 ) -> dict:
     """A policy's failure summary: share of losing scenarios, rules, and one plain sentence."""
     d = np.asarray(d_profit, float)
-    fail = d < 0
-    n, k = len(d), int(fail.sum())
+    fail, pays = d < 0, d > 0  # the robust ranking's counts: a tie (Δ = 0) neither loses nor pays
+    n, k, m = len(d), int(fail.sum()), int(pays.sum())
     out = {"policy": policy, "scenarios": n, "losing": k, "p_loss": k / n if n else np.nan}
+    out["paying"] = m
     if k == 0:
         out.update(
             rules=[], kind="never", sentence=f"{policy} does not lose money in any scenario."
@@ -179,8 +180,17 @@ def describe_failures(
             kind="rare",
             sentence=f"{policy} loses money in {k} of {n} scenarios: too few to describe.",
         )
-    elif k > n / 2:  # mostly losing: say when it pays instead
-        wins = failure_rules(values, ~fail, **kw)
+    elif k > n / 2 and m == 0:  # losses, and no difference in the others
+        out.update(
+            rules=[],
+            kind="no_gain",
+            sentence=(
+                f"{policy} loses money in {k} of {n} scenarios and makes more in none "
+                f"(no difference in the other {n - k})."
+            ),
+        )
+    elif k > n / 2:  # mostly losing: say when it pays (more profit, as the ranking counts)
+        wins = failure_rules(values, pays, **kw)
         if wins:
             cover = sum(r.coverage for r in wins)
             out.update(
@@ -189,7 +199,7 @@ def describe_failures(
                 sentence=(
                     f"{policy} loses money in {k} of {n} scenarios; it pays only when "
                     + " or when ".join(r.words() for r in wins)
-                    + f" ({cover:.0%} of its {n - k} paying scenarios)."
+                    + f" ({cover:.0%} of its {m} scenarios with more profit)."
                 ),
             )
         else:

@@ -44,8 +44,14 @@ def _failure_text(summary: Mapping[str, Any] | None, t: dict[str, Any]) -> str:
         cover = sum(r.coverage for r in rules)
         return t["fail_rule"].format(conds=f"<code>{conds}</code>", cover=_pct(cover), k=k)
     if kind == "mostly":
-        conds = t["fail_or"].join(_e(r.words()) for r in summary["rules"])
-        return t["fail_mostly"].format(k=k, n=n, conds=f"<code>{conds}</code>")
+        rules = summary["rules"]
+        conds = t["fail_or"].join(_e(r.words()) for r in rules)
+        cover = sum(r.coverage for r in rules)
+        return t["fail_mostly"].format(
+            k=k, n=n, conds=f"<code>{conds}</code>", cover=_pct(cover), m=summary["paying"]
+        )
+    if kind == "no_gain":
+        return t["fail_no_gain"].format(k=k, n=n, rest=n - k)
     if kind == "always":
         return t["fail_always"]
     if kind == "rare":

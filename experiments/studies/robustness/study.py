@@ -384,7 +384,7 @@ class Robustness(Study):
         r: RobustResult = result  # type: ignore[assignment]
         lines = [format_ranking(r.ranking, r.plan.baseline)]
         for f in r.failures.values():
-            if f["kind"] in ("rule", "mostly", "always", "scattered"):
+            if f["kind"] in ("rule", "mostly", "no_gain", "always", "scattered"):
                 lines.append(f["sentence"])
         return "\n".join(lines)
 

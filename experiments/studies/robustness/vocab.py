@@ -49,7 +49,14 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         "fail_rule": "Loses money when {conds} ({cover} of its {k} losing scenarios).",
         "fail_or": " or when ",
         "fail_always": "Loses money in every scenario.",
-        "fail_mostly": "Loses money in {k} of {n} scenarios; pays only when {conds}.",
+        "fail_mostly": (
+            "Loses money in {k} of {n} scenarios; pays only when {conds} ({cover} of its {m} "
+            "scenarios with more profit)."
+        ),
+        "fail_no_gain": (
+            "Loses money in {k} of {n} scenarios and makes more in none (no difference in the "
+            "other {rest})."
+        ),
         "fail_rare": "Loses money in {k} of {n} scenarios: too few to describe.",
         "fail_scattered": "Loses money in {k} of {n} scenarios, with no simple condition.",
         "verdicts_h": "Verdicts",
@@ -148,7 +155,10 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         "fail_rule": "当{conds}时亏钱（覆盖其{k}个亏损情景中的{cover}）。",
         "fail_or": "，或当",
         "fail_always": "在所有情景中都亏钱。",
-        "fail_mostly": "在{n}个情景中有{k}个亏钱；只有当{conds}时才赚钱。",
+        "fail_mostly": (
+            "在{n}个情景中有{k}个亏钱；只有当{conds}时才赚钱（覆盖其{m}个多赚情景中的{cover}）。"
+        ),
+        "fail_no_gain": "在{n}个情景中有{k}个亏钱，没有一个情景多赚（其余{rest}个情景没有差别）。",
         "fail_rare": "在{n}个情景中有{k}个亏钱：太少，无法归纳条件。",
         "fail_scattered": "在{n}个情景中有{k}个亏钱，找不到简单的条件。",
         "verdicts_h": "结论",
