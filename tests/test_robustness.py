@@ -410,8 +410,16 @@ def _tied_study(n: int = 64) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
     rows = []
     for s in range(n):
         for p, profit in (("none", 1000.0), ("p", 1000.0 + d[s])):
-            rows.append({"scenario": s, "policy": p, "replication": 0, "seed": 0,
-                         "profit": profit, "retention": 0.3})
+            rows.append(
+                {
+                    "scenario": s,
+                    "policy": p,
+                    "replication": 0,
+                    "seed": 0,
+                    "profit": profit,
+                    "retention": 0.3,
+                }
+            )
     return x, pd.DataFrame(rows), d
 
 
@@ -438,12 +446,25 @@ def test_every_failure_sentence_uses_the_ranking_tables_counts(lang):
     assert m == paying
     cover = re.search(r"\((\d+)% of its", sentence).group(1)
     assert int(cover) <= 100
-    meta = {"baseline": "none", "scenarios": n, "replications": 1, "design": "lhs",
-            "level": 0.95, "wall_seconds": None}
+    meta = {
+        "baseline": "none",
+        "scenarios": n,
+        "replications": 1,
+        "design": "lhs",
+        "level": 0.95,
+        "wall_seconds": None,
+    }
     drivers = pd.DataFrame({"policy": ["p"], "parameter": ["a"], "rank": [1]})
-    html = robustness_section(ranking=table.reset_index(), drivers=drivers,
-                              failures={"p": failure}, ranges=[], figures={},
-                              labels={"none": "Doing nothing", "p": "P"}, meta=meta, lang=lang)
+    html = robustness_section(
+        ranking=table.reset_index(),
+        drivers=drivers,
+        failures={"p": failure},
+        ranges=[],
+        figures={},
+        labels={"none": "Doing nothing", "p": "P"},
+        meta=meta,
+        lang=lang,
+    )
     text = re.sub(r"<[^>]+>", "", html)
     share = percent(row["p_beat_profit"])
     if lang == "en":
