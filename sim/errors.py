@@ -27,17 +27,3 @@ def check(condition: bool, field: str, message: str) -> None:
     """Raise `ConfigError(field, message)` unless `condition` holds."""
     if not condition:
         raise ConfigError(field, message)
-
-
-def check_probability(value: float, field: str) -> None:
-    check(
-        isinstance(value, (int, float)) and 0.0 <= value <= 1.0,
-        field,
-        f"must be a probability in [0, 1], got {value!r}",
-    )
-
-
-def check_positive(value: float, field: str, *, allow_zero: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and (value >= 0 if allow_zero else value > 0)
-    bound = ">= 0" if allow_zero else "> 0"
-    check(ok, field, f"must be a number {bound}, got {value!r}")

@@ -28,11 +28,6 @@ def wom_new_per_100_satisfied(model: RetailModel) -> float:
     return 100 * _total(model, "wom_recruits") / _total(model, "satisfied_customer_years")
 
 
-def complaints_per_dissatisfied(model: RetailModel) -> float:
-    """Complaints per dissatisfied experience (SEEDS 001: 1 in 25)."""
-    return _total(model, "complaints") / _total(model, "dissatisfied")
-
-
 def complainer_stay_rates(model: RetailModel) -> tuple[float, float, int, int]:
     """(stay rate resolved, stay rate unresolved, n resolved, n unresolved); SEEDS 001: 60%."""
     resolved = _total(model, "complaints_resolved")

@@ -160,7 +160,9 @@ def test_bad_input_fails_before_any_run(override, message, tmp_path, monkeypatch
     def boom(*args, **kwargs):
         raise AssertionError("a run started")
 
-    monkeypatch.setattr(cmp, "run_comparison", boom)
+    from experiments.studies import base
+
+    monkeypatch.setattr(base, "run_study", boom)
     cfg = compose_compare([*TINY, override])
     with pytest.raises(ConfigError) as err:
         cmp.compare(cfg, tmp_path / "out")
@@ -182,9 +184,7 @@ def test_cli_bad_input_one_line_exit_2(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (
-        "error: replications: must be an integer in [1, 100,000], got 0"
-    )
+    assert proc.stderr.strip() == ("error: replications: must be an integer in [1, 100,000], got 0")
     unwritable = subprocess.run(
         [sys.executable, "-m", "experiments.compare", "hydra.run.dir=/proc/no/such/dir"],
         cwd=ROOT,

@@ -9,8 +9,9 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
-from experiments import figures, report
+from experiments import report
 from experiments.engine import compare
+from experiments.report import plot as figures
 from sim import default_market
 
 FIGS = (
@@ -123,8 +124,12 @@ def test_chinese_report_contains_chinese_and_uses_a_cjk_font(comparison):
 
 def test_report_cli_rebuilds_and_rejects_a_wrong_dir(comparison, tmp_path, capsys):
     out, _ = comparison
+    before = (out / "report_zh.html").stat().st_mtime_ns if (out / "report_zh.html").exists() else 0
     assert report.main([str(out), "--lang", "en"]) == 0
-    assert (out / "report_en.html").is_file()
+    assert (out / "report.html").is_file()  # one naming rule: report.html in English
+    assert not (out / "report_en.html").exists()
+    if before:
+        assert (out / "report_zh.html").stat().st_mtime_ns == before  # the other language kept
     assert report.main([str(tmp_path)]) == 2
     assert "not a comparison output directory" in capsys.readouterr().err
 

@@ -3,6 +3,7 @@ scenario discovery and the false discovery rate (no simulation; see test_robustn
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +13,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.engine.fdr import fdr_adjust, paired_pvalues
-from experiments.robust.analysis import robust_ranking, scenario_deltas, scenario_means
-from experiments.robust.design import sample
-from experiments.robust.discovery import describe_failures, failure_rules
-from experiments.robust.drivers import drivers_table
-from experiments.robust.ranges import (
+from experiments.analysis.fdr import fdr_adjust, paired_pvalues
+from experiments.studies.robustness.analysis import robust_ranking, scenario_deltas, scenario_means
+from experiments.studies.robustness.design import sample
+from experiments.studies.robustness.discovery import describe_failures, failure_rules
+from experiments.studies.robustness.drivers import drivers_table
+from experiments.studies.robustness.ranges import (
     Range,
     apply_to_entries,
     parse_ranges,
@@ -359,7 +360,7 @@ def test_paired_pvalues_match_scipy_and_bh_by_hand():
 
 
 def test_comparison_fdr_from_runs():
-    from experiments.engine.fdr import FDR_NOTE, comparison_fdr
+    from experiments.analysis.fdr import FDR_NOTE, comparison_fdr
 
     out = comparison_fdr(_fdr_runs(), "none", alpha=0.05)
     assert set(out["kpi"]) == {"profit", "retention"}
@@ -397,3 +398,87 @@ def test_any_range_is_accepted_or_refused_in_one_line(low, high):
         assert 0 <= r.low < r.high
         values = r.scale(np.linspace(0, 1, 11))
         assert values.min() == pytest.approx(low) and values.max() == pytest.approx(high)
+
+
+def _tied_study(n: int = 64) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Scenarios where the policy loses (Δ < 0), ties (Δ = 0, e.g. it never triggers) or pays:
+    it pays in part of the top fifth of `a`'s range only, and ties in the rest of it."""
+    x = pd.DataFrame({"a": np.linspace(0, 1, n), "b": np.random.default_rng(3).uniform(0, 1, n)})
+    top = x["a"] >= 0.8
+    d = np.where(top, 0.0, -50.0)
+    d[np.flatnonzero(top)[::2]] = 80.0  # every other scenario of the top fifth pays
+    rows = []
+    for s in range(n):
+        for p, profit in (("none", 1000.0), ("p", 1000.0 + d[s])):
+            rows.append(
+                {
+                    "scenario": s,
+                    "policy": p,
+                    "replication": 0,
+                    "seed": 0,
+                    "profit": profit,
+                    "retention": 0.3,
+                }
+            )
+    return x, pd.DataFrame(rows), d
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_failure_sentence_uses_the_ranking_tables_counts(lang):
+    """Issue 18: "pays only when … (100% of its 3 paying scenarios)" while two of the three had
+    Δ = 0 and the table said P(Δprofit > 0) = 12%. Sentence and table now count alike."""
+    from experiments.report.blocks import percent
+    from experiments.studies.robustness.section import robustness_section
+
+    x, runs, d = _tied_study()
+    deltas = scenario_deltas(scenario_means(runs), "none")
+    table = robust_ranking(deltas, "none").set_index("policy")
+    row = table.loc["p"]
+    n = int(row["scenarios"])
+    paying, losing = round(row["p_beat_profit"] * n), round(row["p_loss"] * n)
+    assert 0 < paying < n - losing  # some ties: the case that went wrong
+    failure = describe_failures("p", x, deltas[deltas["policy"] == "p"]["d_profit"].to_numpy())
+    assert failure["kind"] == "mostly"
+    sentence = failure["sentence"]
+    k, of_n = map(int, re.search(r"loses money in (\d+) of (\d+) scenarios", sentence).groups())
+    assert (k, of_n) == (losing, n)
+    m = int(re.search(r"of its (\d+) scenarios with more profit", sentence).group(1))
+    assert m == paying
+    cover = re.search(r"\((\d+)% of its", sentence).group(1)
+    assert int(cover) <= 100
+    meta = {
+        "baseline": "none",
+        "scenarios": n,
+        "replications": 1,
+        "design": "lhs",
+        "level": 0.95,
+        "wall_seconds": None,
+    }
+    drivers = pd.DataFrame({"policy": ["p"], "parameter": ["a"], "rank": [1]})
+    html = robustness_section(
+        ranking=table.reset_index(),
+        drivers=drivers,
+        failures={"p": failure},
+        ranges=[],
+        figures={},
+        labels={"none": "Doing nothing", "p": "P"},
+        meta=meta,
+        lang=lang,
+    )
+    text = re.sub(r"<[^>]+>", "", html)
+    share = percent(row["p_beat_profit"])
+    if lang == "en":
+        assert f"More profitable than Doing nothing in {share} of scenarios" in text
+        assert f"Loses money in {losing} of {n} scenarios" in text
+        assert f"of its {paying} scenarios with more profit" in text
+    else:
+        assert f"在{n}个情景中有{losing}个亏钱" in text and f"覆盖其{paying}个多赚情景" in text
+        assert share in text
+
+
+def test_losses_and_ties_only_never_claim_a_paying_scenario():
+    x = pd.DataFrame({"a": np.linspace(0, 1, 40)})
+    d = np.where(x["a"] >= 0.7, 0.0, -10.0)
+    out = describe_failures("p", x, d)
+    assert out["kind"] == "no_gain" and out["paying"] == 0
+    assert "makes more in none" in out["sentence"] and "pays only" not in out["sentence"]

@@ -16,7 +16,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.robust.study import analyse, make_robust_plan, robustness_meta, write_robustness
+from experiments.studies.robustness.study import (
+    analyse,
+    make_robust_plan,
+    robustness_meta,
+    write_robustness,
+)
 from sim import default_market
 from sim.errors import ConfigError
 
@@ -135,6 +140,7 @@ def test_outputs_and_report_from_a_synthetic_study(tmp_path, lang):
     plan = _plan(scenarios=40, replications=2, design="lhs")
     result = analyse(plan, _synthetic_runs(plan))
     out = write_robustness(tmp_path, result, robustness_meta(result), lang=lang)
+    sfx = "" if lang == "en" else "_zh"  # one naming rule: report.html / report_zh.html
     for name in (
         "robustness.csv",
         "scenarios.csv",
@@ -142,10 +148,10 @@ def test_outputs_and_report_from_a_synthetic_study(tmp_path, lang):
         "deltas.csv",
         "drivers.csv",
         "failures.csv",
-        "delta_profit.png",
-        "drivers.png",
-        "regret.png",
-        "report.html",
+        f"delta_profit{sfx}.png",
+        f"drivers{sfx}.png",
+        f"regret{sfx}.png",
+        f"report{sfx}.html",
         "meta.json",
     ):
         assert (tmp_path / name).is_file(), name
@@ -160,7 +166,7 @@ def test_outputs_and_report_from_a_synthetic_study(tmp_path, lang):
     assert failures.loc["gift_budget", "cond1_parameter"] == "gift_budget.satisfaction_gain"
     assert abs(failures.loc["gift_budget", "cond1_threshold"] - 0.3) < 0.075
     assert failures.loc["vip_program", "kind"] == "always"
-    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    page = (tmp_path / f"report{sfx}.html").read_text(encoding="utf-8")
     assert '<section class="robustness"' in page and "data:image/png;base64," in page
     if lang == "zh":
         assert "这个建议有多稳健" in page and "取决于假设" in page
@@ -252,4 +258,5 @@ def test_cli_end_to_end_kill_and_resume(tmp_path):
     a = pd.read_csv(tmp_path / "a" / "robustness.csv")
     b = pd.read_csv(tmp_path / "b" / "robustness.csv")
     pd.testing.assert_frame_equal(a, b)
-    assert "这个建议有多稳健" in (tmp_path / "b" / "report.html").read_text(encoding="utf-8")
+    zh = (tmp_path / "b" / "report_zh.html").read_text(encoding="utf-8")  # one naming rule
+    assert "这个建议有多稳健" in zh and not (tmp_path / "b" / "report.html").exists()

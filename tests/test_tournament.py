@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from experiments.engine import available_policies, load_policy_config
-from experiments.games.equilibria import (
+from experiments.report.page import render_page
+from experiments.studies.tournament.equilibria import (
     _best_on_support,
     _support_candidates,
     _unit,
@@ -24,11 +25,15 @@ from experiments.games.equilibria import (
     equilibrium_table,
     pure_equilibria,
 )
-from experiments.games.game import EmpiricalGame
-from experiments.games.plan import make_plan
-from experiments.games.responses import best_responses, copy_diagonal, dominant_strategies
-from experiments.games.runner import run_tournament
-from experiments.games.section import page_html, tournament_section
+from experiments.studies.tournament.game import EmpiricalGame
+from experiments.studies.tournament.plan import make_plan
+from experiments.studies.tournament.responses import (
+    best_responses,
+    copy_diagonal,
+    dominant_strategies,
+)
+from experiments.studies.tournament.section import tournament_section
+from experiments.studies.tournament.study import run_tournament
 from sim import ConfigError, MarketConfig, PlaceSpec, StoreSpec, default_market
 from sim.policies import StorePolicy, policy_target
 
@@ -247,7 +252,7 @@ def test_symmetric_stores_get_symmetric_payoffs_within_ci(twin_game):
 
 
 def test_section_speaks_plainly_in_both_languages(twin_game):
-    from experiments.games.study import meta_of
+    from experiments.studies.tournament.study import meta_of
 
     meta = meta_of(twin_game.plan, twin_game)
     labels = {"none": "Doing nothing", "magnet": "Magnet <b>"}
@@ -259,7 +264,7 @@ def test_section_speaks_plainly_in_both_languages(twin_game):
     zh = tournament_section(**frames, meta=meta, labels={"none": "什么都不做", "magnet": "磁铁"},
                             lang="zh")
     assert "您的最佳应对是<b>“磁铁”</b>" in zh and "纳什均衡" in zh
-    page = page_html("T", [zh], "zh")
+    page = render_page("T", [zh], "zh")
     assert page.startswith("<!DOCTYPE html>") and "磁铁" in page
 
 
@@ -293,8 +298,8 @@ def test_cli_end_to_end_with_resume(tmp_path):
 
 def test_three_store_tournament_analysis_and_section_from_frames():
     """`analyse` on engine-shaped frames (no simulation): 3 stores, market view, report text."""
-    from experiments.games.runner import analyse
-    from experiments.games.study import meta_of
+    from experiments.studies.tournament.runner import analyse
+    from experiments.studies.tournament.study import meta_of
 
     plan = plan_of(rivals=["county_rival", "pref_national"], policies=["none", "promotions"],
                    replications=3, bootstrap=50)

@@ -49,10 +49,6 @@ class Periods:
     end: int
 
     @property
-    def calibration_weeks(self) -> float:
-        return (self.calibration_end - self.start + 1) / UNIT_DAYS
-
-    @property
     def holdout_weeks(self) -> float:
         return (self.end - self.calibration_end) / UNIT_DAYS
 

@@ -1,27 +1,21 @@
-"""The study engine (no Hydra): runs as content-keyed specs, executors, a resumable run store,
-and the statistics of comparisons. Every command is one call into it; so can a notebook be."""
+"""The study engine (no Hydra, nothing study-specific): runs as content-keyed specs,
+executors, a resumable run store. Every study (`experiments.studies`) is one call into it;
+so can a notebook be."""
 
-from experiments.engine.comparison import (
-    ComparisonResult,
-    Plan,
-    compare,
-    make_plan,
-    run_comparison,
-    select_policies,
-    write_comparison,
-)
+from typing import Any
+
 from experiments.engine.executors import EXECUTORS, default_workers
 from experiments.engine.runner import RunFailure, run_spec
 from experiments.engine.specs import (
     RunSpec,
     apply_overrides,
     available_policies,
+    check_count,
     load_policy_config,
     policy_entries,
     replicate,
     with_store_policies,
 )
-from experiments.engine.statistics import comparison_table, format_ranked, wide
 from experiments.engine.store import (
     RunStore,
     atomic_to_csv,
@@ -33,8 +27,6 @@ from experiments.engine.study import StudyError, StudyResult, run_study
 
 __all__ = [
     "EXECUTORS",
-    "ComparisonResult",
-    "Plan",
     "RunFailure",
     "RunSpec",
     "RunStore",
@@ -46,19 +38,35 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "available_policies",
-    "compare",
-    "comparison_table",
+    "check_count",
     "default_workers",
-    "format_ranked",
     "load_policy_config",
-    "make_plan",
     "policy_entries",
     "replicate",
-    "run_comparison",
     "run_spec",
     "run_study",
-    "select_policies",
-    "wide",
     "with_store_policies",
-    "write_comparison",
 ]
+
+_MOVED = {
+    "ComparisonResult": "experiments.studies.comparison",
+    "Plan": "experiments.studies.comparison",
+    "compare": "experiments.studies.comparison",
+    "make_plan": "experiments.studies.comparison",
+    "run_comparison": "experiments.studies.comparison",
+    "select_policies": "experiments.studies.comparison",
+    "comparison_table": "experiments.analysis.statistics",
+    "format_ranked": "experiments.analysis.statistics",
+    "wide": "experiments.analysis.statistics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Names that lived here before the studies got their own package, still importable
+    (``from experiments.engine import compare, format_ranked`` as older notebooks do); the
+    engine itself never imports a study."""
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module 'experiments.engine' has no attribute {name!r}")

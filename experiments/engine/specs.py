@@ -22,8 +22,20 @@ from sim import ConfigError, MarketConfig
 from sim.policies import make_policies, policy_entry
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
+"""The built-in ``configs/`` directory: every library module finds it here (one place)."""
 SIM_DIR = Path(__file__).resolve().parents[2] / "sim"
 ACTIVATIONS = ("batch", "agent")
+
+
+def check_count(
+    value: Any, field_name: str, *, minimum: int = 1, maximum: int | None = None
+) -> int:
+    """A whole number in range (replications, scenarios, workers ...), or one clear line."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(field_name, f"must be an integer >= {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(field_name, f"must be an integer <= {maximum:,}, got {value!r}")
+    return value
 
 
 # --------------------------------------------------------------------------- policies

@@ -60,10 +60,6 @@ class BudgetedPolicy(StorePolicy):
         key = period_key(self.model, t, self.budget_period)
         self._period_spent[key] = self._period_spent.get(key, 0.0) + amount
 
-    def spent_by_period(self) -> dict[int, float]:
-        """Yuan spent per budget period so far (keys as `period_key`)."""
-        return dict(self._period_spent)
-
     def affordable(self, t: int, unit_cost: float, wanted: int, fixed: float = 0.0) -> int:
         """How many units (of `unit_cost` each, after a `fixed` cost) the budget still covers."""
         left = self.budget_left(t) - fixed

@@ -57,9 +57,9 @@ def scenarios(plan: Any, *, fresh: bool = False) -> list[Scenario]:
     for re-evaluation, so a winner is not tuned to the search's own scenarios either)."""
     if not plan.robust:
         return [Scenario(plan.market, {})]
-    from experiments.robust.design import sample
-    from experiments.robust.ranges import policy_overrides
-    from experiments.robust.study import scenario_market
+    from experiments.studies.robustness.design import sample
+    from experiments.studies.robustness.ranges import policy_overrides
+    from experiments.studies.robustness.plan import scenario_market
 
     seed = plan.seed + (1_000_000 if fresh else 0)
     design = sample(list(plan.ranges), plan.scenarios, "lhs", seed=seed)
@@ -82,7 +82,7 @@ def trial_specs(
     scens: Sequence[Scenario],
 ) -> list[RunSpec]:
     """Every scenario x replication of one candidate (labels: trial, scenario, replication)."""
-    from experiments.robust.ranges import apply_to_entries
+    from experiments.studies.robustness.ranges import apply_to_entries
 
     specs = []
     for s, scen in enumerate(scens):

@@ -13,7 +13,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from experiments.engine.store import atomic_savefig  # noqa: E402
-from experiments.figures import style  # noqa: E402
+from experiments.report.plot import style  # noqa: E402
 from experiments.studies.design.search import DesignResult  # noqa: E402
 from experiments.studies.design.vocab import text  # noqa: E402
 

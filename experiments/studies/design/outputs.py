@@ -86,7 +86,7 @@ def write_design(outdir: Path, result: DesignResult, meta: dict[str, Any]) -> di
 
 
 def design_meta(result: DesignResult, **extra: Any) -> dict[str, Any]:
-    from experiments.engine.comparison import market_meta
+    from experiments.studies.base import market_meta
     from experiments.studies.design.space import space_table
 
     plan, best = result.plan, result.best

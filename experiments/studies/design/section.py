@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from experiments.report_page import png_data_uri, render_page, section
+from experiments.report.page import png_data_uri, render_page, section
 from experiments.studies.design.search import DesignResult
 from experiments.studies.design.vocab import money, text
 

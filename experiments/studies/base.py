@@ -1,0 +1,292 @@
+"""One study pipeline: a `Study` says what differs, the one driver does everything else.
+
+The shape is that of Mesa's scenario runner and EMA Workbench's experiments x outcomes:
+
+    plan  = study.plan(mapping)           # validated, before any simulation work
+    specs = study.specs(plan)             # one RunSpec per experiment (labels say which)
+    frames = run_study(specs, ...)        # engine: executors, resumable run store
+    analysis = study.analyse(plan, frames)
+    study.tables(result) / study.meta(...) / study.report(...) / study.summary(result)
+
+`frames` is the engine's tidy `StudyResult`: ``runs`` has one row per experiment (its labels:
+policy, scenario, profile, replication ...) and one column per outcome (the focal store's
+KPIs); ``stores`` the same per store. Every study's analysis reads that one format, so any
+analysis (statistics, FDR, drivers, scenario discovery) applies to any study.
+
+`run` is the library call (a notebook's entry point); `run_command` is what every CLI shim
+calls: options, output directory, progress, run store, writing, report, ``COMPLETE``.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from experiments.engine.specs import RunSpec
+from experiments.engine.store import (
+    atomic_to_csv,
+    atomic_to_parquet,
+    atomic_write_text,
+    mark_complete,
+)
+from experiments.engine.study import StudyResult, run_study
+from experiments.report import LANGS, report_name
+from sim import ConfigError, MarketConfig
+
+
+@dataclass
+class Result:
+    """A finished study: its plan, the engine's tidy frames (experiments x outcomes) and the
+    study's own analysis."""
+
+    plan: Any
+    frames: StudyResult
+    analysis: Any
+
+
+@dataclass
+class Page:
+    """What a study contributes to its report page (the driver renders and writes it)."""
+
+    title: str
+    sections: list[str]
+    intro_html: str = ""
+    footer: str = ""
+    files: Mapping[str, Path] | None = None
+    """Figures the study saved next to the report, by name."""
+
+
+class Study(ABC):
+    """What one kind of study adds to the pipeline. Subclasses set `name` (the command and
+    its config name) and implement the abstract steps; the rest has defaults."""
+
+    name: ClassVar[str]
+    desc: ClassVar[str] = "runs"
+    """Label of the progress bar."""
+    result_type: ClassVar[type[Result]] = Result
+    """The study's `Result` (a subclass may name the analysis' parts)."""
+
+    def check(self, cfg: Mapping[str, Any]) -> None:  # noqa: B027 - optional step
+        """Study-specific checks of the raw options before the plan (default: none)."""
+
+    @abstractmethod
+    def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> Any:
+        """A validated plan from a plain mapping (a composed config or a notebook's dict)."""
+
+    def check_size(self, plan: Any, workers: int) -> None:  # noqa: B027 - optional step
+        """Refuse a plan too large for this machine (default: no check)."""
+
+    @abstractmethod
+    def specs(self, plan: Any) -> list[RunSpec]:
+        """Every experiment of the plan as a `RunSpec`, in output order."""
+
+    @abstractmethod
+    def analyse(self, plan: Any, frames: StudyResult) -> Any:
+        """The study's analysis of the tidy frames."""
+
+    @abstractmethod
+    def tables(self, result: Result) -> dict[str, pd.DataFrame]:
+        """Output tables by file name (``.csv`` or ``.parquet``), in writing order."""
+
+    @abstractmethod
+    def meta(self, result: Result, info: Mapping[str, Any]) -> dict[str, Any]:
+        """What ``meta.json`` records; `info` holds the driver's run facts (`run_info`)."""
+
+    @abstractmethod
+    def report(self, result: Result, meta: Mapping[str, Any], outdir: Path, lang: str) -> Page:
+        """Draw the figures into `outdir` and return the report's sections."""
+
+    @abstractmethod
+    def announce(self, plan: Any, executor: str, workers: int) -> str:
+        """The line printed before the runs start."""
+
+    @abstractmethod
+    def summary(self, result: Result) -> str:
+        """The text printed after the runs: the study's answer in a few lines."""
+
+    def footnote(self, result: Result, workers: int) -> str:
+        """The line about how the runs were obtained."""
+        f = result.frames
+        return (
+            f"{len(f.keys)} runs ({f.reused} reused from the run store) in {f.wall_seconds:.1f} s"
+        )
+
+
+# --------------------------------------------------------------------------- library
+def run(
+    study: Study,
+    plan: Any,
+    *,
+    executor: Any = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    store: Any = None,
+    fresh: bool = False,
+    progress: bool = True,
+) -> Result:
+    """Run every experiment of `plan` through the engine (resumable) and analyse."""
+    frames = run_study(
+        study.specs(plan),
+        executor=executor,
+        workers=workers,
+        address=address,
+        store=store,
+        fresh=fresh,
+        progress=progress,
+        desc=study.desc,
+    )
+    return study.result_type(plan, frames, study.analyse(plan, frames))
+
+
+def market_meta(m: MarketConfig) -> dict[str, Any]:
+    """The market's headline facts, as every study's `meta.json` starts."""
+    return {
+        "market": m.name,
+        "n_customers": m.n_customers,
+        "years": m.years,
+        "tick": m.tick,
+        "focal_store": m.focal_store,
+    }
+
+
+def run_info(frames: StudyResult, executor: str | None = None, workers: int | None = None) -> dict:
+    """How the runs were obtained (the driver hands this to `Study.meta`)."""
+    seconds = frames.runs["seconds"] if "seconds" in frames.runs else pd.Series(dtype=float)
+    return {
+        "executor": executor,
+        "workers": workers,
+        "reused": int(frames.reused),
+        "computed": int(frames.computed),
+        "wall_seconds": round(float(frames.wall_seconds), 3),
+        "mean_run_seconds": round(float(seconds.mean()), 3) if len(seconds) else None,
+    }
+
+
+def write_tables(outdir: Path, tables: Mapping[str, pd.DataFrame]) -> dict[str, Path]:
+    """Every table by its file name's suffix (CSV or parquet), each atomically."""
+    paths = {}
+    for name, frame in tables.items():
+        path = Path(outdir) / name
+        if path.suffix == ".csv":
+            atomic_to_csv(frame, path)
+        elif path.suffix == ".parquet":
+            atomic_to_parquet(frame, path)
+        else:
+            raise ValueError(f"table {name!r}: the name must end in .csv or .parquet")
+        paths[name] = path
+    return paths
+
+
+def write_meta(outdir: Path, meta: Mapping[str, Any]) -> Path:
+    from experiments.common import jsonable
+
+    return atomic_write_text(Path(outdir) / "meta.json", json.dumps(jsonable(dict(meta)), indent=2))
+
+
+def write_report(
+    study: Study, result: Result, meta: Mapping[str, Any], outdir: Path, lang: str = "en"
+) -> dict[str, Path]:
+    """Figures and the self-contained page, named by the one rule (`report_name`)."""
+    from experiments.report.page import render_page
+
+    page = study.report(result, meta, Path(outdir), lang)
+    html = render_page(
+        page.title, page.sections, lang, intro_html=page.intro_html, footer=page.footer
+    )
+    report = atomic_write_text(Path(outdir) / report_name(lang), html)
+    return {**dict(page.files or {}), "report": report}
+
+
+def write(
+    study: Study,
+    result: Result,
+    outdir: Path,
+    meta: Mapping[str, Any],
+    *,
+    lang: str = "en",
+    report: bool = True,
+) -> dict[str, Path]:
+    """Tables, ``meta.json`` and (when `report`) figures and the report page."""
+    paths = write_tables(outdir, study.tables(result))
+    paths["meta"] = write_meta(outdir, meta)
+    if report:
+        paths.update(write_report(study, result, meta, outdir, lang))
+    return paths
+
+
+# --------------------------------------------------------------------------- the command
+@dataclass(frozen=True)
+class Output:
+    """The options every study command shares besides the engine's (`StudyOptions`)."""
+
+    lang: str
+    report: bool
+    table: bool
+    progress: bool
+    directory: str | None
+
+
+def _mapping(cfg: Mapping[str, Any], key: str) -> dict[str, Any]:
+    from experiments.common import to_container
+
+    node = to_container(cfg.get(key)) if cfg.get(key) is not None else {}
+    if not isinstance(node, dict):
+        raise ConfigError(key, f"must be a mapping of options, got {node!r}")
+    return node
+
+
+def output_options(cfg: Mapping[str, Any]) -> Output:
+    """``output.*``, ``report.*`` and ``output_dir``, validated (one line each)."""
+    output, report = _mapping(cfg, "output"), _mapping(cfg, "report")
+    lang = report.get("lang", "en")
+    if lang not in LANGS:
+        raise ConfigError("report.lang", f"must be one of {list(LANGS)}, got {lang!r}")
+    explicit = cfg.get("output_dir")
+    if explicit is not None and not isinstance(explicit, str):
+        raise ConfigError("output_dir", f"must be a directory path or null, got {explicit!r}")
+    return Output(
+        lang=lang,
+        report=bool(report.get("enabled", True)),
+        table=bool(output.get("table", True)),
+        progress=bool(output.get("progress", True)),
+        directory=explicit,
+    )
+
+
+def run_command(
+    study: Study, cfg: Mapping[str, Any], outdir: Path, *, config_dirs: Iterable[Path] = ()
+) -> Result:
+    """The whole command: validate every option and the plan before any run, run (resumable,
+    any executor), write tables, ``meta.json`` and the report, then ``COMPLETE``; print the
+    study's announcement, summary and where the outputs are."""
+    from experiments.common import check_writable
+    from experiments.study_options import study_options
+
+    study.check(cfg)
+    opts = study_options(cfg)
+    out = output_options(cfg)
+    plan = study.plan(cfg, config_dirs=tuple(config_dirs))
+    study.check_size(plan, opts.workers)
+    outdir = check_writable(
+        Path(out.directory) if out.directory else Path(outdir),
+        "output_dir" if out.directory else "output directory",
+    )
+    if out.table:
+        print(study.announce(plan, opts.executor, opts.workers))
+    result = run(study, plan, **opts.engine(), progress=out.progress)
+    meta = study.meta(result, run_info(result.frames, opts.executor, opts.workers))
+    paths = write(study, result, outdir, meta, lang=out.lang, report=out.report)
+    mark_complete(outdir)
+    if out.table:
+        print(study.summary(result))
+        print(study.footnote(result, opts.workers))
+        if "report" in paths:
+            print(f"report: {paths['report']}")
+        print(f"outputs: {outdir}")
+    return result

@@ -1,0 +1,200 @@
+"""The comparison report's text: numbers in the report's language, the store's name, one
+headline sentence per policy and the ranked table, each derived from the comparison table."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.report.blocks import money as money_text
+from experiments.report.blocks import number, percent, with_ci
+from experiments.report.blocks import table as table_block
+from experiments.report.vocab import STORE_NAMES_ZH
+from experiments.studies.comparison.vocab import REPORT_TEXT as T
+
+
+def store_name(meta: dict[str, Any], lang: str, store: str | None = None) -> str:
+    """Display name of a store (the focal one by default): its config `name`, never its id."""
+    store = store or meta.get("focal_store")
+    names = meta.get("store_names") or {}
+    name = names.get(store)
+    if name is None:
+        for spec in (meta.get("market_config") or {}).get("stores") or []:
+            if spec.get("id") == store:
+                name = spec.get("name")
+    if not name:
+        return T[lang]["your_store"] if store == meta.get("focal_store") else str(store)
+    return STORE_NAMES_ZH.get(name, name) if lang == "zh" else name
+
+
+# --------------------------------------------------------------------------- formatting
+class Fmt:
+    """Number formatting in the report's language (what "not available" and durations read),
+    through the toolkit's blocks."""
+
+    def __init__(self, lang: str) -> None:
+        self.t = T[lang]
+        self.na = self.t["na"]
+
+    def money(self, v: float, signed: bool = False) -> str:
+        return money_text(v, signed=signed, na=self.na)
+
+    def pct(self, v: float, signed: bool = False, digits: int = 1) -> str:
+        return percent(v, digits=digits, signed=signed, na=self.na)
+
+    def num(self, v: float, digits: int = 2, signed: bool = False) -> str:
+        return number(v, digits=digits, signed=signed, na=self.na)
+
+    def duration(self, seconds: Any) -> str:
+        """Rounded: whole seconds under two minutes, else minutes with one decimal."""
+        try:
+            s = float(seconds)
+        except (TypeError, ValueError):
+            return self.na
+        if not np.isfinite(s):
+            return self.na
+        if s < 120:
+            return self.t["seconds"].format(v=max(1, round(s)) if s >= 0.5 else f"{s:.1f}")
+        return self.t["minutes"].format(v=f"{s / 60:.1f}")
+
+    def cell(self, value: str, lo: float, hi: float, fmt: Callable[[float], str]) -> str:
+        """A table cell (HTML): the mean and, on its own line, the CI."""
+        return with_ci(value, lo, hi, fmt)
+
+
+def years_of(meta: dict[str, Any]) -> float:
+    try:
+        return float(meta.get("years") or 1)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def headlines(
+    w: pd.DataFrame, baseline: str, labels: dict[str, str], lang: str, meta: dict[str, Any]
+) -> list[str]:
+    """One plain-language sentence (HTML) per policy, best first; the baseline first of all."""
+    t, f = T[lang], Fmt(lang)
+    level = f"{meta.get('level', 0.95):.0%}"
+    years = years_of(meta)
+    years_txt = t["years"](years)
+    b = w.loc[baseline]
+    e = html.escape
+    out = [
+        t["base_line"].format(
+            label=e(labels[baseline]),
+            profit=f.money(b["profit_mean"]),
+            per_year=f.money(b["profit_mean"] / years),
+            years=years_txt,
+            level=level,
+            lo=f.money(b["profit_ci_low"]),
+            hi=f.money(b["profit_ci_high"]),
+            ret=f.pct(b["retention_mean"], digits=0),
+            vip=f.pct(b["vip_retention_mean"], digits=0),
+        )
+    ]
+    for p, r in w.iterrows():
+        if p == baseline:
+            continue
+        cost = r["policy_cost_mean"]
+        if np.isfinite(r["roi_mean"]) and cost > 0:
+            roi = float(r["roi_mean"])
+            roi_txt = t["roi_pos" if roi >= 0 else "roi_neg"].format(v=f.num(abs(roi)))
+            cost_txt = t["cost_roi"].format(
+                cost=f.money(cost),
+                roi=f.num(roi),
+                roi_txt=roi_txt,
+                roi_lo=f.num(r["roi_ci_low"]),
+                roi_hi=f.num(r["roi_ci_high"]),
+            )
+        elif cost > 0:
+            cost_txt = t["cost_only"].format(cost=f.money(cost))
+        else:
+            cost_txt = t["no_cost"]
+        lo, hi = r["profit_diff_ci_low"], r["profit_diff_ci_high"]
+        key = "better" if lo > 0 else "worse" if hi < 0 else "unclear"
+        if isinstance(r.get("profit_verdict"), str) and r["profit_verdict"] in t:
+            key = r["profit_verdict"]  # false discovery rate controlled across the policies
+        if r["profit_diff_mean"] == 0 and lo == 0 and hi == 0:
+            key = "same"
+        verdict = t[key].format(base=e(labels[baseline]), reps=meta.get("replications", ""))
+        out.append(
+            t["headline"].format(
+                label=e(labels[p]),
+                pct=f.pct(r["profit_diff_pct"], signed=True),
+                level=level,
+                lo=f.pct(r["profit_diff_pct_ci_low"], signed=True),
+                hi=f.pct(r["profit_diff_pct_ci_high"], signed=True),
+                base=e(labels[baseline]),
+                diff=f.money(abs(r["profit_diff_mean"])),
+                diff_year=f.money(abs(r["profit_diff_mean"]) / years),
+                more=t["less" if r["profit_diff_mean"] < 0 else "more"],
+                years=years_txt,
+                vip=f.pct(r["vip_retention_mean"], digits=0),
+                base_vip=f.pct(b["vip_retention_mean"], digits=0),
+                ret=f.pct(r["retention_mean"], digits=0),
+                cost=cost_txt,
+                verdict=verdict,
+            )
+        )
+    return out
+
+
+def ranked_rows(
+    w: pd.DataFrame, labels: dict[str, str], lang: str = "en", years: float = 1.0
+) -> list[list[str]]:
+    """Rows of the ranked table as HTML cells (mean, CI on its own line)."""
+    f = Fmt(lang)
+
+    def signed_money(v: float) -> str:
+        return f.money(v, True)
+
+    def pp(v: float) -> str:
+        return f.num(v, 1, True)
+
+    rows = []
+    for p, r in w.iterrows():
+        rows.append(
+            [
+                str(int(r["rank"])),
+                html.escape(labels[p]),
+                f.cell(f.money(r["profit_mean"]), r["profit_ci_low"], r["profit_ci_high"], f.money),
+                f.cell(
+                    f.money(r["profit_mean"] / years),
+                    r["profit_ci_low"] / years,
+                    r["profit_ci_high"] / years,
+                    f.money,
+                ),
+                f.cell(
+                    signed_money(r["profit_diff_mean"]),
+                    r["profit_diff_ci_low"],
+                    r["profit_diff_ci_high"],
+                    signed_money,
+                ),
+                html.escape(f.pct(r["profit_diff_pct"], True)),
+                f.cell(
+                    f.pct(r["retention_mean"]),
+                    r["retention_ci_low"],
+                    r["retention_ci_high"],
+                    f.pct,
+                ),
+                f.cell(
+                    pp(100 * r["retention_diff_mean"]),
+                    100 * r["retention_diff_ci_low"],
+                    100 * r["retention_diff_ci_high"],
+                    pp,
+                ),
+                html.escape(f.pct(r["vip_retention_mean"])),
+                html.escape(f.money(r["policy_cost_mean"])),
+                f.cell(f.num(r["roi_mean"]), r["roi_ci_low"], r["roi_ci_high"], f.num),
+            ]
+        )
+    return rows
+
+
+def table_html(cols: list[str], rows: list[list[str]]) -> str:
+    """The ranked table; cells are HTML already, column 2 (names) left-aligned."""
+    return table_block(cols, rows, cls="ranked", name_col=1)

@@ -1,0 +1,241 @@
+"""Every word of the robustness report and its figures, English and Chinese side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+REPORT_TEXT: dict[str, dict[str, Any]] = {
+    "en": {
+        "title": "How robust is the recommendation?",
+        "page_title": "Robustness of store policies",
+        "intro": (
+            "Every policy's effect rests on assumed numbers (how much a gift pleases, how far word "
+            "of mouth travels, ...). We drew {s} scenarios of those assumptions from their "
+            "plausible ranges ({design}) and simulated every policy {r} times in each, with the "
+            "same random numbers for every policy. The shares below are shares of those "
+            "scenarios."
+        ),
+        "design": {
+            "lhs": "Latin hypercube",
+            "sobol": "Sobol' sequence",
+            "morris": "Morris trajectories",
+            "saltelli": "Saltelli design",
+        },
+        "recommend": (
+            "<b>Recommendation: {label}</b> — {verdict}. It is more profitable than {base} in "
+            "{p} of the scenarios and the most profitable policy in {best}; on average it "
+            "leaves ¥{regret} on the table compared with the best policy of each scenario "
+            "(at worst ¥{worst})."
+        ),
+        "nothing": "<b>No policy is more profitable than {base} in most scenarios.</b>",
+        "verdict": {
+            "baseline": "the baseline",
+            "no_effect": "no effect here: identical to the baseline in every scenario",
+            "robust": "robust: pays under almost all plausible assumptions",
+            "likely": "likely: pays under most plausible assumptions",
+            "depends": "depends on the assumptions",
+            "unlikely": "unlikely to pay",
+            "worse": "loses money under almost all plausible assumptions",
+        },
+        "line": (
+            "<b>{label}</b>: {verdict}. More profitable than {base} in {p} of scenarios "
+            "({level} CI {lo}–{hi}), keeps more customers in {pr}; Δ profit median ¥{med} "
+            "(5–95%: ¥{p05} to ¥{p95}). {drivers}{failure}"
+        ),
+        "drivers": "Decided mostly by {names}. ",
+        "sep": ", ",
+        "timing": " {runs} runs ({computed} computed, {reused} reused from the run store) in "
+        "{wall} s.",
+        "fail_rule": "Loses money when {conds} ({cover} of its {k} losing scenarios).",
+        "fail_or": " or when ",
+        "fail_always": "Loses money in every scenario.",
+        "fail_mostly": (
+            "Loses money in {k} of {n} scenarios; pays only when {conds} ({cover} of its {m} "
+            "scenarios with more profit)."
+        ),
+        "fail_no_gain": (
+            "Loses money in {k} of {n} scenarios and makes more in none (no difference in the "
+            "other {rest})."
+        ),
+        "fail_rare": "Loses money in {k} of {n} scenarios: too few to describe.",
+        "fail_scattered": "Loses money in {k} of {n} scenarios, with no simple condition.",
+        "verdicts_h": "Verdicts",
+        "table_h": "Robust ranking",
+        "cols": [
+            "Rank",
+            "Policy",
+            "Verdict",
+            "P(more profit)",
+            "P(more customers kept)",
+            "P(best)",
+            "Δ profit mean ¥",
+            "Δ profit 5–95% ¥",
+            "Regret mean ¥",
+            "Regret max ¥",
+        ],
+        "table_note": (
+            "P = share of scenarios; Δ = difference from {base} in the same scenario and "
+            "seeds; regret = profit of the scenario's best policy minus this one's. Ranked by "
+            "mean regret (= by mean profit over scenarios); the worst-case regret is the "
+            "minimax-regret view."
+        ),
+        "figs": {
+            "delta_profit": (
+                "Δ profit across scenarios",
+                "Each dot is one scenario (green: more profit than the baseline).",
+            ),
+            "drivers": (
+                "Drivers",
+                "Bars: importance of an assumption for the policy's Δ profit, with its 95% CI.",
+            ),
+            "regret": (
+                "Regret",
+                "How much profit each policy gives up against the best choice "
+                "of each scenario: on average and in the worst scenario.",
+            ),
+        },
+        "ranges_h": "The assumptions and their ranges",
+        "ranges_cols": ["Assumption", "Low", "High", "Default", "Source"],
+        "method_h": "How to read this",
+        "method": (
+            "A scenario is one combination of assumptions, drawn from the ranges below. Within "
+            "a scenario all policies meet the same customers and the same random events "
+            "(replication r uses seed {seed0}+r), so their differences come from the policies. "
+            "A share near 100% means the recommendation holds whatever the true value of the "
+            "assumptions within their ranges; near 50% it depends on them, and the failure "
+            "conditions say on which. Drivers: {drivers_method}. The shares include the seed "
+            "noise left after averaging {r} replications."
+        ),
+        "drivers_method": {
+            "sobol": "Sobol' total-order indices (share of Δ profit variance involving the "
+            "assumption)",
+            "morris": "Morris screening (mean absolute effect of moving the assumption across "
+            "its range)",
+            "rank": "standardized rank regression coefficients, or Spearman's rank "
+            "correlation when the scenarios are fewer than twice the assumptions (how strongly "
+            "Δ profit rises or falls with the assumption; monotone effects)",
+        },
+    },
+    "zh": {
+        "title": "这个建议有多稳健？",
+        "page_title": "门店策略的稳健性",
+        "intro": (
+            "每个策略的效果都建立在一些假设的数值之上（一份礼品能让顾客多满意、口碑能传多远……）。"
+            "我们从这些假设的合理区间中抽取了{s}个情景（{design}），在每个情景中对每个策略模拟{r}次，"
+            "所有策略使用相同的随机数。下面的比例都是这些情景中的占比。"
+        ),
+        "design": {
+            "lhs": "拉丁超立方抽样",
+            "sobol": "Sobol 序列",
+            "morris": "Morris 轨迹",
+            "saltelli": "Saltelli 设计",
+        },
+        "recommend": (
+            "<b>建议：{label}</b>——{verdict}。在{p}的情景中利润高于“{base}”，在{best}的情景中是利润最高的策略；"
+            "与每个情景中的最佳策略相比，平均少赚¥{regret}（最差情况下少赚¥{worst}）。"
+        ),
+        "nothing": "<b>没有任何策略在大多数情景中比“{base}”更赚钱。</b>",
+        "verdict": {
+            "baseline": "基准",
+            "no_effect": "在此没有效果：每个情景都与基准完全相同",
+            "robust": "稳健：几乎在所有合理假设下都能多赚钱",
+            "likely": "较可靠：在大多数合理假设下能多赚钱",
+            "depends": "取决于假设",
+            "unlikely": "不太可能多赚钱",
+            "worse": "几乎在所有合理假设下都会亏钱",
+        },
+        "line": (
+            "<b>{label}</b>：{verdict}。在{p}的情景中利润高于“{base}”"
+            "（{level}置信区间 {lo}–{hi}），在{pr}的情景中留住更多顾客；"
+            "利润差额中位数¥{med}（5%–95%：¥{p05}至¥{p95}）。{drivers}{failure}"
+        ),
+        "drivers": "主要取决于：{names}。",
+        "sep": "、",
+        "timing": "共{runs}次模拟（新计算{computed}次，从运行存储复用{reused}次），用时{wall}秒。",
+        "fail_rule": "当{conds}时亏钱（覆盖其{k}个亏损情景中的{cover}）。",
+        "fail_or": "，或当",
+        "fail_always": "在所有情景中都亏钱。",
+        "fail_mostly": (
+            "在{n}个情景中有{k}个亏钱；只有当{conds}时才赚钱（覆盖其{m}个多赚情景中的{cover}）。"
+        ),
+        "fail_no_gain": "在{n}个情景中有{k}个亏钱，没有一个情景多赚（其余{rest}个情景没有差别）。",
+        "fail_rare": "在{n}个情景中有{k}个亏钱：太少，无法归纳条件。",
+        "fail_scattered": "在{n}个情景中有{k}个亏钱，找不到简单的条件。",
+        "verdicts_h": "结论",
+        "table_h": "稳健排名",
+        "cols": [
+            "排名",
+            "策略",
+            "结论",
+            "利润更高的概率",
+            "留存更高的概率",
+            "最佳的概率",
+            "利润差额均值 ¥",
+            "利润差额 5%–95% ¥",
+            "平均遗憾值 ¥",
+            "最大遗憾值 ¥",
+        ],
+        "table_note": (
+            "概率 = 情景中的占比；差额 = 同一情景、相同种子下与“{base}”之差；"
+            "遗憾值 = 该情景最佳策略的利润减去本策略的利润。"
+            "按平均遗憾值排名（等同于按各情景平均利润排名）；最大遗憾值对应“最小化最大遗憾”的视角。"
+        ),
+        "figs": {
+            "delta_profit": ("各情景下的利润差额", "每个点是一个情景（绿色：利润高于基准）。"),
+            "drivers": ("关键假设", "条形：该假设对策略利润差额的重要性，及其95%置信区间。"),
+            "regret": ("遗憾值", "与每个情景中最佳选择相比，各策略放弃的利润：平均值与最差情景。"),
+        },
+        "ranges_h": "假设及其区间",
+        "ranges_cols": ["假设", "下限", "上限", "默认值", "来源"],
+        "method_h": "如何解读",
+        "method": (
+            "一个情景就是从下表区间中抽取的一组假设值。在同一情景中，所有策略面对相同的顾客和相同的随机事件"
+            "（第r次重复使用种子{seed0}+r），因此差异来自策略本身。占比接近100%表示无论假设在区间内取何值，"
+            "建议都成立；接近50%表示结论取决于假设，亏损条件说明取决于哪些假设。关键假设的度量：{drivers_method}。"
+            "占比中包含{r}次重复平均后仍残留的随机噪声。"
+        ),
+        "drivers_method": {
+            "sobol": "Sobol 总效应指数（利润差额方差中涉及该假设的比例）",
+            "morris": "Morris 筛选（在整个区间内改变该假设的平均绝对效应）",
+            "rank": "标准化秩回归系数；情景数少于假设数两倍时用 Spearman 秩相关"
+            "（利润差额随该假设单调升降的强度）",
+        },
+    },
+}
+"""The report section's sentences and headings."""
+
+FIGURE_TEXT = {
+    "en": {
+        "dist_title": "Extra profit vs {base} in each scenario of the assumptions",
+        "dist_x": "Δ profit over the run (yuan; mean of the replications of a scenario)",
+        "drivers_title": "What decides each policy's Δ profit ({method})",
+        "regret_title": "Regret: profit lost vs the best policy of each scenario",
+        "regret_x": "yuan",
+        "regret_mean": "mean over scenarios",
+        "regret_max": "worst scenario",
+        "method": {
+            "sobol": "Sobol' total-order index",
+            "morris": "Morris mu*, yuan per full range",
+            "rank": "|rank regression coefficient| or |Spearman ρ|",
+        },
+        "up": "higher value → more profit",
+        "down": "higher value → less profit",
+    },
+    "zh": {
+        "dist_title": "各假设情景下相对“{base}”多赚的利润",
+        "dist_x": "整个模拟期利润差额（元；同一情景各次重复的均值）",
+        "drivers_title": "决定各策略利润差额的假设（{method}）",
+        "regret_title": "遗憾值：与每个情景中最佳策略相比少赚的利润",
+        "regret_x": "元",
+        "regret_mean": "各情景平均",
+        "regret_max": "最差情景",
+        "method": {
+            "sobol": "Sobol 总效应指数",
+            "morris": "Morris mu*（元/整个区间）",
+            "rank": "秩回归系数或 Spearman ρ 的绝对值",
+        },
+        "up": "数值越高 → 利润越多",
+        "down": "数值越高 → 利润越少",
+    },
+}
+"""Figure titles and axis labels."""
