@@ -3,7 +3,7 @@ for the setting that pays best, robustly -> trials.csv, pareto.csv, best.yaml, f
 
 A thin command over `experiments.studies.design` (no Hydra there). Overrides: ``policy=NAME``,
 ``levers=[monthly_per_manager,top_share]``, ``ranges.monthly_per_manager=[0,3000]``,
-``objectives=[profit,retention]``, ``trials=100``, ``replications=8``, ``robust=mean|worst|regret``
+``objectives=[profit,retention]``, ``trials=100``, ``replications=8``, ``robust=mean|worst|regret``,
 ``scenarios=8``, ``executor=ray``, ``workers=2``, ``--fresh``, ``report.lang=zh`` and every
 market override (``market.n_customers=5000``). Resumable: run it again after a kill.
 """
@@ -12,38 +12,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.common import (
-    build_market,
-    check_writable,
-    clean_errors,
-    preflight_group_choices,
-    to_container,
-    user_config_dirs,
-)
+from experiments.common import clean_errors, preflight_group_choices, user_config_dirs
+from experiments.studies.base import run_command
+from experiments.studies.design import DESIGN
 from experiments.study_options import flags_to_overrides, precheck_run_dir
-from sim import ConfigError
 
 CONFIG_DIRS: tuple[Path, ...] = ()
 """User config dirs given with ``--config-dir`` (set by `__main__`, searched for policies)."""
 
 
-def design(cfg: DictConfig, outdir: Path):
-    from experiments.studies.design.command import design_command
-
-    market = build_market(cfg["market"])
-    plain = to_container(cfg)
-    explicit = plain.get("output_dir")
-    if explicit is not None and not isinstance(explicit, str):
-        raise ConfigError("output_dir", f"must be a directory path or null, got {explicit!r}")
-    outdir = check_writable(
-        Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
-    )
-    return design_command(plain, outdir, market=market, config_dirs=CONFIG_DIRS)
+def design(cfg: Any, outdir: Path) -> Any:
+    """The whole command (validate, search, re-evaluate, write, report)."""
+    return run_command(DESIGN, cfg, outdir, config_dirs=CONFIG_DIRS).analysis
 
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="design")

@@ -18,7 +18,7 @@ import yaml
 
 from experiments.studies.design import engine_runner, make_design_plan, run_design
 from experiments.studies.design.evaluate import BASELINE, outcomes, scenarios, trial_specs
-from experiments.studies.design.outputs import best_yaml, pareto_frame, write_design
+from experiments.studies.design.outputs import best_yaml, pareto_frame, write_best
 from experiments.studies.design.search import _entries
 from experiments.studies.design.section import answer
 from sim import ConfigError, default_market
@@ -211,8 +211,9 @@ def test_robust_objectives_use_scenarios_and_the_worst_is_not_above_the_mean(tmp
 def test_outputs_and_best_yaml_is_a_policy_config(tmp_path):
     plan = plan_of(trials=6, reevaluate={"top": 2})
     result = run_design(plan, tmp_path, planted_runner(), progress=False)
-    paths = write_design(tmp_path, result, {"study": "design"})
-    trials = pd.read_csv(paths["trials"])
+    write_best(tmp_path, result)
+    result.trials.to_csv(tmp_path / "trials.csv", index=False)
+    trials = pd.read_csv(tmp_path / "trials.csv")
     assert {"trial", KEY, "profit_mean", "profit_low", "profit_high", "fresh_profit_mean"} <= set(
         trials.columns
     )
@@ -231,16 +232,20 @@ def test_a_changed_plan_in_the_same_directory_is_refused(tmp_path):
         run_design(plan_of(trials=2, replications=3), tmp_path, planted_runner(), progress=False)
 
 
-def test_report_in_both_languages(tmp_path):
-    from experiments.studies.design.command import report_files
+def test_report_in_both_languages_and_the_answer_matches_the_tables(tmp_path):
+    from experiments.studies.base import Result, write_report
+    from experiments.studies.design import DESIGN
 
-    result = run_design(
-        plan_of(trials=4, reevaluate={"top": 2}), tmp_path, planted_runner(), progress=False
-    )
-    en = report_files(tmp_path, result, "en")["report"].read_text()
-    zh = report_files(tmp_path, result, "zh")["report"].read_text()
+    plan = plan_of(trials=4, reevaluate={"top": 2})
+    res = Result(plan, None, run_design(plan, tmp_path, planted_runner(), progress=False))
+    en = write_report(DESIGN, res, {}, tmp_path, "en")["report"].read_text()
+    zh = write_report(DESIGN, res, {}, tmp_path, "zh")["report"].read_text()
+    assert (tmp_path / "report_zh.html").is_file() and (tmp_path / "design_front_zh.png").is_file()
     assert "Answer" in en and "optimiser" in en
     assert "结论" in zh and "新种子" in zh
+    row = res.analysis.trials.set_index("trial").loc[res.analysis.best["trial"]]
+    for value in (row["fresh_profit_mean"], row["fresh_profit_low"], row["fresh_profit_high"]):
+        assert f"{abs(round(value)):,.0f}" in en
 
 
 # --------------------------------------------------------------------------- the real market

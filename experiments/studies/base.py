@@ -46,7 +46,8 @@ class Result:
     study's own analysis."""
 
     plan: Any
-    frames: StudyResult
+    frames: StudyResult | None
+    """None for a study that runs in many rounds (design): its own analysis says how."""
     analysis: Any
 
 
@@ -110,6 +111,16 @@ class Study(ABC):
     def summary(self, result: Result) -> str:
         """The text printed after the runs: the study's answer in a few lines."""
 
+    def execute(self, plan: Any, *, outdir: Path, progress: bool = True, **engine: Any) -> Result:
+        """Obtain the result: by default every spec through the engine at once (`run`); a
+        study that decides its next runs from the last ones (the design study's search)
+        overrides this and may keep state in `outdir`."""
+        return run(self, plan, progress=progress, **engine)
+
+    def files(self, result: Result, outdir: Path) -> dict[str, Path]:
+        """Outputs other than tables, meta.json and the report (default: none)."""
+        return {}
+
     def footnote(self, result: Result, workers: int) -> str:
         """The line about how the runs were obtained."""
         f = result.frames
@@ -155,8 +166,13 @@ def market_meta(m: MarketConfig) -> dict[str, Any]:
     }
 
 
-def run_info(frames: StudyResult, executor: str | None = None, workers: int | None = None) -> dict:
-    """How the runs were obtained (the driver hands this to `Study.meta`)."""
+def run_info(
+    frames: StudyResult | None, executor: str | None = None, workers: int | None = None
+) -> dict:
+    """How the runs were obtained (the driver hands this to `Study.meta`); a study without one
+    set of frames (the design study) gets the executor and workers only."""
+    if frames is None:
+        return {"executor": executor, "workers": workers}
     seconds = frames.runs["seconds"] if "seconds" in frames.runs else pd.Series(dtype=float)
     return {
         "executor": executor,
@@ -214,6 +230,7 @@ def write(
 ) -> dict[str, Path]:
     """Tables, ``meta.json`` and (when `report`) figures and the report page."""
     paths = write_tables(outdir, study.tables(result))
+    paths.update(study.files(result, outdir))
     paths["meta"] = write_meta(outdir, meta)
     if report:
         paths.update(write_report(study, result, meta, outdir, lang))
@@ -279,7 +296,7 @@ def run_command(
     )
     if out.table:
         print(study.announce(plan, opts.executor, opts.workers))
-    result = run(study, plan, **opts.engine(), progress=out.progress)
+    result = study.execute(plan, outdir=outdir, progress=out.progress, **opts.engine())
     meta = study.meta(result, run_info(result.frames, opts.executor, opts.workers))
     paths = write(study, result, outdir, meta, lang=out.lang, report=out.report)
     mark_complete(outdir)

@@ -10,5 +10,14 @@ See docs/design.md for the method, the figures and the limits.
 from experiments.studies.design.plan import DesignPlan, make_design_plan
 from experiments.studies.design.search import DesignResult
 from experiments.studies.design.study import engine_runner, run_design
+from experiments.studies.design.study_class import DESIGN, DesignStudy
 
-__all__ = ["DesignPlan", "DesignResult", "engine_runner", "make_design_plan", "run_design"]
+__all__ = [
+    "DESIGN",
+    "DesignPlan",
+    "DesignResult",
+    "DesignStudy",
+    "engine_runner",
+    "make_design_plan",
+    "run_design",
+]

@@ -58,8 +58,8 @@ def scenarios(plan: Any, *, fresh: bool = False) -> list[Scenario]:
     if not plan.robust:
         return [Scenario(plan.market, {})]
     from experiments.studies.robustness.design import sample
-    from experiments.studies.robustness.ranges import policy_overrides
     from experiments.studies.robustness.plan import scenario_market
+    from experiments.studies.robustness.ranges import policy_overrides
 
     seed = plan.seed + (1_000_000 if fresh else 0)
     design = sample(list(plan.ranges), plan.scenarios, "lhs", seed=seed)

@@ -10,18 +10,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from experiments.engine.store import atomic_savefig  # noqa: E402
-from experiments.report.plot import style  # noqa: E402
+from experiments.report.plot import MONEY, save, style  # noqa: E402
 from experiments.studies.design.search import DesignResult  # noqa: E402
 from experiments.studies.design.vocab import text  # noqa: E402
 
 MAX_PANELS = 6
-
-
-def _money(v: float, _pos: object = None) -> str:
-    return f"{v:+,.0f}" if v else "0"
 
 
 def response(result: DesignResult, path: Path, lang: str) -> Path:
@@ -85,14 +79,14 @@ def response(result: DesignResult, path: Path, lang: str) -> Path:
                 ax.axvline(shipped[d.key], color="#757575", ls="--", lw=1, label=t["fig_shipped"])
             ax.axhline(0, color="#424242", lw=0.8)
             ax.set_xlabel(d.key.split(".", 1)[1])
-            ax.yaxis.set_major_formatter(FuncFormatter(_money))
+            ax.yaxis.set_major_formatter(MONEY)
         for ax in list(axes.flat)[len(space) :]:
             ax.set_visible(False)
         axes.flat[0].set_ylabel(t["fig_profit_axis"])
         axes.flat[0].legend(fontsize=7, loc="best")
         fig.suptitle(t["fig_response_title"])
         fig.tight_layout()
-        atomic_savefig(fig, path)
+        save(fig, path)
         plt.close(fig)
     return path
 
@@ -138,10 +132,10 @@ def front(result: DesignResult, path: Path, lang: str) -> Path:
         ax.axvline(0, color="#424242", lw=0.8)
         ax.set_xlabel(t["fig_retention_axis"])
         ax.set_ylabel(t["fig_profit_axis"])
-        ax.yaxis.set_major_formatter(FuncFormatter(_money))
+        ax.yaxis.set_major_formatter(MONEY)
         ax.legend(fontsize=7, loc="best")
         ax.set_title(t["fig_front_title"])
         fig.tight_layout()
-        atomic_savefig(fig, path)
+        save(fig, path)
         plt.close(fig)
     return path

@@ -9,14 +9,13 @@ compares the designed setting with the shipped one at once.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from experiments.engine.store import atomic_to_csv, atomic_write_text
+from experiments.engine.store import atomic_write_text
 from experiments.studies.design.search import DesignResult
 
 
@@ -67,22 +66,14 @@ def pareto_frame(result: DesignResult) -> pd.DataFrame:
     return front.sort_values(["profit_mean", "trial"], ascending=[False, True])
 
 
-def write_design(outdir: Path, result: DesignResult, meta: dict[str, Any]) -> dict[str, Path]:
-    """Every table and config of a design study, each written atomically."""
-    from experiments.common import jsonable
-
-    outdir = Path(outdir)
+def write_best(outdir: Path, result: DesignResult) -> dict[str, Path]:
+    """best.yaml and the same text as ``policy/<policy>_design.yaml`` (for --config-dir)."""
     text = best_yaml(result)
-    paths = {
-        "trials": atomic_to_csv(result.trials, outdir / "trials.csv"),
-        "pareto": atomic_to_csv(pareto_frame(result), outdir / "pareto.csv"),
-        "best": atomic_write_text(outdir / "best.yaml", text),
-        "policy": atomic_write_text(
-            outdir / "policy" / f"{design_name(result.plan.policy)}.yaml", text
-        ),
-        "meta": atomic_write_text(outdir / "meta.json", json.dumps(jsonable(meta), indent=2)),
+    name = design_name(result.plan.policy)
+    return {
+        "best": atomic_write_text(Path(outdir) / "best.yaml", text),
+        "policy": atomic_write_text(Path(outdir) / "policy" / f"{name}.yaml", text),
     }
-    return paths
 
 
 def design_meta(result: DesignResult, **extra: Any) -> dict[str, Any]:

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from experiments.engine.specs import check_count
-from experiments.engine.specs import load_policy_config, policy_entries
+from experiments.engine.specs import check_count, load_policy_config, policy_entries
 from experiments.studies.design.space import DesignLever, design_space
 from sim import ConfigError, MarketConfig, default_market
 
@@ -149,7 +148,11 @@ def make_design_plan(
     scenarios = _int(options, "scenarios", 8, minimum=1, maximum=10_000) if robust else 0
     ranges: tuple[Any, ...] = ()
     if robust:
-        from experiments.studies.robustness.ranges import entry_classes, parse_ranges, relevant_ranges
+        from experiments.studies.robustness.ranges import (
+            entry_classes,
+            parse_ranges,
+            relevant_ranges,
+        )
 
         ranges = tuple(relevant_ranges(parse_ranges(uncertainty or {}), entry_classes(entries)))
     re_opts = options.get("reevaluate") or {}

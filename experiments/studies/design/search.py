@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,8 @@ class DesignResult:
     best: dict[str, Any]
     shipped: Outcome
     resumed: int = 0
+    tally: dict[str, float] = field(default_factory=dict)
+    """Runs computed and reused, wall seconds (filled by the command)."""
 
 
 def _quiet_optuna() -> None:

@@ -32,12 +32,30 @@ from experiments.studies.design.plan import DesignPlan
 from experiments.studies.design.search import DesignResult, Runner, _entries, reported, search
 
 
-def engine_runner(progress: bool = False, **engine: Any) -> Runner:
-    """A `Runner` over the study engine (executor, workers, run store, fresh ...)."""
+def engine_runner(
+    progress: bool = False, tally: dict[str, float] | None = None, **engine: Any
+) -> Runner:
+    """A `Runner` over the study engine (executor, workers, run store, fresh ...); `tally`
+    counts the runs computed and reused from the store."""
     from experiments.engine.study import run_study
 
+    fresh = bool(engine.pop("fresh", False))
+    recomputed: set[str] = set()
+
     def run(specs: Sequence[RunSpec]) -> pd.DataFrame:
-        return run_study(list(specs), progress=progress, desc="design runs", **engine).runs
+        specs = list(specs)
+        if fresh:  # recompute each run once in this study, then read it back like any other
+            todo = [s for s in specs if s.key not in recomputed]
+            if todo:
+                done = run_study(todo, progress=progress, desc="design runs", fresh=True, **engine)
+                recomputed.update(done.keys)
+                if tally is not None:
+                    tally["computed"] = tally.get("computed", 0) + done.computed
+        res = run_study(specs, progress=progress, desc="design runs", **engine)
+        if tally is not None:
+            tally["computed"] = tally.get("computed", 0) + res.computed
+            tally["reused"] = tally.get("reused", 0) + res.reused
+        return res.runs
 
     return run
 

@@ -137,13 +137,3 @@ def text(lang: str) -> dict[str, str]:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
     return _TEXT[lang]
-
-
-def money(value: float, symbol: str = "¥", *, signed: bool = True) -> str:
-    """``+¥1,234`` / ``−¥1,234``: the sign before the currency, a true minus sign."""
-    if value != value:  # NaN
-        return "—"
-    sign = ("+" if value > 0 else "−" if value < 0 else "") if signed else ""
-    if not signed and value < 0:
-        sign = "−"
-    return f"{sign}{symbol}{abs(value):,.0f}"

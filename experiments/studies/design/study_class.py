@@ -1,0 +1,123 @@
+"""The design study as a specialisation of the one `Study` pipeline (`experiments.studies.base`).
+
+It differs from the others in one step: its runs are not known in advance, so `execute` runs
+the search (rounds of trials asked by Optuna, each simulated through the engine, resumable from
+the output directory) instead of one batch of specs. Options, output directory, tables,
+meta.json, report and ``COMPLETE`` are the shared driver's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiments.studies.base import Page, Result, Study
+from experiments.studies.design.plan import DesignPlan, make_design_plan
+from experiments.studies.design.search import DesignResult
+from experiments.studies.design.study import engine_runner, run_design
+
+STUDY_KEYS = {
+    "market", "executor", "uncertainty", "workers", "store", "fresh", "output_dir", "output",
+    "report",
+}  # fmt: skip
+"""Options the shared driver reads; the rest are the design plan's."""
+
+
+class DesignStudy(Study):
+    """Search a policy's levers for the setting that pays best (docs/design.md)."""
+
+    name = "design"
+    desc = "design runs"
+
+    def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> DesignPlan:
+        from experiments.common import build_market, to_container
+
+        options = {k: to_container(v) for k, v in cfg.items() if k not in STUDY_KEYS}
+        return make_design_plan(
+            options,
+            market=build_market(cfg["market"]),
+            uncertainty=to_container(cfg.get("uncertainty")),
+            config_dirs=tuple(config_dirs),
+        )
+
+    def check_size(self, plan: DesignPlan, workers: int) -> None:
+        from sim.schema import check_study_size
+
+        # one batch of trials (and the references) is in memory at a time
+        n = plan.batch + 2
+        check_study_size(plan.market, n, plan.replications * max(plan.scenarios, 1), workers)
+
+    def specs(self, plan: DesignPlan) -> list:
+        """Unknown in advance: the search asks for runs as it goes (see `execute`)."""
+        return []
+
+    def analyse(self, plan: DesignPlan, frames: Any) -> Any:  # pragma: no cover - unused
+        raise NotImplementedError("the design study's analysis is its search (execute)")
+
+    def execute(
+        self, plan: DesignPlan, *, outdir: Path, progress: bool = True, **engine: Any
+    ) -> Result:
+        fresh = bool(engine.get("fresh", False))
+        start = time.perf_counter()
+        tally: dict[str, float] = {}
+        run = engine_runner(tally=tally, **engine)
+        res = run_design(plan, outdir, run, fresh=fresh, progress=progress)
+        tally["wall_seconds"] = round(time.perf_counter() - start, 2)
+        res.tally = tally
+        return Result(plan, None, res)
+
+    def tables(self, result: Result) -> dict[str, pd.DataFrame]:
+        from experiments.studies.design.outputs import pareto_frame
+
+        res: DesignResult = result.analysis
+        return {"trials.csv": res.trials, "pareto.csv": pareto_frame(res)}
+
+    def files(self, result: Result, outdir: Path) -> dict[str, Path]:
+        from experiments.studies.design.outputs import write_best
+
+        return write_best(outdir, result.analysis)
+
+    def meta(self, result: Result, info: Mapping[str, Any]) -> dict[str, Any]:
+        from experiments.studies.design.outputs import design_meta
+
+        return design_meta(result.analysis, **info, **result.analysis.tally)
+
+    def report(self, result: Result, meta: Mapping[str, Any], outdir: Path, lang: str) -> Page:
+        from experiments.studies.design.section import page
+
+        return page(result.analysis, outdir, lang)
+
+    def announce(self, plan: DesignPlan, executor: str, workers: int) -> str:
+        m = plan.market
+        robust = f" x {plan.scenarios} scenarios ({plan.robust})" if plan.robust else ""
+        return (
+            f"market {m.name}: {m.n_customers:,} customers, {m.years} years; designing "
+            f"{plan.policy} ({len(plan.space)} levers: {', '.join(d.key for d in plan.space)}) "
+            f"over {plan.trials} trials x {plan.replications} replications{robust} "
+            f"on {workers} {executor} worker(s)"
+        )
+
+    def summary(self, result: Result) -> str:
+        from experiments.studies.design.outputs import design_name
+        from experiments.studies.design.section import answer
+
+        res: DesignResult = result.analysis
+        return "\n".join(
+            [*answer(res, "en"), f"designed policy: policy/{design_name(res.plan.policy)}.yaml"]
+        )
+
+    def footnote(self, result: Result, workers: int) -> str:
+        t = result.analysis.tally
+        return (
+            f"{int(t.get('computed', 0) + t.get('reused', 0)):,} runs "
+            f"({int(t.get('reused', 0)):,} reused from the run store) in "
+            f"{t.get('wall_seconds', 0):.1f} s; {result.analysis.resumed} interrupted trials "
+            "finished on resumption"
+        )
+
+
+DESIGN = DesignStudy()
