@@ -32,6 +32,7 @@ from sim.schema import (
     Spec,
     field_specs,
 )
+from sim.store_profile import CURRENCIES, StoreProfile
 
 HEADER = """# Configuration reference
 
@@ -228,6 +229,17 @@ def markdown() -> str:
         f"Share of residents of each class by home tier (tiers: {', '.join(TIERS)}; classes as "
         "above): numbers in [0, 1,000,000], normalised per tier, not all zero; every tier "
         "used by a place needs an entry.",
+        "",
+        "### `market.profile`: the focal store's profile",
+        "",
+        "Written by `experiments.calibrate` (members, yearly revenue and mean ticket from the "
+        "export, currency from `--currency`); the default market's is a county store in CNY "
+        f"with its size left to the simulation. Known currencies: {', '.join(CURRENCIES)} "
+        "(another ISO code needs `symbol`).",
+        "",
+    ]
+    lines += _table("", _dataclass_rows(StoreProfile))
+    lines += [
         "",
         "## `policy` (configs/policy/*.yaml): the focal store's policies",
         "",
