@@ -11,7 +11,7 @@ import argparse
 
 from sim.translog import REFUND_RULES, ExportOptions
 
-__all__ = ["add_export_arguments", "export_options"]
+__all__ = ["add_export_arguments", "add_store_arguments", "export_options", "store_inputs"]
 
 
 def add_export_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,3 +34,30 @@ def export_options(args: argparse.Namespace, *, require_amount: bool = True) -> 
     """The parsed options as the reader's ``ExportOptions`` (raises ``LogError`` if bad)."""
     return ExportOptions.from_text(args.columns, args.date_format, args.refunds,
                                    require_amount=require_amount)
+
+
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """What ``calibrate`` is told about the store (its profile): currency, name, margin, and
+    the spend per visit of a log without amounts."""
+    from sim.store_profile import CURRENCIES
+
+    g = parser.add_argument_group("the store")
+    g.add_argument("--currency", default="CNY", metavar="CODE",
+                   help=f"ISO code of the export's money (default CNY; known: "
+                        f"{', '.join(CURRENCIES)})")
+    g.add_argument("--store-name", dest="store_name", default=None,
+                   help="the store's name in reports (default: --store, else --name)")
+    g.add_argument("--margin", type=float, default=None,
+                   help="the store's gross margin on revenue (default: assumed, 0.4)")
+    g.add_argument("--spend-per-visit", dest="spend_per_visit", type=float, default=None,
+                   help="spend per visit for a log without amounts (default: the market's)")
+
+
+def store_inputs(args: argparse.Namespace):
+    """``StoreInputs`` of the calibration from the parsed arguments (raises one-line errors)."""
+    from experiments.calibration.profile import StoreInputs
+
+    return StoreInputs(options=export_options(args, require_amount=False),
+                       strict=not args.lenient, currency=args.currency,
+                       spend_per_visit=args.spend_per_visit, margin=args.margin,
+                       store_name=args.store_name)

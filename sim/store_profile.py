@@ -40,8 +40,9 @@ CURRENCIES: dict[str, str] = {
     "MYR": "RM",
     "RUB": "₽",
 }
-#: Where a figure of the profile comes from: the store's own export, or an assumption.
-SOURCES: tuple[str, ...] = ("data", "assumed")
+#: Where a figure of the profile comes from: the store's export, the user's word for this
+#: store (``--margin``), or an assumption (a market default, ``--spend-per-visit``).
+SOURCES: tuple[str, ...] = ("data", "given", "assumed")
 _CODE = re.compile(r"^[A-Z]{3}$")
 MINUS = "\u2212"  # a real minus sign, as in print: "−$35"
 
@@ -56,27 +57,46 @@ class StoreProfile:
         "CNY", kind="text", doc="ISO 4217 code of the store's money (CNY, USD, EUR, ...)"
     )
     symbol: str | None = declared(
-        None, kind="text", nullable=True,
+        None,
+        kind="text",
+        nullable=True,
         doc="symbol printed before amounts (null: the usual one of the currency)",
     )
     members: int | None = declared(
-        None, kind="integer", low=0, nullable=True, unit="members",
+        None,
+        kind="integer",
+        low=0,
+        nullable=True,
+        unit="members",
         doc="members in the store's export (null: not from data)",
     )
     yearly_revenue: float | None = declared(
-        None, kind="number", low=0, nullable=True, doc="revenue of the export's last 365 days",
+        None,
+        kind="number",
+        low=0,
+        nullable=True,
+        doc="revenue of the export's last 365 days",
     )
     mean_ticket: float | None = declared(
-        None, kind="number", low=0, low_open=True, nullable=True,
+        None,
+        kind="number",
+        low=0,
+        low_open=True,
+        nullable=True,
         doc="mean spend per visit (customer-day)",
     )
     ticket_source: str = declared(
-        "assumed", kind="choice", choices=SOURCES,
+        "assumed",
+        kind="choice",
+        choices=SOURCES,
         doc="mean ticket from the export's amounts (data) or --spend-per-visit (assumed)",
     )
     margin: float = declared(0.4, kind="number", low=0, high=1, doc="gross margin on revenue")
     margin_source: str = declared(
-        "assumed", kind="choice", choices=SOURCES, doc="margin given for this store, or assumed"
+        "assumed",
+        kind="choice",
+        choices=SOURCES,
+        doc="margin given for this store (--margin), or assumed (the market default)",
     )
     source: str = declared(
         "default market", kind="text", doc="where the profile comes from (e.g. the export file)"
@@ -90,8 +110,8 @@ class StoreProfile:
         check_record(self, prefix)
         check(
             isinstance(self.currency, str) and bool(_CODE.match(self.currency)),
-            f"{prefix}.currency", f"must be a 3-letter ISO code like CNY or USD, got "
-            f"{self.currency!r}",
+            f"{prefix}.currency",
+            f"must be a 3-letter ISO code like CNY or USD, got {self.currency!r}",
         )
         check(
             self.currency in CURRENCIES or self.symbol is not None,
