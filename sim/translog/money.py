@@ -67,9 +67,15 @@ def coerce_money(
         missing = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     else:
         text, missing = as_text(arr)
-        raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
-        vals = np.asarray(pd.to_numeric(raw, errors="coerce"), dtype=np.float64)
-        retry = ~missing & np.isnan(vals)
+        try:  # the common case, plain numbers: one Arrow cast (blank cells become null)
+            plain = pc.cast(pc.if_else(pa.array(missing), None, text), pa.float64())
+            vals = np.asarray(pc.fill_null(plain, np.nan).to_numpy(zero_copy_only=False),
+                              dtype=np.float64)
+            retry = np.zeros(len(vals), dtype=bool)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)
+            vals = np.asarray(pd.to_numeric(raw, errors="coerce"), dtype=np.float64)
+            retry = ~missing & np.isnan(vals)
         if retry.any():
             n_styled = _styled(raw, vals, retry, marks)
     nonnumeric = ~missing & ~np.isfinite(vals)
