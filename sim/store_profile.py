@@ -44,7 +44,12 @@ CURRENCIES: dict[str, str] = {
 #: store (``--margin``), or an assumption (a market default, ``--spend-per-visit``).
 SOURCES: tuple[str, ...] = ("data", "given", "assumed")
 _CODE = re.compile(r"^[A-Z]{3}$")
-MINUS = "\u2212"  # a real minus sign, as in print: "−$35"
+MINUS = "\u2212"
+#: The default county store's yearly revenue and spend per visit, as stated figures (its
+#: simulation gives about 5.6 million and 3,500 at 20,000 residents): the shipped policy
+#: configs' relative sizes resolve against them to their former absolute amounts.
+DEFAULT_REVENUE = 5_000_000.0
+DEFAULT_TICKET = 4_000.0  # a real minus sign, as in print: "−$35"
 
 
 @dataclass(frozen=True)
@@ -71,19 +76,29 @@ class StoreProfile:
         doc="members in the store's export (null: not from data)",
     )
     yearly_revenue: float | None = declared(
-        None,
+        DEFAULT_REVENUE,
         kind="number",
         low=0,
         nullable=True,
-        doc="revenue of the export's last 365 days",
+        doc="yearly revenue: the export's last 365 days (the default store's is a stated round "
+        "figure near its simulated ~5.6 million); policies sized by revenue_share use it",
     )
     mean_ticket: float | None = declared(
-        None,
+        DEFAULT_TICKET,
         kind="number",
         low=0,
         low_open=True,
         nullable=True,
-        doc="mean spend per visit (customer-day)",
+        doc="mean spend per visit, customer-day (the default store's is a stated round figure "
+        "near its simulated ~3,500); policies sized in tickets use it",
+    )
+    ticket_percentiles: dict[str, float] | None = declared(
+        None,
+        kind="node",
+        nullable=True,
+        type_name="percentile -> spend",
+        doc="spend per visit at percentiles 0, 10, 25, 50, 75, 90, 95, 99, 100 of the export's "
+        "visits (for thresholds sized by member_spend_percentile; 100 = the largest visit)",
     )
     ticket_source: str = declared(
         "assumed",
@@ -113,6 +128,20 @@ class StoreProfile:
             f"{prefix}.currency",
             f"must be a 3-letter ISO code like CNY or USD, got {self.currency!r}",
         )
+        pct = self.ticket_percentiles
+        if pct is not None:
+            ok = isinstance(pct, dict) and all(
+                _number(k) is not None
+                and 0 <= _number(k) <= 100
+                and _number(v) is not None
+                and _number(v) >= 0
+                for k, v in pct.items()
+            )
+            check(
+                ok,
+                f"{prefix}.ticket_percentiles",
+                "must map percentiles 0..100 to spends >= 0, like {'50': 30.0, '100': 412.0}",
+            )
         check(
             self.currency in CURRENCIES or self.symbol is not None,
             f"{prefix}.currency",
@@ -130,6 +159,14 @@ class StoreProfile:
 
     def money(self, value: float, *, signed: bool = False, decimals: int = 0) -> str:
         return format_money(value, self, signed=signed, decimals=decimals)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) and not isinstance(value, bool) else None
 
 
 def format_money(

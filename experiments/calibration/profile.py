@@ -140,7 +140,9 @@ def store_profile(
     """Members, last-365-day revenue and mean ticket of the (one-store) log, in its currency."""
     end = log["date"].max()
     last_year = log["date"] > end - pd.Timedelta(days=365)
-    visits = log[["customer_id"]].assign(d=log["date"].dt.normalize()).drop_duplicates()
+    visits = log.assign(d=log["date"].dt.normalize()).groupby(["customer_id", "d"])["amount"].sum()
+    qs = (0, 10, 25, 50, 75, 90, 95, 99, 100)
+    pct = {str(q): round(float(v), 2) for q, v in zip(qs, np.percentile(visits, qs), strict=True)}
     focal = next(s for s in base.stores if s.id == base.focal_store)
     return StoreProfile(
         name=inputs.store_name or name,
@@ -148,6 +150,7 @@ def store_profile(
         members=int(log["customer_id"].nunique()),
         yearly_revenue=float(log.loc[last_year, "amount"].sum()),
         mean_ticket=float(log["amount"].sum() / max(len(visits), 1)),
+        ticket_percentiles=pct,
         ticket_source="assumed" if assumed_spend is not None else "data",
         margin=inputs.margin if inputs.margin is not None else focal.margin,
         margin_source="given" if inputs.margin is not None else "assumed",
