@@ -46,6 +46,8 @@ BASES: dict[str, str] = {
 }
 #: A policy whose yearly cost (its budget) is above this share of revenue is flagged.
 MAX_COST_SHARE = 0.10
+#: Largest multiple of the mean ticket (keeps every resolved amount far from overflow).
+MAX_TICKETS = 1e6
 #: Parameters compared with the members' largest visit (a threshold no one reaching is flagged).
 THRESHOLDS = ("large_purchase",)
 
@@ -67,21 +69,30 @@ class Relative(dict):
 
 
 def parse_relative(policy: str, field: str, value: Mapping[str, Any]) -> Relative:
-    """Check a relative money value; a one-line ``ConfigError`` naming the field otherwise."""
+    """Check a relative money value; a one-line ``ConfigError`` naming the field (and the
+    key inside it) otherwise."""
     name = f"policy.{policy}.{field}"
     allowed = "; ".join(f"{{{k}: x}} for {v}" for k, v in BASES.items())
     items = list(dict(value).items())
-    if len(items) != 1 or items[0][0] not in BASES:
-        raise ConfigError(name, f"must be an amount or one of {allowed}; got {dict(value)!r}")
+    for key, _ in items:
+        if key not in BASES:
+            raise ConfigError(f"{name}.{key}", f"unknown size; allowed: {', '.join(BASES)}")
+    if len(items) != 1:
+        raise ConfigError(name, f"must be an amount or exactly one of {allowed}; got "
+                          f"{dict(value)!r}")
     basis, x = items[0]
     ok = isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
     if ok and basis == "revenue_share":
         ok = x <= 1
     if ok and basis == "member_spend_percentile":
         ok = x <= 100
+    if ok and basis == "tickets":
+        ok = x <= MAX_TICKETS
     if not ok:
-        limit = {"revenue_share": "in [0, 1]", "member_spend_percentile": "in [0, 100]"}
-        raise ConfigError(name, f"{basis} must be a number {limit.get(basis, '>= 0')}, got {x!r}")
+        limit = {"revenue_share": "in [0, 1]", "member_spend_percentile": "in [0, 100]",
+                 "tickets": f"in [0, {MAX_TICKETS:g}]"}
+        raise ConfigError(f"{name}.{basis}", f"must be a number {limit.get(basis, '>= 0')} "
+                          f"({BASES[basis]}), got {x!r}")
     return Relative({basis: float(x)})
 
 
