@@ -76,6 +76,17 @@ def test_default_absolute_amounts_are_flagged_on_the_dollar_store():
     assert policy.yearly_budget > MAX_COST_SHARE * MUSIC.yearly_revenue
 
 
+def test_preflight_names_the_same_problems_without_a_model():
+    from sim.policies.gift_budget import GiftBudget
+    from sim.policies.sizing import preflight
+
+    market = SMALL.replace(profile=MUSIC)
+    lines = preflight([VipPrivileges(), GiftBudget(monthly_per_manager=1_000.0)], market)
+    assert len(lines) == 3 and "policy gift_budget: a yearly budget of $36,000" in lines[2]
+    shipped_vip = [p for n, p in shipped() if n == "vip_program"]
+    assert preflight(shipped_vip, market) == []
+
+
 def test_fixed_cost_above_the_budget_is_flagged():
     from sim.policies.celebrity_event import CelebrityEvent
 

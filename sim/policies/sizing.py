@@ -33,6 +33,7 @@ __all__ = [
     "MAX_COST_SHARE",
     "Relative",
     "parse_relative",
+    "preflight",
     "resolve",
     "resolved_params",
     "sizing_flags",
@@ -167,3 +168,17 @@ def resolved_params(policy: StorePolicy, profile: StoreProfile) -> dict[str, Any
     will run with on that market)."""
     return {k: resolve(policy.name, k, v, profile) if isinstance(v, Relative) else v
             for k, v in policy.params().items()}
+
+
+def preflight(policies: list[StorePolicy], market: Any) -> list[str]:
+    """``sizing_flags`` of the focal store's policies on ``market`` without building a model:
+    for a command to print before any run (a study's runs each warn again when built)."""
+    profile = market.profile
+    focal = market.stores[market.store_ids.index(market.focal_store)]
+    out: list[str] = []
+    for policy in policies:
+        p = policy.clone()
+        p._resolve_sizes(profile)
+        p.managers = focal.managers  # what GiftBudget.reset reads from the bound store
+        out += sizing_flags(p, profile)
+    return out
