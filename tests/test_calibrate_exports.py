@@ -66,6 +66,7 @@ def test_dollar_export_with_every_quirk_fits_like_the_clean_file(clean, tmp_path
                                                                        "data")
     assert prof["members"] == log["customer_id"].nunique()
     assert prof["margin_source"] == "assumed" and any("margin" in a for a in fit["assumptions"])
+    assert fit["spend_warnings"] == []  # a healthy spend fit
     page = (b / "calibration.html").read_text()
     assert "<title>Calibration: Harmony Music" in page or "Calibration: Harmony Music" in page
     assert "Spend per visit: $" in page and "yuan" not in page
@@ -110,3 +111,16 @@ def test_bad_store_inputs_are_one_line_before_reading(clean, tmp_path, capsys):
                        (["--columns", "cust=x"], "error: --columns: 'cust' is not a log column")]:
         code, _, err = run([path, "--out", tmp_path / "o", "--no-market", *args], capsys)
         assert code == 2 and err.startswith(text) and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_constant_amounts_are_a_named_spend_warning(clean, tmp_path, capsys, lang):
+    _, log = clean
+    path = write_log(log.assign(amount=20.0), tmp_path / "flat.csv")
+    code, out, err = run([path, "--out", tmp_path / "o", "--no-market", "--lang", lang], capsys)
+    assert code == 0, err
+    assert "warning: every line spends ¥20.00 (constant amounts)" in out
+    fit = json.loads((tmp_path / "o" / "fit.json").read_text())
+    assert [w["kind"] for w in fit["spend_warnings"]] == ["constant"]
+    page = (tmp_path / "o" / "calibration.html").read_text()
+    assert ("每笔消费都是 ¥20.00" if lang == "zh" else "every line spends ¥20.00") in page

@@ -29,6 +29,7 @@ from experiments.calibration.profile import (
     assumed_spend_fit,
     assumptions,
     read_store_log,
+    spend_warnings,
     store_profile,
     with_amounts,
 )
@@ -125,7 +126,10 @@ def calibrate(
     fit: MarketFit | None = None
     final: MarketConfig | None = None
     extra: dict = {"store": store, "log": str(log_path), "profile": profile.to_dict(),
-                   "assumptions": assumptions(profile, assumed_spend)}
+                   "assumptions": assumptions(profile, assumed_spend),
+                   "spend_warnings": spend_warnings(gg, log, profile)}
+    for warning in extra["spend_warnings"]:
+        report("warning: " + warning["text"])
     simulated = None
     files: dict[str, Path] = {}
     if market:

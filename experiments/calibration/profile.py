@@ -29,6 +29,7 @@ __all__ = [
     "check_currency",
     "market_spend_per_visit",
     "read_store_log",
+    "spend_warnings",
     "store_profile",
     "with_amounts",
 ]
@@ -174,4 +175,36 @@ def assumptions(profile: StoreProfile, assumed_spend: float | None) -> list[str]
                    "amounts; revenue and spend figures follow from it)")
     if profile.margin_source == "assumed":
         out.append(f"gross margin {profile.margin:.0%} (the market default; set --margin)")
+    return out
+
+
+#: Gamma-Gamma p or q above this describes (almost) no spread: the spend fit is degenerate.
+DEGENERATE_SHAPE = 1_000.0
+
+
+def spend_warnings(gg: FitResult, log: pd.DataFrame, profile: StoreProfile) -> list[dict]:
+    """Name a degenerate spend fit (constant amounts, a parameter at its bound, no spread):
+    ``{"kind", "text", ...figures}`` each (the report words them in either language); empty
+    for a healthy fit or an assumed spend."""
+    if gg.extra.get("assumed"):
+        return []
+    out = []
+    lines = log["amount"]
+    spread = float(lines.std()) if len(lines) > 1 else 0.0
+    mean = float(lines.mean())
+    if spread <= 1e-9 * max(mean, 1.0):  # every line the same amount
+        spend = profile.money(mean, decimals=2)
+        out.append({"kind": "constant", "spend": spend, "text": (
+            f"every line spends {spend} (constant amounts): the Gamma-Gamma spend model has "
+            "nothing to fit, so spend per visit is in effect fixed (is the amount column a "
+            "price list?)")})
+    if gg.at_bound:
+        names = ", ".join(gg.at_bound)
+        out.append({"kind": "bound", "params": names, "text": (
+            f"the Gamma-Gamma spend fit ends with {names} at the bound of its search: the log "
+            "cannot tell how spend varies; treat spend figures as rough")})
+    elif not out and max(gg["p"], gg["q"]) > DEGENERATE_SHAPE:
+        out.append({"kind": "degenerate", "p": gg["p"], "q": gg["q"], "text": (
+            f"the Gamma-Gamma spend fit is degenerate (p = {gg['p']:,.0f}, q = {gg['q']:,.0f}): "
+            "almost no spread of spend between visits or customers")})
     return out

@@ -17,6 +17,7 @@ TEXT = {
         "margin": "Gross margin", "source": "Source",
         "data": "from the data", "given": "given for this store", "assumed": "assumed",
         "assumptions": "Assumed, not from the data: ",
+        "warning": "Spend model: ",
         "spend": "Spend per visit: {actual} actual, {predicted} predicted ({err}).",
         "spend_assumed": "Spend per visit is not in the log: {spend} is assumed for every visit "
                          "(--spend-per-visit or the market default), so revenue and profit "
@@ -28,6 +29,7 @@ TEXT = {
         "ticket": "平均客单价（每次到店）", "margin": "毛利率", "source": "来源",
         "data": "来自数据", "given": "门店提供", "assumed": "假设",
         "assumptions": "以下为假设而非来自数据：",
+        "warning": "消费模型：",
         "spend": "每次到店消费：实际 {actual}，模型 {predicted}（误差 {err}）。",
         "spend_assumed": "数据中没有消费金额：每次到店按 {spend} 计"
                          "（--spend-per-visit 或市场默认值），营业额和利润都以此为前提。",
@@ -71,6 +73,8 @@ def profile_section(payload: dict, lang: str) -> tuple[str, str]:
     lines = _assumed(prof, lang)
     if lines:
         body += f"<p>{esc(t['assumptions'])}{esc('; '.join(lines))}.</p>"
+    for warning in payload.get("spend_warnings") or []:
+        body += f"<p><strong>{esc(t['warning'])}</strong>{esc(_warning(warning, lang))}</p>"
     return t["head"], body
 
 
@@ -84,3 +88,16 @@ def _assumed(prof: StoreProfile, lang: str) -> list[str]:
         out.append(f"毛利率 {prof.margin:.0%}（市场默认值，可用 --margin 设定）" if zh else
                    f"gross margin {prof.margin:.0%} (the market default; set it with --margin)")
     return out
+
+
+def _warning(w: dict, lang: str) -> str:
+    if lang != "zh":
+        return w["text"]
+    if w["kind"] == "constant":
+        return (f"每笔消费都是 {w['spend']}（金额不变）：Gamma-Gamma 消费模型无从拟合，"
+                "每次消费实际上是固定的（金额列是否为价目表？）")
+    if w["kind"] == "bound":
+        return (f"Gamma-Gamma 消费模型的参数 {w['params']} 停在搜索边界："
+                "数据无法说明消费的差异，消费数字只能作粗略参考")
+    return (f"Gamma-Gamma 消费模型退化（p = {w['p']:,.0f}，q = {w['q']:,.0f}）："
+            "到店之间、顾客之间的消费几乎没有差异")
