@@ -20,8 +20,9 @@ from sim.translog import write_log
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> tuple[Path, object]:
-    sim = simulate(600, (1.0, 12.0, 1.0, 6.0), (4.0, 3.0, 30.0), horizon=78.0,
-                   cohort_span=78.0, seed=4)
+    sim = simulate(
+        600, (1.0, 12.0, 1.0, 6.0), (4.0, 3.0, 30.0), horizon=78.0, cohort_span=78.0, seed=4
+    )
     log = sim.to_log()
     path = tmp_path_factory.mktemp("clean") / "clean.csv"
     return write_log(log, path), log
@@ -45,8 +46,10 @@ def test_dollar_export_with_every_quirk_fits_like_the_clean_file(clean, tmp_path
         day = f"{r.date.month}/{r.date.day}/{r.date.year}"
         lines.append(f'{r.customer_id},{day},"${r.amount:,.2f}"')
         if i % 9 == 0:  # bought and taken back
-            lines += [f"{r.customer_id},{day},$1,000.00".replace("$1,000.00", '"$1,000.00"'),
-                      f'{r.customer_id},{day},"-$1,000.00"']
+            lines += [
+                f"{r.customer_id},{day},$1,000.00".replace("$1,000.00", '"$1,000.00"'),
+                f'{r.customer_id},{day},"-$1,000.00"',
+            ]
     messy = tmp_path / "export.csv"
     messy.write_text("\n".join(lines) + "\n")
     a, b = tmp_path / "a", tmp_path / "b"
@@ -55,15 +58,31 @@ def test_dollar_export_with_every_quirk_fits_like_the_clean_file(clean, tmp_path
     assert code == 2 and "--refunds net or --refunds drop" in err and len(err.splitlines()) == 1
     code, _, err = run([messy, "--out", b, "--no-market", "--refunds", "net"], capsys)
     assert code == 2 and err.startswith("error: --currency: the export writes amounts with '$'")
-    code, out, err = run([messy, "--out", b, "--no-market", "--refunds", "net", "--currency",
-                          "USD", "--store-name", "Harmony Music"], capsys)
+    code, out, err = run(
+        [
+            messy,
+            "--out",
+            b,
+            "--no-market",
+            "--refunds",
+            "net",
+            "--currency",
+            "USD",
+            "--store-name",
+            "Harmony Music",
+        ],
+        capsys,
+    )
     assert code == 0, err
     assert "columns recognised: Member ID -> customer_id" in out and "month first" in out
     assert models(a) == models(b)
     fit = json.loads((b / "fit.json").read_text())
     prof = fit["profile"]
-    assert (prof["currency"], prof["name"], prof["ticket_source"]) == ("USD", "Harmony Music",
-                                                                       "data")
+    assert (prof["currency"], prof["name"], prof["ticket_source"]) == (
+        "USD",
+        "Harmony Music",
+        "data",
+    )
     assert prof["members"] == log["customer_id"].nunique()
     assert prof["margin_source"] == "assumed" and any("margin" in a for a in fit["assumptions"])
     assert fit["spend_warnings"] == []  # a healthy spend fit
@@ -78,14 +97,23 @@ def test_log_without_amounts_fits_counts_with_an_assumed_spend(clean, tmp_path, 
     _, log = clean
     path = write_log(log, tmp_path / "with.csv")
     counts = tmp_path / "counts.csv"
-    log[["customer_id", "date"]].assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d")) \
-        .to_csv(counts, index=False)
+    log[["customer_id", "date"]].assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d")).to_csv(
+        counts, index=False
+    )
     a, b = tmp_path / "a", tmp_path / "b"
     assert run([path, "--out", a, "--no-market"], capsys)[0] == 0
     said: list[str] = []
-    calibrate(counts, out=b, pareto=False, max_evaluations=10, search_customers=5_000,
-              check_runs=1, progress=False, report=said.append,
-              inputs=StoreInputs(spend_per_visit=42.0, margin=0.3))
+    calibrate(
+        counts,
+        out=b,
+        pareto=False,
+        max_evaluations=10,
+        search_customers=5_000,
+        check_runs=1,
+        progress=False,
+        report=said.append,
+        inputs=StoreInputs(spend_per_visit=42.0, margin=0.3),
+    )
     assert "spend per visit 42.00 assumed (--spend-per-visit)" in " ".join(said)
     fit = json.loads((b / "fit.json").read_text())
     assert models(a)["bgnbd"] == models(b)["bgnbd"]  # the counts fit is the same
@@ -105,10 +133,12 @@ def test_log_without_amounts_fits_counts_with_an_assumed_spend(clean, tmp_path, 
 
 def test_bad_store_inputs_are_one_line_before_reading(clean, tmp_path, capsys):
     path, _ = clean
-    for args, text in [(["--currency", "DOLLARS"], "error: --currency: 'DOLLARS'"),
-                       (["--spend-per-visit", "-3"], "error: --spend-per-visit: must be"),
-                       (["--margin", "2"], "error: --margin: must be in [0, 1]"),
-                       (["--columns", "cust=x"], "error: --columns: 'cust' is not a log column")]:
+    for args, text in [
+        (["--currency", "DOLLARS"], "error: --currency: 'DOLLARS'"),
+        (["--spend-per-visit", "-3"], "error: --spend-per-visit: must be"),
+        (["--margin", "2"], "error: --margin: must be in [0, 1]"),
+        (["--columns", "cust=x"], "error: --columns: 'cust' is not a log column"),
+    ]:
         code, _, err = run([path, "--out", tmp_path / "o", "--no-market", *args], capsys)
         assert code == 2 and err.startswith(text) and len(err.splitlines()) == 1, err
 

@@ -25,15 +25,24 @@ from sim.policies.vip_privileges import VipPrivileges
 from sim.store_profile import StoreProfile
 
 #: A music store like the issue's: dollars, ~$35 tickets, ~2,400 members.
-MUSIC = StoreProfile(name="Music store", currency="USD", members=2357, yearly_revenue=80_000.0,
-                     mean_ticket=35.0, ticket_source="data",
-                     ticket_percentiles={"0": 2.0, "50": 28.0, "90": 70.0, "100": 412.0})
+MUSIC = StoreProfile(
+    name="Music store",
+    currency="USD",
+    members=2357,
+    yearly_revenue=80_000.0,
+    mean_ticket=35.0,
+    ticket_source="data",
+    ticket_percentiles={"0": 2.0, "50": 28.0, "90": 70.0, "100": 412.0},
+)
 SMALL = default_market(n_customers=1500, years=1)
 
 
 def shipped() -> list[tuple[str, object]]:
-    return [(name, p) for name, spec in policy_configs().items()
-            for p in make_policies(spec["policies"])]
+    return [
+        (name, p)
+        for name, spec in policy_configs().items()
+        for p in make_policies(spec["policies"])
+    ]
 
 
 def bind(policy, profile: StoreProfile):
@@ -68,10 +77,12 @@ def test_default_absolute_amounts_are_flagged_on_the_dollar_store():
     with pytest.warns(UserWarning) as caught:
         policy = bind(VipPrivileges(), MUSIC)
     lines = [str(w.message) for w in caught]
-    assert any("yearly budget of $250,000 is 312% of the store's yearly revenue" in x
-               for x in lines)
-    assert any("large_purchase $8,000 is above every member's largest visit ($412)" in x
-               for x in lines)
+    assert any(
+        "yearly budget of $250,000 is 312% of the store's yearly revenue" in x for x in lines
+    )
+    assert any(
+        "large_purchase $8,000 is above every member's largest visit ($412)" in x for x in lines
+    )
     assert all("\n" not in x for x in lines)
     assert policy.yearly_budget > MAX_COST_SHARE * MUSIC.yearly_revenue
 
@@ -90,16 +101,24 @@ def test_preflight_names_the_same_problems_without_a_model():
 def test_fixed_cost_above_the_budget_is_flagged():
     from sim.policies.celebrity_event import CelebrityEvent
 
-    policy = CelebrityEvent(fixed_cost=Relative({"revenue_share": 0.05}),
-                            yearly_budget=Relative({"revenue_share": 0.01}))
-    with pytest.warns(UserWarning, match="the fixed cost \\$4,000 is above the whole yearly "
-                                         "budget \\$800, so the event never takes place"):
+    policy = CelebrityEvent(
+        fixed_cost=Relative({"revenue_share": 0.05}),
+        yearly_budget=Relative({"revenue_share": 0.01}),
+    )
+    with pytest.warns(
+        UserWarning,
+        match="the fixed cost \\$4,000 is above the whole yearly "
+        "budget \\$800, so the event never takes place",
+    ):
         bind(policy, MUSIC)
 
 
 def test_relative_forms_resolve_and_survive_clone_and_pickle():
-    policy = VipPrivileges(yearly_budget={"revenue_share": 0.05}, large_purchase={"tickets": 2},
-                           birthday_gift={"member_spend_percentile": 95})
+    policy = VipPrivileges(
+        yearly_budget={"revenue_share": 0.05},
+        large_purchase={"tickets": 2},
+        birthday_gift={"member_spend_percentile": 95},
+    )
     bound = bind(policy, MUSIC)
     assert (bound.yearly_budget, bound.large_purchase) == (4_000.0, 70.0)
     assert bound.birthday_gift == pytest.approx(70.0 + (412.0 - 70.0) * 5 / 10)
@@ -114,11 +133,13 @@ def test_relative_forms_resolve_and_survive_clone_and_pickle():
 
 @pytest.mark.parametrize(
     "value, text",
-    [({"revenue": 0.1}, ".revenue: unknown size; allowed: revenue_share, tickets"),
-     ({"revenue_share": 1.5}, ".revenue_share: must be a number in [0, 1]"),
-     ({"tickets": -1}, ".tickets: must be a number in [0, 1e+06]"),
-     ({}, "large_purchase: must be an amount or exactly one of"),
-     ({"tickets": 1, "revenue_share": 0.1}, "must be an amount or exactly one of")],
+    [
+        ({"revenue": 0.1}, ".revenue: unknown size; allowed: revenue_share, tickets"),
+        ({"revenue_share": 1.5}, ".revenue_share: must be a number in [0, 1]"),
+        ({"tickets": -1}, ".tickets: must be a number in [0, 1e+06]"),
+        ({}, "large_purchase: must be an amount or exactly one of"),
+        ({"tickets": 1, "revenue_share": 0.1}, "must be an amount or exactly one of"),
+    ],
 )
 def test_bad_relative_values_are_one_line(value, text):
     with pytest.raises(ConfigError) as err:

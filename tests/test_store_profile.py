@@ -10,8 +10,9 @@ from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
 from sim.store_profile import CURRENCIES, MINUS, StoreProfile, format_money
 
-USD = StoreProfile(name="Music store", currency="USD", members=2357, mean_ticket=35.0,
-                   ticket_source="data")
+USD = StoreProfile(
+    name="Music store", currency="USD", members=2357, mean_ticket=35.0, ticket_source="data"
+)
 
 
 @pytest.mark.parametrize(

@@ -36,11 +36,29 @@ __all__ = [
 
 #: Currency marks an export may use -> the ISO codes they can stand for.
 MARK_CURRENCIES: dict[str, tuple[str, ...]] = {
-    "¥": ("CNY", "JPY"), "￥": ("CNY", "JPY"), "元": ("CNY",), "RMB": ("CNY",), "CNY": ("CNY",),
-    "円": ("JPY",), "JPY": ("JPY",), "$": ("USD", "HKD", "TWD", "SGD", "AUD", "CAD", "NZD", "MOP"),
-    "US$": ("USD",), "USD": ("USD",), "HK$": ("HKD",), "HKD": ("HKD",), "NT$": ("TWD",),
-    "TWD": ("TWD",), "€": ("EUR",), "EUR": ("EUR",), "£": ("GBP",), "GBP": ("GBP",),
-    "₩": ("KRW",), "S$": ("SGD",), "A$": ("AUD",), "AU$": ("AUD",), "C$": ("CAD",),
+    "¥": ("CNY", "JPY"),
+    "￥": ("CNY", "JPY"),
+    "元": ("CNY",),
+    "RMB": ("CNY",),
+    "CNY": ("CNY",),
+    "円": ("JPY",),
+    "JPY": ("JPY",),
+    "$": ("USD", "HKD", "TWD", "SGD", "AUD", "CAD", "NZD", "MOP"),
+    "US$": ("USD",),
+    "USD": ("USD",),
+    "HK$": ("HKD",),
+    "HKD": ("HKD",),
+    "NT$": ("TWD",),
+    "TWD": ("TWD",),
+    "€": ("EUR",),
+    "EUR": ("EUR",),
+    "£": ("GBP",),
+    "GBP": ("GBP",),
+    "₩": ("KRW",),
+    "S$": ("SGD",),
+    "A$": ("AUD",),
+    "AU$": ("AUD",),
+    "C$": ("CAD",),
     "NZ$": ("NZD",),
 }
 
@@ -58,8 +76,10 @@ class StoreInputs:
 
     def __post_init__(self) -> None:
         if self.currency not in CURRENCIES:
-            raise ConfigError("--currency", f"{self.currency!r} is not a known currency code "
-                              f"(known: {', '.join(CURRENCIES)})")
+            raise ConfigError(
+                "--currency",
+                f"{self.currency!r} is not a known currency code (known: {', '.join(CURRENCIES)})",
+            )
         spend = self.spend_per_visit
         if spend is not None and not (np.isfinite(spend) and spend > 0):
             raise ConfigError("--spend-per-visit", f"must be a number > 0, got {spend!r}")
@@ -83,9 +103,12 @@ def check_currency(marks: list[str], currency: str) -> None:
     for mark in marks:
         codes = MARK_CURRENCIES.get(mark, ())
         if codes and currency not in codes:
-            raise ConfigError("--currency", f"the export writes amounts with {mark!r}, which is "
-                              f"not {currency}; pass --currency {codes[0]}"
-                              + (f" (or {', '.join(codes[1:])})" if len(codes) > 1 else ""))
+            raise ConfigError(
+                "--currency",
+                f"the export writes amounts with {mark!r}, which is "
+                f"not {currency}; pass --currency {codes[0]}"
+                + (f" (or {', '.join(codes[1:])})" if len(codes) > 1 else ""),
+            )
 
 
 def market_spend_per_visit(base: MarketConfig) -> float:
@@ -95,8 +118,9 @@ def market_spend_per_visit(base: MarketConfig) -> float:
     tier = next(p.tier for p in base.places if p.id == focal.place)
     mix = base.class_mix[tier]
     total = sum(mix.values())
-    return float(sum(share * base.class_profiles[c].spend_per_purchase
-                     for c, share in mix.items()) / total)
+    return float(
+        sum(share * base.class_profiles[c].spend_per_purchase for c, share in mix.items()) / total
+    )
 
 
 def with_amounts(
@@ -112,8 +136,11 @@ def with_amounts(
     day = log["date"].dt.normalize()
     first = ~pd.DataFrame({"c": log["customer_id"], "d": day}).duplicated().to_numpy()
     log = log.assign(amount=np.where(first, spend, 0.0))
-    cols = [c for c in ("customer_id", "date", "amount", "store_id", "promo", "discount")
-            if c in log.columns]
+    cols = [
+        c
+        for c in ("customer_id", "date", "amount", "store_id", "promo", "discount")
+        if c in log.columns
+    ]
     report(f"no amounts in the log: counts only; spend per visit {spend:,.2f} assumed ({where})")
     return log[cols], float(spend)
 
@@ -124,9 +151,17 @@ def assumed_spend_fit(spend: float, base: MarketConfig, n: float) -> FitResult:
     p, q = base.behaviour.ticket_shape, base.behaviour.spend_shape
     gamma = spend * (q - 1.0) / p
     nan = np.full(3, np.nan)
-    return FitResult("gammagamma", ("p", "q", "gamma"), np.array([p, q, gamma]), nan, nan, nan,
-                     float("nan"), n, extra={"assumed": True,
-                                             "note": f"no amounts: mean spend {spend:g} assumed"})
+    return FitResult(
+        "gammagamma",
+        ("p", "q", "gamma"),
+        np.array([p, q, gamma]),
+        nan,
+        nan,
+        nan,
+        float("nan"),
+        n,
+        extra={"assumed": True, "note": f"no amounts: mean spend {spend:g} assumed"},
+    )
 
 
 def store_profile(
@@ -162,8 +197,12 @@ def store_profile(
 def apply_profile(market: MarketConfig, profile: StoreProfile) -> MarketConfig:
     """The calibrated market carries the profile, and its focal store the profile's margin
     (the same unless ``--margin`` was given)."""
-    stores = tuple(dataclasses.replace(s, margin=profile.margin, name=profile.name)
-                   if s.id == market.focal_store else s for s in market.stores)
+    stores = tuple(
+        dataclasses.replace(s, margin=profile.margin, name=profile.name)
+        if s.id == market.focal_store
+        else s
+        for s in market.stores
+    )
     return market.replace(profile=profile, stores=stores)
 
 
@@ -171,8 +210,10 @@ def assumptions(profile: StoreProfile, assumed_spend: float | None) -> list[str]
     """The inputs that are not from the export, in plain words (fit.json, the report)."""
     out = []
     if assumed_spend is not None:
-        out.append(f"spend per visit {profile.money(assumed_spend, decimals=2)} (the log has no "
-                   "amounts; revenue and spend figures follow from it)")
+        out.append(
+            f"spend per visit {profile.money(assumed_spend, decimals=2)} (the log has no "
+            "amounts; revenue and spend figures follow from it)"
+        )
     if profile.margin_source == "assumed":
         out.append(f"gross margin {profile.margin:.0%} (the market default; set --margin)")
     return out
@@ -194,17 +235,39 @@ def spend_warnings(gg: FitResult, log: pd.DataFrame, profile: StoreProfile) -> l
     mean = float(lines.mean())
     if spread <= 1e-9 * max(mean, 1.0):  # every line the same amount
         spend = profile.money(mean, decimals=2)
-        out.append({"kind": "constant", "spend": spend, "text": (
-            f"every line spends {spend} (constant amounts): the Gamma-Gamma spend model has "
-            "nothing to fit, so spend per visit is in effect fixed (is the amount column a "
-            "price list?)")})
+        out.append(
+            {
+                "kind": "constant",
+                "spend": spend,
+                "text": (
+                    f"every line spends {spend} (constant amounts): the Gamma-Gamma spend "
+                    "model has nothing to fit, so spend per visit is in effect fixed (is the "
+                    "amount column a price list?)"
+                ),
+            }
+        )
     if gg.at_bound:
         names = ", ".join(gg.at_bound)
-        out.append({"kind": "bound", "params": names, "text": (
-            f"the Gamma-Gamma spend fit ends with {names} at the bound of its search: the log "
-            "cannot tell how spend varies; treat spend figures as rough")})
+        out.append(
+            {
+                "kind": "bound",
+                "params": names,
+                "text": (
+                    f"the Gamma-Gamma spend fit ends with {names} at the bound of its search: "
+                    "the log cannot tell how spend varies; treat spend figures as rough"
+                ),
+            }
+        )
     elif not out and max(gg["p"], gg["q"]) > DEGENERATE_SHAPE:
-        out.append({"kind": "degenerate", "p": gg["p"], "q": gg["q"], "text": (
-            f"the Gamma-Gamma spend fit is degenerate (p = {gg['p']:,.0f}, q = {gg['q']:,.0f}): "
-            "almost no spread of spend between visits or customers")})
+        out.append(
+            {
+                "kind": "degenerate",
+                "p": gg["p"],
+                "q": gg["q"],
+                "text": (
+                    f"the Gamma-Gamma spend fit is degenerate (p = {gg['p']:,.0f}, "
+                    f"q = {gg['q']:,.0f}): almost no spread of spend between visits or customers"
+                ),
+            }
+        )
     return out

@@ -79,8 +79,9 @@ def parse_relative(policy: str, field: str, value: Mapping[str, Any]) -> Relativ
         if key not in BASES:
             raise ConfigError(f"{name}.{key}", f"unknown size; allowed: {', '.join(BASES)}")
     if len(items) != 1:
-        raise ConfigError(name, f"must be an amount or exactly one of {allowed}; got "
-                          f"{dict(value)!r}")
+        raise ConfigError(
+            name, f"must be an amount or exactly one of {allowed}; got {dict(value)!r}"
+        )
     basis, x = items[0]
     ok = isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and x >= 0
     if ok and basis == "revenue_share":
@@ -90,10 +91,15 @@ def parse_relative(policy: str, field: str, value: Mapping[str, Any]) -> Relativ
     if ok and basis == "tickets":
         ok = x <= MAX_TICKETS
     if not ok:
-        limit = {"revenue_share": "in [0, 1]", "member_spend_percentile": "in [0, 100]",
-                 "tickets": f"in [0, {MAX_TICKETS:g}]"}
-        raise ConfigError(f"{name}.{basis}", f"must be a number {limit.get(basis, '>= 0')} "
-                          f"({BASES[basis]}), got {x!r}")
+        limit = {
+            "revenue_share": "in [0, 1]",
+            "member_spend_percentile": "in [0, 100]",
+            "tickets": f"in [0, {MAX_TICKETS:g}]",
+        }
+        raise ConfigError(
+            f"{name}.{basis}",
+            f"must be a number {limit.get(basis, '>= 0')} ({BASES[basis]}), got {x!r}",
+        )
     return Relative({basis: float(x)})
 
 
@@ -166,8 +172,10 @@ def sizing_flags(policy: StorePolicy, profile: StoreProfile) -> list[str]:
 def resolved_params(policy: StorePolicy, profile: StoreProfile) -> dict[str, Any]:
     """The policy's parameters with every relative size resolved against ``profile`` (what it
     will run with on that market)."""
-    return {k: resolve(policy.name, k, v, profile) if isinstance(v, Relative) else v
-            for k, v in policy.params().items()}
+    return {
+        k: resolve(policy.name, k, v, profile) if isinstance(v, Relative) else v
+        for k, v in policy.params().items()
+    }
 
 
 def preflight(policies: list[StorePolicy], market: Any) -> list[str]:

@@ -69,8 +69,9 @@ def coerce_money(
         text, missing = as_text(arr)
         try:  # the common case, plain numbers: one Arrow cast (blank cells become null)
             plain = pc.cast(pc.if_else(pa.array(missing), None, text), pa.float64())
-            vals = np.asarray(pc.fill_null(plain, np.nan).to_numpy(zero_copy_only=False),
-                              dtype=np.float64)
+            vals = np.asarray(
+                pc.fill_null(plain, np.nan).to_numpy(zero_copy_only=False), dtype=np.float64
+            )
             retry = np.zeros(len(vals), dtype=bool)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             raw = np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)

@@ -61,8 +61,14 @@ def validate_table(
             )
             checks += c
         else:
-            hint = (f"; if one of {', '.join(map(repr, raw.ignored))} is the amount, name it "
-                    "with --columns amount=NAME") if raw.ignored else ""
+            hint = (
+                (
+                    f"; if one of {', '.join(map(repr, raw.ignored))} is the amount, name it "
+                    "with --columns amount=NAME"
+                )
+                if raw.ignored
+                else ""
+            )
             notes.append(f"no amount column: counts only (spend per visit to be assumed{hint})")
         if "store_id" in table.column_names:
             data["store_id"], c = coerce_store_id(table["store_id"])
