@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from experiments.calibration.pipeline import calibrate
+from experiments.export_args import add_export_arguments, add_store_arguments, store_inputs
 from sim.errors import ConfigError
 from sim.translog import LogError
 
@@ -27,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m experiments.calibrate",
                 description="Calibrate a market from a store's transaction log.")
-    p.add_argument("log", type=Path, help="transaction log (.csv or .parquet)")
+    p.add_argument("log", type=Path, help="transaction log (.csv, .parquet or .xlsx)")
     p.add_argument("--calibration-end", default=None,
                    help="last day of the calibration period, YYYY-MM-DD (default: two thirds "
                         "into the log's span)")
@@ -45,13 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simulations allowed to the indirect inference (default 25)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulations (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_export_arguments(p)
+    add_store_arguments(p)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        run = calibrate(args.log, out=args.out, store=args.store,
+        run = calibrate(args.log, out=args.out, store=args.store, inputs=store_inputs(args),
                         calibration_end=args.calibration_end, name=args.name, lang=args.lang,
                         market=args.market, pareto=args.pareto,
                         max_evaluations=args.max_evaluations, seed=args.seed,

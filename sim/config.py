@@ -25,6 +25,7 @@ from sim.schema import (
     reject_unknown,
     run_memory_estimate,
 )
+from sim.store_profile import StoreProfile
 
 TIERS: tuple[str, ...] = ("town", "county", "prefecture")
 """Market tiers, lowest first (SEEDS 000). Rank = position; drift goes to higher ranks."""
@@ -440,6 +441,12 @@ class MarketConfig:
         1, kind="integer", low=0, high=100, unit="years",
         doc="years the market runs before the measured period, uncounted (a steady start)",
     )
+    profile: StoreProfile = declared(
+        kind="node", factory=StoreProfile, type_name="store profile",
+        doc="the focal store's name, currency, members, revenue, mean ticket and margin, each "
+        "marked as data or assumed (written by experiments.calibrate; reports print money in "
+        "its currency)",
+    )
 
     # ----------------------------------------------------------------- derived facts
     @property
@@ -468,7 +475,8 @@ class MarketConfig:
     def validate(self) -> MarketConfig:
         """Check every field (declared specs) and the cross-field rules; returns self."""
         p = "market"
-        check_record(self, p, skip=("places", "stores", "class_mix", "class_profiles", "behaviour"))
+        nested = ("places", "stores", "class_mix", "class_profiles", "behaviour", "profile")
+        check_record(self, p, skip=nested)
         check(self.n_ticks >= 1, f"{p}.years", f"is shorter than one tick ({self.tick})")
         check_list(self.places, f"{p}.places", field_specs(MarketConfig)["places"])
         check_list(self.stores, f"{p}.stores", field_specs(MarketConfig)["stores"])
@@ -537,6 +545,12 @@ class MarketConfig:
             f"must be a Behaviour, got {self.behaviour!r}",
         )
         self.behaviour.validate(f"{p}.behaviour")
+        check(
+            isinstance(self.profile, StoreProfile),
+            f"{p}.profile",
+            f"must be a StoreProfile, got {self.profile!r}",
+        )
+        self.profile.validate(f"{p}.profile")
         check_memory(
             run_memory_estimate(self),
             f"{p}.n_customers",
@@ -554,7 +568,7 @@ class MarketConfig:
         """
         data = record_values(
             cls, data, "market",
-            skip=("places", "stores", "behaviour", "class_profiles", "class_mix"),
+            skip=("places", "stores", "behaviour", "class_profiles", "class_mix", "profile"),
         )
         specs = field_specs(cls)
         if "places" in data:
@@ -580,6 +594,8 @@ class MarketConfig:
         if "behaviour" in data:
             values = record_values(Behaviour, data["behaviour"] or {}, "market.behaviour")
             data["behaviour"] = Behaviour(**values)
+        if "profile" in data:
+            data["profile"] = StoreProfile.from_dict(data["profile"], "market.profile")
         if "class_profiles" in data:
             profiles = dict(DEFAULT_CLASS_PROFILES)
             given = check_mapping(data["class_profiles"] or {}, "market.class_profiles")

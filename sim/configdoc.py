@@ -32,6 +32,7 @@ from sim.schema import (
     Spec,
     field_specs,
 )
+from sim.store_profile import CURRENCIES, StoreProfile
 
 HEADER = """# Configuration reference
 
@@ -144,6 +145,7 @@ def _options_table(schema: Any) -> list[str]:
 
 def _policy_section(cls: Any) -> list[str]:
     from sim.policies.budget import recorded_checks
+    from sim.policies.sizing import BASES
 
     sig = inspect.signature(cls.__init__)
     checks = {r["field"]: r for r in recorded_checks(cls)}
@@ -167,6 +169,9 @@ def _policy_section(cls: Any) -> list[str]:
             choices=r.get("choices", ()),
         )
         kind, allowed = spec.kind, spec.range_text()
+        if r.get("money"):
+            kind = "money"
+            allowed += "; or sized to the store: " + ", ".join(f"{{{b}: x}}" for b in BASES)
         if isinstance(p.default, (tuple, list)):
             kind, allowed = f"list of {kind}s", f"a non-empty list of {allowed[3:]}"
         out.append(
@@ -228,6 +233,19 @@ def markdown() -> str:
         f"Share of residents of each class by home tier (tiers: {', '.join(TIERS)}; classes as "
         "above): numbers in [0, 1,000,000], normalised per tier, not all zero; every tier "
         "used by a place needs an entry.",
+        "",
+        "### `market.profile`: the focal store's profile",
+        "",
+        "Written by `experiments.calibrate` (members, yearly revenue and mean ticket from the "
+        "export, currency from `--currency`); the default market's is the county store in CNY "
+        "with a stated yearly revenue of 5,000,000 and a mean ticket of 4,000 (its simulation "
+        "gives about 5.6 million and 3,500), against which the shipped policy configs' "
+        "relative sizes resolve to their former amounts. Known currencies: "
+        f"{', '.join(CURRENCIES)} (another ISO code needs `symbol`).",
+        "",
+    ]
+    lines += _table("", _dataclass_rows(StoreProfile))
+    lines += [
         "",
         "## `policy` (configs/policy/*.yaml): the focal store's policies",
         "",

@@ -24,6 +24,7 @@ from sim.config import Behaviour, ClassProfile, PlaceSpec, StoreSpec
 from sim.configdoc import markdown
 from sim.policies import BUILTIN_POLICIES
 from sim.policies.budget import recorded_checks
+from sim.policies.sizing import BASES as SIZE_BASES
 from sim.schema import (
     COMPARE_OPTIONS,
     RUN_OPTIONS,
@@ -190,13 +191,17 @@ def always_bad(kind: str, path: tuple[Any, ...], original: Any) -> bool:
     mapping or list is a valid 'use the defaults' / 'no policies' for some nodes)."""
     if kind in ("negative", "zero"):
         return False
+    if kind == "shape" and isinstance(original, dict) and set(original) <= set(SIZE_BASES):
+        return False  # money sized to the store ({tickets: 2}) may also be a plain amount
     return not (kind == "empty" and isinstance(original, (dict, list)))
 
 
 def check_case(kind: str, cmd: str, source: str, path: tuple[Any, ...], original: Any) -> None:
     cfg = dict(SOURCES_BY_NAME)[(cmd, source)]
     bad, expect = mutate(cfg, path, kind, original)
-    knob = path[0] == "policy" and len(path) == 2 and path[1] not in ("name", "policies")
+    # a knob (or a leaf inside one, e.g. policy.budget.revenue_share) is reported where it is
+    # used, inside the policy node
+    knob = path[0] == "policy" and len(path) >= 2 and path[1] not in ("name", "policies")
     try:
         validate(cmd, bad)
     except ConfigError as err:

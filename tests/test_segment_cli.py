@@ -31,7 +31,7 @@ def log_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_segments_table_and_csv(log_csv: Path, tmp_path: Path) -> None:
-    res = run_cli(log_csv, "--out", tmp_path, "--margin", "0.3")
+    res = run_cli(log_csv, "--out", tmp_path, "--margin", "0.3", "--store", "S1")
     assert res.returncode == 0, res.stderr
     out = res.stdout
     assert "log.csv: read 5000 rows, rejected 0" in out
@@ -93,6 +93,10 @@ def test_lenient_reports_rejected_rows(tmp_path: Path) -> None:
         (["{log}", "--levels", "5"], "error: argument --levels: invalid choice"),
         (["{bad_suffix}"], "error: log.txt: unsupported file type"),
         (["{log}", "--store", "S9"], "error: --store S9: not in the log (stores: S1, S2, S3)"),
+        (["{log}"], "error: log.csv: the log holds 3 stores (S1, S2, S3); choose one with "
+                    "--store ID, or segment each on its own with --per-store"),
+        (["{log}", "--store", "S1", "--refunds", "keep"], "error: argument --refunds"),
+        (["{log}", "--store", "S1", "--columns", "amount"], "error: --columns: 'amount' is not"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -114,7 +118,7 @@ def test_default_output_goes_next_to_the_input(log_csv: Path, tmp_path: Path) ->
     src = here / "log.csv"
     src.write_bytes(log_csv.read_bytes())
     before = (REPO / "segments.csv").exists()
-    res = run_cli(src)
+    res = run_cli(src, "--store", "S1")
     assert res.returncode == 0, res.stderr
     assert (here / "segments.csv").exists()
     assert (REPO / "segments.csv").exists() == before  # never into the current directory
@@ -122,7 +126,8 @@ def test_default_output_goes_next_to_the_input(log_csv: Path, tmp_path: Path) ->
 
 def test_piped_into_head_is_quiet_and_still_writes(log_csv: Path, tmp_path: Path) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "experiments.segment", str(log_csv), "--out", str(tmp_path)],
+        [sys.executable, "-m", "experiments.segment", str(log_csv), "--out", str(tmp_path),
+         "--store", "S1"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
@@ -132,3 +137,40 @@ def test_piped_into_head_is_quiet_and_still_writes(log_csv: Path, tmp_path: Path
     assert proc.wait(timeout=120) == 0
     assert "Broken pipe" not in err and "Traceback" not in err
     assert len(pd.read_csv(tmp_path / "segments.csv")) > 0
+
+
+def test_per_store_segments_each_store_on_its_own(log_csv: Path, tmp_path: Path) -> None:
+    res = run_cli(log_csv, "--out", tmp_path, "--per-store")
+    assert res.returncode == 0, res.stderr
+    assert all(f"== store {s} ==" in res.stdout for s in ("S1", "S2", "S3"))
+    table = pd.read_csv(tmp_path / "segments.csv")
+    assert list(table.columns[:2]) == ["store_id", "customer_id"]
+    one = run_cli(log_csv, "--out", tmp_path / "s2", "--store", "S2")
+    alone = pd.read_csv(tmp_path / "s2" / "segments.csv")
+    mine = table[table["store_id"] == "S2"].drop(columns="store_id").reset_index(drop=True)
+    assert one.returncode == 0
+    pd.testing.assert_frame_equal(mine, alone)
+
+
+def test_chinese_workbook_with_refunds_segments_like_the_clean_file(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    log = _synthetic_log(800, 90, seed=5)[["customer_id", "date", "amount"]]
+    write_log(log, tmp_path / "clean.csv")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["会员编号", "消费日期", "消费金额", "备注"])
+    for i, r in enumerate(log.itertuples(index=False)):
+        sheet.append([r.customer_id, r.date.strftime("%d.%m.%Y"), f"¥{r.amount:,.2f}", ""])
+        if i % 10 == 0:
+            sheet.append([r.customer_id, r.date.strftime("%d.%m.%Y"), "¥1,000.00", "退货"])
+            sheet.append([r.customer_id, r.date.strftime("%d.%m.%Y"), "-¥1,000.00", "退货"])
+    book.save(tmp_path / "export.xlsx")
+    clean = run_cli(tmp_path / "clean.csv", "--out", tmp_path / "a")
+    refused = run_cli(tmp_path / "export.xlsx", "--out", tmp_path / "b")
+    assert refused.returncode == 2 and "--refunds net or --refunds drop" in refused.stderr
+    messy = run_cli(tmp_path / "export.xlsx", "--out", tmp_path / "b", "--refunds", "net")
+    assert clean.returncode == 0 and messy.returncode == 0, messy.stderr
+    assert "columns recognised: 会员编号 -> customer_id" in messy.stdout
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a" / "segments.csv"),
+                                  pd.read_csv(tmp_path / "b" / "segments.csv"))

@@ -196,7 +196,9 @@ def test_duplicate_column(tmp_path: Path) -> None:
 
 def test_unsupported_suffix(tmp_path: Path) -> None:
     with pytest.raises(LogError, match="unsupported file type"):
-        read_quiet(write_csv(tmp_path, HEADER, name="log.xlsx"))
+        read_quiet(write_csv(tmp_path, HEADER, name="log.json"))
+    with pytest.raises(LogError, match="old Excel .xls workbook; save it as .xlsx or CSV"):
+        read_quiet(write_csv(tmp_path, HEADER, name="log.xls"))
 
 
 def test_missing_file(tmp_path: Path) -> None:

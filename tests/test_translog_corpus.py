@@ -127,7 +127,8 @@ def test_struct_typed_id_column_in_a_frame():
 
 @pytest.mark.parametrize(
     "cell, reason",
-    [('"1,234.50"', "non-numeric amount"), ("¥12", "non-numeric amount"),
+    [('"1.234,50"', "non-numeric amount"), ('"¥1,23"', "non-numeric amount"),
+     ("12 apples", "non-numeric amount"), ("$(3)", "non-numeric amount"),
      ("inf", "non-numeric amount"), ("nan", "non-numeric amount"), ("-3", "negative amount"),
      ("true", "non-numeric amount")],
 )

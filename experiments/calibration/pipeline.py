@@ -23,6 +23,16 @@ from experiments.calibration.market import (
     simulated_holdout,
     store_trend,
 )
+from experiments.calibration.profile import (
+    StoreInputs,
+    apply_profile,
+    assumed_spend_fit,
+    assumptions,
+    read_store_log,
+    spend_warnings,
+    store_profile,
+    with_amounts,
+)
 from experiments.calibration.report import (
     fit_payload,
     write_figures,
@@ -33,7 +43,6 @@ from experiments.calibration.report import (
 from experiments.common import check_writable
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
-from sim.translog import read_log
 
 __all__ = ["CalibrationRun", "calibrate"]
 
@@ -83,29 +92,44 @@ def calibrate(
     check_runs: int = 3,
     progress: bool = True,
     report=print,
+    inputs: StoreInputs | None = None,
 ) -> CalibrationRun:
-    """Read, check, fit, validate, calibrate the market and write every output to ``out``."""
+    """Read, check, fit, validate, calibrate the market and write every output to ``out``.
+    ``inputs``: how to read the export and what is known about the store (profile.py)."""
     t0 = time.perf_counter()
     check_args(name=name, lang=lang, max_evaluations=max_evaluations, seed=seed)
     outdir = check_writable(Path(out), "--out")
-    log = select_store(read_log(log_path, report=report), store)
+    inputs = inputs or StoreInputs()
+    base = base or default_market()
+    log = select_store(read_store_log(log_path, inputs, report), store)
+    log, assumed_spend = with_amounts(log, inputs, base, report)
     periods, rfm = prepare(log, calibration_end)  # all data checks, before any fitting
     dates = periods.dates()
     report(f"calibration {dates['start']} .. {dates['calibration_end']}, holdout "
            f"{dates['holdout_start']} .. {dates['end']}; {len(rfm):,} customers, "
            f"{int((rfm['frequency'] > 0).sum()):,} repeat buyers")
     bg, pn, gg = fit_models(rfm, pareto=pareto)
+    if assumed_spend is not None:  # no amounts: the spend model is an assumption, not a fit
+        gg = assumed_spend_fit(assumed_spend, base, float(len(rfm)))
     cal = Calibration(periods, rfm, bg, pn, gg)
     validate(cal, log)
+    if assumed_spend is not None:
+        cal.holdout.pop("spend_per_visit", None)  # assumed amounts validate nothing
     err = cal.holdout["models"]["bgnbd"]["error"]
     report(f"BG/NBD r={bg['r']:.3g} alpha={bg['alpha']:.3g} a={bg['a']:.3g} b={bg['b']:.3g}; "
            f"holdout repeat purchases {cal.holdout['actual_repeat_transactions']:,.0f} actual, "
            f"{cal.holdout['models']['bgnbd']['predicted_repeat_transactions']:,.0f} predicted "
            f"({err:+.1%})" if err is not None else "holdout: no repeat purchases")
-    base = base or default_market()
+    profile = store_profile(log, inputs, name=store or name, assumed_spend=assumed_spend,
+                            source=f"calibrated from {Path(log_path).name} on "
+                                   f"{time.strftime('%Y-%m-%d')}", base=base)
     fit: MarketFit | None = None
     final: MarketConfig | None = None
-    extra: dict = {"store": store, "log": str(log_path)}
+    extra: dict = {"store": store, "log": str(log_path), "profile": profile.to_dict(),
+                   "assumptions": assumptions(profile, assumed_spend),
+                   "spend_warnings": spend_warnings(gg, log, profile)}
+    for warning in extra["spend_warnings"]:
+        report("warning: " + warning["text"])
     simulated = None
     files: dict[str, Path] = {}
     if market:
@@ -146,8 +170,9 @@ def calibrate(
                 f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
                 "comparisons on this market as indicative only"]
             report("warning: " + extra["warnings"][0])
-        final = build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
-                             years=base.years, name=name)
+        final = apply_profile(build_market(base, fit.params, n_customers=fit.n_customers,
+                                           start_date=start, years=base.years, name=name),
+                              profile)
         path = outdir / "market" / f"{name}.yaml"
         files["market"] = write_market_yaml(
             path, final,
@@ -165,7 +190,7 @@ def calibrate(
     files["fit"] = write_fit_json(outdir / "fit.json", payload)
     files["html"] = write_html(outdir / "calibration.html", payload,
                                {k: v for k, v in files.items() if v.suffix == ".png"},
-                               store or Path(log_path).stem, lang)
+                               profile.name, lang)
     return CalibrationRun(cal, fit, final, payload, files, time.perf_counter() - t0)
 
 

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from experiments.calibration.core import Calibration
 from experiments.calibration.market import MarketFit
+from experiments.calibration.profile_report import profile_section, spend_sentence
 from experiments.common import jsonable
 from experiments.engine.store import atomic_savefig, atomic_write_text
 from experiments.figures import style
@@ -30,7 +31,7 @@ __all__ = ["write_fit_json", "write_figures", "write_html", "write_market_yaml"]
 
 T = {
     "en": {
-        "title": "Calibration of store {store}",
+        "title": "Calibration: {store}",
         "tracking": "Weekly repeat purchases: actual vs model",
         "week": "Week starting",
         "purchases": "Repeat purchases per week",
@@ -45,7 +46,7 @@ T = {
         "pareto": "Pareto/NBD (fitted)",
     },
     "zh": {
-        "title": "门店 {store} 的校准",
+        "title": "{store}：校准",
         "tracking": "每周重复购买：实际与模型",
         "week": "周起始日",
         "purchases": "每周重复购买次数",
@@ -191,10 +192,9 @@ def sentences(payload: dict, lang: str) -> list[str]:
         if sim:
             out.append(f"校准后的模拟预测 {sim['predicted']:,.0f} 次"
                        f"（误差 {_pct(sim['error'])}）。")
-        sp = h.get("spend_per_visit")
+        sp = spend_sentence(payload, lang, _pct)
         if sp:
-            out.append(f"每次到店消费：实际 {sp['actual']:,.0f} 元，"
-                       f"模型 {sp['predicted']:,.0f} 元（误差 {_pct(sp['error'])}）。")
+            out.append(sp)
         out.append("误差在 ±10% 以内说明模型可用于规划；更大的误差说明这家店的顾客行为"
                    "在验证期发生了变化（季节、促销、竞争），或数据太少。")
         return out
@@ -205,10 +205,9 @@ def sentences(payload: dict, lang: str) -> list[str]:
     if sim:
         out.append(f"The calibrated simulation predicted {sim['predicted']:,.0f} "
                    f"({_pct(sim['error'])}).")
-    sp = h.get("spend_per_visit")
+    sp = spend_sentence(payload, lang, _pct)
     if sp:
-        out.append(f"Spend per visit: {sp['actual']:,.0f} yuan actual, {sp['predicted']:,.0f} "
-                   f"predicted ({_pct(sp['error'])}).")
+        out.append(sp)
     out.append("Errors within ±10% mean the model is good enough to plan with; larger errors mean "
                "the store's customers behaved differently in the holdout (season, promotions, "
                "competition) or that the log is too small.")
@@ -217,6 +216,8 @@ def sentences(payload: dict, lang: str) -> list[str]:
 
 def _interval(v: dict) -> str:
     """'low – high' of a parameter; an open side (null in fit.json) is 0 or ∞."""
+    if v["ci_low"] is None and v["ci_high"] is None and v.get("se") is None:
+        return "—"  # an assumed parameter (no amounts in the log): no interval
     lo = "0" if v["ci_low"] is None else _num(v["ci_low"])
     hi = "∞" if v["ci_high"] is None else _num(v["ci_high"])
     return f"{lo} – {hi}"
@@ -227,7 +228,7 @@ _HEADS = {
            "95% CI", "Calibrated market (indirect inference)", "statistic", "real log",
            "simulated", "z = difference / tolerance", "distance", "Figures",
            "Intervals are profile-likelihood intervals (Wald for Pareto/NBD); ∞ means the data "
-           "set no upper limit on that parameter (the log is too short or too small to tell "
+           "do not set an upper limit on that parameter (the log is too short or too small to tell "
            "how it varies between customers). The Gamma-Gamma model is fitted on every repeat "
            "spend, not only on each customer's mean."),
     "zh": ("验证期检验", "拟合参数", "模型", "参数", "估计值", "95% 置信区间",
@@ -254,6 +255,7 @@ def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, 
             rows.append(f"<tr><td>{esc(key)}</td><td>{esc(name)}</td><td>{_num(v['estimate'])}"
                         f"</td><td>{_interval(v)}</td></tr>")
     sections = [
+        section(*profile_section(payload, lang)),
         section(heads[0], "".join(f"<p>{esc(x)}</p>" for x in sentences(payload, lang))),
         section(heads[12], "".join(
             f'<figure><img src="{png_data_uri(p)}" alt="{esc(t.get(k, k))}"></figure>'

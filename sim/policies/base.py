@@ -22,12 +22,16 @@ budget. Hooks return ``None`` when they have nothing to add, which the model ski
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from sim.policies.sizing import Relative, resolve, sizing_flags
+
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
+    from sim.store_profile import StoreProfile
 
 
 class StorePolicy:
@@ -55,8 +59,9 @@ class StorePolicy:
         `describe` and pickling need no per-policy code.
         """
         sig = inspect.signature(type(self).__init__)
+        sized = getattr(self, "_sized", {})  # relative sizes as given, not as resolved
         return {
-            name: getattr(self, name)
+            name: sized.get(name, getattr(self, name))
             for name, p in sig.parameters.items()
             if name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
         }
@@ -73,7 +78,25 @@ class StorePolicy:
         self.model, self.store, self.rng = model, store, rng
         self.spent = 0.0
         model.ledger.register_cost(self.name)
+        profile = getattr(model.market, "profile", None)
+        if profile is not None:
+            self._resolve_sizes(profile)
         self.reset()
+        if profile is not None:
+            for line in sizing_flags(self, profile):
+                warnings.warn(line, UserWarning, stacklevel=2)
+
+    def _resolve_sizes(self, profile: StoreProfile) -> None:
+        """Money given relative to the store (``{revenue_share: 0.04}``) becomes an amount in
+        the market's store profile (``sim.policies.sizing``); the relative form is kept for
+        `params`, so a clone is sized anew on its own market."""
+        sized = dict(getattr(self, "_sized", {}))
+        for name in self.params():
+            value = sized.get(name, getattr(self, name, None))
+            if isinstance(value, Relative):
+                sized[name] = value
+                setattr(self, name, resolve(self.name, name, value, profile))
+        self._sized = sized
 
     def reset(self) -> None:
         """Clear per-run state; called by `bind`."""

@@ -8,12 +8,14 @@ too much simply gets less: campaigns are skipped, guest lists shortened, discoun
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from sim.errors import ConfigError
 from sim.policies.base import StorePolicy
+from sim.policies.sizing import Relative, parse_relative
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
@@ -158,6 +160,26 @@ def check_number(
     if high is None and abs(v) > MAX_VALUE:
         raise ConfigError(name, f"must be at most {MAX_VALUE:g} in size, got {value!r}")
     return v
+
+
+def check_money(
+    policy: str, field: str, value: Any, *, low: float = 0, low_open: bool = False
+) -> float | Relative:
+    """An amount of money (`check_number`), or a relative size such as ``{revenue_share:
+    0.04}`` / ``{tickets: 2}`` resolved against the market's store profile when the policy is
+    bound (``sim.policies.sizing``)."""
+    _record(
+        field,
+        kind="number",
+        low=low,
+        high=MAX_VALUE,
+        low_open=low_open,
+        high_open=False,
+        money=True,
+    )
+    if isinstance(value, Mapping):
+        return parse_relative(policy, field, value)
+    return check_number(policy, field, value, low=low, low_open=low_open)
 
 
 def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None = None) -> int:

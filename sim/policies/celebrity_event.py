@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import count_lever, money_lever
 from sim.policies.targeting import (
     bring_referrals,
@@ -80,8 +80,8 @@ class CelebrityEvent(BudgetedPolicy):
         super().__init__()
         n = self.name
         self.day_of_year = check_int(n, "day_of_year", day_of_year, low=1, high=365)
-        self.fixed_cost = check_number(n, "fixed_cost", fixed_cost, low=0)
-        self.cost_per_guest = check_number(n, "cost_per_guest", cost_per_guest, low=0)
+        self.fixed_cost = check_money(n, "fixed_cost", fixed_cost, low=0)
+        self.cost_per_guest = check_money(n, "cost_per_guest", cost_per_guest, low=0)
         self.invite_top = check_int(n, "invite_top", invite_top, low=1)
         self.attendance = check_number(n, "attendance", attendance, low=0, high=1)
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
@@ -89,7 +89,7 @@ class CelebrityEvent(BudgetedPolicy):
         self.referrals_per_guest = check_number(
             n, "referrals_per_guest", referrals_per_guest, low=0, high=100
         )
-        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+        self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
 
     def reset(self) -> None:
         super().reset()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_number
+from sim.policies.budget import BudgetedPolicy, check_money, check_number
 from sim.policies.levers import money_lever
 
 
@@ -48,8 +48,8 @@ class ComplaintRecovery(BudgetedPolicy):
         super().__init__()
         n = self.name
         self.resolution_rate = check_number(n, "resolution_rate", resolution_rate, low=0, high=1)
-        self.cost_per_case = check_number(n, "cost_per_case", cost_per_case, low=0)
-        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+        self.cost_per_case = check_money(n, "cost_per_case", cost_per_case, low=0)
+        self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
 
     def reset(self) -> None:
         super().reset()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from sim.errors import ConfigError
-from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import count_lever, money_lever
 from sim.policies.targeting import event_ticks, members, raise_attachment, ranked, trailing_spend
 
@@ -81,13 +81,13 @@ class EducationEvents(BudgetedPolicy):
         if not days:
             raise ConfigError(f"policy.{n}.days_of_year", "must list at least one day")
         self.days_of_year = tuple(check_int(n, "days_of_year", d, low=1, high=365) for d in days)
-        self.fixed_cost = check_number(n, "fixed_cost", fixed_cost, low=0)
-        self.cost_per_guest = check_number(n, "cost_per_guest", cost_per_guest, low=0)
+        self.fixed_cost = check_money(n, "fixed_cost", fixed_cost, low=0)
+        self.cost_per_guest = check_money(n, "cost_per_guest", cost_per_guest, low=0)
         self.max_guests = check_int(n, "max_guests", max_guests, low=1)
         self.attendance = check_number(n, "attendance", attendance, low=0, high=1)
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.loyalty_gain = check_number(n, "loyalty_gain", loyalty_gain, low=0, high=1)
-        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+        self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
 
     def reset(self) -> None:
         super().reset()

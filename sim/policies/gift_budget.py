@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_choice, check_int, check_number, period_key
+from sim.policies.budget import (
+    BudgetedPolicy,
+    check_choice,
+    check_int,
+    check_money,
+    check_number,
+    period_key,
+)
 from sim.policies.levers import Lever, count_lever, money_lever, share_lever
 from sim.policies.targeting import (
     days_since_visit,
@@ -81,26 +86,13 @@ class GiftBudget(BudgetedPolicy):
     ) -> None:
         super().__init__()
         n = self.name
-        self.monthly_per_manager = check_number(
-            n, "monthly_per_manager", monthly_per_manager, low=0
-        )
-        self.gift_price = check_number(n, "gift_price", gift_price, low=0, low_open=True)
+        self.monthly_per_manager = check_money(n, "monthly_per_manager", monthly_per_manager, low=0)
+        self.gift_price = check_money(n, "gift_price", gift_price, low=0, low_open=True)
         self.target = check_choice(n, "target", target, self.TARGETS)
         self.top_share = check_number(n, "top_share", top_share, low=0, high=1, low_open=True)
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.loyalty_gain = check_number(n, "loyalty_gain", loyalty_gain, low=0, high=1)
         self.cooldown_days = check_int(n, "cooldown_days", cooldown_days, low=0)
-
-    def params(self) -> dict[str, Any]:
-        return {
-            "monthly_per_manager": self.monthly_per_manager,
-            "gift_price": self.gift_price,
-            "target": self.target,
-            "top_share": self.top_share,
-            "satisfaction_gain": self.satisfaction_gain,
-            "loyalty_gain": self.loyalty_gain,
-            "cooldown_days": self.cooldown_days,
-        }
 
     def budget_amount(self) -> float:
         return self.monthly_per_manager * getattr(self, "managers", 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import Lever, count_lever, money_lever
 from sim.policies.promo_blacklist import PromoBlacklist
 from sim.policies.targeting import members
@@ -94,10 +94,10 @@ class Promotions(BudgetedPolicy):
         self.appeal = check_number(n, "appeal", appeal, low=0)
         self.response = check_number(n, "response", response, low=0, high=1)
         self.claim_rate = check_number(n, "claim_rate", claim_rate, low=0, high=1)
-        self.campaign_cost = check_number(n, "campaign_cost", campaign_cost, low=0)
+        self.campaign_cost = check_money(n, "campaign_cost", campaign_cost, low=0)
         self.contact_cost = check_number(n, "contact_cost", contact_cost, low=0)
-        self.giveaway_cost = check_number(n, "giveaway_cost", giveaway_cost, low=0)
-        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+        self.giveaway_cost = check_money(n, "giveaway_cost", giveaway_cost, low=0)
+        self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
 
     def reset(self) -> None:
         super().reset()

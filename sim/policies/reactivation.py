@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import Lever, count_lever, money_lever
 
 
@@ -77,7 +77,7 @@ class Reactivation(BudgetedPolicy):
         self.offer_utility = check_number(n, "offer_utility", offer_utility, low=0)
         self.offer_discount = check_number(n, "offer_discount", offer_discount, low=0, high=1)
         self.cooldown_days = check_int(n, "cooldown_days", cooldown_days, low=0)
-        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+        self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
 
     def reset(self) -> None:
         super().reset()

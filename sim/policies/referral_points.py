@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_int, check_number
+from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import Lever, count_lever, money_lever
 from sim.policies.targeting import raise_attachment
 
@@ -93,7 +93,7 @@ class ReferralPoints(BudgetedPolicy):
             n, "promoter_multiplier", promoter_multiplier, low=1
         )
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
-        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+        self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
 
     def reset(self) -> None:
         super().reset()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_number, period_key
+from sim.policies.budget import BudgetedPolicy, check_money, check_number, period_key
 from sim.policies.levers import Lever, money_lever
 from sim.policies.targeting import (
     members,
@@ -86,16 +86,16 @@ class VipPrivileges(BudgetedPolicy):
         super().__init__()
         n = self.name
         self.top_share = check_number(n, "top_share", top_share, low=0, high=1, low_open=True)
-        self.birthday_gift = check_number(n, "birthday_gift", birthday_gift, low=0)
+        self.birthday_gift = check_money(n, "birthday_gift", birthday_gift, low=0)
         self.birthday_discount = check_number(
             n, "birthday_discount", birthday_discount, low=0, high=1
         )
         self.price_discount = check_number(n, "price_discount", price_discount, low=0, high=1)
-        self.large_purchase = check_number(n, "large_purchase", large_purchase, low=0)
+        self.large_purchase = check_money(n, "large_purchase", large_purchase, low=0)
         self.vip_utility = check_number(n, "vip_utility", vip_utility, low=0)
         self.birthday_utility = check_number(n, "birthday_utility", birthday_utility, low=0)
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
-        self.yearly_budget = check_number(n, "yearly_budget", yearly_budget, low=0)
+        self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
 
     def reset(self) -> None:
         super().reset()
