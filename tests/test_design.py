@@ -23,10 +23,16 @@ from experiments.studies.design.search import _entries
 from experiments.studies.design.section import answer
 from sim import ConfigError, default_market
 from sim.policies import policy_class_from_target
+from sim.store_profile import DEFAULT_REVENUE
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = default_market(n_customers=400, years=2)
 KEY = "gift_budget.monthly_per_manager"
+
+
+def yuan(size) -> float:
+    """A gift budget in the default store's yuan (a relative size resolved as a run would)."""
+    return float(size["revenue_share"]) * DEFAULT_REVENUE if isinstance(size, dict) else size
 
 
 def planted_runner(peak: float = 900.0, noise: float = 300.0, calls: list | None = None):
@@ -39,7 +45,7 @@ def planted_runner(peak: float = 900.0, noise: float = 300.0, calls: list | None
             budget = 0.0
             for e in s.policies or ():
                 if policy_class_from_target(e["_target_"]).name == "gift_budget":
-                    budget = float(e["monthly_per_manager"])
+                    budget = yuan(e["monthly_per_manager"])
             rng = np.random.default_rng(s.seed)
             shock = rng.normal(0, 5_000)  # common to every policy with this seed
             own = np.random.default_rng([s.seed, int(budget * 100), len(s.policies or ())])
@@ -60,7 +66,8 @@ def planted_runner(peak: float = 900.0, noise: float = 300.0, calls: list | None
 
 
 def plan_of(**opts):
-    base = {"policy": "gift_budget", "levers": [KEY], "ranges": {KEY: [0, 4000]}, "trials": 30}
+    span = [0, 4000 / DEFAULT_REVENUE]  # 0 .. ¥4,000 a month in the default store
+    base = {"policy": "gift_budget", "levers": [KEY], "ranges": {KEY: span}, "trials": 30}
     return make_design_plan({**base, **opts}, market=SMALL)
 
 
@@ -99,8 +106,8 @@ def test_levers_by_short_or_full_name_and_bundles_qualify_them():
 
 def test_applied_levers_change_only_their_parameter():
     plan = plan_of()
-    entries = _entries(plan, {KEY: 1234.0})
-    assert entries[0]["monthly_per_manager"] == 1234.0
+    entries = _entries(plan, {KEY: 0.0002})
+    assert entries[0]["monthly_per_manager"] == {"revenue_share": 0.0002}
     rest = {k: v for k, v in entries[0].items() if k != "monthly_per_manager"}
     shipped = {k: v for k, v in plan.entries[0].items() if k != "monthly_per_manager"}
     assert rest == shipped
@@ -110,8 +117,9 @@ def test_applied_levers_change_only_their_parameter():
 def test_planted_optimum_found_and_front_reevaluated(tmp_path):
     plan = plan_of(trials=30, reevaluate={"top": 4, "replications": 6})
     result = run_design(plan, tmp_path, planted_runner(peak=900.0), progress=False)
-    best = result.best["values"][KEY]
+    best = result.best["values"][KEY] * DEFAULT_REVENUE
     assert abs(best - 900.0) <= 0.1 * 4000, best
+    assert result.trials[f"{KEY}_money"].max() <= 4000 + 1e-6  # shown in the store's money
     front = result.front
     assert len(front) == 4 and front["fresh_profit_mean"].notna().all()
     assert result.trials["trial"].tolist() == list(range(30))
@@ -219,11 +227,12 @@ def test_outputs_and_best_yaml_is_a_policy_config(tmp_path):
     )
     cfg = yaml.safe_load(best_yaml(result))
     assert cfg["name"] == "gift_budget_design"
-    assert cfg["policies"][0]["monthly_per_manager"] == result.best["values"][KEY]
+    chosen = {"revenue_share": result.best["values"][KEY]}  # sized to the store
+    assert cfg["policies"][0]["monthly_per_manager"] == chosen
     from experiments.engine.specs import load_policy_config, policy_entries
 
     loaded = load_policy_config("gift_budget_design", (tmp_path,))
-    assert policy_entries(loaded)[0]["monthly_per_manager"] == result.best["values"][KEY]
+    assert policy_entries(loaded)[0]["monthly_per_manager"] == chosen
 
 
 def test_a_changed_plan_in_the_same_directory_is_refused(tmp_path):
@@ -260,7 +269,7 @@ def test_planted_gift_budget_optimum_on_the_market_matches_a_grid_sweep(tmp_path
         "    cooldown_days: 30\n    top_share: 0.4\n"
     )
     market = default_market(n_customers=1500, years=2)
-    high = 4000.0
+    high = 4000.0 / DEFAULT_REVENUE  # ¥0 .. ¥4,000 a month in the default store
     plan = make_design_plan(
         {
             "policy": "gift_planted",

@@ -133,16 +133,26 @@ class PolicyTestCase:
         levers = levers_of(cls)
         assumed = yaml.safe_load((ROOT / "configs" / "uncertainty" / "default.yaml").read_text())
         assert not set(levers) & set(assumed.get(cls.name) or {}), "a lever is an assumption"
+        from sim.store_profile import DEFAULT_REVENUE, DEFAULT_TICKET
+
+        bases = {"revenue_share": DEFAULT_REVENUE, "tickets": DEFAULT_TICKET}
         defaults = cls().params()
         for lever in levers.values():
-            values = lever.choices if lever.kind == "choice" else (lever.low, lever.high)
+            default = defaults[lever.name]
             if lever.kind == "choice":
-                assert defaults[lever.name] in lever.choices
+                assert default in lever.choices
+                values = lever.choices
             else:
-                assert lever.low <= defaults[lever.name] <= lever.high, lever.name
+                if lever.basis:  # money sized to the store: in the lever's basis
+                    default = (
+                        default[lever.basis]
+                        if isinstance(default, dict)
+                        else default / bases[lever.basis]
+                    )
+                assert lever.low <= default <= lever.high, lever.name
+                values = (lever.low, lever.high)
             for v in values:
-                v = int(v) if lever.kind == "int" else v
-                assert getattr(cls(**{lever.name: v}), lever.name) == v
+                assert getattr(cls(**{lever.name: lever.value(v)}), lever.name) == lever.value(v)
 
     def test_config_file_builds_the_defaults(self):
         config_dir = self.user_config_dir or ROOT / "configs"
@@ -178,8 +188,13 @@ class PolicyTestCase:
     def test_policy_changes_the_run(self):
         base = simulate(list(self.companions), self.scenario(SMALL)).summary()["focal"]
         mine = self.run(self.policy_factory()).summary()["focal"]
-        keys = ("revenue", "new_customers", "referred_customers", "complaints_resolved",
-                "policy_cost")
+        keys = (
+            "revenue",
+            "new_customers",
+            "referred_customers",
+            "complaints_resolved",
+            "policy_cost",
+        )
         assert any(base[k] != mine[k] for k in keys)
 
     # ------------------------------------------------------------------ pickling, clone, reset
@@ -205,8 +220,9 @@ class PolicyTestCase:
         again = self.run(fresh).summary()
         assert json.dumps(jsonable(again)) == json.dumps(jsonable(first.summary()))
         # reset() clears per-run state: same figures as a freshly bound policy.
-        new_model = RetailModel(market=self.scenario(SMALL),
-                                policies=[self.policy_factory(), *self.companions], seed=3)
+        new_model = RetailModel(
+            market=self.scenario(SMALL), policies=[self.policy_factory(), *self.companions], seed=3
+        )
         used.reset()
         fresh_kpis = bound(new_model, self.policy_class.name).kpis()
         assert json.dumps(jsonable(used.kpis())) == json.dumps(jsonable(fresh_kpis))
@@ -265,11 +281,18 @@ money = st.floats(0, 5_000, allow_nan=False, allow_infinity=False)
 
 class TestPromotions(PolicyTestCase):
     policy_class = Promotions
-    budget_params = {"yearly_budget": st.floats(0, 60_000), "contact_cost": st.floats(0, 5),
-                     "campaign_cost": money}
-    bad_params = [({"yearly_budget": -5}, "yearly_budget"), ({"depth": 1.5}, "depth"),
-                  ({"every_weeks": 0}, "every_weeks"), ({"duration_days": 100}, "duration_days"),
-                  ({"response": "lots"}, "response")]
+    budget_params = {
+        "yearly_budget": st.floats(0, 60_000),
+        "contact_cost": st.floats(0, 5),
+        "campaign_cost": money,
+    }
+    bad_params = [
+        ({"yearly_budget": -5}, "yearly_budget"),
+        ({"depth": 1.5}, "depth"),
+        ({"every_weeks": 0}, "every_weeks"),
+        ({"duration_days": 100}, "duration_days"),
+        ({"response": "lots"}, "response"),
+    ]
 
 
 class TestPromoBlacklist(PolicyTestCase):
@@ -278,16 +301,23 @@ class TestPromoBlacklist(PolicyTestCase):
 
     def acted(self, summary):
         return summary["policies"]["promo_blacklist"]["blacklisted_ever"] > 0
-    bad_params = [({"refresh_weeks": 0}, "refresh_weeks"), ({"sticky": "yes"}, "sticky"),
-                  ({"bottom_share": 0}, "bottom_share"), ({"bottom_share": 1.5}, "bottom_share"),
-                  ({"min_promo_share": 0}, "min_promo_share")]
+
+    bad_params = [
+        ({"refresh_weeks": 0}, "refresh_weeks"),
+        ({"sticky": "yes"}, "sticky"),
+        ({"bottom_share": 0}, "bottom_share"),
+        ({"bottom_share": 1.5}, "bottom_share"),
+        ({"min_promo_share": 0}, "min_promo_share"),
+    ]
 
     def test_threshold_decides_who_is_listed(self):
         """A wider bottom share (SEEDS 003: 15-20%) lists more members, on the same seed."""
         sizes = []
         for share in (0.1, 0.2, 0.4):
-            model = simulate(["promotions", {"name": "promo_blacklist", "bottom_share": share}],
-                             market=default_market(n_customers=3000, years=2))
+            model = simulate(
+                ["promotions", {"name": "promo_blacklist", "bottom_share": share}],
+                market=default_market(n_customers=3000, years=2),
+            )
             sizes.append(bound(model, "promo_blacklist").ever.sum())
         assert sizes[0] <= sizes[1] <= sizes[2] and sizes[0] < sizes[2]
 
@@ -295,8 +325,11 @@ class TestPromoBlacklist(PolicyTestCase):
         """Each campaign's target list, when it is drawn up, leaves out every member on the
         blacklist at that moment (SEEDS 003, segment 5: "the next campaign's target list");
         members listed later in a running campaign keep the offer they already received."""
-        model = RetailModel(market=default_market(n_customers=3000, years=2),
-                            policies=["promotions", "promo_blacklist"], seed=3)
+        model = RetailModel(
+            market=default_market(n_customers=3000, years=2),
+            policies=["promotions", "promo_blacklist"],
+            seed=3,
+        )
         bl, promo = bound(model, "promo_blacklist"), bound(model, "promotions")
         overlaps = []
         launch = promo.start_campaign
@@ -316,11 +349,18 @@ class TestPromoBlacklist(PolicyTestCase):
 class TestGiftBudget(PolicyTestCase):
     policy_class = GiftBudget
     budget_period = "month"
-    budget_params = {"monthly_per_manager": st.floats(0, 400), "gift_price": st.floats(1, 300),
-                     "target": st.sampled_from(GiftBudget.TARGETS)}
-    bad_params = [({"monthly_per_manager": -5}, "monthly_per_manager"),
-                  ({"gift_price": 0}, "gift_price"), ({"target": "everyone"}, "target"),
-                  ({"loyalty_gain": 2}, "loyalty_gain"), ({"cooldown_days": 1.5}, "cooldown_days")]
+    budget_params = {
+        "monthly_per_manager": st.floats(0, 400),
+        "gift_price": st.floats(1, 300),
+        "target": st.sampled_from(GiftBudget.TARGETS),
+    }
+    bad_params = [
+        ({"monthly_per_manager": -5}, "monthly_per_manager"),
+        ({"gift_price": 0}, "gift_price"),
+        ({"target": "everyone"}, "target"),
+        ({"loyalty_gain": 2}, "loyalty_gain"),
+        ({"cooldown_days": 1.5}, "cooldown_days"),
+    ]
 
     def budget_cap(self, policy, model):
         return policy.monthly_per_manager * model.market.stores[model.focal].managers
@@ -342,19 +382,34 @@ class TestGiftBudget(PolicyTestCase):
 
 class TestCelebrityEvent(PolicyTestCase):
     policy_class = CelebrityEvent
-    budget_params = {"yearly_budget": st.floats(0, 150_000), "fixed_cost": st.floats(0, 80_000),
-                     "cost_per_guest": st.floats(0, 2_000)}
-    bad_params = [({"yearly_budget": -1}, "yearly_budget"), ({"attendance": 1.2}, "attendance"),
-                  ({"invite_top": 0}, "invite_top"), ({"day_of_year": 366}, "day_of_year")]
+    budget_params = {
+        "yearly_budget": st.floats(0, 150_000),
+        "fixed_cost": st.floats(0, 80_000),
+        "cost_per_guest": st.floats(0, 2_000),
+    }
+    bad_params = [
+        ({"yearly_budget": -1}, "yearly_budget"),
+        ({"attendance": 1.2}, "attendance"),
+        ({"invite_top": 0}, "invite_top"),
+        ({"day_of_year": 366}, "day_of_year"),
+    ]
 
 
 class TestReferralPoints(PolicyTestCase):
     policy_class = ReferralPoints
-    budget_params = {"yearly_budget": st.floats(0, 3_000), "redeem_threshold": st.floats(10, 400),
-                     "depth": st.integers(1, 5), "decay": st.floats(0, 1)}
-    bad_params = [({"depth": 0}, "depth"), ({"decay": 1.5}, "decay"), ({"decay": -0.1}, "decay"),
-                  ({"yearly_budget": -10}, "yearly_budget"),
-                  ({"promoter_multiplier": 0.5}, "promoter_multiplier")]
+    budget_params = {
+        "yearly_budget": st.floats(0, 3_000),
+        "redeem_threshold": st.floats(10, 400),
+        "depth": st.integers(1, 5),
+        "decay": st.floats(0, 1),
+    }
+    bad_params = [
+        ({"depth": 0}, "depth"),
+        ({"decay": 1.5}, "decay"),
+        ({"decay": -0.1}, "decay"),
+        ({"yearly_budget": -10}, "yearly_budget"),
+        ({"promoter_multiplier": 0.5}, "promoter_multiplier"),
+    ]
 
     def acted(self, summary):
         return summary["policies"]["referral_points"]["points_issued"] > 0
@@ -382,43 +437,65 @@ class TestReferralPoints(PolicyTestCase):
 class TestComplaintRecovery(PolicyTestCase):
     policy_class = ComplaintRecovery
     budget_params = {"yearly_budget": st.floats(0, 2_000), "cost_per_case": st.floats(0, 800)}
-    bad_params = [({"resolution_rate": 2}, "resolution_rate"),
-                  ({"cost_per_case": -1}, "cost_per_case"),
-                  ({"yearly_budget": -1}, "yearly_budget")]
+    bad_params = [
+        ({"resolution_rate": 2}, "resolution_rate"),
+        ({"cost_per_case": -1}, "cost_per_case"),
+        ({"yearly_budget": -1}, "yearly_budget"),
+    ]
 
     def scenario(self, market):
         # Complaints are rare (1 in 25 dissatisfied): a market with more of them.
         import dataclasses
 
-        return market.replace(behaviour=dataclasses.replace(market.behaviour,
-                                                            complaint_probability=0.5))
+        return market.replace(
+            behaviour=dataclasses.replace(market.behaviour, complaint_probability=0.5)
+        )
 
 
 class TestReactivation(PolicyTestCase):
     policy_class = Reactivation
-    budget_params = {"yearly_budget": st.floats(0, 5_000), "contact_cost": st.floats(0, 50),
-                     "offer_discount": st.floats(0, 0.5)}
-    bad_params = [({"response": -0.1}, "response"), ({"every_weeks": 0}, "every_weeks"),
-                  ({"offer_discount": 1.1}, "offer_discount"),
-                  ({"yearly_budget": float("nan")}, "yearly_budget")]
+    budget_params = {
+        "yearly_budget": st.floats(0, 5_000),
+        "contact_cost": st.floats(0, 50),
+        "offer_discount": st.floats(0, 0.5),
+    }
+    bad_params = [
+        ({"response": -0.1}, "response"),
+        ({"every_weeks": 0}, "every_weeks"),
+        ({"offer_discount": 1.1}, "offer_discount"),
+        ({"yearly_budget": float("nan")}, "yearly_budget"),
+    ]
 
 
 class TestVipPrivileges(PolicyTestCase):
     policy_class = VipPrivileges
-    budget_params = {"yearly_budget": st.floats(0, 30_000), "birthday_gift": st.floats(0, 1_000),
-                     "price_discount": st.floats(0, 0.3)}
-    bad_params = [({"top_share": 0}, "top_share"), ({"price_discount": 2}, "price_discount"),
-                  ({"yearly_budget": -1}, "yearly_budget"), ({"large_purchase": None},
-                                                              "large_purchase")]
+    budget_params = {
+        "yearly_budget": st.floats(0, 30_000),
+        "birthday_gift": st.floats(0, 1_000),
+        "price_discount": st.floats(0, 0.3),
+    }
+    bad_params = [
+        ({"top_share": 0}, "top_share"),
+        ({"price_discount": 2}, "price_discount"),
+        ({"yearly_budget": -1}, "yearly_budget"),
+        ({"large_purchase": None}, "large_purchase"),
+    ]
 
 
 class TestEducationEvents(PolicyTestCase):
     policy_class = EducationEvents
-    budget_params = {"yearly_budget": st.floats(0, 80_000), "fixed_cost": st.floats(0, 30_000),
-                     "cost_per_guest": st.floats(0, 1_000)}
-    bad_params = [({"days_of_year": [0]}, "days_of_year"), ({"days_of_year": []}, "days_of_year"),
-                  ({"days_of_year": "May"}, "days_of_year"), ({"max_guests": 0}, "max_guests"),
-                  ({"yearly_budget": -2}, "yearly_budget")]
+    budget_params = {
+        "yearly_budget": st.floats(0, 80_000),
+        "fixed_cost": st.floats(0, 30_000),
+        "cost_per_guest": st.floats(0, 1_000),
+    }
+    bad_params = [
+        ({"days_of_year": [0]}, "days_of_year"),
+        ({"days_of_year": []}, "days_of_year"),
+        ({"days_of_year": "May"}, "days_of_year"),
+        ({"max_guests": 0}, "max_guests"),
+        ({"yearly_budget": -2}, "yearly_budget"),
+    ]
 
 
 # ---------------------------------------------------------------------------- the registry
@@ -459,9 +536,17 @@ def test_policy_config_files_are_documented_and_build(tmp_path):
         assert data["name"] == path.stem
         GlobalHydra.instance().clear()
         with initialize_config_dir(str(ROOT / "configs"), version_base="1.3"):
-            cfg = compose(config_name="run", overrides=[
-                f"policy={path.stem}", "market.n_customers=1500", "market.years=1",
-                "output.progress=false", "output.table=false", "output.segments=false"])
+            cfg = compose(
+                config_name="run",
+                overrides=[
+                    f"policy={path.stem}",
+                    "market.n_customers=1500",
+                    "market.years=1",
+                    "output.progress=false",
+                    "output.table=false",
+                    "output.segments=false",
+                ],
+            )
         summary = run(cfg, tmp_path / path.stem)
         names = [e["_target_"].rsplit(".", 1)[-1] for e in data["policies"]]
         assert len(summary["policies"]) == len(names)
@@ -478,24 +563,41 @@ def test_competitor_policies_from_the_market_config():
     model = simulate([], market=TINY.replace(stores=tuple(stores)))
     rival = model.stores[1].policies[0]
     assert rival.name == "promotions" and rival.depth == 0.2
-    assert model.summary()["stores"]["county_rival"]["cost_promotions"] == pytest.approx(
-        rival.spent) and rival.spent > 0
+    assert (
+        model.summary()["stores"]["county_rival"]["cost_promotions"] == pytest.approx(rival.spent)
+        and rival.spent > 0
+    )
 
 
 # ---------------------------------------------------------------------------- the command line
 def cli(*overrides: str, tmp_path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "experiments.run", *overrides, f"hydra.run.dir={tmp_path}",
-         "output.progress=false", "market.n_customers=1500", "market.years=1"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "experiments.run",
+            *overrides,
+            f"hydra.run.dir={tmp_path}",
+            "output.progress=false",
+            "market.n_customers=1500",
+            "market.years=1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize("overrides, field", [
-    (["policy=referral_points", "policy.depth=0"], "policy.referral_points.depth"),
-    (["policy=referral_points", "policy.policies.0.depth=0"], "policy.referral_points.depth"),
-    (["policy=referral_points", "policy.decay=1.5"], "policy.referral_points.decay"),
-    (["policy=gift_budget", "policy.budget=-5"], "policy.gift_budget.monthly_per_manager"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        (["policy=referral_points", "policy.depth=0"], "policy.referral_points.depth"),
+        (["policy=referral_points", "policy.policies.0.depth=0"], "policy.referral_points.depth"),
+        (["policy=referral_points", "policy.decay=1.5"], "policy.referral_points.decay"),
+        (["policy=gift_budget", "policy.budget=-5"], "policy.gift_budget.monthly_per_manager"),
+    ],
+)
 def test_cli_bad_policy_parameter_exits_2_with_one_line(tmp_path, overrides, field):
     p = cli(*overrides, tmp_path=tmp_path)
     assert p.returncode == 2, p.stderr
@@ -513,4 +615,5 @@ def test_cli_bundle_reports_every_policy(tmp_path):
         assert summary["focal"][f"cost_{name}"] > 0
         assert name in summary["policies"]
     assert summary["focal"]["policy_cost"] == pytest.approx(
-        sum(summary["focal"][f"cost_{n}"] for n in summary["policies"]))
+        sum(summary["focal"][f"cost_{n}"] for n in summary["policies"])
+    )

@@ -54,14 +54,14 @@ class CelebrityEvent(BudgetedPolicy):
         "satisfaction_gain": "satisfaction added x status seeking",
         "loyalty_gain": "share of the way to 1 that loyalty moves, x status seeking",
         "referrals_per_guest": "mean friends a guest brings (Poisson, x status seeking)",
-        "yearly_budget": "yuan per simulated year",
+        "yearly_budget": "per simulated year",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
     levers = (
         count_lever("day_of_year", 1, 365, "day of the year of the gala"),
         count_lever("invite_top", 10, 1_000, "invitations: the top N members by 12-month spend"),
-        money_lever("yearly_budget", 300_000, "yuan per simulated year"),
+        money_lever("yearly_budget", 300_000, "per simulated year"),
     )
     """What the store decides (searched by experiments.design); gains are assumptions."""
 

@@ -32,11 +32,11 @@ class ComplaintRecovery(BudgetedPolicy):
     param_docs = {
         "resolution_rate": "chance that a complaint is resolved (or the store's own, if higher)",
         "cost_per_case": "yuan per complaint handled",
-        "yearly_budget": "yuan per simulated year (later cases get standard handling)",
+        "yearly_budget": "per simulated year (later cases get standard handling)",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
-    levers = (money_lever("yearly_budget", 100_000, "yuan per simulated year"),)
+    levers = (money_lever("yearly_budget", 100_000, "per simulated year"),)
     """What the store decides (experiments.design); the resolution rate is an assumption."""
 
     def __init__(

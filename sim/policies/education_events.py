@@ -46,13 +46,13 @@ class EducationEvents(BudgetedPolicy):
         "attendance": "chance that an invitee comes",
         "satisfaction_gain": "satisfaction added for a guest",
         "loyalty_gain": "share of the way to 1 that loyalty moves for a guest",
-        "yearly_budget": "yuan per simulated year",
+        "yearly_budget": "per simulated year",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
     levers = (
         count_lever("max_guests", 10, 1_000, "invitations per event"),
-        money_lever("yearly_budget", 200_000, "yuan per simulated year"),
+        money_lever("yearly_budget", 200_000, "per simulated year"),
     )
     """What the store decides (searched by experiments.design); gains are assumptions."""
 

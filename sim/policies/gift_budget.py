@@ -66,8 +66,8 @@ class GiftBudget(BudgetedPolicy):
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
     levers = (
-        money_lever("monthly_per_manager", 2_000, "yuan per manager per month for gifts"),
-        money_lever("gift_price", 500, "yuan per gift", low=10),
+        money_lever("monthly_per_manager", 2_000, "per manager per month for gifts"),
+        money_lever("gift_price", 500, "price of a gift", low=10, basis="tickets"),
         Lever("target", "choice", choices=TARGETS, meaning="who gets gifts"),
         share_lever("top_share", "top_spend: the share of members eligible by 12-month spend"),
         count_lever("cooldown_days", 28, 730, "days before the same member can get another gift"),

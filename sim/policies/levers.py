@@ -35,8 +35,13 @@ class Lever:
     log: bool = False
     meaning: str = ""
     step: float | None = None
-    """Grid of a float lever (yuan to the 10, shares to the percent): the values tried are the
-    values a store can write down, and the ones the design study reports."""
+    """Grid of a float lever (shares to the percent, money in 400 steps of its range): the
+    values tried are values a store can write down, and the ones the design study reports."""
+    basis: str | None = None
+    """Money sized to the store: the lever's numbers are in this basis of
+    `sim.policies.sizing` (``revenue_share``, ``tickets``) and the policy receives
+    ``{basis: value}``, resolved against the market's store profile, so one lever range (and
+    one designed setting) suits a $35-ticket shop and a ¥4,000-ticket one alike."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -78,11 +83,32 @@ class Lever:
         if self.kind == "choice":
             return " | ".join(map(str, self.choices))
         fmt = (lambda v: f"{int(v):,}") if self.kind == "int" else (lambda v: f"{v:g}")
-        return f"{fmt(self.low)} .. {fmt(self.high)}{' (log scale)' if self.log else ''}"
+        unit = {"revenue_share": " of yearly revenue", "tickets": " mean tickets"}.get(
+            self.basis or "", ""
+        )
+        return f"{fmt(self.low)} .. {fmt(self.high)}{unit}{' (log scale)' if self.log else ''}"
+
+    def value(self, x: Any) -> Any:
+        """What the policy receives for a searched number `x` (money: ``{basis: x}``)."""
+        if self.kind == "int":
+            return int(x)
+        return {self.basis: float(x)} if self.basis else x
 
 
-def money_lever(name: str, high: float, meaning: str, *, low: float = 0.0) -> Lever:
-    """A yuan amount from `low` to `high` (budgets, prices, fixed costs), in whole yuan."""
+def money_lever(
+    name: str, high: float, meaning: str, *, low: float = 0.0, basis: str = "revenue_share"
+) -> Lever:
+    """Money sized to the store (budgets: a share of revenue; prices, gifts, thresholds: mean
+    tickets), declared as the yuan range it spans in the default county store."""
+    from sim.store_profile import DEFAULT_REVENUE, DEFAULT_TICKET
+
+    base = DEFAULT_REVENUE if basis == "revenue_share" else DEFAULT_TICKET
+    lo, hi = low / base, high / base
+    return Lever(name, "float", lo, hi, meaning=meaning, step=(hi - lo) / 400, basis=basis)
+
+
+def points_lever(name: str, low: float, high: float, meaning: str) -> Lever:
+    """Loyalty points (whole points)."""
     return Lever(name, "float", low, high, meaning=meaning, step=1.0)
 
 

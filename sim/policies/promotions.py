@@ -56,7 +56,7 @@ class Promotions(BudgetedPolicy):
         "campaign_cost": "yuan per campaign (ads, decoration)",
         "contact_cost": "yuan per member contacted",
         "giveaway_cost": "yuan per giveaway",
-        "yearly_budget": "yuan per simulated year for campaigns, contacts, discounts and giveaways",
+        "yearly_budget": "per simulated year for campaigns, contacts, discounts and giveaways",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
@@ -65,7 +65,7 @@ class Promotions(BudgetedPolicy):
         count_lever("duration_days", 1, 14, "length of a campaign in days"),
         count_lever("offset_weeks", 0, 25, "weeks before the first campaign (the calendar)"),
         Lever("depth", "float", 0.02, 0.5, meaning="share of the list price taken off"),
-        money_lever("yearly_budget", 600_000, "yuan per simulated year for campaigns"),
+        money_lever("yearly_budget", 600_000, "per simulated year for campaigns"),
     )
     """What the store decides (searched by experiments.design); responses are assumptions."""
 

@@ -41,7 +41,7 @@ class Reactivation(BudgetedPolicy):
         "offer_utility": "utility bonus of the store during the offer",
         "offer_discount": "share of the price taken off during the offer",
         "cooldown_days": "days before the same member is contacted again",
-        "yearly_budget": "yuan per simulated year for contacts and discounts",
+        "yearly_budget": "per simulated year for contacts and discounts",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
@@ -51,7 +51,7 @@ class Reactivation(BudgetedPolicy):
         count_lever("offer_days", 7, 90, "days an offer lasts"),
         Lever("offer_discount", "float", 0.0, 0.3, meaning="share of the price taken off"),
         count_lever("cooldown_days", 28, 365, "days before the same member is contacted again"),
-        money_lever("yearly_budget", 150_000, "yuan per simulated year"),
+        money_lever("yearly_budget", 150_000, "per simulated year"),
     )
     """What the store decides (searched by experiments.design); responses are assumptions."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
-from sim.policies.levers import Lever, count_lever, money_lever
+from sim.policies.levers import Lever, count_lever, money_lever, points_lever
 from sim.policies.targeting import raise_attachment
 
 
@@ -51,17 +51,17 @@ class ReferralPoints(BudgetedPolicy):
         "yuan_per_point": "cash or gift value of one point",
         "promoter_multiplier": "factor on the store's word-of-mouth recruitment rate",
         "satisfaction_gain": "satisfaction added by a redemption",
-        "yearly_budget": "yuan per simulated year for redemptions (later ones wait)",
+        "yearly_budget": "per simulated year for redemptions (later ones wait)",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
     levers = (
-        money_lever("points_per_referral", 500, "points for bringing a new customer"),
+        points_lever("points_per_referral", 0, 500, "points for bringing a new customer"),
         Lever("points_per_yuan", "float", 0.0, 0.1, meaning="points per yuan a referral spends"),
         count_lever("depth", 1, 5, "levels of referrers that earn points"),
         Lever("decay", "float", 0.1, 1.0, meaning="share each level up earns of the level below"),
-        money_lever("redeem_threshold", 1_000, "balance at which points are redeemed", low=50),
-        money_lever("yearly_budget", 200_000, "yuan per simulated year for redemptions"),
+        points_lever("redeem_threshold", 50, 1_000, "balance at which points are redeemed"),
+        money_lever("yearly_budget", 200_000, "per simulated year for redemptions"),
     )
     """What the store decides (searched by experiments.design); responses are assumptions."""
 

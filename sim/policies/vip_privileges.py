@@ -55,19 +55,23 @@ class VipPrivileges(BudgetedPolicy):
         "vip_utility": "utility bonus of the store for VIPs",
         "birthday_utility": "extra utility bonus in the birthday month",
         "satisfaction_gain": "satisfaction added by a birthday gift",
-        "yearly_budget": "yuan per simulated year for gifts and discounts",
+        "yearly_budget": "per simulated year for gifts and discounts",
     }
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
     levers = (
         Lever("top_share", "float", 0.02, 0.5, meaning="VIPs: the top share of members"),
-        money_lever("birthday_gift", 1_000, "yuan per birthday gift"),
+        money_lever("birthday_gift", 1_000, "a birthday gift", basis="tickets"),
         Lever("birthday_discount", "float", 0.0, 0.3, meaning="share off in the birthday month"),
         Lever("price_discount", "float", 0.0, 0.2, meaning="share off large VIP purchases"),
         money_lever(
-            "large_purchase", 20_000, "yuan from which the price privilege applies", low=200
+            "large_purchase",
+            20_000,
+            "purchase from which the price privilege applies",
+            low=200,
+            basis="tickets",
         ),
-        money_lever("yearly_budget", 600_000, "yuan per simulated year"),
+        money_lever("yearly_budget", 600_000, "per simulated year"),
     )
     """What the store decides (searched by experiments.design); responses are assumptions."""
 

@@ -13,6 +13,7 @@ import pandas as pd  # noqa: E402
 
 from experiments.report.plot import MONEY, save, style  # noqa: E402
 from experiments.studies.design.search import DesignResult  # noqa: E402
+from experiments.studies.design.space import lever_units, money_value  # noqa: E402
 from experiments.studies.design.vocab import text  # noqa: E402
 
 MAX_PANELS = 6
@@ -28,12 +29,21 @@ def response(result: DesignResult, path: Path, lang: str) -> Path:
     space = plan.space[:MAX_PANELS]
     cols = min(3, len(space))
     rows = int(np.ceil(len(space) / cols))
-    shipped = {d.key: plan.entries[d.entry].get(d.parameter) for d in space}
+    profile = plan.market.profile
+
+    def shown_x(d, values):  # money levers on the store's money axis
+        if d.lever.basis and money_value(d, 1.0, profile) is not None:
+            return values * money_value(d, 1.0, profile)
+        return values
+
+    shipped = {
+        d.key: lever_units(d, plan.entries[d.entry].get(d.parameter), profile) for d in space
+    }
     best = result.best
     with style(lang):
         fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
         for ax, d in zip(axes.flat, space, strict=False):
-            x = ok[d.key]
+            x = shown_x(d, ok[d.key].astype(float) if d.lever.kind != "choice" else ok[d.key])
             if d.lever.kind == "choice":
                 codes = {c: i for i, c in enumerate(d.lever.choices)}
                 x = x.map(codes)
@@ -53,7 +63,7 @@ def response(result: DesignResult, path: Path, lang: str) -> Path:
                 label=t["fig_search"],
             )
             re = ok[ok["reevaluated"]]
-            xr = re[d.key].map(codes) if d.lever.kind == "choice" else re[d.key]
+            xr = re[d.key].map(codes) if d.lever.kind == "choice" else shown_x(d, re[d.key])
             ax.scatter(
                 xr,
                 re["fresh_profit_mean"],
@@ -65,7 +75,7 @@ def response(result: DesignResult, path: Path, lang: str) -> Path:
                 zorder=3,
             )
             bx = best["values"][d.key]
-            bx = codes[bx] if d.lever.kind == "choice" else bx
+            bx = codes[bx] if d.lever.kind == "choice" else shown_x(d, float(bx))
             ax.scatter(
                 [bx],
                 [best["outcome"].profit.mean],
@@ -76,9 +86,17 @@ def response(result: DesignResult, path: Path, lang: str) -> Path:
                 zorder=4,
             )
             if d.lever.kind != "choice" and shipped[d.key] is not None:
-                ax.axvline(shipped[d.key], color="#757575", ls="--", lw=1, label=t["fig_shipped"])
+                ax.axvline(
+                    shown_x(d, shipped[d.key]),
+                    color="#757575",
+                    ls="--",
+                    lw=1,
+                    label=t["fig_shipped"],
+                )
             ax.axhline(0, color="#424242", lw=0.8)
-            ax.set_xlabel(d.key.split(".", 1)[1])
+            ax.set_xlabel(d.parameter)
+            if d.lever.basis:
+                ax.xaxis.set_major_formatter(MONEY)
             ax.yaxis.set_major_formatter(MONEY)
         for ax in list(axes.flat)[len(space) :]:
             ax.set_visible(False)

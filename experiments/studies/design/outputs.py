@@ -39,21 +39,28 @@ def best_config(result: DesignResult) -> dict[str, Any]:
 
 def _plain(entry: dict[str, Any]) -> dict[str, Any]:
     """YAML-friendly values (tuples as lists, NumPy scalars as Python numbers)."""
-    out = {}
+    out: dict[str, Any] = {}
     for k, v in entry.items():
         if hasattr(v, "item"):
             v = v.item()
+        if isinstance(v, dict):  # a size relative to the store ({revenue_share: x})
+            v = {str(b): float(x) for b, x in v.items()}
         out[k] = list(v) if isinstance(v, tuple) else v
     return out
 
 
 def best_yaml(result: DesignResult) -> str:
+    from sim.store_profile import format_money
+
     plan, best = result.plan, result.best
-    out = best["outcome"].profit
+    out, prof = best["outcome"].profit, plan.market.profile
     head = (
         f"# Designed by experiments.design: {plan.policy}, trial {best['trial']} of "
-        f"{plan.trials}.\n# On fresh seeds: profit {out.mean:+,.0f} a year vs "
-        f"{plan.baseline} (95% CI {out.low:+,.0f} .. {out.high:+,.0f}).\n"
+        f"{plan.trials}.\n# On fresh seeds: profit {format_money(out.mean, prof)} a year vs "
+        f"{plan.baseline} (95% CI {format_money(out.low, prof)} .. "
+        f"{format_money(out.high, prof)}).\n"
+        "# Money is sized to the store: {revenue_share: x} of its yearly revenue, "
+        "{tickets: x} mean tickets.\n"
         f"# Use: python -m experiments.compare --config-dir DIR "
         f'"policies=[{plan.baseline},{plan.policy},{design_name(plan.policy)}]"\n'
     )

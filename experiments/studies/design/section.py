@@ -8,58 +8,56 @@ import html
 from pathlib import Path
 
 from experiments.report import lang_suffix
-from experiments.report.blocks import figure, money, table
+from experiments.report.blocks import figure, table
 from experiments.report.page import section
 from experiments.studies.base import Page
 from experiments.studies.design.search import DesignResult
+from experiments.studies.design.space import lever_units, shown
 from experiments.studies.design.vocab import text
+from sim.store_profile import StoreProfile, format_money
 
 
-def _value(v: object) -> str:
-    if isinstance(v, float):
-        return f"{v:,.3g}" if abs(v) < 10 else f"{v:,.0f}"
-    return str(v)
-
-
-def _m(v: float, symbol: str, signed: bool = True) -> str:
-    return money(v, signed=signed, symbol=symbol, na="—")
+def _m(v: float, profile: StoreProfile, signed: bool = True) -> str:
+    return format_money(v, profile, signed=signed)
 
 
 def _settings(result: DesignResult) -> str:
+    p = result.plan.market.profile
     return ", ".join(
-        f"{d.parameter} = {_value(result.best['values'][d.key])}" for d in result.plan.space
+        f"{d.parameter} = {shown(d, result.best['values'][d.key], p)}" for d in result.plan.space
     )
 
 
-def _ci(row: dict, prefix: str, symbol: str) -> str:
+def _ci(row: dict, prefix: str, profile: StoreProfile) -> str:
     return (
-        f"{_m(row[prefix + 'profit_mean'], symbol)} ({_m(row[prefix + 'profit_low'], symbol)}"
-        f" .. {_m(row[prefix + 'profit_high'], symbol)})"
+        f"{_m(row[prefix + 'profit_mean'], profile)} ({_m(row[prefix + 'profit_low'], profile)}"
+        f" .. {_m(row[prefix + 'profit_high'], profile)})"
     )
 
 
-def answer(result: DesignResult, lang: str, symbol: str = "¥") -> list[str]:
+def answer(result: DesignResult, lang: str) -> list[str]:
     """The opening sentences: what to set, what it earns, how sure, and the optimiser's curse."""
     t, plan, best = text(lang), result.plan, result.best
+    profile = plan.market.profile
     fresh = best["outcome"].profit
     base = t["none"] if plan.baseline == "none" else plan.baseline
     fmt = {"baseline": base, "policy": plan.policy, "settings": _settings(result)}
-    fmt |= {"fresh": _m(fresh.mean, symbol), "lo": _m(fresh.low, symbol)}
-    fmt |= {"hi": _m(fresh.high, symbol), "shipped": _m(result.shipped.profit.mean, symbol)}
+    fmt |= {"fresh": _m(fresh.mean, profile), "lo": _m(fresh.low, profile)}
+    fmt |= {"hi": _m(fresh.high, profile), "shipped": _m(result.shipped.profit.mean, profile)}
     clear = fresh.low > 0
     lines = [t["do"].format(**fmt) if clear else t["do_nothing"].format(**fmt)]
     lines.append(t["sure_clear" if clear else "sure_unclear"].format(**fmt))
     vs = best["vs_shipped"]
     key = "vs_shipped_clear" if vs.excludes_zero else "vs_shipped_unclear"
     lines.append(
-        t[key].format(diff=_m(vs.mean, symbol), lo=_m(vs.low, symbol), hi=_m(vs.high, symbol))
+        t[key].format(diff=_m(vs.mean, profile), lo=_m(vs.low, profile), hi=_m(vs.high, profile))
     )
     drop = best["search_profit"] - fresh.mean
     lines.append(
         t["curse" if drop > 0 else "no_curse"].format(
-            search=_m(best["search_profit"], symbol),
-            fresh=_m(fresh.mean, symbol),
-            drop=_m(drop, symbol, signed=False),
+            search=_m(best["search_profit"], profile),
+            fresh=_m(fresh.mean, profile),
+            drop=_m(drop, profile, signed=False),
         )
     )
     if best["outcome"].retention is not None:
@@ -87,17 +85,20 @@ def _method(result: DesignResult, lang: str) -> str:
     )
 
 
-def page(result: DesignResult, outdir: Path, lang: str, symbol: str = "¥") -> Page:
+def page(result: DesignResult, outdir: Path, lang: str) -> Page:
     """Draw the figures into `outdir` and return the page's sections."""
     from experiments.studies.design import figures
 
     t, plan = text(lang), result.plan
+    profile = plan.market.profile
     sfx = lang_suffix(lang)
     files = {
         "response": figures.response(result, Path(outdir) / f"design_response{sfx}.png", lang),
         "front": figures.front(result, Path(outdir) / f"design_front{sfx}.png", lang),
     }
-    shipped = {d.key: plan.entries[d.entry].get(d.parameter) for d in plan.space}
+    shipped = {
+        d.key: lever_units(d, plan.entries[d.entry].get(d.parameter), profile) for d in plan.space
+    }
     levers = [
         [
             html.escape(x)
@@ -105,8 +106,8 @@ def page(result: DesignResult, outdir: Path, lang: str, symbol: str = "¥") -> P
                 d.key.split(".", 1)[1],
                 d.lever.meaning,
                 d.lever.describe(),
-                _value(shipped[d.key]),
-                _value(result.best["values"][d.key]),
+                shown(d, shipped[d.key], profile),
+                shown(d, result.best["values"][d.key], profile),
             )
         ]
         for d in plan.space
@@ -116,16 +117,16 @@ def page(result: DesignResult, outdir: Path, lang: str, symbol: str = "¥") -> P
         ret = r["fresh_retention_mean"]
         cells = (
             str(r["trial"]),
-            ", ".join(f"{d.parameter}={_value(r[d.key])}" for d in plan.space),
-            _ci(r, "", symbol),
-            _ci(r, "fresh_", symbol),
-            _m(r["fresh_profit_mean"] - r["profit_mean"], symbol),
+            ", ".join(f"{d.parameter}={shown(d, r[d.key], profile)}" for d in plan.space),
+            _ci(r, "", profile),
+            _ci(r, "fresh_", profile),
+            _m(r["fresh_profit_mean"] - r["profit_mean"], profile),
             "—" if ret != ret else f"{ret:+.1f}",
         )
         cands.append([html.escape(c) for c in cells])
     intro = (
         '<ul class="headlines">'
-        + "".join(f"<li>{html.escape(s)}</li>" for s in answer(result, lang, symbol))
+        + "".join(f"<li>{html.escape(s)}</li>" for s in answer(result, lang))
         + "</ul>"
     )
     head_l = [t["col_lever"], t["col_meaning"], t["col_range"], t["col_shipped"], t["col_chosen"]]

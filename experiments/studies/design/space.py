@@ -113,9 +113,51 @@ def apply_levers(
     """Copies of `entries` with each lever's value set in its entry."""
     out = [dict(e) for e in entries]
     for d in space:
-        v = values[d.key]
-        out[d.entry][d.parameter] = int(v) if d.lever.kind == "int" else v
+        out[d.entry][d.parameter] = d.lever.value(values[d.key])
     return tuple(out)
+
+
+def _base(d: DesignLever, profile: Any) -> float | None:
+    if d.lever.basis == "revenue_share":
+        return profile.yearly_revenue
+    if d.lever.basis == "tickets":
+        return profile.mean_ticket
+    return None
+
+
+def money_value(d: DesignLever, x: Any, profile: Any) -> float | None:
+    """A money lever's searched number in the store's money (None: not a money lever, or the
+    store profile lacks the figure it is sized by)."""
+    base = _base(d, profile)
+    return None if base is None or x is None else float(x) * base
+
+
+def lever_units(d: DesignLever, value: Any, profile: Any) -> Any:
+    """A policy's parameter value (a number, or a relative size) in the lever's own units."""
+    if not d.lever.basis:
+        return value
+    if isinstance(value, Mapping):
+        if d.lever.basis in value:
+            return float(value[d.lever.basis])
+        from sim.policies.sizing import parse_relative, resolve
+
+        value = resolve(
+            "design", d.parameter, parse_relative("design", d.parameter, value), profile
+        )
+    base = _base(d, profile)
+    return None if base is None else float(value) / base
+
+
+def shown(d: DesignLever, x: Any, profile: Any) -> str:
+    """A lever value as a store owner reads it (money in the store's currency)."""
+    amount = money_value(d, x, profile)
+    if amount is not None:
+        from sim.store_profile import format_money
+
+        return format_money(amount, profile, signed=False)
+    if isinstance(x, float):
+        return f"{x:,.3g}" if abs(x) < 10 else f"{x:,.0f}"
+    return str(x)
 
 
 def suggest(trial: Any, space: Sequence[DesignLever]) -> dict[str, Any]:
@@ -138,5 +180,11 @@ def suggest(trial: Any, space: Sequence[DesignLever]) -> dict[str, Any]:
 def space_table(space: Sequence[DesignLever]) -> list[dict[str, str]]:
     """One row per lever for reports and meta.json."""
     return [
-        {"lever": d.key, "range": d.lever.describe(), "meaning": d.lever.meaning} for d in space
+        {
+            "lever": d.key,
+            "range": d.lever.describe(),
+            "basis": d.lever.basis,
+            "meaning": d.lever.meaning,
+        }
+        for d in space
     ]

@@ -77,6 +77,18 @@ def _trials_frame(study: Any, plan: DesignPlan) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("trial").reset_index(drop=True)
 
 
+def _with_money(trials: pd.DataFrame, plan: DesignPlan) -> pd.DataFrame:
+    """Each money lever also in the store's currency (`<lever>_money`), as the report shows it."""
+    from experiments.studies.design.space import money_value
+
+    for d in plan.space:
+        if d.lever.basis and money_value(d, 1.0, plan.market.profile) is not None:
+            trials[f"{d.key}_money"] = trials[d.key].astype(float) * money_value(
+                d, 1.0, plan.market.profile
+            )
+    return trials
+
+
 def _pareto(frame: pd.DataFrame) -> np.ndarray:
     """Rows of `frame` not dominated in (profit_mean, retention_mean), both maximised."""
     pts = frame[["profit_mean", "retention_mean"]].to_numpy(dtype=float)
@@ -120,7 +132,7 @@ def run_design(
     """Search (or resume), re-evaluate the winners on fresh seeds, choose the setting."""
     run = run or engine_runner()
     study, resumed = search(plan, Path(outdir), run, fresh=fresh, progress=progress)
-    trials = _trials_frame(study, plan)
+    trials = _with_money(_trials_frame(study, plan), plan)
     cands = _candidates(trials, plan)
     scens = scenarios(plan, fresh=True)
     seeds = plan.fresh_seeds
