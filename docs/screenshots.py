@@ -27,6 +27,7 @@ from experiments.dashboard.serve import (  # noqa: E402
     open_dashboard,
     wait_date_after,
 )
+from experiments.report import report_name  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 COMPARE = [
@@ -83,7 +84,7 @@ def report_shots(browser, work: Path) -> None:
         blocked: list[str] = []
         ctx = offline_context(browser, blocked, height=1000)
         page = ctx.new_page()
-        page.goto((out / lang / "report.html").as_uri())
+        page.goto((out / lang / report_name(lang)).as_uri())  # report.html / report_zh.html
         page.wait_for_load_state("load")
         page.screenshot(path=str(OUT / f"report_{lang}.png"))
         ctx.close()

@@ -276,7 +276,8 @@ def finite_outputs(outdir: Path, command: str) -> bool:
         focal = json.loads(path.read_text())["focal"]
         return all(v is None or (isinstance(v, (int, float)) and math.isfinite(v))
                    for v in focal.values())
-    return (outdir / "comparison.csv").exists() and (outdir / "report.html").exists()
+    reports = ("report.html", "report_zh.html")  # one naming rule: English / Chinese
+    return (outdir / "comparison.csv").exists() and any((outdir / r).exists() for r in reports)
 
 
 def classify(case: dict[str, Any], res: dict[str, Any], outdir: Path) -> str:

@@ -174,3 +174,22 @@ def test_page_shell_embeds_a_subset_font_of_exactly_the_page_text():
     en = render_page("Plain", [section("Profit", "<p>ok</p>")], "en")
     assert "@font-face" not in en  # nothing to embed on a Latin-only page
     assert "@font-face" in render_page("Store 县城", [], "en")
+
+
+def test_embedded_font_subset_is_reproducible():
+    """The subset keeps the source font's timestamp, so one page text gives one byte string
+    (a rerun's report differs only where its numbers do)."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from experiments.report.page import cjk_font_file, subset_font
+
+    found = cjk_font_file()
+    if found is None:
+        pytest.skip("no CJK font file")
+    path, index = found
+    sub = TTFont(io.BytesIO(subset_font(path, index, "利润留存")))
+    source = TTFont(str(path), fontNumber=index, lazy=True)
+    assert sub["head"].modified == source["head"].modified
+    assert sub.getBestCmap().keys() >= {ord(c) for c in "利润留存"}

@@ -177,7 +177,9 @@ def subset_font(path: Path, index: int, text: str) -> bytes:
     options.notdef_outline = True
     options.hinting = False
     options.desubroutinize = True
-    font = TTFont(str(path), fontNumber=index, lazy=False)
+    # recalcTimestamp=False: keep the source font's `head.modified`, so the same page text gives
+    # the same bytes (saving would otherwise stamp the current time into every report)
+    font = TTFont(str(path), fontNumber=index, lazy=False, recalcTimestamp=False)
     sub = subset.Subsetter(options)
     sub.populate(text=text)
     sub.subset(font)
