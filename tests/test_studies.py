@@ -29,7 +29,7 @@ def skeleton() -> types.ModuleType:
 
 
 def test_the_documented_next_study_runs_through_the_one_driver(tmp_path, capsys):
-    design = skeleton().Design()
+    design = skeleton().LeverGrid()
     cfg = {
         "market": {"n_customers": 500, "years": 1},
         "policy": "gift_budget",
