@@ -41,9 +41,9 @@ from experiments.engine import (
 )
 from experiments.engine.comparison import comparison_meta
 from experiments.engine.store import mark_complete
+from experiments.options.size import check_study_size
 from experiments.study_options import flags_to_overrides, study_options
 from sim import ConfigError
-from sim.schema import check_study_size
 
 LANGS = ("en", "zh")
 CONFIG_DIRS: tuple[Path, ...] = ()

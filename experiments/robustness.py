@@ -25,11 +25,12 @@ from experiments.common import (
     check_seed,
     check_writable,
     clean_errors,
-    preflight_group_choices,
+    preflight,
     to_container,
     user_config_dirs,
 )
 from experiments.engine.store import mark_complete
+from experiments.options.studies import precheck_robustness
 from experiments.robust.analysis import format_ranking
 from experiments.robust.study import (
     make_robust_plan,
@@ -37,7 +38,7 @@ from experiments.robust.study import (
     run_robustness,
     write_robustness,
 )
-from experiments.study_options import flags_to_overrides, precheck_run_dir, study_options
+from experiments.study_options import flags_to_overrides, study_options
 from sim import ConfigError
 
 LANGS = ("en", "zh")
@@ -62,6 +63,7 @@ def _path_or_none(cfg: Any, key: str) -> str | None:
 def robustness(cfg: Any, outdir: Path) -> Any:
     """Validate everything, run every scenario x policy x replication, write all outputs;
     returns the robust ranking."""
+    size = precheck_robustness(cfg, CONFIG_DIRS)  # declared options, market, size: before work
     opts = study_options(cfg)
     baseline = cfg.get("baseline", "none")
     if not isinstance(baseline, str):
@@ -100,6 +102,7 @@ def robustness(cfg: Any, outdir: Path) -> Any:
             f"= {plan.n_runs:,} runs (common random numbers) on {opts.workers} "
             f"{opts.executor} worker(s)"
         )
+        print(f"estimate: {size.line()}")
     result = run_robustness(plan, **opts.engine(), progress=bool(output.get("progress", True)))
     meta = robustness_meta(result, executor=opts.executor, workers=opts.workers)
     write_robustness(outdir, result, meta, lang=lang, report=bool(report_cfg.get("enabled", True)))
@@ -127,7 +130,6 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
-    preflight_group_choices(sys.argv[1:], groups=("market", "executor", "uncertainty"))
-    with clean_errors():
-        precheck_run_dir(sys.argv[1:])
+    preflight(sys.argv[1:], "robustness", lambda cfg: precheck_robustness(cfg, CONFIG_DIRS),
+              groups=("market", "executor", "uncertainty"))
     main()

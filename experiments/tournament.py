@@ -19,13 +19,10 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.common import (
-    clean_errors,
-    preflight_group_choices,
-    user_config_dirs,
-)
+from experiments.common import clean_errors, preflight, user_config_dirs
 from experiments.games.study import tournament
-from experiments.study_options import flags_to_overrides, precheck_run_dir
+from experiments.options.studies import precheck_tournament
+from experiments.study_options import flags_to_overrides
 
 CONFIG_DIRS: tuple[Path, ...] = ()
 """User config dirs given with ``--config-dir`` (searched for policy configs too)."""
@@ -34,13 +31,12 @@ CONFIG_DIRS: tuple[Path, ...] = ()
 @hydra.main(version_base="1.3", config_path="../configs", config_name="tournament")
 def main(cfg: DictConfig) -> None:
     with clean_errors():
+        precheck_tournament(cfg)  # declared options, market, size: before any work
         tournament(cfg, Path(HydraConfig.get().runtime.output_dir), config_dirs=CONFIG_DIRS)
 
 
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
-    preflight_group_choices(sys.argv[1:], groups=("market", "executor"))
-    with clean_errors():
-        precheck_run_dir(sys.argv[1:])
+    preflight(sys.argv[1:], "tournament", precheck_tournament, groups=("market", "executor"))
     main()

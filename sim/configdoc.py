@@ -3,7 +3,8 @@
 ``python -m sim.configdoc > docs/configuration.md`` writes it.
 
 Market fields come from the `Spec` declared on each dataclass field, command options from
-`RUN_OPTIONS` / `COMPARE_OPTIONS`, policy parameters from the checks each policy's constructor
+`experiments.options.declared.COMMANDS` (appended when the experiments package is there: this
+library knows no command itself), policy parameters from the checks each policy's constructor
 applies (`recorded_checks`) and its `param_docs`. A test keeps the committed file equal to
 this output, so the documentation cannot drift from what is enforced.
 """
@@ -25,10 +26,8 @@ from sim.config import (
     StoreSpec,
 )
 from sim.schema import (
-    COMPARE_OPTIONS,
     MEMORY_SHARE,
     POLICY_NODE_KEYS,
-    RUN_OPTIONS,
     Spec,
     field_specs,
 )
@@ -176,6 +175,25 @@ def _policy_section(cls: Any) -> list[str]:
     return out + [""]
 
 
+def command_sections() -> list[str]:
+    """The commands' option tables (`experiments.options`), when that package is installed."""
+    try:
+        from experiments.options.declared import COMMANDS
+    except ImportError:  # pragma: no cover - sim used alone
+        return []
+    lines: list[str] = []
+    for command in COMMANDS.values():
+        lines += [
+            f"## `python -m experiments.{command.name}` options ({command.source})",
+            "",
+            command.note,
+            "",
+        ]
+        lines += _options_table(command.options)
+        lines += [""]
+    return lines[:-1]
+
+
 def markdown() -> str:
     """The whole of docs/configuration.md."""
     from sim.policies import BUILTIN_POLICIES
@@ -243,23 +261,7 @@ def markdown() -> str:
     for cls in BUILTIN_POLICIES:
         if cls.name != "none":
             lines += _policy_section(cls)
-    lines += [
-        "## `python -m experiments.run` options (configs/run.yaml)",
-        "",
-        "Besides `market` and `policy`. Top-level keys that an `experiment/` file interpolates "
-        "(e.g. `drift_rate`) are accepted as knobs.",
-        "",
-    ]
-    lines += _options_table(RUN_OPTIONS)
-    lines += [
-        "",
-        "## `python -m experiments.compare` options (configs/compare.yaml)",
-        "",
-        "Besides `market`. A study's size (its parallel runs and collected results) is checked "
-        "against this machine's memory once the market and the policies are known.",
-        "",
-    ]
-    lines += _options_table(COMPARE_OPTIONS)
+    lines += command_sections()
     return "\n".join(lines) + "\n"
 
 

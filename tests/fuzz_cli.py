@@ -196,7 +196,7 @@ def command_args(
 LEAD_MAIN = """
 if __name__ == "__main__":
     from experiments.common import check_compare_options, validate_compare, preflight
-    from sim.schema import check_study_size
+    from experiments.options.size import check_study_size
 
     _make_plan = make_plan
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
 from experiments.common import check_compare_options, to_container
+from experiments.options.declared import COMPARE_OPTIONS, RUN_OPTIONS
 from experiments.run import validate_run
 from sim import ConfigError, MarketConfig, default_market
 from sim.config import Behaviour, ClassProfile, PlaceSpec, StoreSpec
@@ -25,8 +26,6 @@ from sim.configdoc import markdown
 from sim.policies import BUILTIN_POLICIES
 from sim.policies.budget import recorded_checks
 from sim.schema import (
-    COMPARE_OPTIONS,
-    RUN_OPTIONS,
     Spec,
     check_memory,
     check_value,
