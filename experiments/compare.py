@@ -40,6 +40,7 @@ from experiments.engine import (
     write_comparison,
 )
 from experiments.engine.comparison import comparison_meta
+from experiments.engine.outputs import prepare_output_dir, record_outputs
 from experiments.engine.store import mark_complete
 from experiments.options.size import check_study_size
 from experiments.study_options import flags_to_overrides, study_options
@@ -99,6 +100,7 @@ def compare(cfg: Any, outdir: Path) -> Any:
     outdir = check_writable(
         Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
     )
+    before = prepare_output_dir(outdir, "compare")  # another study's outputs: refused; stale: gone
     show = bool(output.get("table", True))
     m = plan.market
     if show:
@@ -141,6 +143,7 @@ def compare(cfg: Any, outdir: Path) -> Any:
         )
         if show:
             print(f"report: {html}")
+    record_outputs(outdir, "compare", before)
     mark_complete(outdir)
     if show:
         print(f"outputs: {outdir}")

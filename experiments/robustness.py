@@ -29,6 +29,7 @@ from experiments.common import (
     to_container,
     user_config_dirs,
 )
+from experiments.engine.outputs import prepare_output_dir, record_outputs
 from experiments.engine.store import mark_complete
 from experiments.options.studies import precheck_robustness
 from experiments.robust.analysis import format_ranking
@@ -92,6 +93,7 @@ def robustness(cfg: Any, outdir: Path) -> Any:
     outdir = check_writable(
         Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
     )
+    before = prepare_output_dir(outdir, "robustness")  # other study's: refused; stale: gone
     show = bool(output.get("table", True))
     m = plan.market
     if show:
@@ -117,6 +119,7 @@ def robustness(cfg: Any, outdir: Path) -> Any:
             f"{study.wall_seconds:.1f} s; drivers by {plan.design.drivers_method}"
         )
         print(f"outputs: {outdir}")
+    record_outputs(outdir, "robustness", before)
     mark_complete(outdir)
     return result.ranking
 

@@ -20,6 +20,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from experiments.common import clean_errors, preflight, user_config_dirs
+from experiments.engine.outputs import prepare_output_dir, record_outputs
 from experiments.games.study import tournament
 from experiments.options.studies import precheck_tournament
 from experiments.study_options import flags_to_overrides
@@ -32,7 +33,10 @@ CONFIG_DIRS: tuple[Path, ...] = ()
 def main(cfg: DictConfig) -> None:
     with clean_errors():
         precheck_tournament(cfg)  # declared options, market, size: before any work
+        outdir = Path(cfg.get("output_dir") or HydraConfig.get().runtime.output_dir)
+        before = prepare_output_dir(outdir, "tournament")  # other study's: refused; stale: gone
         tournament(cfg, Path(HydraConfig.get().runtime.output_dir), config_dirs=CONFIG_DIRS)
+        record_outputs(outdir, "tournament", before)
 
 
 if __name__ == "__main__":

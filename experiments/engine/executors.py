@@ -26,6 +26,9 @@ from sim import ConfigError
 EXECUTORS = ("local", "ray")
 Batch = list[tuple[int, RunSpec]]
 RAY_RETRIES = 3
+START_ATTEMPTS = 2
+"""A local Ray that times out starting (its raylet gets 30 s, too little on a loaded machine)
+is started once more before giving up."""
 """Extra submissions of a batch whose Ray worker died (after Ray's own task retries)."""
 
 
@@ -115,31 +118,38 @@ def start_ray(workers: int, address: str | None) -> bool:
         return False
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     env = {"env_vars": {"PYTHONPATH": path}}
-    try:
-        if address:
-            ray.init(address=address, runtime_env=env, log_to_driver=False)
-        else:
-            ray.init(
-                num_cpus=workers, include_dashboard=False, runtime_env=env, log_to_driver=False
-            )
-    except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; all are one line here
+    failed: BaseException | None = None
+    for _ in range(1 if address else START_ATTEMPTS):
         try:
-            ray.shutdown()
-        except Exception:  # noqa: BLE001
-            pass
-        if address:
-            raise ConfigError(
-                "executor.address",
-                f"cannot reach a Ray cluster at {address!r} ({_first_line(exc)}); check that "
-                "it runs (`ray status`), or use executor=local",
-            ) from None
+            if address:
+                ray.init(address=address, runtime_env=env, log_to_driver=False)
+            else:
+                ray.init(
+                    num_cpus=workers,
+                    include_dashboard=False,
+                    runtime_env=env,
+                    log_to_driver=False,
+                )
+            return True
+        except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; all are one line here
+            failed = exc
+            try:
+                ray.shutdown()
+            except Exception:  # noqa: BLE001
+                pass
+    why = _first_line(failed) if failed is not None else "unknown reason"
+    if address:
         raise ConfigError(
-            "executor",
-            f"Ray did not start ({_first_line(exc)}); try again when the machine is less busy, "
-            "set RAY_TMPDIR to a short writable directory, start a cluster with `ray start "
-            "--head` and pass executor.address=auto, or use executor=local",
-        ) from None
-    return True
+            "executor.address",
+            f"cannot reach a Ray cluster at {address!r} ({why}); check that it runs "
+            "(`ray status`), or use executor=local",
+        )
+    raise ConfigError(
+        "executor",
+        f"Ray did not start ({why}); try again when the machine is less busy, set RAY_TMPDIR "
+        "to a short writable directory, start a cluster with `ray start --head` and pass "
+        "executor.address=auto, or use executor=local",
+    )
 
 
 def _ray(
