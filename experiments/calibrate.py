@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from experiments.calibration.pipeline import calibrate
+from experiments.options.studies import precheck_calibrate
 from sim.errors import ConfigError
 from sim.translog import LogError
 
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        precheck_calibrate(vars(args))  # declared flags, the log file, memory: before reading
         run = calibrate(args.log, out=args.out, store=args.store,
                         calibration_end=args.calibration_end, name=args.name, lang=args.lang,
                         market=args.market, pareto=args.pareto,

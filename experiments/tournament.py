@@ -32,7 +32,7 @@ CONFIG_DIRS: tuple[Path, ...] = ()
 @hydra.main(version_base="1.3", config_path="../configs", config_name="tournament")
 def main(cfg: DictConfig) -> None:
     with clean_errors():
-        precheck_tournament(cfg)  # declared options, market, size: before any work
+        precheck_tournament(cfg, CONFIG_DIRS)  # declared options, market, size: before any work
         outdir = Path(cfg.get("output_dir") or HydraConfig.get().runtime.output_dir)
         before = prepare_output_dir(outdir, "tournament")  # other study's: refused; stale: gone
         tournament(cfg, Path(HydraConfig.get().runtime.output_dir), config_dirs=CONFIG_DIRS)
@@ -42,5 +42,6 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
-    preflight(sys.argv[1:], "tournament", precheck_tournament, groups=("market", "executor"))
+    preflight(sys.argv[1:], "tournament", lambda cfg: precheck_tournament(cfg, CONFIG_DIRS),
+              groups=("market", "executor"))
     main()

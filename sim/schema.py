@@ -21,6 +21,7 @@ import datetime as dt
 import difflib
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,9 @@ class Spec:
     """What a number is called in messages ('a probability'); default 'a number'/'an integer'."""
     type_name: str = ""
     """For documentation only: the type a `node` holds (e.g. 'list of stores')."""
+    pattern: str = ""
+    """A text must match this regular expression in full (`pattern_text` says it in words)."""
+    pattern_text: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:  # pragma: no cover - a programming error
@@ -79,7 +83,7 @@ class Spec:
         elif self.kind == "date":
             text = "an ISO date like 2024-01-01"
         elif self.kind == "text":
-            text = "a non-empty text"
+            text = self.pattern_text or "a non-empty text"
         elif self.kind == "path":
             text = "a file-system path"
         elif self.kind == "list":
@@ -177,6 +181,8 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
             raise ConfigError(path, f"must be {spec.range_text()}{hint}, got {kind_of(value)}")
         if "\x00" in value:
             raise ConfigError(path, "must not contain a NUL character")
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
+            raise ConfigError(path, f"must be {spec.range_text()}, got {kind_of(value)}")
         return value
     if kind == "date":
         if isinstance(value, dt.date):
@@ -197,8 +203,10 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
                     path, f"must be {spec.range_text()}, got {kind_of(value)}"
                 ) from None
         items = check_list(value, path, spec)
-        return [check_value(spec.item, v, f"{path}[{i}]") if spec.item else v
-                for i, v in enumerate(items)]
+        return [
+            check_value(spec.item, v, f"{path}[{i}]") if spec.item else v
+            for i, v in enumerate(items)
+        ]
     if kind == "node":
         return check_mapping(value, path, what=spec.type_name or "a mapping")
     raise AssertionError(kind)  # pragma: no cover

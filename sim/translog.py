@@ -79,6 +79,10 @@ CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".csv.lz4")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 _SHOWN_ROWS = 3
+#: Plausibility bounds of a purchase (issue 24): amount in the log's currency; a date at most
+#: this many years after today (simulated horizons included).
+MAX_AMOUNT = 1e9
+MAX_YEARS_AHEAD = 50
 # datetime64[ns] covers 1677-09-22 .. 2262-04-11; stay strictly inside.
 _MIN_DAY = int(np.datetime64("1678-01-01", "D").astype(np.int64))
 _MAX_DAY = int(np.datetime64("2261-12-31", "D").astype(np.int64))
@@ -710,6 +714,10 @@ def _validate_table(
     except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LogError(f"{source}: cannot read the values: {first}") from None
+    # Plausibility (issue 24): no purchase is a billion, none is decades ahead of today.
+    checks.append((f"amount above {MAX_AMOUNT:,.0f}", data["amount"] > MAX_AMOUNT))
+    future = int(np.datetime64("today", "D").astype(np.int64)) + 366 * MAX_YEARS_AHEAD
+    checks.append((f"date more than {MAX_YEARS_AHEAD} years after today", days > future))
 
     bad = np.zeros(n, dtype=bool)
     for _, mask in checks:

@@ -203,3 +203,27 @@ def check_creatable(path: Path, field: str) -> None:
         raise ConfigError(
             field, f"cannot create {str(path)!r} ({exc.strerror or exc} in {str(probe)!r})"
         ) from None
+
+
+def check_flags(name: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A plain command's parsed flags (argparse) against its declared options; errors name the
+    flag as typed (``--calibration-end``); a path that is a file is checked to be one."""
+    specs = COMMANDS[name].options
+    out = {}
+    for key, value in values.items():
+        flag = key if key == "log" else "--" + key.replace("_", "-")
+        out[key] = check_value(specs[key], value, flag)
+    return out
+
+
+def check_input_file(path: Path, field: str) -> Path:
+    """An input file that exists, is a file and has a name this system can pass on."""
+    try:
+        os.fsencode(str(path)).decode("utf-8")
+    except UnicodeError:
+        raise ConfigError(field, "the file name is not valid UTF-8; rename the file") from None
+    if not path.exists():
+        raise ConfigError(field, f"no such file: {str(path)!r}")
+    if not path.is_file():
+        raise ConfigError(field, f"{str(path)!r} is not a file")
+    return path

@@ -172,7 +172,12 @@ CALIBRATE_OPTIONS: dict[str, Any] = {
     "store": Spec(
         "text", "store_id to calibrate (needed when the log holds several stores)", nullable=True
     ),
-    "name": Spec("text", "market name: DIR/market/NAME.yaml"),
+    "name": Spec(
+        "text",
+        "market name: DIR/market/NAME.yaml, used as market=NAME",
+        pattern=r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}",
+        pattern_text="a name of letters, digits, _, . or - (at most 100)",
+    ),
     "out": Spec("path", "output directory"),
     "lang": Spec("choice", "report language", choices=LANGS),
     "market": Spec("boolean", "fit a market by indirect inference (--no-market: fit only)"),

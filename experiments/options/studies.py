@@ -23,6 +23,17 @@ def _names(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
+def check_policy_names(names: list[str], field: str, config_dirs: Sequence[Path] = ()) -> None:
+    """Every name is a policy config (built-in or in a user config dir)."""
+    from experiments.cli import config_choices
+    from sim import ConfigError
+
+    available = config_choices("policy", tuple(config_dirs))
+    for name in names:
+        if name not in available:
+            raise ConfigError(field, f"unknown policy {name!r}; available: {', '.join(available)}")
+
+
 def policy_count(policies: Any, baseline: str, config_dirs: Sequence[Path] = ()) -> int:
     """How many policies a compare/robustness study runs (null = every policy config)."""
     if policies is None:
@@ -35,8 +46,13 @@ def policy_count(policies: Any, baseline: str, config_dirs: Sequence[Path] = ())
 
 def precheck_robustness(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize:
     """Options, market and size of a robustness study (scenarios x policies x replications)."""
+    from experiments.options.check import to_container
+    from experiments.robust.ranges import parse_ranges
+
     opts = check_command("robustness", cfg)
     market = build_market(cfg["market"])
+    parse_ranges(to_container(cfg.get("uncertainty"), "uncertainty"))  # every range's fields
+    check_policy_names(_names(opts.get("policies")), "policies", config_dirs)
     n_pol = policy_count(opts.get("policies"), opts.get("baseline", "none"), config_dirs)
     scenarios, reps = opts.get("scenarios", 64), opts.get("replications", 3)
     field = "replications" if reps > scenarios else "scenarios"
@@ -45,14 +61,20 @@ def precheck_robustness(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize
     return check_size(size, field, what)
 
 
-def precheck_tournament(cfg: Any) -> StudySize:
+def precheck_tournament(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize:
     """Options, market and size of a tournament: every profile x replications runs, plus the
     bootstrap's resampled means (n_boot x replications per policy and store at once)."""
     opts = check_command("tournament", cfg)
     market = build_market(cfg["market"])
-    rivals = _names(opts.get("rivals", ["county_rival"]))
+    from experiments.games.plan import check_rivals
+
+    rivals = check_rivals(market, opts.get("rivals", ["county_rival"]))
     shared = _names(opts.get("policies"))
     own = opts.get("store_policies") or {}
+    check_policy_names(shared, "policies", config_dirs)
+    for store, names in own.items():
+        if isinstance(names, (str, list)):
+            check_policy_names(_names(names), f"store_policies.{store}", config_dirs)
     sets = [len(_names(own.get(s, shared))) or 1 for s in [market.focal_store, *rivals]]
     profiles = math.prod(sets)
     reps, n_boot = opts.get("replications", 10), opts.get("bootstrap", 1000)
@@ -61,3 +83,26 @@ def precheck_tournament(cfg: Any) -> StudySize:
     field = "bootstrap" if boot_bytes > size.memory / 2 else "replications"
     what = f"{profiles:,} profiles x {reps:,} replications with {n_boot:,} bootstrap resamples"
     return check_size(size, field, what)
+
+
+LOG_BYTES_PER_FILE_BYTE = {"plain": 8.0, "compressed": 40.0}
+"""Memory a log takes while read and fitted, per byte of its file (CSV text -> Arrow -> pandas
+copies; a compressed file expands about fivefold first)."""
+
+
+def precheck_calibrate(values: dict[str, Any]) -> dict[str, Any]:
+    """The calibrate command's flags (declared in `CALIBRATE_OPTIONS`), its log file (exists,
+    a file, a UTF-8 name) and the log's memory against this machine, before any reading."""
+    from experiments.options.check import check_creatable, check_flags, check_input_file
+    from sim.schema import check_memory
+
+    plain = {k: str(v) if isinstance(v, Path) else v for k, v in values.items()}
+    checked = check_flags("calibrate", plain)
+    log = check_input_file(Path(values["log"]), "log")
+    kind = "compressed" if log.suffix in (".gz", ".bz2", ".zst", ".lz4") else "plain"
+    size = log.stat().st_size
+    check_memory(
+        size * LOG_BYTES_PER_FILE_BYTE[kind], "log", f"reading a {size / 2**20:,.0f} MiB {kind} log"
+    )
+    check_creatable(Path(values["out"]), "--out")
+    return checked
