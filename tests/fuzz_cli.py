@@ -233,6 +233,9 @@ def run_forked(module: str, args: list[str], timeout: float, workdir: Path) -> d
                 err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
             os.dup2(fo, 1)
             os.dup2(fe, 2)
+            # under pytest, sys.stdout/err are capture objects on other descriptors: rebind
+            sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
             os.chdir(workdir)
             sys.argv = [module, *args]
             warnings.filterwarnings("ignore", message=".*found in sys.modules.*")

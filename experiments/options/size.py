@@ -61,12 +61,14 @@ def study_memory_estimate(market: Any, n_policies: int, replications: int, worke
     return per_run * max(1, workers) + results
 
 
-def estimate(market: Any, runs: int, workers: int, extra_bytes: float = 0.0) -> StudySize:
+def estimate(
+    market: Any, runs: int, workers: int, extra_bytes: float = 0.0, extra_seconds: float = 0.0
+) -> StudySize:
     per_run = run_memory_estimate(market)
     ticks = float(market.n_ticks)
     held = float(runs) * (ticks * 4 * 8 + SPEC_BYTES)
     memory = per_run * max(1, min(workers, runs)) + held + extra_bytes
-    seconds = run_seconds(market) * runs / max(1, min(workers, runs))
+    seconds = run_seconds(market) * runs / max(1, min(workers, runs)) + extra_seconds
     return StudySize(int(runs), int(workers), memory, seconds)
 
 

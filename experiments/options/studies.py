@@ -61,6 +61,10 @@ def precheck_robustness(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize
     return check_size(size, field, what)
 
 
+BOOT_SECONDS = 2e-5
+"""Analysis time per bootstrap resample, profile and player (best responses, survival)."""
+
+
 def precheck_tournament(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize:
     """Options, market and size of a tournament: every profile x replications runs, plus the
     bootstrap's resampled means (n_boot x replications per policy and store at once)."""
@@ -79,7 +83,8 @@ def precheck_tournament(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize
     profiles = math.prod(sets)
     reps, n_boot = opts.get("replications", 10), opts.get("bootstrap", 1000)
     boot_bytes = 3.0 * 8 * n_boot * reps * (max(sets) + 1) * len(sets)
-    size = estimate(market, profiles * reps, _workers(opts), extra_bytes=boot_bytes)
+    size = estimate(market, profiles * reps, _workers(opts), extra_bytes=boot_bytes,
+                    extra_seconds=BOOT_SECONDS * n_boot * profiles * len(sets))
     field = "bootstrap" if boot_bytes > size.memory / 2 else "replications"
     what = f"{profiles:,} profiles x {reps:,} replications with {n_boot:,} bootstrap resamples"
     return check_size(size, field, what)
