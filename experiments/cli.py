@@ -174,6 +174,11 @@ def _compose(config_name: str, overrides: list[str]) -> Any:
             # Only suggest what works: a close existing key, else the node's keys (never
             # "+key=...": adding a key the command does not declare is refused later).
             message = f"unknown field{_key_hint(config_name, field)}"
+        elif "merging override" in message:  # e.g. an item past the end of a list
+            cause = exc.__cause__ or exc.__context__
+            why = _first_line(cause) if cause is not None else "Hydra could not merge it"
+            field = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", field)
+            message = f"cannot set this field ({why})"
         raise_one_line(field, message)
     finally:
         GlobalHydra.instance().clear()
@@ -185,7 +190,11 @@ def raise_one_line(field: str, message: str) -> None:
 
 
 def _override_key(message: str, overrides: list[str]) -> str:
-    match = re.search(r"override '([^']+)'", message) or re.search(r"Key '([^']+)'", message)
+    match = (
+        re.search(r"override '([^']+)'", message)
+        or re.search(r"Key '([^']+)'", message)
+        or re.search(r"merging override (\S+)", message)
+    )
     if match:
         key = match.group(1).split("=", 1)[0].lstrip("+~")
         for text in overrides:

@@ -45,10 +45,15 @@ node first (a mapping, a list or a single value), then each value. Every problem
 - numbers must be finite (`nan`, `inf` are refused) and inside the range shown; `true` and
   `false` are not numbers, and numbers are not `true`/`false`;
 - an integer field accepts a whole number written `3.0`, nothing else;
-- unknown keys are errors with a "did you mean" suggestion (add new keys only where shown);
+- unknown keys are errors with a "did you mean" suggestion (add new keys only where shown),
+  however they are added (`+key=...`, `++key=...`); a node set to null (`report=null`) is an
+  error, never "use the defaults";
 - sizes are checked against this machine's memory: a run (and a study's parallel runs) may
   use at most {share} of its physical memory or container limit (estimate:
-  `sim.schema.run_memory_estimate`);
+  `sim.schema.run_memory_estimate`); a study's memory and time are estimated from its options
+  alone (`experiments.options.size`), before any run;
+- your own config files (`--config-dir DIR`) are read first: a YAML syntax error is one line
+  `FILE:LINE:COLUMN: ...`, and a policy file's `name` must be its file name;
 - Hydra's own errors (an override that does not parse, a key that does not exist, an output
   directory that cannot be created) are reported the same way, before Hydra starts.
 
@@ -205,7 +210,7 @@ def markdown() -> str:
         "### `market.places[i]`: one place each",
         "",
         f"Tiers, lowest first: {', '.join(TIERS)}. A place's `parent` must be of a higher tier; "
-        "place ids must be unique; population shares must not all be zero.",
+        "place ids must be unique; the places' population shares must sum to 1 (within 0.01).",
         "",
     ]
     lines += _table("", _dataclass_rows(PlaceSpec))

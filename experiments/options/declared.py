@@ -18,7 +18,7 @@ from sim.metrics import KPIS
 from sim.schema import SEED_MAX, Spec
 
 MAX_REPLICATIONS = 100_000
-MAX_WORKERS = 4096
+MAX_WORKERS = 1024
 MAX_SCENARIOS = 1_000_000
 MAX_BOOTSTRAP = 100_000
 """Resamples are analysed in a Python loop (equilibrium survival): 10^5 take minutes."""
