@@ -89,7 +89,7 @@ def compare(cfg: Any, outdir: Path) -> Any:
     plan = plan_from_config(cfg)
     opts = study_options(cfg)
     executor, workers = opts.executor, opts.workers
-    check_study_size(plan.market, len(plan.policies), plan.replications, workers)
+    size = check_study_size(plan.market, len(plan.policies), plan.replications, workers)
     output, report_cfg = _mapping(cfg, "output"), _mapping(cfg, "report")
     lang = report_cfg.get("lang", "en")
     if lang not in LANGS:
@@ -110,6 +110,7 @@ def compare(cfg: Any, outdir: Path) -> Any:
             f"{plan.replications} replications (seeds {plan.seeds[0]}..{plan.seeds[-1]}, "
             f"common random numbers) on {workers} {executor} worker(s)"
         )
+        print(f"estimate: {size.line()}")
     result = run_comparison(plan, **opts.engine(), progress=bool(output.get("progress", True)))
     study = result.study
     meta = comparison_meta(

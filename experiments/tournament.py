@@ -32,7 +32,9 @@ CONFIG_DIRS: tuple[Path, ...] = ()
 @hydra.main(version_base="1.3", config_path="../configs", config_name="tournament")
 def main(cfg: DictConfig) -> None:
     with clean_errors():
-        precheck_tournament(cfg, CONFIG_DIRS)  # declared options, market, size: before any work
+        size = precheck_tournament(cfg, CONFIG_DIRS)  # options, market, size: before any work
+        if cfg.output.table:
+            print(f"estimate: {size.line()}")
         outdir = Path(cfg.get("output_dir") or HydraConfig.get().runtime.output_dir)
         before = prepare_output_dir(outdir, "tournament")  # other study's: refused; stale: gone
         tournament(cfg, Path(HydraConfig.get().runtime.output_dir), config_dirs=CONFIG_DIRS)

@@ -23,17 +23,20 @@ from experiments.engine.specs import (
 )
 from experiments.engine.statistics import comparison_table, format_ranked, wide
 from experiments.engine.store import (
+    OutputError,
     RunStore,
     atomic_to_csv,
     atomic_to_parquet,
     atomic_write_bytes,
     atomic_write_text,
 )
-from experiments.engine.study import StudyError, StudyResult, run_study
+from experiments.engine.study import Interrupted, StudyError, StudyResult, run_study
 
 __all__ = [
     "EXECUTORS",
     "ComparisonResult",
+    "Interrupted",
+    "OutputError",
     "Plan",
     "RunFailure",
     "RunSpec",
