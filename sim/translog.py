@@ -82,7 +82,7 @@ _SHOWN_ROWS = 3
 #: Plausibility bounds of a purchase (issue 24): amount in the log's currency; a date at most
 #: this many years after today (simulated horizons included).
 MAX_AMOUNT = 1e9
-MAX_YEARS_AHEAD = 50
+MAX_YEARS_AHEAD = 75
 # datetime64[ns] covers 1677-09-22 .. 2262-04-11; stay strictly inside.
 _MIN_DAY = int(np.datetime64("1678-01-01", "D").astype(np.int64))
 _MAX_DAY = int(np.datetime64("2261-12-31", "D").astype(np.int64))

@@ -100,7 +100,7 @@ def parameter_defaults(group: str, field: str) -> dict[str, Any]:
 
 def _number(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(field, f"must be a finite number, got {value!r}")
+        raise ConfigError(field, f"must be a number (finite), got {value!r}")
     return float(value)
 
 
