@@ -1,9 +1,9 @@
 """Options every study command shares (compare, robustness, tournament): where runs execute,
-the run store, `--fresh`, and an early check of an explicit Hydra run dir."""
+the run store and `--fresh`, checked against their one declaration
+(`experiments.options.declared.STUDY`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,11 +63,3 @@ def study_options(cfg: Any) -> StudyOptions:
 def flags_to_overrides(argv: list[str]) -> list[str]:
     """``--fresh`` is spelled as a flag in the docs; Hydra wants ``fresh=true``."""
     return ["fresh=true" if a == "--fresh" else a for a in argv]
-
-
-def precheck_run_dir(argv: Sequence[str]) -> None:
-    """Hydra creates its run dir before our code runs and fails with a traceback if it cannot:
-    check an explicit ``hydra.run.dir=...`` first so the user gets one clean line."""
-    for arg in argv:
-        if arg.startswith("hydra.run.dir=") and "$" not in arg:
-            check_writable(Path(arg.split("=", 1)[1]), "hydra.run.dir")

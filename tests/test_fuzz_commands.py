@@ -19,8 +19,14 @@ from tests.fuzz_cli import bad_literal, field_of, run_forked, walk
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
-SMALL = ["market.n_customers=500", "market.years=0.25", "output.progress=false",
-         "output.table=false", "workers=1", "replications=1"]
+SMALL = [
+    "market.n_customers=500",
+    "market.years=0.25",
+    "output.progress=false",
+    "output.table=false",
+    "workers=1",
+    "replications=1",
+]
 STUDY = {
     "compare": ["policies=[none,gift_budget]"],
     "robustness": ["policies=[none,gift_budget]", "scenarios=2"],
@@ -67,12 +73,20 @@ def assert_refused(command: str, args: list[str], field: str, tmp: Path, *, says
 # ------------------------------------------------------------------ the issue's own cases
 FIVE = ("none", "promotions", "gift_budget", "vip_program", "referral_points")
 ISSUE_24 = [
-    ("robustness", ["replications=100000", "scenarios=64", "policies=null"], "replications",
-     "of memory"),
+    (
+        "robustness",
+        ["replications=100000", "scenarios=64", "policies=null"],
+        "replications",
+        "of memory",
+    ),
     ("robustness", ["scenarios=1000000"], "scenarios", "of memory"),
     ("tournament", ["bootstrap=1000000000000"], "bootstrap", "[0, 100,000]"),
-    ("tournament", ["replications=100000", f"policies=[{','.join(FIVE)}]", "bootstrap=1000"],
-     "replications", "of memory"),
+    (
+        "tournament",
+        ["replications=100000", f"policies=[{','.join(FIVE)}]", "bootstrap=1000"],
+        "replications",
+        "of memory",
+    ),
     ("robustness", ["policies=123"], "policies", "must be a list of policy config names"),
     ("tournament", ["policies=123"], "policies", "must be a list of policy config names"),
     ("robustness", ["++zzz=1"], "zzz", "unknown field"),
@@ -114,15 +128,21 @@ def test_calibrate_cases_are_one_line(tmp_path):
         (["--seed", "-1"], "--seed", "[0,"),
         (["--name", "a/b"], "--name", "letters, digits"),
     ]:
-        assert_refused("calibrate", [str(log), "--out", out, *flags], field, tmp_path / "c",
-                       says=says)
+        assert_refused(
+            "calibrate", [str(log), "--out", out, *flags], field, tmp_path / "c", says=says
+        )
     for rows, says in [
         ([*GOOD_ROWS, "7,2024-02-02,1e300"], "amount above"),
         ([*GOOD_ROWS, "7,2125-02-02,10"], "years after today"),
     ]:
         bad = write_log(tmp_path / "bad.csv", rows)
-        assert_refused("calibrate", [str(bad), "--out", out, "--no-market"], "bad.csv",
-                       tmp_path / "c", says=says)
+        assert_refused(
+            "calibrate",
+            [str(bad), "--out", out, "--no-market"],
+            "bad.csv",
+            tmp_path / "c",
+            says=says,
+        )
     raw = tmp_path / "raw.csv"
     raw.write_bytes(b"customer_id,date,amount\n\x80\xff,2024-01-05,10.5\n")
     assert_refused("calibrate", [str(raw), "--out", out], "raw.csv", tmp_path / "c")
@@ -136,16 +156,24 @@ def test_user_config_files_are_checked_before_hydra(tmp_path):
     (user / "market").mkdir(parents=True)
     (user / "policy").mkdir()
     (user / "market" / "shop.yaml").write_text("name: shop\nn_customers: [1, 2\nyears: 1\n")
-    line = assert_refused("compare", ["--config-dir", str(user), "market=shop"],
-                          str(user / "market" / "shop.yaml") + ":", tmp_path / "a",
-                          says="YAML syntax error")
+    line = assert_refused(
+        "compare",
+        ["--config-dir", str(user), "market=shop"],
+        str(user / "market" / "shop.yaml") + ":",
+        tmp_path / "a",
+        says="YAML syntax error",
+    )
     where = line.split(": ", 2)[1]  # FILE:LINE:COLUMN
     assert where.rsplit(":", 2)[1].isdigit() and where.rsplit(":", 2)[2].isdigit(), line
     (user / "market" / "shop.yaml").unlink()
     (user / "policy" / "thanks.yaml").write_text("name: thank_you\npolicies: []\n")
-    assert_refused("robustness", ["--config-dir", str(user), "policies=[none,thanks]"],
-                   f"{user / 'policy' / 'thanks.yaml'}: name", tmp_path / "b",
-                   says="must be the file's name 'thanks'")
+    assert_refused(
+        "robustness",
+        ["--config-dir", str(user), "policies=[none,thanks]"],
+        f"{user / 'policy' / 'thanks.yaml'}: name",
+        tmp_path / "b",
+        says="must be the file's name 'thanks'",
+    )
 
 
 # ------------------------------------------------------------------ hypothesis, per command
@@ -198,8 +226,9 @@ def fuzz_one(command: str, path: tuple[Any, ...], original: Any, kind: str, tmp:
 def test_fuzz_every_option_of_a_study_command(command, tmp_path_factory):
     cases = option_cases(command)
 
-    @settings(max_examples=25, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(case=st.sampled_from(cases), kind=st.sampled_from(KINDS))
     def check(case, kind):
         path, original = case
@@ -222,8 +251,9 @@ FLAGS = {
 def test_fuzz_every_flag_of_calibrate(tmp_path_factory):
     log = write_log(tmp_path_factory.mktemp("log") / "log.csv", GOOD_ROWS)
 
-    @settings(max_examples=15, deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=15, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(flag=st.sampled_from(sorted(FLAGS)), data=st.data())
     def check(flag, data):
         value = data.draw(st.sampled_from(FLAGS[flag]))

@@ -83,8 +83,13 @@ def precheck_tournament(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize
     profiles = math.prod(sets)
     reps, n_boot = opts.get("replications", 10), opts.get("bootstrap", 1000)
     boot_bytes = 3.0 * 8 * n_boot * reps * (max(sets) + 1) * len(sets)
-    size = estimate(market, profiles * reps, _workers(opts), extra_bytes=boot_bytes,
-                    extra_seconds=BOOT_SECONDS * n_boot * profiles * len(sets))
+    size = estimate(
+        market,
+        profiles * reps,
+        _workers(opts),
+        extra_bytes=boot_bytes,
+        extra_seconds=BOOT_SECONDS * n_boot * profiles * len(sets),
+    )
     field = "bootstrap" if boot_bytes > size.memory / 2 else "replications"
     what = f"{profiles:,} profiles x {reps:,} replications with {n_boot:,} bootstrap resamples"
     return check_size(size, field, what)
