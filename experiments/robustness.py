@@ -133,6 +133,10 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
-    preflight(sys.argv[1:], "robustness", lambda cfg: precheck_robustness(cfg, CONFIG_DIRS),
-              groups=("market", "executor", "uncertainty"))
+    preflight(
+        sys.argv[1:],
+        "robustness",
+        lambda cfg: precheck_robustness(cfg, CONFIG_DIRS),
+        groups=("market", "executor", "uncertainty"),
+    )
     main()

@@ -44,6 +44,10 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
-    preflight(sys.argv[1:], "tournament", lambda cfg: precheck_tournament(cfg, CONFIG_DIRS),
-              groups=("market", "executor"))
+    preflight(
+        sys.argv[1:],
+        "tournament",
+        lambda cfg: precheck_tournament(cfg, CONFIG_DIRS),
+        groups=("market", "executor"),
+    )
     main()
