@@ -100,7 +100,8 @@ def compare(cfg: Any, outdir: Path) -> Any:
     outdir = check_writable(
         Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
     )
-    before = prepare_output_dir(outdir, "compare")  # another study's outputs: refused; stale: gone
+    inputs = to_container(cfg)
+    before = prepare_output_dir(outdir, "compare", inputs)  # other study's: refused; stale: gone
     show = bool(output.get("table", True))
     m = plan.market
     if show:
@@ -144,7 +145,7 @@ def compare(cfg: Any, outdir: Path) -> Any:
         )
         if show:
             print(f"report: {html}")
-    record_outputs(outdir, "compare", before)
+    record_outputs(outdir, "compare", before, inputs)
     mark_complete(outdir)
     if show:
         print(f"outputs: {outdir}")

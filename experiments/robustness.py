@@ -93,7 +93,8 @@ def robustness(cfg: Any, outdir: Path) -> Any:
     outdir = check_writable(
         Path(explicit) if explicit else outdir, "output_dir" if explicit else "output directory"
     )
-    before = prepare_output_dir(outdir, "robustness")  # other study's: refused; stale: gone
+    inputs = to_container(cfg)
+    before = prepare_output_dir(outdir, "robustness", inputs)  # other's: refused; stale: gone
     show = bool(output.get("table", True))
     m = plan.market
     if show:
@@ -119,7 +120,7 @@ def robustness(cfg: Any, outdir: Path) -> Any:
             f"{study.wall_seconds:.1f} s; drivers by {plan.design.drivers_method}"
         )
         print(f"outputs: {outdir}")
-    record_outputs(outdir, "robustness", before)
+    record_outputs(outdir, "robustness", before, inputs)
     mark_complete(outdir)
     return result.ranking
 

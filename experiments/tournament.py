@@ -19,7 +19,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.common import clean_errors, preflight, user_config_dirs
+from experiments.common import clean_errors, preflight, to_container, user_config_dirs
 from experiments.engine.outputs import prepare_output_dir, record_outputs
 from experiments.games.study import tournament
 from experiments.options.studies import precheck_tournament
@@ -36,9 +36,10 @@ def main(cfg: DictConfig) -> None:
         if cfg.output.table:
             print(f"estimate: {size.line()}")
         outdir = Path(cfg.get("output_dir") or HydraConfig.get().runtime.output_dir)
-        before = prepare_output_dir(outdir, "tournament")  # other study's: refused; stale: gone
+        inputs = to_container(cfg)
+        before = prepare_output_dir(outdir, "tournament", inputs)  # other's: refused; stale: gone
         tournament(cfg, Path(HydraConfig.get().runtime.output_dir), config_dirs=CONFIG_DIRS)
-        record_outputs(outdir, "tournament", before)
+        record_outputs(outdir, "tournament", before, inputs)
 
 
 if __name__ == "__main__":

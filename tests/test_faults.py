@@ -154,22 +154,30 @@ def test_an_output_dir_of_another_study_is_refused_and_stale_outputs_are_removed
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")  # a user's file: never touched
-    before = prepare_output_dir(out, "compare")
+    first = {"policies": ["none", "gift_budget"], "report": {"lang": "zh"}}
+    before = prepare_output_dir(out, "compare", first)
     for name in ("comparison.csv", "report_zh.html", "profit_zh.png"):
         (out / name).write_text("first run")
-    record_outputs(out, "compare", before)
+    record_outputs(out, "compare", before, first)
     (out / "COMPLETE").write_text("complete\n")
-    with pytest.raises(
-        ConfigError,
-        match=r"^output_dir: .* holds the outputs of a compare "
-        r"study; choose another directory for this "
-        r"robustness study",
-    ):
-        prepare_output_dir(out, "robustness")
-    before = prepare_output_dir(out, "compare")  # the rerun, other language and policies
+    with pytest.raises(ConfigError, match=r"^output_dir: .* holds the outputs of a compare "
+                                          r"study; choose another directory for this "
+                                          r"robustness study"):
+        prepare_output_dir(out, "robustness", {})
+    # the same inputs in another language: the Chinese report stays valid, and is kept
+    english = {**first, "report": {"lang": "en"}}
+    before = prepare_output_dir(out, "compare", english)
+    assert (out / "report_zh.html").is_file() and not (out / "COMPLETE").exists()
+    (out / "report.html").write_text("english")
+    record_outputs(out, "compare", before, english)
+    assert json.loads((out / MANIFEST).read_text())["files"] == [
+        "comparison.csv", "profit_zh.png", "report.html", "report_zh.html"]
+    # other policies: every earlier output is stale and goes before the new run writes
+    other = {"policies": ["none", "promotions"], "report": {"lang": "en"}}
+    before = prepare_output_dir(out, "compare", other)
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "notes.txt"]
     (out / "comparison.csv").write_text("second run")
-    record_outputs(out, "compare", before)
+    record_outputs(out, "compare", before, other)
     assert json.loads((out / MANIFEST).read_text())["files"] == ["comparison.csv"]
     legacy = tmp_path / "legacy"  # written before manifests: known by its signature file
     legacy.mkdir()

@@ -5,9 +5,12 @@ study writes into the same directory, `prepare_output_dir`:
 
 - refuses, with one line, a directory that holds another study's outputs (a robustness study
   into a comparison's directory would mix two reports);
-- removes the previous outputs of the same study, so that a rerun with other policies or
-  another language leaves no stale file behind (an old ``report_zh.html`` next to the new
-  English report), and the completion marker, so a killed rerun never looks finished.
+- removes the previous outputs of the same study when its inputs differ (other policies,
+  another market ...: the manifest keeps a fingerprint of every option but the presentation
+  ones), so a rerun leaves no stale file behind (an old ``report_zh.html`` of other policies
+  next to the new English report); a rerun with the same inputs keeps them (the English report
+  stays valid beside a new Chinese one);
+- removes the completion marker either way, so a killed rerun never looks finished.
 
 Directories written before manifests existed are recognised by each study's signature file and
 cleaned by its known output names. Files the study did not write (Hydra's ``.hydra/``, logs, a
@@ -16,8 +19,11 @@ user's notes) are never touched.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from experiments.engine.store import COMPLETE, atomic_write_text
 from sim import ConfigError
@@ -72,6 +78,27 @@ KNOWN: dict[str, tuple[str, tuple[str, ...]]] = {
 """study -> (signature file, output names) for directories without a manifest."""
 
 
+PRESENTATION = ("report", "output", "workers", "executor", "fresh", "store", "output_dir", "hydra")
+"""Options that change how a study runs or is shown, not its results."""
+
+
+def fingerprint(inputs: Mapping[str, Any] | None) -> str:
+    """A short hash of a study's inputs (its config without the presentation options)."""
+    if inputs is None:
+        return ""
+    plain = {str(k): v for k, v in inputs.items() if str(k) not in PRESENTATION}
+    text = json.dumps(plain, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _manifest(outdir: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((outdir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def owner(outdir: Path) -> str | None:
     """The study whose outputs `outdir` holds (None: none)."""
     manifest = outdir / MANIFEST
@@ -100,11 +127,14 @@ def _previous(outdir: Path, study: str) -> list[Path]:
     return found
 
 
-def prepare_output_dir(outdir: Path | str, study: str) -> set[str]:
-    """Refuse a directory holding another study's outputs; remove this study's previous ones.
+def prepare_output_dir(
+    outdir: Path | str, study: str, inputs: Mapping[str, Any] | None = None
+) -> set[str]:
+    """Refuse a directory holding another study's outputs; remove this study's previous ones
+    unless `inputs` (the study's config) are the same as theirs.
 
-    Returns the names of the files left in the directory (the user's, Hydra's), which
-    `record_outputs` does not claim.
+    Returns the names of the files left in the directory that this run did not write (the
+    user's, Hydra's, and kept outputs: `record_outputs` lists the kept ones again).
     """
     outdir = Path(outdir)
     if not outdir.is_dir():
@@ -116,21 +146,29 @@ def prepare_output_dir(outdir: Path | str, study: str) -> set[str]:
             f"{str(outdir)!r} holds the outputs of a {other} study; choose another directory "
             f"for this {study} study (output_dir=... or hydra.run.dir=...)",
         )
-    for path in _previous(outdir, study):
-        if path.is_file():
-            path.unlink()
+    same = bool(inputs is not None and _manifest(outdir).get("inputs") == fingerprint(inputs))
+    if not same:
+        for path in _previous(outdir, study):
+            if path.is_file():
+                path.unlink()
     (outdir / COMPLETE).unlink(missing_ok=True)
     return {p.name for p in outdir.iterdir()}
 
 
-def record_outputs(outdir: Path | str, study: str, before: set[str]) -> Path:
-    """Record the files this study wrote (everything new since `prepare_output_dir`)."""
+def record_outputs(
+    outdir: Path | str, study: str, before: set[str], inputs: Mapping[str, Any] | None = None
+) -> Path:
+    """Record the files this study wrote (new since `prepare_output_dir`, plus the previous
+    outputs it kept) and the fingerprint of its inputs."""
     outdir = Path(outdir)
+    old = _manifest(outdir)
+    kept = set(old.get("files", [])) if old.get("inputs") == fingerprint(inputs) else set()
     files = sorted(
         p.name
         for p in outdir.iterdir()
-        if p.is_file() and p.name not in before and p.name not in (MANIFEST, COMPLETE)
+        if p.is_file()
+        and (p.name not in before or p.name in kept)
+        and p.name not in (MANIFEST, COMPLETE)
     )
-    return atomic_write_text(
-        outdir / MANIFEST, json.dumps({"study": study, "files": files}, indent=1)
-    )
+    record = {"study": study, "inputs": fingerprint(inputs), "files": files}
+    return atomic_write_text(outdir / MANIFEST, json.dumps(record, indent=1))
