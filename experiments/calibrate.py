@@ -16,6 +16,7 @@ from pathlib import Path
 
 from experiments.calibration.pipeline import calibrate
 from experiments.export_args import add_export_arguments, add_store_arguments, store_inputs
+from experiments.options.studies import precheck_calibrate
 from sim.errors import ConfigError
 from sim.translog import LogError
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        precheck_calibrate(vars(args))  # declared flags, the log file, memory: before reading
         run = calibrate(args.log, out=args.out, store=args.store, inputs=store_inputs(args),
                         calibration_end=args.calibration_end, name=args.name, lang=args.lang,
                         market=args.market, pareto=args.pareto,

@@ -20,10 +20,11 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.common import clean_errors, preflight_group_choices, user_config_dirs
+from experiments.common import clean_errors, preflight, user_config_dirs
+from experiments.options.studies import precheck_robustness
 from experiments.studies.base import run_command
 from experiments.studies.robustness import ROBUSTNESS
-from experiments.study_options import flags_to_overrides, precheck_run_dir
+from experiments.study_options import flags_to_overrides
 
 CONFIG_DIRS: tuple[Path, ...] = ()
 """User config dirs given with ``--config-dir`` (set by `__main__`, searched for policies)."""
@@ -43,7 +44,10 @@ def main(cfg: DictConfig) -> None:
 if __name__ == "__main__":
     sys.argv[1:] = flags_to_overrides(sys.argv[1:])
     CONFIG_DIRS = user_config_dirs(sys.argv[1:])
-    preflight_group_choices(sys.argv[1:], groups=("market", "executor", "uncertainty"))
-    with clean_errors():
-        precheck_run_dir(sys.argv[1:])
+    preflight(
+        sys.argv[1:],
+        "robustness",
+        lambda cfg: precheck_robustness(cfg, CONFIG_DIRS),
+        groups=("market", "executor", "uncertainty"),
+    )
     main()

@@ -24,10 +24,10 @@ from experiments.common import (
     to_container,
     write_run_outputs,
 )
+from experiments.options.declared import RUN_OPTIONS
 from sim import MarketConfig
 from sim.model import build_store_policies
 from sim.policies import StorePolicy
-from sim.schema import RUN_OPTIONS
 
 
 @dataclass

@@ -1,17 +1,18 @@
 """Options every study command shares (compare, robustness, tournament): where runs execute,
-the run store, `--fresh`, and an early check of an explicit Hydra run dir."""
+the run store and `--fresh`, checked against their one declaration
+(`experiments.options.declared.STUDY`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from experiments.common import check_writable, to_container
-from experiments.engine import EXECUTORS, default_workers
-from experiments.engine.comparison import check_count
+from experiments.engine.executors import default_workers
+from experiments.options.check import check_writable, to_container
+from experiments.options.declared import STUDY
 from sim import ConfigError
+from sim.schema import check_value, validate_options
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,13 @@ class StudyOptions:
     def engine(self) -> dict[str, Any]:
         """The keywords every study driver (`run_comparison`, `run_robustness`,
         `run_tournament`) passes on to `run_study`."""
-        return {"executor": self.executor, "workers": self.workers, "address": self.address,
-                "store": self.store, "fresh": self.fresh}
+        return {
+            "executor": self.executor,
+            "workers": self.workers,
+            "address": self.address,
+            "store": self.store,
+            "fresh": self.fresh,
+        }
 
 
 def executor_options(cfg: Any) -> tuple[str, str | None, int]:
@@ -34,35 +40,21 @@ def executor_options(cfg: Any) -> tuple[str, str | None, int]:
     node = to_container(cfg.get("executor", "local"))
     if isinstance(node, str):
         node = {"name": node}
-    if not isinstance(node, dict):
-        raise ConfigError("executor", f"must be one of {list(EXECUTORS)}, got {node!r}")
-    name = node.get("name", "local")
-    if name not in EXECUTORS:
-        raise ConfigError("executor", f"must be one of {list(EXECUTORS)}, got {name!r}")
-    unknown = sorted(set(node) - {"name", "address"})
-    if unknown:
-        raise ConfigError(f"executor.{unknown[0]}", "unknown field; allowed: address, name")
-    address = node.get("address")
-    if address is not None and (not isinstance(address, str) or not address.strip()):
-        raise ConfigError("executor.address", f"must be a cluster address or null, got {address!r}")
+    checked = validate_options(node, STUDY["executor"], path="executor")
+    name = checked.get("name", "local")
+    address = checked.get("address")
     if address is not None and name != "ray":
         raise ConfigError("executor.address", "is used by executor=ray only")
-    workers = cfg.get("workers")
-    workers = (
-        default_workers() if workers is None else check_count(workers, "workers", maximum=4096)
-    )
-    return name, address, workers
+    workers = check_value(STUDY["workers"], cfg.get("workers"), "workers")
+    return name, address, default_workers() if workers is None else workers
 
 
 def study_options(cfg: Any) -> StudyOptions:
-    """Validated executor, workers, run store and `fresh` of a study config."""
+    """Validated executor, workers, run store and `fresh` of a study config (the specs of
+    `experiments.options.declared.STUDY`: one declaration, one bound)."""
     executor, address, workers = executor_options(cfg)
-    fresh = cfg.get("fresh", False)
-    if not isinstance(fresh, bool):
-        raise ConfigError("fresh", f"must be true or false, got {fresh!r}")
-    store = cfg.get("store")
-    if store is not None and not isinstance(store, str):
-        raise ConfigError("store", f"must be a directory path or null, got {store!r}")
+    fresh = check_value(STUDY["fresh"], cfg.get("fresh", False), "fresh")
+    store = check_value(STUDY["store"], cfg.get("store"), "store")
     if store is not None:
         check_writable(Path(store), "store")
     return StudyOptions(executor, address, workers, store, fresh)
@@ -71,11 +63,3 @@ def study_options(cfg: Any) -> StudyOptions:
 def flags_to_overrides(argv: list[str]) -> list[str]:
     """``--fresh`` is spelled as a flag in the docs; Hydra wants ``fresh=true``."""
     return ["fresh=true" if a == "--fresh" else a for a in argv]
-
-
-def precheck_run_dir(argv: Sequence[str]) -> None:
-    """Hydra creates its run dir before our code runs and fails with a traceback if it cannot:
-    check an explicit ``hydra.run.dir=...`` first so the user gets one clean line."""
-    for arg in argv:
-        if arg.startswith("hydra.run.dir=") and "$" not in arg:
-            check_writable(Path(arg.split("=", 1)[1]), "hydra.run.dir")

@@ -128,6 +128,8 @@ MAX_PLACES = 1000
 MAX_STORES = 1000
 MAX_CUSTOMERS = 100_000_000
 MAX_YEARS = 100
+SHARE_TOLERANCE = 0.01
+"""Population shares may sum to 1 +- this (rounded shares); the model normalises them."""
 
 
 @dataclass(frozen=True)
@@ -140,8 +142,8 @@ class PlaceSpec:
         None, kind="text", nullable=True, doc="id of the place one tier up (null at the top)"
     )
     population_share: float = declared(
-        0.1, kind="number", low=0, high=1e6,
-        doc="relative weight of the place's population (normalised over places)",
+        0.1, kind="number", low=0, high=1,
+        doc="share of the market's population living there (the places' shares sum to 1)",
     )
 
 
@@ -499,10 +501,12 @@ class MarketConfig:
                     f"{p}.places[{i}].parent",
                     f"must be a higher tier than {pl.tier!r}, got {parent.tier!r}",
                 )
+        total = sum(pl.population_share for pl in self.places)
         check(
-            sum(pl.population_share for pl in self.places) > 0,
+            abs(total - 1.0) <= SHARE_TOLERANCE,
             f"{p}.places",
-            "population shares must not all be zero",
+            f"population shares must sum to 1 (each is a share of the population), got "
+            f"{total:.4g}",
         )
         for i, s in enumerate(self.stores):
             check(isinstance(s, StoreSpec), f"{p}.stores[{i}]", f"must be a StoreSpec, got {s!r}")

@@ -3,7 +3,8 @@
 ``python -m sim.configdoc > docs/configuration.md`` writes it.
 
 Market fields come from the `Spec` declared on each dataclass field, command options from
-`RUN_OPTIONS` / `COMPARE_OPTIONS`, policy parameters from the checks each policy's constructor
+`experiments.options.declared.COMMANDS` (appended when the experiments package is there: this
+library knows no command itself), policy parameters from the checks each policy's constructor
 applies (`recorded_checks`) and its `param_docs`. A test keeps the committed file equal to
 this output, so the documentation cannot drift from what is enforced.
 """
@@ -25,10 +26,8 @@ from sim.config import (
     StoreSpec,
 )
 from sim.schema import (
-    COMPARE_OPTIONS,
     MEMORY_SHARE,
     POLICY_NODE_KEYS,
-    RUN_OPTIONS,
     Spec,
     field_specs,
 )
@@ -47,10 +46,15 @@ node first (a mapping, a list or a single value), then each value. Every problem
 - numbers must be finite (`nan`, `inf` are refused) and inside the range shown; `true` and
   `false` are not numbers, and numbers are not `true`/`false`;
 - an integer field accepts a whole number written `3.0`, nothing else;
-- unknown keys are errors with a "did you mean" suggestion (add new keys only where shown);
+- unknown keys are errors with a "did you mean" suggestion (add new keys only where shown),
+  however they are added (`+key=...`, `++key=...`); a node set to null (`report=null`) is an
+  error, never "use the defaults";
 - sizes are checked against this machine's memory: a run (and a study's parallel runs) may
   use at most {share} of its physical memory or container limit (estimate:
-  `sim.schema.run_memory_estimate`);
+  `sim.schema.run_memory_estimate`); a study's memory and time are estimated from its options
+  alone (`experiments.options.size`), before any run;
+- your own config files (`--config-dir DIR`) are read first: a YAML syntax error is one line
+  `FILE:LINE:COLUMN: ...`, and a policy file's `name` must be its file name;
 - Hydra's own errors (an override that does not parse, a key that does not exist, an output
   directory that cannot be created) are reported the same way, before Hydra starts.
 
@@ -181,6 +185,25 @@ def _policy_section(cls: Any) -> list[str]:
     return out + [""]
 
 
+def command_sections() -> list[str]:
+    """The commands' option tables (`experiments.options`), when that package is installed."""
+    try:
+        from experiments.options.declared import COMMANDS
+    except ImportError:  # pragma: no cover - sim used alone
+        return []
+    lines: list[str] = []
+    for command in COMMANDS.values():
+        lines += [
+            f"## `python -m experiments.{command.name}` options ({command.source})",
+            "",
+            command.note,
+            "",
+        ]
+        lines += _options_table(command.options)
+        lines += [""]
+    return lines[:-1]
+
+
 def markdown() -> str:
     """The whole of docs/configuration.md."""
     from sim.policies import BUILTIN_POLICIES
@@ -192,7 +215,7 @@ def markdown() -> str:
         "### `market.places[i]`: one place each",
         "",
         f"Tiers, lowest first: {', '.join(TIERS)}. A place's `parent` must be of a higher tier; "
-        "place ids must be unique; population shares must not all be zero.",
+        "place ids must be unique; the places' population shares must sum to 1 (within 0.01).",
         "",
     ]
     lines += _table("", _dataclass_rows(PlaceSpec))
@@ -261,23 +284,7 @@ def markdown() -> str:
     for cls in BUILTIN_POLICIES:
         if cls.name != "none":
             lines += _policy_section(cls)
-    lines += [
-        "## `python -m experiments.run` options (configs/run.yaml)",
-        "",
-        "Besides `market` and `policy`. Top-level keys that an `experiment/` file interpolates "
-        "(e.g. `drift_rate`) are accepted as knobs.",
-        "",
-    ]
-    lines += _options_table(RUN_OPTIONS)
-    lines += [
-        "",
-        "## `python -m experiments.compare` options (configs/compare.yaml)",
-        "",
-        "Besides `market`. A study's size (its parallel runs and collected results) is checked "
-        "against this machine's memory once the market and the policies are known.",
-        "",
-    ]
-    lines += _options_table(COMPARE_OPTIONS)
+    lines += command_sections()
     return "\n".join(lines) + "\n"
 
 

@@ -1,8 +1,9 @@
 """One validation layer for every configuration node: shape first, then each value.
 
 Each field is declared once, as a `Spec` (kind, range, allowed choices, unit, meaning): the
-market dataclasses carry theirs in ``dataclasses.field(metadata=...)`` (see `declared`), the
-command options in `RUN_OPTIONS` / `COMPARE_OPTIONS`. The same declarations check values
+market dataclasses carry theirs in ``dataclasses.field(metadata=...)`` (see `declared`); the
+commands' options are declared with the same `Spec` in `experiments.options.declared` (this
+library knows no command). The same declarations check values
 (`check_value`, `record_values`, `validate_options`) and generate docs/configuration.md
 (``python -m sim.configdoc > docs/configuration.md``), so the docs cannot drift from the checks.
 
@@ -20,6 +21,7 @@ import datetime as dt
 import difflib
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +53,9 @@ class Spec:
     """What a number is called in messages ('a probability'); default 'a number'/'an integer'."""
     type_name: str = ""
     """For documentation only: the type a `node` holds (e.g. 'list of stores')."""
+    pattern: str = ""
+    """A text must match this regular expression in full (`pattern_text` says it in words)."""
+    pattern_text: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:  # pragma: no cover - a programming error
@@ -78,7 +83,7 @@ class Spec:
         elif self.kind == "date":
             text = "an ISO date like 2024-01-01"
         elif self.kind == "text":
-            text = "a non-empty text"
+            text = self.pattern_text or "a non-empty text"
         elif self.kind == "path":
             text = "a file-system path"
         elif self.kind == "list":
@@ -176,6 +181,8 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
             raise ConfigError(path, f"must be {spec.range_text()}{hint}, got {kind_of(value)}")
         if "\x00" in value:
             raise ConfigError(path, "must not contain a NUL character")
+        if spec.pattern and not re.fullmatch(spec.pattern, value):
+            raise ConfigError(path, f"must be {spec.range_text()}, got {kind_of(value)}")
         return value
     if kind == "date":
         if isinstance(value, dt.date):
@@ -196,8 +203,10 @@ def check_value(spec: Spec, value: Any, path: str) -> Any:
                     path, f"must be {spec.range_text()}, got {kind_of(value)}"
                 ) from None
         items = check_list(value, path, spec)
-        return [check_value(spec.item, v, f"{path}[{i}]") if spec.item else v
-                for i, v in enumerate(items)]
+        return [
+            check_value(spec.item, v, f"{path}[{i}]") if spec.item else v
+            for i, v in enumerate(items)
+        ]
     if kind == "node":
         return check_mapping(value, path, what=spec.type_name or "a mapping")
     raise AssertionError(kind)  # pragma: no cover
@@ -332,8 +341,11 @@ def validate_options(
         sub = schema[key]
         if isinstance(sub, Spec):
             out[key] = check_value(sub, value, where)
+        elif value is None:  # `report=null` would silently mean "the defaults"
+            names = ", ".join(sub)
+            raise ConfigError(where, f"must be a mapping of {names}, got null")
         else:
-            out[key] = validate_options(value if value is not None else {}, sub, path=where)
+            out[key] = validate_options(value, sub, path=where)
     return out
 
 
@@ -385,80 +397,8 @@ def check_memory(estimate: float, field: str, what: str, *, available: int | Non
         )
 
 
-# ---------------------------------------------------------------------------- command options
+# ---------------------------------------------------------------------------- shared bounds
 SEED_MAX = 2**63 - 1
-MAX_REPLICATIONS = 100_000
-MAX_WORKERS = 1024
-
-_OUTPUT_FLAGS_RUN: dict[str, Spec] = {
-    "transactions": Spec("boolean", "also write transactions.parquet (the log schema)"),
-    "segments": Spec("boolean", "write yearly segment snapshots of the focal store's members"),
-    "progress": Spec("boolean", "show a progress bar over ticks"),
-    "table": Spec("boolean", "print the per-store KPI table"),
-}
-
-RUN_OPTIONS: dict[str, Any] = {
-    "seed": Spec("integer", "seed of every random stream of the run", low=0, high=SEED_MAX),
-    "activation": Spec(
-        "choice",
-        "batch: vectorized rules; agent: each Customer.step in Mesa's shuffled order (teaching, "
-        "docking)",
-        choices=("batch", "agent"),
-    ),
-    "output": _OUTPUT_FLAGS_RUN,
-}
-"""Options of ``python -m experiments.run`` besides ``market`` and ``policy`` (configs/run.yaml)."""
-
-COMPARE_OPTIONS: dict[str, Any] = {
-    "policies": Spec(
-        "list",
-        "policy configs to compare (configs/policy/*.yaml names); null = all of them",
-        item=Spec("text", "a policy config name"),
-        type_name="policy config names",
-        nullable=True,
-        min_items=1,
-        single_ok=True,
-    ),
-    "baseline": Spec("text", "the policy the others are compared with (run first)"),
-    "replications": Spec(
-        "integer", "runs per policy, seeds seed .. seed+replications-1", low=1,
-        high=MAX_REPLICATIONS,
-    ),
-    "seed": Spec("integer", "base seed (replication r uses seed + r)", low=0, high=SEED_MAX),
-    "workers": Spec(
-        "integer", "parallel processes; null = number of cores", low=1, high=MAX_WORKERS,
-        nullable=True,
-    ),
-    "level": Spec(
-        "number", "confidence level of every interval", low=0, high=1, low_open=True,
-        high_open=True,
-    ),
-    "roi_method": Spec(
-        "choice", "ROI interval: delta method or bootstrap of the ratio of means",
-        choices=("delta", "bootstrap"),
-    ),
-    "activation": RUN_OPTIONS["activation"],
-    "output_dir": Spec("path", "where the outputs go; null = the Hydra run directory",
-                       nullable=True),
-    "executor": {  # the `executor` config group (configs/executor/local.yaml, ray.yaml)
-        "name": Spec("choice", "where runs execute: local processes or a Ray cluster",
-                     choices=("local", "ray")),
-        "address": Spec("text", "Ray cluster address (executor=ray); null = start a local Ray",
-                        nullable=True),
-    },
-    "fresh": Spec("boolean", "ignore finished runs in the run store and recompute them"),
-    "store": Spec("path", "run store directory (resume); null = outputs/run_store",
-                  nullable=True),
-    "output": {
-        "progress": Spec("boolean", "show a progress bar over runs"),
-        "table": Spec("boolean", "print the ranked table"),
-    },
-    "report": {
-        "enabled": Spec("boolean", "write figures and report.html"),
-        "lang": Spec("choice", "language of the report", choices=("en", "zh")),
-    },
-}
-"""Options of ``python -m experiments.compare`` besides ``market`` (configs/compare.yaml)."""
 
 POLICY_NODE_KEYS: dict[str, Spec] = {
     "name": Spec("text", "the policy config's name (shown in tables)"),
@@ -495,23 +435,3 @@ def run_memory_estimate(market: Any) -> float:
     purchases = n * max(rates) * years * 2.0
     wom = n * (b.negative_wom_max + b.positive_wom_max) * 8.0
     return n * per_customer + ticks * stores * 20 * 8 + purchases * 40 + wom + (160 << 20)
-
-
-def study_memory_estimate(market: Any, n_policies: int, replications: int, workers: int) -> float:
-    """Bytes a study needs: `workers` runs at once plus the collected result rows."""
-    per_run = run_memory_estimate(market)
-    ticks = float(market.n_ticks)
-    results = float(n_policies) * replications * (ticks * 4 * 8 + 8 * 1024)
-    return per_run * max(1, workers) + results
-
-
-def check_study_size(
-    market: Any, n_policies: int, replications: int, workers: int, field: str = "replications"
-) -> None:
-    """Refuse a study whose runs (workers at once) and results would not fit in memory."""
-    check_memory(
-        study_memory_estimate(market, n_policies, replications, workers),
-        field,
-        f"{n_policies} policies x {replications:,} replications on {workers} worker(s) "
-        f"({market.n_customers:,} customers each)",
-    )

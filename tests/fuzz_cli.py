@@ -1,11 +1,13 @@
 """Bad input through the real commands: counts of clean errors, tracebacks, hangs and accepted
-values (issue 13's "must show"). Not a test (it takes minutes); run it as
+values (issues 13 and 24). Not a test (it takes minutes; tests/test_fuzz_commands.py samples it
+with hypothesis in CI); run it as
 
-    python tests/fuzz_cli.py [--limit N] [--only run|compare|issue] [--json out.json]
+    python tests/fuzz_cli.py [--limit N] [--only run|compare|robustness|tournament|issue]
 
 Every case is ``python -m experiments.<command> market.n_customers=500 market.years=0.25 ...``
 plus one bad override: every leaf and node of the shipped configs (market, each policy
-config's own node, run.yaml's and compare.yaml's options) given wrong-shape, wrong-type,
+config's own node, the options of run.yaml, compare.yaml, robustness.yaml, tournament.yaml)
+given wrong-shape, wrong-type,
 NaN/inf, negative, zero, huge, empty and unknown-key values, and the issue's own examples.
 To keep it to minutes, each case runs in a forked copy of one interpreter that has already
 imported the commands (the command's ``__main__`` runs exactly as from the shell, its stdout
@@ -39,6 +41,12 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 SMALL = ["market.n_customers=500", "market.years=0.25"]
+STUDIES = ("compare", "robustness", "tournament")
+STUDY_ARGS = {
+    "compare": ["replications=2", "policies=[none,gift_budget]"],
+    "robustness": ["replications=1", "scenarios=2", "policies=[none,gift_budget]"],
+    "tournament": ["replications=2", "policies=[none,promotions]", "bootstrap=20"],
+}
 KINDS = ("shape", "type", "nan", "inf", "negative", "zero", "huge", "empty", "unknown_key")
 
 
@@ -88,12 +96,14 @@ def config_cases() -> list[dict[str, Any]]:
     cases = []
     market = yaml.safe_load((CONFIGS / "market/county_prefecture.yaml").read_text())
     run = yaml.safe_load((CONFIGS / "run.yaml").read_text())
-    compare = yaml.safe_load((CONFIGS / "compare.yaml").read_text())
     sources: list[tuple[str, list[str], tuple[Any, ...], Any]] = [
         ("run", [], ("market",), market),
         ("run", [], (), {k: v for k, v in run.items() if k not in ("defaults", "hydra")}),
-        ("compare", [], (), {k: v for k, v in compare.items() if k not in ("defaults", "hydra")}),
     ]
+    for study in STUDIES:
+        data = yaml.safe_load((CONFIGS / f"{study}.yaml").read_text())
+        skip = ("defaults", "hydra", "market")
+        sources.append((study, [], (), {k: v for k, v in data.items() if k not in skip}))
     for f in sorted((CONFIGS / "policy").glob("*.yaml")):
         sources.append(("run", [f"policy={f.stem}"], ("policy",), yaml.safe_load(f.read_text())))
     for command, extra, prefix, node in sources:
@@ -173,9 +183,7 @@ ISSUE = [
 ]
 
 
-def command_args(
-    case: dict[str, Any], outdir: Path, compare_module: str = "experiments.compare"
-) -> tuple[str, list[str]]:
+def command_args(case: dict[str, Any], outdir: Path) -> tuple[str, list[str]]:
     args = list(case["args"])
     keys = {a.split("=", 1)[0].lstrip("+~") for a in args}
     base = [a for a in SMALL if a.split("=", 1)[0] not in keys]
@@ -185,41 +193,12 @@ def command_args(
             base.append(f"hydra.run.dir={outdir}")
     else:
         base += ["output.progress=false", "output.table=false", "workers=1"]
-        for opt in ("replications=2", "policies=[none,gift_budget]", f"output_dir={outdir}"):
+        for opt in (*STUDY_ARGS[case["command"]], f"output_dir={outdir}"):
             if opt.split("=", 1)[0] not in keys:
                 base.append(opt)
     base = [a for a in base if a.split("=", 1)[0] not in keys]
-    module = "experiments.run" if case["command"] == "run" else compare_module
+    module = f"experiments.{case['command']}"
     return module, [*base, *args]
-
-
-LEAD_MAIN = """
-if __name__ == "__main__":
-    from experiments.common import check_compare_options, validate_compare, preflight
-    from sim.schema import check_study_size
-
-    _make_plan = make_plan
-
-    def make_plan(cfg):
-        check_compare_options(cfg)
-        plan = _make_plan(cfg)
-        check_study_size(plan.market, len(plan.policies), plan.replications, plan.workers)
-        return plan
-
-    preflight(sys.argv[1:], "compare", validate_compare, groups=("market",))
-    main()
-"""
-
-
-def compare_with_validation(args: list[str]) -> None:
-    """experiments.compare with the calls the lead adds to the study engine (issue 13):
-    `check_compare_options` and `check_study_size` in the plan, `preflight` before Hydra
-    (compare.py itself belongs to the lead: its ``__main__`` block is swapped here only)."""
-    path = ROOT / "experiments" / "compare.py"
-    source = path.read_text()
-    source = source[: source.index('if __name__ == "__main__":')] + LEAD_MAIN
-    sys.argv = [str(path), *args]
-    exec(compile(source, str(path), "exec"), {"__name__": "__main__", "__file__": str(path)})
 
 
 def run_forked(module: str, args: list[str], timeout: float, workdir: Path) -> dict[str, Any]:
@@ -233,14 +212,14 @@ def run_forked(module: str, args: list[str], timeout: float, workdir: Path) -> d
                 err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
             os.dup2(fo, 1)
             os.dup2(fe, 2)
+            # under pytest, sys.stdout/err are capture objects on other descriptors: rebind
+            sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
             os.chdir(workdir)
             sys.argv = [module, *args]
             warnings.filterwarnings("ignore", message=".*found in sys.modules.*")
             try:
-                if module == "experiments.compare+":
-                    compare_with_validation(args)
-                else:
-                    runpy.run_module(module, run_name="__main__", alter_sys=True)
+                runpy.run_module(module, run_name="__main__", alter_sys=True)
                 code = 0
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -276,8 +255,7 @@ def finite_outputs(outdir: Path, command: str) -> bool:
         focal = json.loads(path.read_text())["focal"]
         return all(v is None or (isinstance(v, (int, float)) and math.isfinite(v))
                    for v in focal.values())
-    reports = ("report.html", "report_zh.html")  # one naming rule: English / Chinese
-    return (outdir / "comparison.csv").exists() and any((outdir / r).exists() for r in reports)
+    return (outdir / "COMPLETE").exists()
 
 
 def classify(case: dict[str, Any], res: dict[str, Any], outdir: Path) -> str:
@@ -300,18 +278,16 @@ def classify(case: dict[str, Any], res: dict[str, Any], outdir: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="every k-th case only")
-    parser.add_argument("--only", choices=("run", "compare", "issue"), default=None)
+    parser.add_argument("--only", choices=("run", *STUDIES, "issue"), default=None)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--json", type=Path, default=None)
-    parser.add_argument(
-        "--compare-as-is", action="store_true",
-        help="run experiments.compare as it is on this branch (without the engine's calls)",
-    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
     import experiments.compare  # noqa: F401 - preloaded once, then forked per case
+    import experiments.robustness  # noqa: F401
     import experiments.run  # noqa: F401
+    import experiments.tournament  # noqa: F401
 
     cases = [dict(command=c, args=a, kind="issue", field=f) for c, a, f in ISSUE]
     if args.only != "issue":
@@ -327,10 +303,7 @@ def main() -> None:
             work = Path(tmp) / f"c{i}"
             work.mkdir()
             outdir = work / "out"
-            module, argv = command_args(
-                case, outdir,
-                "experiments.compare" if args.compare_as_is else "experiments.compare+",
-            )
+            module, argv = command_args(case, outdir)
             res = run_forked(module, argv, args.timeout, work)
             for arg in case["args"]:  # an output_dir override writes there (relative to cwd)
                 if arg.startswith("output_dir=") and arg.split("=", 1)[1] not in ("null", ""):

@@ -29,6 +29,7 @@ from experiments.engine import (
     with_store_policies,
 )
 from experiments.engine.executors import batches
+from experiments.engine.store import OutputError
 from sim import ConfigError, default_market
 from sim.policies import StorePolicy, register
 
@@ -141,7 +142,8 @@ def test_atomic_write_never_leaves_a_partial_file(tmp_path, monkeypatch):
         raise Full(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", no_space)
-    with pytest.raises(Full):
+    with pytest.raises(OutputError, match=r"comparison.csv: cannot write \(No space left on "
+                                          r"device\); free some space"):
         atomic_to_csv(pd.DataFrame({"a": range(1000)}), target)
     assert target.read_text() == "old\n"  # the old file, untouched
     assert [p.name for p in tmp_path.iterdir()] == ["comparison.csv"]  # no temp left over

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
 from experiments.common import check_compare_options, to_container
+from experiments.options.declared import COMMANDS, COMPARE_OPTIONS
+from experiments.options.studies import precheck_robustness, precheck_tournament
 from experiments.run import validate_run
 from sim import ConfigError, MarketConfig, default_market
 from sim.config import Behaviour, ClassProfile, PlaceSpec, StoreSpec
@@ -26,8 +28,6 @@ from sim.policies import BUILTIN_POLICIES
 from sim.policies.budget import recorded_checks
 from sim.policies.sizing import BASES as SIZE_BASES
 from sim.schema import (
-    COMPARE_OPTIONS,
-    RUN_OPTIONS,
     Spec,
     check_memory,
     check_value,
@@ -48,6 +48,9 @@ def _options(name: str) -> dict[str, Any]:
 
 RUN = _options("run.yaml")
 COMPARE = _options("compare.yaml")
+UNCERTAINTY = yaml.safe_load((CONFIGS / "uncertainty/default.yaml").read_text())
+ROBUSTNESS = {**_options("robustness.yaml"), "market": MARKET, "uncertainty": UNCERTAINTY}
+TOURNAMENT = _options("tournament.yaml")
 
 
 # ------------------------------------------------------------------ configs as commands see them
@@ -80,12 +83,18 @@ def validate(kind: str, cfg: Any) -> None:
     if kind == "compare":
         check_compare_options(cfg)
         MarketConfig.from_dict(to_container(cfg["market"]))
+    elif kind == "robustness":
+        precheck_robustness(cfg)
+    elif kind == "tournament":
+        precheck_tournament(cfg)
     else:
         validate_run(cfg)
 
 
 def test_shipped_configs_are_valid():
     validate("compare", compare_cfg())
+    validate("robustness", OmegaConf.create({**ROBUSTNESS, "market": MARKET}))
+    validate("tournament", OmegaConf.create({"market": MARKET, **TOURNAMENT}))
     for f in [None, *POLICY_FILES]:
         validate("run", run_cfg(f))
 
@@ -116,6 +125,8 @@ SOURCES: list[tuple[str, str, Any]] = [
 SOURCES += [("run", f.stem, {"market": MARKET, "policy": policy_raw(f), **RUN})
             for f in POLICY_FILES]
 SOURCES += [("compare", "compare", {"market": MARKET, **COMPARE})]
+SOURCES += [("robustness", "robustness", {"market": MARKET, **ROBUSTNESS})]
+SOURCES += [("tournament", "tournament", {"market": MARKET, **TOURNAMENT})]
 
 
 def cases() -> list[tuple[str, str, tuple[Any, ...], Any]]:
@@ -219,6 +230,8 @@ def check_case(kind: str, cmd: str, source: str, path: tuple[Any, ...], original
                     and err.field.startswith("policy.") and err.field.endswith(f".{leaf}"))
                 # a list item is reported with its list (e.g. days_of_year: [1, 400])
                 or (isinstance(path[-1], int) and err.field == dotted(path[:-1]))
+                # the places' population shares must sum to 1: the list is named
+                or (path[-1] == "population_share" and err.field == "market.places")
                 # a cross-field rule names its partner in the same node
                 or (len(path) >= 3 and kind in ("negative", "zero")
                     and err.field.startswith(dotted(path[:-1]) + "."))
@@ -381,7 +394,7 @@ def test_every_field_and_parameter_is_declared_and_documented():
         checked = {r["field"] for r in recorded_checks(cls)}
         assert set(params) == checked, f"{cls.name}: unchecked {set(params) - checked}"
         assert set(params) <= set(cls.param_docs), f"{cls.name}: undocumented parameters"
-    for schema in (RUN_OPTIONS, COMPARE_OPTIONS):
-        for value in schema.values():
+    for command in COMMANDS.values():
+        for value in command.options.values():
             specs = value.values() if isinstance(value, dict) else [value]
-            assert all(s.doc for s in specs)
+            assert all(s.doc for s in specs), command.name

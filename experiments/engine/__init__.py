@@ -17,16 +17,19 @@ from experiments.engine.specs import (
     with_store_policies,
 )
 from experiments.engine.store import (
+    OutputError,
     RunStore,
     atomic_to_csv,
     atomic_to_parquet,
     atomic_write_bytes,
     atomic_write_text,
 )
-from experiments.engine.study import StudyError, StudyResult, run_study
+from experiments.engine.study import Interrupted, StudyError, StudyResult, run_study
 
 __all__ = [
     "EXECUTORS",
+    "Interrupted",
+    "OutputError",
     "RunFailure",
     "RunSpec",
     "RunStore",

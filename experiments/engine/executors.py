@@ -1,8 +1,13 @@
-"""Where runs execute: in this process, local worker processes (joblib/loky) or Ray.
+"""Where runs execute: in this process, local worker processes (loky) or Ray.
 
 Every executor takes batches of ``(index, RunSpec)`` and yields ``(index, result)`` pairs as
 batches finish; results do not depend on the executor because a run depends only on its spec.
 Runs travel in batches so that a 0.3-s run is not dominated by the cost of dispatching it.
+
+Stopping: when the consumer stops early (an exception, SIGTERM/SIGINT turned into
+`Interrupted` by `run_study`), the local workers are killed at once and pending Ray tasks are
+cancelled, so no worker computes on after the study has stopped. A Ray task whose worker dies is
+retried (Ray's own retries, then ours), so a killed worker loses no run.
 """
 
 from __future__ import annotations
@@ -11,16 +16,20 @@ import math
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, as_completed
-from pathlib import Path
 from typing import Any
 
 from experiments.engine.runner import run_batch
 from experiments.engine.specs import RunSpec
+from experiments.paths import REPO
 from sim import ConfigError
 
 EXECUTORS = ("local", "ray")
-REPO = Path(__file__).resolve().parents[2]
 Batch = list[tuple[int, RunSpec]]
+RAY_RETRIES = 3
+START_ATTEMPTS = 2
+"""A local Ray that times out starting (its raylet gets 30 s, too little on a loaded machine)
+is started once more before giving up."""
+"""Extra submissions of a batch whose Ray worker died (after Ray's own task retries)."""
 
 
 def default_workers() -> int:
@@ -63,34 +72,54 @@ def _local(items: Sequence[tuple[int, RunSpec]], workers: int) -> Iterator[tuple
         for item in items:
             yield from run_batch([item])
         return
-    from joblib import Parallel, delayed
+    from joblib.externals.loky import get_reusable_executor
 
-    parallel = Parallel(n_jobs=workers, backend="loky", return_as="generator_unordered")
-    for done in parallel(delayed(run_batch)(b) for b in batches(items, workers)):
-        yield from done
+    pool = get_reusable_executor(max_workers=workers)
+    futures = [pool.submit(run_batch, b) for b in batches(items, workers)]
+    finished = False
+    try:
+        for fut in as_completed(futures):
+            yield from fut.result()
+        finished = True
+    finally:
+        if not finished:  # stopped early: no worker may compute on (issue 18)
+            for fut in futures:
+                fut.cancel()
+            pool.shutdown(wait=False, kill_workers=True)
 
 
 def _futures(
     items: Sequence[tuple[int, RunSpec]], pool: Executor, workers: int
 ) -> Iterator[tuple[int, Any]]:
     futures = [pool.submit(run_batch, b) for b in batches(items, workers)]
-    for fut in as_completed(futures):
-        yield from fut.result()
+    try:
+        for fut in as_completed(futures):
+            yield from fut.result()
+    finally:
+        for fut in futures:
+            fut.cancel()
 
 
-def _ray(
-    items: Sequence[tuple[int, RunSpec]], workers: int, address: str | None
-) -> Iterator[tuple[int, Any]]:
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return (lines[0] if lines else type(exc).__name__)[:200]
+
+
+def start_ray(workers: int, address: str | None) -> bool:
+    """Connect to (or start) Ray; True when this call started it. A failure is one line with
+    what to try, never Ray's traceback."""
     try:
         import ray
     except ImportError:
         raise ConfigError(
             "executor", "ray is not installed; pip install -e '.[cluster]' or use executor=local"
         ) from None
-    started = False
-    if not ray.is_initialized():
-        path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-        env = {"env_vars": {"PYTHONPATH": path}}
+    if ray.is_initialized():
+        return False
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    env = {"env_vars": {"PYTHONPATH": path}}
+    failed: BaseException | None = None
+    for _ in range(1 if address else START_ATTEMPTS):
         try:
             if address:
                 ray.init(address=address, runtime_env=env, log_to_driver=False)
@@ -101,21 +130,66 @@ def _ray(
                     runtime_env=env,
                     log_to_driver=False,
                 )
-        except ConnectionError as exc:
-            raise ConfigError(
-                "executor.address", f"cannot reach a Ray cluster at {address!r} ({exc})"
-            ) from None
-        started = True
+            return True
+        except Exception as exc:  # noqa: BLE001 - Ray raises many kinds; all are one line here
+            failed = exc
+            try:
+                ray.shutdown()
+            except Exception:  # noqa: BLE001
+                pass
+    why = _first_line(failed) if failed is not None else "unknown reason"
+    if address:
+        raise ConfigError(
+            "executor.address",
+            f"cannot reach a Ray cluster at {address!r} ({why}); check that it runs "
+            "(`ray status`), or use executor=local",
+        )
+    raise ConfigError(
+        "executor",
+        f"Ray did not start ({why}); try again when the machine is less busy, set RAY_TMPDIR "
+        "to a short writable directory, start a cluster with `ray start --head` and pass "
+        "executor.address=auto, or use executor=local",
+    )
+
+
+def _ray(
+    items: Sequence[tuple[int, RunSpec]], workers: int, address: str | None
+) -> Iterator[tuple[int, Any]]:
+    started = start_ray(workers, address)
+    import ray
+    from ray.exceptions import RayError, RayTaskError
+
+    remote = ray.remote(num_cpus=1, max_retries=RAY_RETRIES)(run_batch)
+    total = workers
+    if address:
+        total = max(1, int(ray.cluster_resources().get("CPU", workers)))
+    pending: dict[Any, tuple[Batch, int]] = {}
+    for b in batches(items, total):
+        pending[remote.remote(b)] = (b, 0)
     try:
-        remote = ray.remote(num_cpus=1)(run_batch)
-        total = workers
-        if address:
-            total = max(1, int(ray.cluster_resources().get("CPU", workers)))
-        pending = [remote.remote(b) for b in batches(items, total)]
         while pending:
-            done, pending = ray.wait(pending, num_returns=1)
+            done, _ = ray.wait(list(pending), num_returns=1)
             for ref in done:
-                yield from ray.get(ref)
+                batch, tries = pending.pop(ref)
+                try:
+                    out = ray.get(ref)
+                except RayTaskError:
+                    raise
+                except RayError as exc:  # the worker or its node died: run the batch again
+                    if tries >= RAY_RETRIES:
+                        raise ConfigError(
+                            "executor",
+                            f"a Ray batch failed {tries + 1} times "
+                            f"({_first_line(exc)}); finished runs are kept, run again to resume",
+                        ) from None
+                    pending[remote.remote(batch)] = (batch, tries + 1)
+                    continue
+                yield from out
     finally:
+        for ref in pending:
+            try:
+                ray.cancel(ref, force=True)
+            except Exception:  # noqa: BLE001 - best effort on the way out
+                pass
         if started:
             ray.shutdown()

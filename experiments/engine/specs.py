@@ -85,6 +85,9 @@ def load_policy_config(name: str, config_dirs: Iterable[Path | str] = ()) -> dic
             "policies",
             f"unknown policy {name!r}; available: {', '.join(available_policies(config_dirs))}",
         )
+    from experiments.options.files import check_policy_file, load_yaml_file
+
+    check_policy_file(path, load_yaml_file(path))  # syntax: file:line:column; name = file name
     try:
         root = OmegaConf.create({"policy": OmegaConf.load(path)})
         node = OmegaConf.to_container(root, resolve=True)["policy"]

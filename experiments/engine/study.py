@@ -7,10 +7,13 @@ the same as an uninterrupted study's, whatever the executor or the number of wor
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +62,49 @@ def open_store(store: str | Path | RunStore | None) -> RunStore:
     return RunStore(DEFAULT_STORE if store is None else Path(store))
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGINT stopped a study; its finished runs are in the store."""
+
+    def __init__(self, signum: int, kept: int = 0) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.kept = kept
+
+    @property
+    def exit_status(self) -> int:
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        name = signal.Signals(self.signum).name
+        return (
+            f"stopped by {name}; {self.kept} finished run(s) kept in the run store, run again "
+            "to resume"
+        )
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT raise `Interrupted` in the main thread, so the executor's cleanup
+    runs (workers killed, claims released) instead of the process dying around its workers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Interrupted(signum)
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+WAVE = 2048
+"""Runs claimed at once (each claim holds one open file)."""
+
+
 def run_study(
     specs: Sequence[RunSpec],
     *,
@@ -73,10 +119,13 @@ def run_study(
 ) -> StudyResult:
     """Run every spec (reusing stored runs unless `fresh`) and return tidy frames in spec order.
 
-    Each finished run is stored as soon as its batch returns. When runs fail, the others still
-    finish and are stored; then `StudyError` is raised with one line naming the first failure
-    (policy, hook, run) and how many failed; full tracebacks go to ``<log_dir>/<key>.log``
-    (default: ``<store>/logs``).
+    Each finished run is stored as soon as its batch returns. Runs are claimed in the store
+    before they are computed, so studies sharing a store compute each run once (a run claimed
+    by another study is waited for and read). When runs fail, the others still finish and are
+    stored; then `StudyError` is raised with one line naming the first failure (policy, hook,
+    run) and how many failed; full tracebacks go to ``<log_dir>/<key>.log`` (default:
+    ``<store>/logs``). SIGTERM/SIGINT stop every worker and raise `Interrupted`; damaged store
+    entries are recomputed and reported on stderr.
     """
     from tqdm.auto import tqdm
 
@@ -99,6 +148,7 @@ def run_study(
             todo.append((i, spec))
     start = time.perf_counter()
     failures: list[RunFailure] = []
+    computed = 0
     bar = tqdm(
         total=len(first_of),
         initial=reused,
@@ -107,22 +157,62 @@ def run_study(
         disable=not progress,
         file=sys.stderr,
     )
-    with bar:
-        for i, res in execute(todo, executor=executor, workers=workers, address=address):
+    kept = reused
+
+    def compute(items: list[tuple[int, RunSpec]]) -> None:
+        nonlocal computed, kept
+        for i, res in execute(items, executor=executor, workers=workers, address=address):
             if isinstance(res, RunFailure):
                 failures.append(res)
             else:
                 run_store.put(keys[i], res)
                 results[i] = res
+                kept += 1
+            run_store.release(keys[i])
+            computed += 1
             bar.update()
+
+    try:
+        with bar, _stop_on_signals():
+            waiting: list[tuple[int, RunSpec]] = []
+            for w in range(0, len(todo), WAVE):
+                mine = []
+                for i, spec in todo[w : w + WAVE]:
+                    (mine if run_store.claim(keys[i]) else waiting).append((i, spec))
+                compute(mine)
+            again = []
+            for i, spec in waiting:  # claimed by another study: wait for it, then read it
+                run_store.claim(keys[i], wait=True)
+                found = run_store.get(keys[i])  # just computed by the other study
+                if found is None:
+                    again.append((i, spec))  # its holder stopped or failed: compute it here
+                    continue
+                run_store.release(keys[i])
+                results[i] = found
+                reused += 1
+                kept += 1
+                bar.update()
+            compute(again)
+    except Interrupted as stop:
+        raise Interrupted(stop.signum, kept) from None
+    finally:
+        run_store.release_all()
     wall = time.perf_counter() - start
+    if run_store.damaged:
+        print(
+            f"warning: {len(run_store.damaged)} damaged run-store entr"
+            f"{'y' if len(run_store.damaged) == 1 else 'ies'} set aside (*.damaged) and "
+            f"recomputed: {', '.join(k[:12] for k in run_store.damaged[:3])}"
+            f"{' ...' if len(run_store.damaged) > 3 else ''}",
+            file=sys.stderr,
+        )
     if failures:
         raise _failed(failures, run_store, log_dir, len(first_of))
     for i, key in enumerate(keys):
         if results[i] is None:
             results[i] = results[first_of[key]]
     out = frames(results, specs)
-    return StudyResult(**out, reused=reused, computed=len(todo), wall_seconds=wall, keys=keys)
+    return StudyResult(**out, reused=reused, computed=computed, wall_seconds=wall, keys=keys)
 
 
 def _failed(

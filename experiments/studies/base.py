@@ -73,15 +73,19 @@ class Study(ABC):
     result_type: ClassVar[type[Result]] = Result
     """The study's `Result` (a subclass may name the analysis' parts)."""
 
-    def check(self, cfg: Mapping[str, Any]) -> None:  # noqa: B027 - optional step
-        """Study-specific checks of the raw options before the plan (default: none)."""
+    def check(self, cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> Any:
+        """The raw options against their declarations (`experiments.options`) before the plan;
+        may return the study's size estimate (`StudySize`, printed). Default: none."""
+        return None
 
     @abstractmethod
     def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> Any:
         """A validated plan from a plain mapping (a composed config or a notebook's dict)."""
 
-    def check_size(self, plan: Any, workers: int) -> None:  # noqa: B027 - optional step
-        """Refuse a plan too large for this machine (default: no check)."""
+    def check_size(self, plan: Any, workers: int) -> Any:
+        """Refuse a plan too large for this machine; may return its `StudySize` (printed).
+        Default: no check."""
+        return None
 
     @abstractmethod
     def specs(self, plan: Any) -> list[RunSpec]:
@@ -282,23 +286,29 @@ def run_command(
     """The whole command: validate every option and the plan before any run, run (resumable,
     any executor), write tables, ``meta.json`` and the report, then ``COMPLETE``; print the
     study's announcement, summary and where the outputs are."""
-    from experiments.common import check_writable
+    from experiments.common import check_writable, to_container
+    from experiments.engine.outputs import prepare_output_dir, record_outputs
     from experiments.study_options import study_options
 
-    study.check(cfg)
+    size = study.check(cfg, tuple(config_dirs))
     opts = study_options(cfg)
     out = output_options(cfg)
     plan = study.plan(cfg, config_dirs=tuple(config_dirs))
-    study.check_size(plan, opts.workers)
+    size = study.check_size(plan, opts.workers) or size
     outdir = check_writable(
         Path(out.directory) if out.directory else Path(outdir),
         "output_dir" if out.directory else "output directory",
     )
+    inputs = to_container(cfg)
+    before = prepare_output_dir(outdir, study.name, inputs)  # another study's: refused; stale: gone
     if out.table:
         print(study.announce(plan, opts.executor, opts.workers))
+        if size is not None:
+            print(f"estimate: {size.line()}")
     result = study.execute(plan, outdir=outdir, progress=out.progress, **opts.engine())
     meta = study.meta(result, run_info(result.frames, opts.executor, opts.workers))
     paths = write(study, result, outdir, meta, lang=out.lang, report=out.report)
+    record_outputs(outdir, study.name, before, inputs)
     mark_complete(outdir)
     if out.table:
         print(study.summary(result))

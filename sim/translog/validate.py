@@ -28,6 +28,12 @@ from sim.translog.schema import ALLOWED_COLUMNS, LENIENT_HINT, Checks, LogError,
 __all__ = ["validate_table"]
 
 
+#: Plausibility bounds of a purchase (issue 24): amount in the log's currency; a date at most
+#: this many years after today (simulated horizons included).
+MAX_AMOUNT = 1e9
+MAX_YEARS_AHEAD = 75
+
+
 def validate_table(
     raw: RawTable,
     *,
@@ -87,6 +93,11 @@ def validate_table(
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LogError(f"{source}: cannot read the values: {first}") from None
+    # Plausibility (issue 24): no purchase is a billion, none is decades ahead of today.
+    if "amount" in data:
+        checks.append((f"amount above {MAX_AMOUNT:,.0f}", np.abs(data["amount"]) > MAX_AMOUNT))
+    future = int(np.datetime64("today", "D").astype(np.int64)) + 366 * MAX_YEARS_AHEAD
+    checks.append((f"date more than {MAX_YEARS_AHEAD} years after today", days > future))
     if n_styled:
         shown = f" ({', '.join(sorted(marks))})" if marks else ""
         notes.append(

@@ -41,7 +41,7 @@ class Comparison(Study):
     name = "compare"
     result_type = ComparisonResult
 
-    def check(self, cfg: Mapping[str, Any]) -> None:
+    def check(self, cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> None:
         from experiments.common import check_compare_options
 
         check_compare_options(cfg)  # shapes, types, ranges, unknown keys of every option
@@ -70,10 +70,10 @@ class Comparison(Study):
             config_dirs=config_dirs,
         )
 
-    def check_size(self, plan: Plan, workers: int) -> None:
-        from sim.schema import check_study_size
+    def check_size(self, plan: Plan, workers: int) -> Any:
+        from experiments.options.size import check_study_size
 
-        check_study_size(plan.market, len(plan.policies), plan.replications, workers)
+        return check_study_size(plan.market, len(plan.policies), plan.replications, workers)
 
     def specs(self, plan: Plan) -> list:
         return plan.specs()

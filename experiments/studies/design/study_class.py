@@ -44,12 +44,18 @@ class DesignStudy(Study):
             config_dirs=tuple(config_dirs),
         )
 
-    def check_size(self, plan: DesignPlan, workers: int) -> None:
-        from sim.schema import check_study_size
+    def check_size(self, plan: DesignPlan, workers: int) -> Any:
+        """Every trial's runs, the references and the re-evaluation, against this machine
+        (one batch of trials is held in memory at a time)."""
+        from experiments.options.size import check_size, estimate
 
-        # one batch of trials (and the references) is in memory at a time
-        n = plan.batch + 2
-        check_study_size(plan.market, n, plan.replications * max(plan.scenarios, 1), workers)
+        per_trial = plan.replications * max(plan.scenarios, 1)
+        fresh = plan.reevaluate_replications * max(plan.scenarios, 1)
+        top = plan.reevaluate_top if not plan.multi else max(plan.reevaluate_top, 20)
+        runs = plan.trials * per_trial + 2 * per_trial + (top + 2) * fresh
+        size = estimate(plan.market, runs, workers)
+        what = f"{plan.trials:,} trials x {per_trial:,} runs"
+        return check_size(size, "trials" if plan.trials >= per_trial else "replications", what)
 
     def specs(self, plan: DesignPlan) -> list:
         """Unknown in advance: the search asks for runs as it goes (see `execute`)."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import inspect
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -98,8 +99,8 @@ def parameter_defaults(group: str, field: str) -> dict[str, Any]:
 
 
 def _number(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise ConfigError(field, f"must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(field, f"must be a number (finite), got {value!r}")
     return float(value)
 
 
@@ -147,6 +148,11 @@ def parse_range(name: str, spec: Any, prefix: str = PREFIX) -> Range:
             raise ConfigError(f"{field}.{key}", "is missing")
     low = _number(spec["low"], f"{field}.low")
     high = _number(spec["high"], f"{field}.high")
+    integer = isinstance(default, int)
+    if integer and (low != int(low) or high != int(high)):
+        raise ConfigError(field, "is an integer parameter; low and high must be whole numbers")
+    _check_end(group, parameter, low, integer, f"{field}.low")  # each end first: the bad one
+    _check_end(group, parameter, high, integer, f"{field}.high")  # is named, not its partner
     if not low < high:
         raise ConfigError(f"{field}.high", f"must be greater than low ({low:g}), got {high:g}")
     source = spec["source"]
@@ -154,11 +160,6 @@ def parse_range(name: str, spec: Any, prefix: str = PREFIX) -> Range:
         raise ConfigError(
             f"{field}.source", "must name a SEEDS article, a published figure or 'assumption'"
         )
-    integer = isinstance(default, int)
-    if integer and (low != int(low) or high != int(high)):
-        raise ConfigError(field, "is an integer parameter; low and high must be whole numbers")
-    _check_end(group, parameter, low, integer, f"{field}.low")
-    _check_end(group, parameter, high, integer, f"{field}.high")
     return Range(name, low, high, source.strip(), float(default), integer)
 
 

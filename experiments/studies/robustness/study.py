@@ -113,6 +113,12 @@ class Robustness(Study):
     desc = "robustness runs"
     result_type = RobustResult
 
+    def check(self, cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> Any:
+        """Declared options, market and size from the options alone (before any spec)."""
+        from experiments.options.studies import precheck_robustness
+
+        return precheck_robustness(cfg, tuple(config_dirs))
+
     def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> RobustPlan:
         from experiments.common import build_market, check_seed, to_container
 

@@ -104,6 +104,12 @@ class Tournament(Study):
     desc = "profiles x replications"
     result_type = TournamentResult
 
+    def check(self, cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> Any:
+        """Declared options, market and size from the options alone (before any spec)."""
+        from experiments.options.studies import precheck_tournament
+
+        return precheck_tournament(cfg, tuple(config_dirs))
+
     def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> TournamentPlan:
         return plan_from_config(cfg, config_dirs=tuple(config_dirs))
 

@@ -1,0 +1,252 @@
+"""The commands' front door: Hydra's errors as one line, config-group choices, user config
+dirs, and `clean_errors` (bad input -> one line, exit 2). Used by the CLI shims only."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from experiments.options.check import check_creatable
+from experiments.options.files import check_config_dirs
+from experiments.paths import CONFIG_DIR
+from experiments.pipes import quiet_broken_pipe
+from sim import ConfigError
+
+
+def config_choices(group: str, extra_dirs: tuple[Path, ...] = ()) -> list[str]:
+    """Names of the configs of a group (e.g. every policy and bundle), built-in ones first
+    searched in `configs/`, then in any user config dirs (`--config-dir`)."""
+    names = set()
+    for root in (CONFIG_DIR, *extra_dirs):
+        names.update(p.stem for p in (root / group).glob("*.yaml"))
+    return sorted(names)
+
+
+def user_config_dirs(argv: list[str]) -> tuple[Path, ...]:
+    """Directories passed to Hydra with `--config-dir DIR` / `-cd DIR` / `--config-dir=DIR`."""
+    dirs = []
+    for i, arg in enumerate(argv):
+        if arg in ("--config-dir", "-cd") and i + 1 < len(argv):
+            dirs.append(Path(argv[i + 1]))
+        elif arg.startswith("--config-dir="):
+            dirs.append(Path(arg.split("=", 1)[1]))
+    return tuple(dirs)
+
+
+def preflight_group_choices(
+    argv: list[str], groups: tuple[str, ...] = ("market", "policy")
+) -> None:
+    """Reject an unknown config-group choice (`policy=magic`) with one line, before Hydra starts.
+
+    Hydra's own message spans many lines and exits 1; ours names the group and the choices.
+    Sweeps (`policy=a,b`) are checked choice by choice; `--config-dir` folders count too.
+    """
+    extra = user_config_dirs(argv)
+    try:
+        check_config_dirs(extra)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        key = key.lstrip("+~")
+        if not sep or key not in groups:
+            continue
+        allowed = config_choices(key, extra)
+        for choice in value.split(","):
+            if choice.strip() and choice.strip() not in allowed:
+                print(
+                    f"error: {key}: unknown {key} {choice.strip()!r}; available: "
+                    f"{', '.join(allowed)}",
+                    file=sys.stderr,
+                )
+                sys.exit(2)
+
+
+def _fail(field: str, message: str) -> None:
+    print(f"error: {ConfigError(field, message)}", file=sys.stderr)
+    sys.exit(2)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def preflight(
+    argv: list[str],
+    config_name: str,
+    validate: Callable[[Any], None] | None = None,
+    groups: tuple[str, ...] = ("market", "policy"),
+) -> None:
+    """Everything Hydra would report in many lines (or a traceback), as one line, exit 2.
+
+    Before Hydra starts: unknown group choices; overrides that do not parse (Hydra's grammar);
+    overrides of keys that do not exist (with a "did you mean"); output directories that cannot
+    be created (``hydra.run.dir=/proc/x``, a path under a file); then `validate` on the
+    composed config, so bad values stop here, before Hydra creates any directory. A sweep
+    (``seed=1,2``) is checked with its first value; each job validates its own again.
+    """
+    preflight_group_choices(argv, groups)
+    from hydra._internal.utils import get_args_parser
+
+    try:
+        args = get_args_parser().parse_intermixed_args(argv)
+    except SystemExit:
+        return  # Hydra's own argument errors (and --help) are Hydra's to print
+    if args.help or args.hydra_help or args.info or args.cfg or args.shell_completion:
+        return
+    overrides = list(args.overrides or [])
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    parser = OverridesParser.create()
+    plain: list[str] = []
+    for text in overrides:
+        try:
+            (ov,) = parser.parse_overrides([text])
+        except HydraException as exc:
+            message = _first_line(exc)
+            message = message.replace(f"Error parsing override '{text}'", "").strip(" :")
+            _fail(text.split("=", 1)[0].lstrip("+~") or text, f"cannot parse {text!r}: {message}")
+        if ov.is_sweep_override():
+            first = next(iter(ov.sweep_string_iterator()), None)
+            if first is None:
+                _fail(ov.key_or_group, f"the sweep {text!r} has no values")
+            prefix = "+" if ov.is_add() else "++" if ov.is_force_add() else ""
+            plain.append(f"{prefix}{ov.key_or_group}={first}")
+        else:
+            plain.append(text)
+    if args.config_dir or args.config_path or args.config_name or args.experimental_rerun:
+        return  # a user's own config tree: Hydra composes it; each job validates its config
+    cfg = _compose(config_name, plain)
+    from omegaconf import OmegaConf
+
+    hydra_node = cfg.get("hydra") if cfg is not None else None
+    if hydra_node is not None:
+        multirun = bool(args.multirun) or str(OmegaConf.select(hydra_node, "mode")) == (
+            "RunMode.MULTIRUN"
+        )
+        key = "sweep.dir" if multirun else "run.dir"
+        raw = OmegaConf.to_container(hydra_node, resolve=False)
+        node: Any = raw
+        for part in key.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, str):
+            static = node.split("${", 1)[0]
+            if "${" in node:
+                static = static.rsplit("/", 1)[0] if "/" in static else ""
+            if static:
+                with clean_errors():
+                    check_creatable(Path(static), f"hydra.{key}")
+        with open_dict(cfg):
+            del cfg["hydra"]
+    if validate is not None and cfg is not None:
+        with clean_errors():
+            validate(cfg)
+
+
+def open_dict(cfg: Any) -> Any:
+    from omegaconf import open_dict as _open_dict
+
+    return _open_dict(cfg)
+
+
+def _compose(config_name: str, overrides: list[str]) -> Any:
+    """The config Hydra would build, composed outside any app; errors become one line."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            return compose(config_name, overrides=overrides, return_hydra_config=True)
+    except (HydraException, OmegaConfBaseException) as exc:
+        message = _first_line(exc)
+        field = _override_key(message, overrides)
+        if "Key '" in message or "Could not override" in message or "not in struct" in message:
+            # Only suggest what works: a close existing key, else the node's keys (never
+            # "+key=...": adding a key the command does not declare is refused later).
+            message = f"unknown field{_key_hint(config_name, field)}"
+        elif "merging override" in message:  # e.g. an item past the end of a list
+            cause = exc.__cause__ or exc.__context__
+            why = _first_line(cause) if cause is not None else "Hydra could not merge it"
+            field = re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", field)
+            message = f"cannot set this field ({why})"
+        raise_one_line(field, message)
+    finally:
+        GlobalHydra.instance().clear()
+    return None  # pragma: no cover
+
+
+def raise_one_line(field: str, message: str) -> None:
+    _fail(field, message)
+
+
+def _override_key(message: str, overrides: list[str]) -> str:
+    match = (
+        re.search(r"override '([^']+)'", message)
+        or re.search(r"Key '([^']+)'", message)
+        or re.search(r"merging override (\S+)", message)
+    )
+    if match:
+        key = match.group(1).split("=", 1)[0].lstrip("+~")
+        for text in overrides:
+            k = text.split("=", 1)[0].lstrip("+~")
+            if k == key or k.endswith("." + key):
+                return k
+        return key
+    return "override"
+
+
+def _key_hint(config_name: str, field: str) -> str:
+    """' (did you mean ...?)' for a key that is not in the composed config, else the keys the
+    node has ('; allowed: ...'), else nothing."""
+    import difflib
+
+    parent, _, leaf = field.rpartition(".")
+    try:
+        from hydra import compose, initialize_config_dir
+        from hydra.core.global_hydra import GlobalHydra
+        from omegaconf import DictConfig, OmegaConf
+
+        GlobalHydra.instance().clear()
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            base = compose(config_name)
+        node = OmegaConf.select(base, parent) if parent else base
+        keys = [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
+    except Exception:  # noqa: BLE001 - a hint is optional
+        return ""
+    finally:
+        GlobalHydra.instance().clear()
+    close = difflib.get_close_matches(leaf, keys, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f"; allowed: {', '.join(keys)}" if keys else ""
+
+
+@contextmanager
+def clean_errors() -> Iterator[None]:
+    """Bad input -> one line on stderr and exit status 2, never a traceback.
+
+    Also a closed output pipe (``... | head``): the rest of the output is dropped quietly.
+    """
+    try:
+        yield
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except BrokenPipeError:
+        quiet_broken_pipe()
+        sys.exit(0)
+    except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM during a study (`Interrupted`)
+        status = getattr(exc, "exit_status", 130)
+        text = str(exc) if hasattr(exc, "exit_status") else "interrupted"
+        print(f"stopped: {text}", file=sys.stderr)
+        sys.exit(status)
