@@ -6,7 +6,7 @@ blocked.
     python docs/screenshots.py            # needs: apt-get install chromium
 
 The report comes from a small real comparison (`python -m experiments.compare` with a few
-policies, 3,000 customers and 4 replications), so the pictures show what the code draws today.
+policies and 4 replications on the default market, the same store as every tool), so the pictures show what the code draws today.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ OUT = ROOT / "docs" / "screenshots"
 COMPARE = [
     "policies=[none,vip_program,win_back,promotions_blacklist,gift_budget]",
     "replications=4",
-    "market.n_customers=3000",
 ]
 
 

@@ -43,6 +43,7 @@ from experiments.engine.comparison import comparison_meta
 from experiments.engine.store import mark_complete
 from experiments.study_options import flags_to_overrides, study_options
 from sim import ConfigError
+from sim.config import TICK_WORDS
 from sim.schema import check_study_size
 
 LANGS = ("en", "zh")
@@ -103,7 +104,8 @@ def compare(cfg: Any, outdir: Path) -> Any:
     m = plan.market
     if show:
         print(
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years, {m.tick}ly ticks; "
+            f"market {m.name}: {m.n_customers:,} customers, {m.years} years, "
+            f"{TICK_WORDS[m.tick]} ticks; "
             f"focal store {m.focal_store!r}; {len(plan.policies)} policies x "
             f"{plan.replications} replications (seeds {plan.seeds[0]}..{plan.seeds[-1]}, "
             f"common random numbers) on {workers} {executor} worker(s)"

@@ -25,6 +25,7 @@ from experiments.common import (
     write_run_outputs,
 )
 from sim import MarketConfig
+from sim.config import TICK_WORDS
 from sim.model import build_store_policies
 from sim.policies import StorePolicy
 from sim.schema import RUN_OPTIONS
@@ -73,7 +74,8 @@ def run(cfg: DictConfig, outdir: Path) -> dict:
         names = [p.name for p in policies] or ["none"]
         print(
             f"market {market.name}: {market.n_customers:,} customers, {market.years} years, "
-            f"{market.tick}ly ticks, seed {seed}; focal store policies: {', '.join(names)}"
+            f"{TICK_WORDS[market.tick]} ticks, seed {seed}; "
+            f"focal store policies: {', '.join(names)}"
         )
         print(format_table(kpi_table(summary)))
         print(f"outputs: {outdir}")

@@ -25,8 +25,14 @@ from experiments.dashboard import charts, market_view, story, text
 from experiments.dashboard.catalog import policy_choices, policy_configs
 from experiments.dashboard.twin import Twin
 from experiments.report_page import font_face
+from sim import default_market
 
-DEFAULTS = {"policy": "vip_program", "n_customers": 5000, "years": 3, "seed": 1}
+DEFAULTS = {
+    "policy": "vip_program",
+    "n_customers": default_market().n_customers,  # the one default store of every tool
+    "years": 3,
+    "seed": 1,
+}
 PLAY_PAUSE_SECONDS = 0.2
 TABS = ("tab_compare", "tab_market", "tab_story")
 

@@ -88,7 +88,8 @@ class Twin:
     """The chosen policy's run and the baseline's, same market and seed, stepped together."""
 
     policy: str = "vip_program"
-    n_customers: int = 5000
+    n_customers: int | None = None
+    """None = the default market's size (the same store as compare, robustness, tournament)."""
     years: int = 3
     seed: int = 1
     market: MarketConfig | None = None
@@ -97,8 +98,11 @@ class Twin:
     rows: list[dict[str, float]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        market = self.market or default_market(n_customers=int(self.n_customers), years=self.years)
-        self.market = market
+        if self.market is None:
+            size = {} if self.n_customers is None else {"n_customers": int(self.n_customers)}
+            self.market = default_market(years=self.years, **size)
+        market = self.market
+        self.n_customers = market.n_customers
         self.chosen = ObservedModel(
             market=market, policies=focal_policies(self.policy), seed=int(self.seed)
         )
