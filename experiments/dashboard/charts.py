@@ -12,7 +12,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from experiments.dashboard import text
 from experiments.dashboard.story import Story
@@ -42,14 +42,57 @@ def _yuan(x: float, _pos=None) -> str:
     return f"{x:,.0f}"
 
 
+class DistinctTicks(Formatter):
+    """Tick labels with just enough decimals that no two ticks of an axis read the same, and
+    never "−0": a difference axis near zero reads "−0.5 0 0.5", not "−0 −0 0 0 0"."""
+
+    def __init__(self, percent: bool = False) -> None:
+        self.percent = percent
+
+    def _decimals(self) -> int:
+        locs = np.asarray(self.locs, dtype=float) * (100 if self.percent else 1)
+        steps = np.diff(np.unique(np.round(locs, 9)))
+        step = float(steps.min()) if steps.size else 1.0
+        return int(min(max(0, -np.floor(np.log10(step)) if step > 0 else 0), 4))
+
+    def __call__(self, x: float, pos=None) -> str:
+        v = float(x) * (100 if self.percent else 1)
+        d = self._decimals()
+        v = round(v, d) + 0.0  # + 0.0 turns -0.0 into 0.0
+        text_ = f"{v:,.{d}f}"
+        return text_ + ("%" if self.percent else "")
+
+
+def _tidy_axis(ax, values: np.ndarray, *, percent: bool = False, integer: bool = True) -> None:
+    """Distinct tick labels; a flat series (e.g. every difference at week 0) gets a small
+    symmetric range around its value instead of matplotlib's ±0.05, whose ticks round to 0."""
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=integer and not percent))
+    ax.yaxis.set_major_formatter(DistinctTicks(percent))
+    v = values[np.isfinite(values)]
+    if v.size and np.ptp(v) == 0:
+        pad = 0.01 if percent else max(1.0, abs(float(v[0])) * 0.01)
+        ax.set_ylim(float(v[0]) - pad, float(v[0]) + pad)
+
+
 def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -> bytes:
     """Top row: each KPI with the policy and the baseline overlaid; bottom row: the running
     difference (policy minus baseline), green where the policy is ahead. The time axis spans
-    the whole run (to `end`) so the lines grow across it."""
+    the whole run (to `end`) so the lines grow across it. At week 0 each value is one point:
+    drawn as a dot, with a note that the lines start there."""
+    return overlay_with_ticks(history, lang, end)[0]
+
+
+def overlay_with_ticks(
+    history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None
+) -> tuple[bytes, dict[str, list[str]]]:
+    """`overlay` and the y tick labels each panel shows (panel name -> labels in view)."""
+    ticks: dict[str, list[str]] = {}
     with style(lang):
         fig = Figure(figsize=(12, 5.6))
         axes = fig.subplots(2, 3, sharex=True)
         when = pd.to_datetime(history["date"])
+        one = len(history) == 1
+        marker = "o" if one else None
         for j, k in enumerate(METRICS):
             top, bottom = axes[0, j], axes[1, j]
             top.plot(
@@ -58,9 +101,18 @@ def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -
                 color=BASELINE_COLOR,
                 ls="--",
                 lw=1.6,
+                marker=marker,
                 label=text.tr(lang, "baseline"),
             )
-            top.plot(when, history[k], color=CHOSEN_COLOR, lw=1.8, label=text.tr(lang, "chosen"))
+            top.plot(
+                when,
+                history[k],
+                color=CHOSEN_COLOR,
+                lw=1.8,
+                marker=marker,
+                markersize=4,
+                label=text.tr(lang, "chosen"),
+            )
             top.set_title(text.tr(lang, k), loc="left")
             d = history[f"diff_{k}"].to_numpy(float)
             bottom.axhline(0, color=BASELINE_COLOR, lw=0.8)
@@ -70,20 +122,40 @@ def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -
             bottom.fill_between(
                 when, d, 0, where=d < 0, color=DOWN, alpha=0.35, lw=0, interpolate=True
             )
-            bottom.plot(when, d, color="#424242", lw=1)
+            bottom.plot(when, d, color="#424242", lw=1, marker=marker, markersize=4)
             bottom.set_title(text.tr(lang, "diff"), loc="left", fontsize=9)
-            if k == "vip_retention":
-                for ax in (top, bottom):
-                    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            else:
-                for ax in (top, bottom):
-                    ax.yaxis.set_major_formatter(FuncFormatter(_yuan))
+            both = history[[k, f"base_{k}"]].to_numpy(float).ravel()
+            percent = k == "vip_retention"
+            _tidy_axis(top, both, percent=percent)
+            _tidy_axis(bottom, np.append(d, 0.0), percent=percent)
+            if one or not np.isfinite(both).any():
+                key = "week0_axes" if one else "no_value_yet"
+                top.text(
+                    0.5,
+                    0.5,
+                    text.tr(lang, key),
+                    transform=top.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color="#616161",
+                    wrap=True,
+                )
             _dates(bottom)
             if end is not None:
                 bottom.set_xlim(when.iloc[0], max(end, when.iloc[-1]))
         axes[0, 0].legend(loc="upper left", frameon=False, fontsize=8)
         fig.tight_layout()
-        return png(fig)
+        fig.canvas.draw()
+        for j, k in enumerate(METRICS):
+            for row, ax in (("", axes[0, j]), ("diff_", axes[1, j])):
+                lo, hi = ax.get_ylim()
+                ticks[row + k] = [
+                    t.get_text()
+                    for t, loc in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+                    if lo <= loc <= hi
+                ]
+        return png(fig), ticks
 
 
 def market_map(model: ObservedModel, places: pd.DataFrame, flows: pd.Series, lang: str) -> bytes:
