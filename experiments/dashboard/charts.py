@@ -24,6 +24,8 @@ CHOSEN_COLOR = "#1565c0"
 UP, DOWN = "#2e7d32", "#c62828"
 TIER_COLORS = {"town": "#a5d6a7", "county": "#90caf9", "prefecture": "#ef9a9a"}
 DPI = 90
+BIN = pd.Timedelta(weeks=13)
+"""Width of one period of the tier shares (market_view.spend_by_tier's quarters)."""
 
 
 def png(fig: Figure) -> bytes:
@@ -50,10 +52,12 @@ class DistinctTicks(Formatter):
         self.percent = percent
 
     def _decimals(self) -> int:
+        """The fewest decimals that write every tick exactly (so no two read the same)."""
         locs = np.asarray(self.locs, dtype=float) * (100 if self.percent else 1)
-        steps = np.diff(np.unique(np.round(locs, 9)))
-        step = float(steps.min()) if steps.size else 1.0
-        return int(min(max(0, -np.floor(np.log10(step)) if step > 0 else 0), 4))
+        for d in range(5):
+            if np.all(np.abs(np.round(locs, d) - locs) <= 1e-6 * np.maximum(1.0, np.abs(locs))):
+                return d
+        return 4
 
     def __call__(self, x: float, pos=None) -> str:
         v = float(x) * (100 if self.percent else 1)
@@ -69,7 +73,9 @@ def _tidy_axis(ax, values: np.ndarray, *, percent: bool = False, integer: bool =
     ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=integer and not percent))
     ax.yaxis.set_major_formatter(DistinctTicks(percent))
     v = values[np.isfinite(values)]
-    if v.size and np.ptp(v) == 0:
+    if not v.size and percent:
+        ax.set_ylim(0.0, 1.0)  # nothing to show yet: the whole range a share can take
+    elif v.size and np.ptp(v) == 0:
         pad = 0.01 if percent else max(1.0, abs(float(v[0])) * 0.01)
         ax.set_ylim(float(v[0]) - pad, float(v[0]) + pad)
 
@@ -128,12 +134,11 @@ def overlay_with_ticks(
             percent = k == "vip_retention"
             _tidy_axis(top, both, percent=percent)
             _tidy_axis(bottom, np.append(d, 0.0), percent=percent)
-            if one or not np.isfinite(both).any():
-                key = "week0_axes" if one else "no_value_yet"
+            if not np.isfinite(both).any():
                 top.text(
                     0.5,
                     0.5,
-                    text.tr(lang, key),
+                    text.tr(lang, "no_value_yet"),
                     transform=top.transAxes,
                     ha="center",
                     va="center",
@@ -240,8 +245,11 @@ def market_map(model: ObservedModel, places: pd.DataFrame, flows: pd.Series, lan
         return png(fig)
 
 
-def tier_flows(frame: pd.DataFrame, lang: str) -> bytes:
-    """Stacked shares of spending by store tier over time: elites and everyone else."""
+def tier_flows(
+    frame: pd.DataFrame, lang: str, span: tuple[pd.Timestamp, pd.Timestamp] | None = None
+) -> bytes:
+    """Stacked shares of spending by store tier over time: elites and everyone else; the time
+    axis covers `span` (the whole run) when given."""
     with style(lang):
         fig = Figure(figsize=(10, 3.6))
         axes = fig.subplots(1, 2, sharey=True)
@@ -250,13 +258,19 @@ def tier_flows(frame: pd.DataFrame, lang: str) -> bytes:
             if len(g):
                 wide = g.pivot_table(index="date", columns="tier", values="share", fill_value=0.0)
                 tiers = [t for t in TIERS if t in wide.columns]
+                # each period's shares as a flat band across it (one period shows too)
+                width = wide.index[1] - wide.index[0] if len(wide) > 1 else BIN
+                x = wide.index.append(pd.DatetimeIndex([wide.index[-1] + width]))
                 ax.stackplot(
-                    wide.index,
-                    *[wide[t].to_numpy() for t in tiers],
+                    x,
+                    *[np.append(wide[t].to_numpy(), wide[t].iloc[-1]) for t in tiers],
                     colors=[TIER_COLORS[t] for t in tiers],
                     labels=[text.tier_label(t, lang) for t in tiers],
+                    step="post",
                 )
                 _dates(ax)
+                if span is not None:
+                    ax.set_xlim(*span)
             ax.set_title(text.tr(lang, group), loc="left")
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             ax.set_ylim(0, 1)

@@ -276,7 +276,7 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
             losing, n_vips = market_view.losing_vips(model)
         return (
             charts.market_map(model, places, flows, lang),
-            charts.tier_flows(by_tier, lang),
+            charts.tier_flows(by_tier, lang, (twin.start, twin.end)),
             losing,
             n_vips,
         )

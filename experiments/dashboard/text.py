@@ -43,23 +43,19 @@ TEXT: dict[str, dict[str, str]] = {
         "card_active": "Active customers difference",
         "card_vip": "Top-20% kept, difference",
         "pp": "{v} percentage points",
-        "week0_axes": (
-            "Week 0: both runs start from the same customers.\n"
-            "Press Play or Step: the lines grow from here."
-        ),
         "no_value_yet": "No top-20% customers yet:\nnobody has bought since the start.",
         "week0_note": (
             "Week 0: nothing has happened yet, so every difference is zero. Each panel shows "
             "one point; press Play or Step 1 week and the lines grow from it."
         ),
-        "card_profit_hv": "Profit difference, customers kept valued",
+        "card_profit_hv": "With customers kept valued",
         "hv_pending": "from week {t}",
         "hv_note": (
-            "Customers kept valued: profit so far plus what the customers each run ends with "
-            "are still worth (last year's profit per year x the years they are expected to "
-            "keep buying, discounted 10% a year). A cost that buys the year after it (the "
-            "year-end gala) is spread over that year. Needs two years of the run to measure "
-            "retention."
+            "With customers kept valued: the profit difference so far plus the difference in "
+            "what the customers each run has now are still worth (last year's profit x the "
+            "years they are expected to keep buying, discounted 10% a year). A cost that buys "
+            "the year after it (the year-end gala) is spread over that year. Needs two years "
+            "of the run to measure retention."
         ),
         "size_note": (
             "Market: {n} customers (the default market of every tool); your store had {m} "
@@ -155,16 +151,15 @@ TEXT: dict[str, dict[str, str]] = {
         "card_active": "活跃顾客数差",
         "card_vip": "前20%大客户留存差",
         "pp": "{v}个百分点",
-        "week0_axes": "第0周：两次模拟从相同的顾客出发。\n点“播放”或“前进1周”，曲线从这里开始。",
         "no_value_yet": "还没有前20%大客户：\n开局以来还没有人购买。",
         "week0_note": (
             "第0周：什么都还没发生，所以所有差值都是零。每幅图只有一个点；点“播放”或“前进1周”，"
             "曲线就从这个点开始延伸。"
         ),
-        "card_profit_hv": "利润差（含留住顾客的价值）",
+        "card_profit_hv": "含留住顾客的价值",
         "hv_pending": "第{t}周起",
         "hv_note": (
-            "含留住顾客的价值：累计利润加上每次模拟结束时留下的顾客仍值多少（去年的年利润 × "
+            "含留住顾客的价值：累计利润差加上每次模拟结束时留下的顾客仍值多少（去年的年利润 × "
             "预计他们还会继续购买的年数，每年折现10%）。为下一年买来好处的支出（年末答谢晚会）"
             "分摊到那一年。需要模拟满两年才能测出留存率。"
         ),

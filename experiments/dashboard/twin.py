@@ -143,6 +143,11 @@ class Twin:
         return pd.Timestamp(cal.start) + pd.Timedelta(days=self.t * cal.tick_days)
 
     @property
+    def start(self) -> pd.Timestamp:
+        """The date the run starts."""
+        return pd.Timestamp(self.chosen.calendar.start)
+
+    @property
     def end(self) -> pd.Timestamp:
         """The date the run ends."""
         cal = self.chosen.calendar
