@@ -6,7 +6,8 @@ blocked.
     python docs/screenshots.py            # needs: apt-get install chromium
 
 The report comes from a small real comparison (`python -m experiments.compare` with a few
-policies and 4 replications on the default market, the same store as every tool), so the pictures show what the code draws today.
+policies and 4 replications on the default market, the same store as every tool), so the
+pictures show what the code draws today.
 """
 
 from __future__ import annotations
