@@ -50,10 +50,15 @@ class DistinctTicks(Formatter):
 
     def __init__(self, percent: bool = False) -> None:
         self.percent = percent
+        self._ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        """Matplotlib passes the axis's tick positions before asking for their labels."""
+        self._ticks = [float(x) for x in locs]
 
     def _decimals(self) -> int:
         """The fewest decimals that write every tick exactly (so no two read the same)."""
-        locs = np.asarray(self.locs, dtype=float) * (100 if self.percent else 1)
+        locs = np.asarray(self._ticks, dtype=float) * (100 if self.percent else 1)
         for d in range(5):
             if np.all(np.abs(np.round(locs, d) - locs) <= 1e-6 * np.maximum(1.0, np.abs(locs))):
                 return d
