@@ -42,7 +42,7 @@ def dashboard_shots(browser, work: Path) -> None:
         ctx = offline_context(browser, blocked)
         page = open_dashboard(ctx, url)
         page.click(".lab-play")
-        wait_date_after(page, "2025-06-01", timeout_ms=600_000)
+        wait_date_after(page, "2026-02-01", timeout_ms=900_000)  # past week 104: both cards
         page.click(".lab-play")
         time.sleep(3)
         page.screenshot(path=str(OUT / "dashboard_en.png"))
