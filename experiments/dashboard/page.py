@@ -136,7 +136,7 @@ def Slider(
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f"{html.escape(text.tr(lang, key))}: "
+            f"{html.escape(text.tr(lang, key))}{'：' if lang == 'zh' else ': '}"
             f'<b class="lab-value">{html.escape(fmt.format(value))}</b>'
         ),
         classes=["lab-slider-label", f"lab-{key}-label"],
