@@ -6,7 +6,8 @@ blocked.
     python docs/screenshots.py            # needs: apt-get install chromium
 
 The report comes from a small real comparison (`python -m experiments.compare` with a few
-policies, 3,000 customers and 4 replications), so the pictures show what the code draws today.
+policies and 4 replications on the default market, the same store as every tool), so the
+pictures show what the code draws today.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ OUT = ROOT / "docs" / "screenshots"
 COMPARE = [
     "policies=[none,vip_program,win_back,promotions_blacklist,gift_budget]",
     "replications=4",
-    "market.n_customers=3000",
 ]
 
 
@@ -43,7 +43,7 @@ def dashboard_shots(browser, work: Path) -> None:
         ctx = offline_context(browser, blocked)
         page = open_dashboard(ctx, url)
         page.click(".lab-play")
-        wait_date_after(page, "2025-06-01", timeout_ms=600_000)
+        wait_date_after(page, "2026-02-01", timeout_ms=900_000)  # past week 104: both cards
         page.click(".lab-play")
         time.sleep(3)
         page.screenshot(path=str(OUT / "dashboard_en.png"))

@@ -19,9 +19,10 @@ if sys.path[:1] != [_ROOT]:  # `solara run` executes this file: import this chec
     sys.path.insert(0, _ROOT)
 
 from experiments.dashboard.page import Page  # noqa: E402
-from experiments.dashboard.serve import keep_offline  # noqa: E402
+from experiments.dashboard.serve import keep_offline, quiet_cookie_warning  # noqa: E402
 
 keep_offline()
+quiet_cookie_warning()
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 

@@ -26,6 +26,7 @@ from experiments.common import (
 )
 from experiments.options.declared import RUN_OPTIONS
 from sim import MarketConfig
+from sim.config import TICK_WORDS
 from sim.model import build_store_policies
 from sim.policies import StorePolicy
 
@@ -73,7 +74,8 @@ def run(cfg: DictConfig, outdir: Path) -> dict:
         names = [p.name for p in policies] or ["none"]
         print(
             f"market {market.name}: {market.n_customers:,} customers, {market.years} years, "
-            f"{market.tick}ly ticks, seed {seed}; focal store policies: {', '.join(names)}"
+            f"{TICK_WORDS[market.tick]} ticks, seed {seed}; "
+            f"focal store policies: {', '.join(names)}"
         )
         print(format_table(kpi_table(summary)))
         print(f"outputs: {outdir}")

@@ -30,6 +30,8 @@ __all__ = [
     "clv_values",
     "estimate_retention",
     "expected_lifetime",
+    "HORIZON_DISCOUNT_RATE",
+    "remaining_years",
     "lorenz",
     "retention_rate",
     "tier_labels",
@@ -115,6 +117,31 @@ def expected_lifetime(retention: float, max_years: float = MAX_LIFETIME_YEARS) -
     if retention >= 1.0:
         return float(max_years)
     return float(min(1.0 / (1.0 - retention), max_years))
+
+
+HORIZON_DISCOUNT_RATE = 0.10
+"""Yearly discount rate of the value of the customers a run ends with: money in three years is
+worth less than money now, and a small store's cost of capital is rarely below 10%."""
+
+
+def remaining_years(
+    retention: float,
+    discount_rate: float = HORIZON_DISCOUNT_RATE,
+    max_years: float = MAX_LIFETIME_YEARS,
+) -> float:
+    """Discounted number of further years a store's current customers keep buying:
+    sum over k = 1..max_years of (r / (1 + d))^k.
+
+    Of today's customers a share r buys next year, r^2 the year after, and so on (the same
+    geometric lifetime as :func:`expected_lifetime`, SEEDS 001); year k is discounted by
+    (1 + d)^k. ``max_years`` bounds the sum as it bounds the lifetime.
+    """
+    expected_lifetime(retention, max_years)  # the same checks on r and max_years
+    if not (isinstance(discount_rate, int | float) and 0.0 <= discount_rate <= 1.0):
+        raise ValueError(f"discount_rate = {discount_rate!r}: must be a number in [0, 1]")
+    q = retention / (1.0 + discount_rate)
+    k = int(math.floor(max_years))
+    return float(sum(q**i for i in range(1, k + 1)))
 
 
 def clv_values(

@@ -43,6 +43,8 @@ CLASSES: tuple[str, ...] = (
 ELITE_CLASSES = frozenset({"business_elite", "middle_official"})
 BRANDS: tuple[str, ...] = ("local", "national")
 TICKS: dict[str, int] = {"day": 1, "week": 7}
+TICK_WORDS: dict[str, str] = {"day": "daily", "week": "weekly"}
+"""How output names a tick length (``weekly ticks``)."""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,9 @@ class Ledger:
         self.flows = {name: np.zeros(shape) for name in FLOWS}
         self.snapshots = {name: np.zeros(shape) for name in SNAPSHOTS}
         self.costs: dict[str, np.ndarray] = {}
+        """Policy costs as accrued: each tick carries the share of a spend that buys it."""
+        self.committed: dict[str, np.ndarray] = {}
+        """Policy spending when it was decided (the cash view; budgets cap this one)."""
         self.yearly: list[dict] = []
 
     def add(
@@ -53,14 +56,31 @@ class Ledger:
         self.flows[flow][tick] += per_store
 
     def register_cost(self, policy_name: str) -> None:
-        self.costs.setdefault(policy_name, np.zeros((self.n_ticks, len(self.store_ids))))
+        shape = (self.n_ticks, len(self.store_ids))
+        self.costs.setdefault(policy_name, np.zeros(shape))
+        self.committed.setdefault(policy_name, np.zeros(shape))
 
-    def book_cost(self, policy_name: str, tick: int, store: int, amount: float) -> None:
-        """Book money a policy spent; negative amounts are refused (costs only go up)."""
+    def book_cost(
+        self, policy_name: str, tick: int, store: int, amount: float, over_ticks: int = 1
+    ) -> None:
+        """Book money a policy spent at `tick`, accrued in equal parts over the `over_ticks`
+        ticks from `tick` on (the period the spend buys; 1 = all now). Parts that fall after
+        the horizon stay unbooked: they buy time the run does not measure (see `deferred`).
+        Negative amounts are refused (costs only go up)."""
         if amount < 0:
             raise ValueError(f"cost_{policy_name}: cannot book a negative cost ({amount})")
+        if over_ticks < 1:
+            raise ValueError(f"cost_{policy_name}: over_ticks must be >= 1, got {over_ticks}")
         self.register_cost(policy_name)
-        self.costs[policy_name][tick, store] += amount
+        self.committed[policy_name][tick, store] += amount
+        end = min(tick + over_ticks, self.n_ticks)
+        self.costs[policy_name][tick:end, store] += amount / over_ticks
+
+    def deferred(self, policy_name: str, done: int) -> np.ndarray:
+        """Per store: yuan committed in the first `done` ticks but accrued to later ticks (paid
+        for time after tick `done`, e.g. the months after a year-end gala)."""
+        committed = self.committed[policy_name][:done].sum(axis=0)
+        return committed - self.costs[policy_name][:done].sum(axis=0)
 
     def policy_cost(self) -> np.ndarray:
         total = np.zeros((self.n_ticks, len(self.store_ids)))

@@ -31,8 +31,11 @@ KPIS: tuple[str, ...] = (
     "complaints_resolved",
     "top20_revenue_share",
     "clv_mean",
+    "horizon_value",
+    "profit_with_horizon_value",
 )
-"""KPI names of DESIGN.md; `cost_<policy>` columns come on top, one per policy in the market."""
+"""KPI names of DESIGN.md, then the horizon-end value (issue 21); `cost_<policy>` columns come
+on top, one per policy in the market."""
 
 
 def retention_table(model: RetailModel) -> pd.DataFrame:
@@ -64,6 +67,7 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
         clv_mean = (gross_margin - policy_cost) / n_customers / years * lifetime
     else:
         clv_mean = float("nan")
+    horizon_value = _horizon_value(model, s, retention)
     out = {
         "revenue": f["revenue"],
         "gross_margin": gross_margin,
@@ -80,8 +84,28 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
         "complaints_resolved": f["complaints_resolved"],
         "top20_revenue_share": clv.buyer_top_share(pop.revenue[:, s]),
         "clv_mean": clv_mean,
+        "horizon_value": horizon_value,
+        "profit_with_horizon_value": gross_margin - policy_cost + horizon_value,
     }
     return out
+
+
+def _horizon_value(model: RetailModel, s: int, retention: float) -> float:
+    """What the customers a store ends the run with are still worth: the store's profit of
+    its last year (gross margin minus accrued policy costs, over the last year of ticks or,
+    in a shorter run, all ticks scaled to a year) times the discounted number of further years
+    they keep buying at the store's retention (`clv.remaining_years`). NaN until the run has
+    a year-on-year retention (two years)."""
+    if model.t == 0 or np.isnan(retention):
+        return float("nan")
+    led, per_year = model.ledger, model.calendar.ticks_per_year
+    window = slice(max(model.t - per_year, 0), model.t)
+    n = window.stop - window.start
+    f = led.flows
+    margin = f["revenue"][window, s].sum() - f["cogs"][window, s].sum()
+    cost = sum(arr[window, s].sum() for arr in led.costs.values())
+    yearly_profit = float(margin - cost) * per_year / n
+    return yearly_profit * clv.remaining_years(retention)
 
 
 def summary(model: RetailModel) -> dict[str, Any]:

@@ -51,11 +51,18 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`solara run experiments/app.py` (the README's command) on a free localhost port."""
+def served(tmp_path_factory):
+    """`solara run experiments/app.py` (the README's command) on a free localhost port: its
+    URL and its log file."""
     pytest.importorskip("solara", reason="the dashboard needs the viz extra")
-    with dashboard_server(tmp_path_factory.mktemp("solara") / "server.log") as url:
-        yield url
+    log = tmp_path_factory.mktemp("solara") / "server.log"
+    with dashboard_server(log) as url:
+        yield url, log
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[0]
 
 
 def test_dashboard_loads_offline_steps_plays_and_switches_language(browser, server):
@@ -100,6 +107,64 @@ def test_dashboard_loads_offline_steps_plays_and_switches_language(browser, serv
         assert blocked == [], f"requests left localhost: {blocked[:5]}"
     finally:
         ctx.close()
+
+
+NEGATIVE_ZERO = re.compile(r"^[-\u2212]0([.,]0*)?%?$")
+
+
+def _axis_ticks(page) -> dict[str, list[str]]:
+    """The overlay's y tick labels per panel, as the page describes them for screen readers."""
+    described = page.inner_text(".lab-axes")
+    out = {}
+    for part in described.split("; "):
+        name, _, labels = part.partition(": ")
+        out[name] = labels.split(" | ")
+    return out
+
+
+def _check_ticks(page, when: str) -> None:
+    ticks = _axis_ticks(page)
+    assert len(ticks) == 6, ticks
+    for panel, labels in ticks.items():
+        assert len(labels) >= 2, f"{when}, {panel}: {labels}"
+        assert len(set(labels)) == len(labels), f"{when}, {panel}: repeated ticks {labels}"
+        assert not [t for t in labels if NEGATIVE_ZERO.match(t)], f"{when}, {panel}: {labels}"
+
+
+def test_slider_values_and_ticks_at_week_0_and_after_10_steps(browser, served):
+    url, log = served
+    blocked: list[str] = []
+    ctx = offline_context(browser, blocked)
+    try:
+        page = open_dashboard(ctx, url)
+        # every slider says its value, and the customers slider has room for its positions
+        assert page.inner_text(".lab-customers-label").strip().endswith(": 20,000")
+        assert page.inner_text(".lab-years-label").strip().endswith(": 3")
+        assert page.inner_text(".lab-speed-label").strip().endswith(": 4")
+        track = page.locator(".lab-customers .v-slider").bounding_box()
+        assert track is not None and track["width"] >= 250  # 25 positions, >= 10 px each
+        # week 0 explains itself; no axis repeats a rounded tick or reads "-0"
+        assert "Week 0" in page.inner_text(".lab-week0")
+        _check_ticks(page, "week 0")
+        page.screenshot(path=str(ARTIFACTS / "dashboard_week0.png"))
+        for _ in range(10):
+            shown = date_of(page)
+            page.click(".lab-step")
+            wait_date_after(page, shown)
+        page.wait_for_function(
+            "() => !document.querySelector('.lab-week0') && "
+            "document.querySelector('.lab-axes').innerText.length > 0"
+        )
+        time.sleep(1.0)
+        assert date_of(page) == "2024-03-11"
+        _check_ticks(page, "week 10")
+        card = page.inner_text(".lab-dv")
+        assert "percentage points" in card and "pp" not in card.split()
+        page.screenshot(path=str(ARTIFACTS / "dashboard_week10.png"))
+        assert blocked == []
+    finally:
+        ctx.close()
+    assert "samesite" not in log.read_text().lower()  # no cookie warning on page loads
 
 
 def test_two_sessions_do_not_share_a_model(browser, server):

@@ -3,13 +3,14 @@ random numbers, the market picture, a customer's story, and a headless render of
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.dashboard import market_view, story
+from experiments.dashboard import market_view, story, text
 from experiments.dashboard.catalog import BUNDLES, policy_choices, policy_configs
 from experiments.dashboard.twin import ObservedModel, Twin, vip_rows
 from sim import RetailModel, default_market
@@ -109,3 +110,28 @@ def test_page_renders_headless():
     html = str(box)
     assert box is not None and rc is not None and html
     rc.close()
+
+
+def test_overlay_ticks_are_distinct_and_never_negative_zero():
+    from experiments.dashboard import charts
+
+    twin = Twin(policy="vip_program", n_customers=1500, years=3, seed=1)
+    for steps in (0, 10, 100):  # week 0, 10 and 110: flat, young and long histories
+        twin.step(steps)
+        _, ticks = charts.overlay_with_ticks(twin.history(), "en", twin.end)
+        assert len(ticks) == 6
+        for panel, labels in ticks.items():
+            assert len(labels) >= 2, (twin.t, panel, labels)
+            assert len(set(labels)) == len(labels), (twin.t, panel, labels)
+            assert not [t for t in labels if re.match(r"^[-\u2212]0([.,]0*)?%?$", t)], labels
+    last = twin.history().iloc[-1]
+    assert last["diff_profit_hv"] == last["diff_profit_hv"]  # valued from week 104 on
+
+
+def test_story_says_where_the_state_and_the_segment_apply():
+    """A customer active in the market can be silent at your store: the line says which is
+    which ("now active (Silent)" read as a contradiction)."""
+    state = text.state_label("active", "en")
+    line = text.tr("en", "profile", cls="c", home="h", work="w", state=state, segment="Silent")
+    assert "In the market: bought somewhere in the last 180 days" in line
+    assert "At your store: Silent" in line

@@ -56,9 +56,10 @@ def bound(model: RetailModel, name: str) -> StorePolicy:
     return next(p for p in model.focal_policies if p.name == name)
 
 
-def ledger_cost(model: RetailModel, name: str) -> np.ndarray:
-    """The ledger's cost_<name> per tick at the focal store (other stores must be zero)."""
-    arr = model.ledger.costs[name]
+def ledger_cost(model: RetailModel, name: str, committed: bool = False) -> np.ndarray:
+    """The ledger's cost_<name> per tick at the focal store (other stores must be zero): as
+    accrued (what profit counts), or as committed when spent (what budgets cap)."""
+    arr = (model.ledger.committed if committed else model.ledger.costs)[name]
     others = np.delete(arr, model.focal, axis=1)
     assert not others.any(), f"cost_{name} booked at a store that does not run it"
     return arr[:, model.focal]
@@ -238,10 +239,19 @@ class PolicyTestCase:
     def test_cost_identity(self):
         model = self.run(self.policy_factory())
         p = bound(model, self.policy_class.name)
-        costs = ledger_cost(model, p.name)
-        assert costs.sum() == pytest.approx(p.spent, rel=1e-12, abs=1e-9)
-        assert model.summary()["focal"][f"cost_{p.name}"] == pytest.approx(p.spent, abs=1e-9)
+        committed = ledger_cost(model, p.name, committed=True)
+        assert committed.sum() == pytest.approx(p.spent, rel=1e-12, abs=1e-9)
+        costs = ledger_cost(model, p.name)[: model.t]
+        deferred = float(model.ledger.deferred(p.name, model.t)[model.focal])
+        if p.accrue_over is None:
+            assert deferred == 0.0  # booked when spent
+        assert deferred >= -1e-9
+        assert costs.sum() + deferred == pytest.approx(p.spent, rel=1e-12, abs=1e-9)
+        cost_kpi = model.summary()["focal"][f"cost_{p.name}"]
+        assert cost_kpi == pytest.approx(p.spent - deferred, abs=1e-9)
         assert (costs >= 0).all()
+        # accrual never books a cost before it is spent
+        assert (np.cumsum(costs) <= np.cumsum(committed[: model.t]) + 1e-6).all()
 
     @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
     @given(data=st.data())
@@ -253,15 +263,18 @@ class PolicyTestCase:
         model = self.run(self.policy_factory(**kw), market=TINY, seed=seed)
         p = bound(model, self.policy_class.name)
         cap = self.budget_cap(p, model)
-        per = spent_per_period(model, ledger_cost(model, p.name), self.budget_period)
-        for key, amount in per.items():
-            assert amount <= cap + 1e-6, f"period {key}: spent {amount} > budget {cap}"
+        for committed in (True, False):  # what was spent, and what was accrued, per period
+            costs = ledger_cost(model, p.name, committed=committed)
+            per = spent_per_period(model, costs, self.budget_period)
+            for key, amount in per.items():
+                assert amount <= cap + 1e-6, f"period {key}: spent {amount} > budget {cap}"
 
     def test_spends_nothing_without_a_budget(self):
         if self.budget_params:
             return
         model = self.run(self.policy_factory(), market=TINY)
         assert ledger_cost(model, self.policy_class.name).sum() == 0.0
+        assert ledger_cost(model, self.policy_class.name, committed=True).sum() == 0.0
 
     # ------------------------------------------------------------------ bad input
     def test_bad_parameters_one_line_error(self):
@@ -393,6 +406,20 @@ class TestCelebrityEvent(PolicyTestCase):
         ({"invite_top": 0}, "invite_top"),
         ({"day_of_year": 366}, "day_of_year"),
     ]
+
+    def test_gala_cost_accrues_over_the_year_after_it(self):
+        model = self.run(self.policy_factory())
+        committed = ledger_cost(model, CelebrityEvent.name, committed=True)
+        accrued = ledger_cost(model, CelebrityEvent.name)
+        galas = np.flatnonzero(committed)
+        assert galas.size == 2  # one a year, in the year-end week
+        per_year = model.calendar.ticks_per_year
+        expected = np.zeros(model.t + per_year)
+        for g in galas:
+            expected[g : g + per_year] += committed[g] / per_year
+        assert np.allclose(accrued[: model.t], expected[: model.t])
+        deferred = model.ledger.deferred(CelebrityEvent.name, model.t)[model.focal]
+        assert deferred == pytest.approx(expected[model.t :].sum())
 
 
 class TestReferralPoints(PolicyTestCase):

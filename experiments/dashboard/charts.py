@@ -12,7 +12,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from experiments.dashboard import text
 from experiments.dashboard.story import Story
@@ -24,6 +24,8 @@ CHOSEN_COLOR = "#1565c0"
 UP, DOWN = "#2e7d32", "#c62828"
 TIER_COLORS = {"town": "#a5d6a7", "county": "#90caf9", "prefecture": "#ef9a9a"}
 DPI = 90
+BIN = pd.Timedelta(weeks=13)
+"""Width of one period of the tier shares (market_view.spend_by_tier's quarters)."""
 
 
 def png(fig: Figure) -> bytes:
@@ -42,14 +44,66 @@ def _yuan(x: float, _pos=None) -> str:
     return f"{x:,.0f}"
 
 
+class DistinctTicks(Formatter):
+    """Tick labels with just enough decimals that no two ticks of an axis read the same, and
+    never "−0": a difference axis near zero reads "−0.5 0 0.5", not "−0 −0 0 0 0"."""
+
+    def __init__(self, percent: bool = False) -> None:
+        self.percent = percent
+        self._ticks: list[float] = []
+
+    def set_locs(self, locs) -> None:
+        """Matplotlib passes the axis's tick positions before asking for their labels."""
+        self._ticks = [float(x) for x in locs]
+
+    def _decimals(self) -> int:
+        """The fewest decimals that write every tick exactly (so no two read the same)."""
+        locs = np.asarray(self._ticks, dtype=float) * (100 if self.percent else 1)
+        for d in range(5):
+            if np.all(np.abs(np.round(locs, d) - locs) <= 1e-6 * np.maximum(1.0, np.abs(locs))):
+                return d
+        return 4
+
+    def __call__(self, x: float, pos=None) -> str:
+        v = float(x) * (100 if self.percent else 1)
+        d = self._decimals()
+        v = round(v, d) + 0.0  # + 0.0 turns -0.0 into 0.0
+        text_ = f"{v:,.{d}f}"
+        return text_ + ("%" if self.percent else "")
+
+
+def _tidy_axis(ax, values: np.ndarray, *, percent: bool = False, integer: bool = True) -> None:
+    """Distinct tick labels; a flat series (e.g. every difference at week 0) gets a small
+    symmetric range around its value instead of matplotlib's ±0.05, whose ticks round to 0."""
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=integer and not percent))
+    ax.yaxis.set_major_formatter(DistinctTicks(percent))
+    v = values[np.isfinite(values)]
+    if not v.size and percent:
+        ax.set_ylim(0.0, 1.0)  # nothing to show yet: the whole range a share can take
+    elif v.size and np.ptp(v) == 0:
+        pad = 0.01 if percent else max(1.0, abs(float(v[0])) * 0.01)
+        ax.set_ylim(float(v[0]) - pad, float(v[0]) + pad)
+
+
 def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -> bytes:
     """Top row: each KPI with the policy and the baseline overlaid; bottom row: the running
     difference (policy minus baseline), green where the policy is ahead. The time axis spans
-    the whole run (to `end`) so the lines grow across it."""
+    the whole run (to `end`) so the lines grow across it. At week 0 each value is one point:
+    drawn as a dot, with a note that the lines start there."""
+    return overlay_with_ticks(history, lang, end)[0]
+
+
+def overlay_with_ticks(
+    history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None
+) -> tuple[bytes, dict[str, list[str]]]:
+    """`overlay` and the y tick labels each panel shows (panel name -> labels in view)."""
+    ticks: dict[str, list[str]] = {}
     with style(lang):
         fig = Figure(figsize=(12, 5.6))
         axes = fig.subplots(2, 3, sharex=True)
         when = pd.to_datetime(history["date"])
+        one = len(history) == 1
+        marker = "o" if one else None
         for j, k in enumerate(METRICS):
             top, bottom = axes[0, j], axes[1, j]
             top.plot(
@@ -58,9 +112,18 @@ def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -
                 color=BASELINE_COLOR,
                 ls="--",
                 lw=1.6,
+                marker=marker,
                 label=text.tr(lang, "baseline"),
             )
-            top.plot(when, history[k], color=CHOSEN_COLOR, lw=1.8, label=text.tr(lang, "chosen"))
+            top.plot(
+                when,
+                history[k],
+                color=CHOSEN_COLOR,
+                lw=1.8,
+                marker=marker,
+                markersize=4,
+                label=text.tr(lang, "chosen"),
+            )
             top.set_title(text.tr(lang, k), loc="left")
             d = history[f"diff_{k}"].to_numpy(float)
             bottom.axhline(0, color=BASELINE_COLOR, lw=0.8)
@@ -70,20 +133,39 @@ def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -
             bottom.fill_between(
                 when, d, 0, where=d < 0, color=DOWN, alpha=0.35, lw=0, interpolate=True
             )
-            bottom.plot(when, d, color="#424242", lw=1)
+            bottom.plot(when, d, color="#424242", lw=1, marker=marker, markersize=4)
             bottom.set_title(text.tr(lang, "diff"), loc="left", fontsize=9)
-            if k == "vip_retention":
-                for ax in (top, bottom):
-                    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            else:
-                for ax in (top, bottom):
-                    ax.yaxis.set_major_formatter(FuncFormatter(_yuan))
+            both = history[[k, f"base_{k}"]].to_numpy(float).ravel()
+            percent = k == "vip_retention"
+            _tidy_axis(top, both, percent=percent)
+            _tidy_axis(bottom, np.append(d, 0.0), percent=percent)
+            if not np.isfinite(both).any():
+                top.text(
+                    0.5,
+                    0.5,
+                    text.tr(lang, "no_value_yet"),
+                    transform=top.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color="#616161",
+                    wrap=True,
+                )
             _dates(bottom)
             if end is not None:
                 bottom.set_xlim(when.iloc[0], max(end, when.iloc[-1]))
         axes[0, 0].legend(loc="upper left", frameon=False, fontsize=8)
         fig.tight_layout()
-        return png(fig)
+        fig.canvas.draw()
+        for j, k in enumerate(METRICS):
+            for row, ax in (("", axes[0, j]), ("diff_", axes[1, j])):
+                lo, hi = ax.get_ylim()
+                ticks[row + k] = [
+                    t.get_text()
+                    for t, loc in zip(ax.get_yticklabels(), ax.get_yticks(), strict=True)
+                    if lo <= loc <= hi
+                ]
+        return png(fig), ticks
 
 
 def market_map(model: ObservedModel, places: pd.DataFrame, flows: pd.Series, lang: str) -> bytes:
@@ -168,8 +250,11 @@ def market_map(model: ObservedModel, places: pd.DataFrame, flows: pd.Series, lan
         return png(fig)
 
 
-def tier_flows(frame: pd.DataFrame, lang: str) -> bytes:
-    """Stacked shares of spending by store tier over time: elites and everyone else."""
+def tier_flows(
+    frame: pd.DataFrame, lang: str, span: tuple[pd.Timestamp, pd.Timestamp] | None = None
+) -> bytes:
+    """Stacked shares of spending by store tier over time: elites and everyone else; the time
+    axis covers `span` (the whole run) when given."""
     with style(lang):
         fig = Figure(figsize=(10, 3.6))
         axes = fig.subplots(1, 2, sharey=True)
@@ -178,13 +263,19 @@ def tier_flows(frame: pd.DataFrame, lang: str) -> bytes:
             if len(g):
                 wide = g.pivot_table(index="date", columns="tier", values="share", fill_value=0.0)
                 tiers = [t for t in TIERS if t in wide.columns]
+                # each period's shares as a flat band across it (one period shows too)
+                width = wide.index[1] - wide.index[0] if len(wide) > 1 else BIN
+                x = wide.index.append(pd.DatetimeIndex([wide.index[-1] + width]))
                 ax.stackplot(
-                    wide.index,
-                    *[wide[t].to_numpy() for t in tiers],
+                    x,
+                    *[np.append(wide[t].to_numpy(), wide[t].iloc[-1]) for t in tiers],
                     colors=[TIER_COLORS[t] for t in tiers],
                     labels=[text.tier_label(t, lang) for t in tiers],
+                    step="post",
                 )
                 _dates(ax)
+                if span is not None:
+                    ax.set_xlim(*span)
             ax.set_title(text.tr(lang, group), loc="left")
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             ax.set_ylim(0, 1)

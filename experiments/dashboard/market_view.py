@@ -48,9 +48,17 @@ def _spend(model: ObservedModel, rows: np.ndarray) -> tuple[np.ndarray, ...]:
     return tick[keep], cust[keep], store[keep], (amount - discount)[keep]
 
 
-def spend_by_tier(model: ObservedModel, bin_weeks: int = 4) -> pd.DataFrame:
+def spend_by_tier(model: ObservedModel, bin_weeks: int = 13) -> pd.DataFrame:
     """Share of the focal store's original customers' spending by store tier, per period,
-    for elites and for everyone else: columns date, group, tier, share."""
+    for elites and for everyone else: columns date, group, tier, share.
+
+    Quarters by default: a jewellery purchase is large and rare, so four-week shares of a few
+    hundred elites swing with single purchases (at 5,000 customers a four-week bin held about
+    seven elite purchases; the county band read 72% and then 10%). The customers are those who
+    had bought at the focal store by the start: their first months lean to it (they were picked
+    for buying there) and then settle; without any upward drift the elites' prefecture share
+    still rose from 55% to about 76% over three years (20,000 customers, seed 1), with drift to
+    about 86%."""
     rows = model.initial_focal
     tick, cust, store, paid = _spend(model, rows)
     if tick.size == 0:

@@ -23,10 +23,16 @@ from solara.alias import rv
 
 from experiments.dashboard import charts, market_view, story, text
 from experiments.dashboard.catalog import policy_choices, policy_configs
-from experiments.dashboard.twin import Twin
+from experiments.dashboard.twin import Twin, horizon_value_from
 from experiments.report_page import font_face
+from sim import default_market
 
-DEFAULTS = {"policy": "vip_program", "n_customers": 5000, "years": 3, "seed": 1}
+DEFAULTS = {
+    "policy": "vip_program",
+    "n_customers": default_market().n_customers,  # the one default store of every tool
+    "years": 3,
+    "seed": 1,
+}
 PLAY_PAUSE_SECONDS = 0.2
 TABS = ("tab_compare", "tab_market", "tab_story")
 
@@ -39,6 +45,10 @@ CSS = """
 .lab-card .v { font-size: 1.3em; font-weight: 600; }
 .lab-card .up { color: #2e7d32; } .lab-card .down { color: #c62828; }
 .lab-note { color: #616161; font-size: .9em; }
+.lab-slider-label { margin-top: .6em; color: #424242; }
+.lab-slider { width: 100%%; min-width: 14em; }
+.lab-slider .v-input__slot { margin: 0; }
+.lab-axes { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 table.lab-table { border-collapse: collapse; font-size: .88em; }
 table.lab-table th, table.lab-table td { padding: .25em .6em; border-bottom: 1px solid #eee;
   text-align: right; }
@@ -112,6 +122,31 @@ def Card(title: str, value: str, positive: bool | None, cls: str) -> None:
     )
 
 
+CUSTOMERS = (2_000, 50_000, 2_000)
+"""Customers slider: min, max, step (25 positions, the default market's 20,000 among them)."""
+
+
+@solara.component
+def Slider(
+    lang: str, key: str, value: int, on_value, bounds: tuple[int, int, int], fmt: str = "{}"
+) -> None:
+    """A labelled slider across the whole control column, its value written next to the
+    label (Vuetify's thumb label hides it except while dragging)."""
+    low, high, step = bounds
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f"{html.escape(text.tr(lang, key))}{'：' if lang == 'zh' else ': '}"
+            f'<b class="lab-value">{html.escape(fmt.format(value))}</b>'
+        ),
+        classes=["lab-slider-label", f"lab-{key}-label"],
+    )
+    with solara.Div(classes=["lab-slider", f"lab-{key}"]):
+        solara.SliderInt(
+            "", value=value, min=low, max=high, step=step, on_value=on_value, thumb_label=False
+        )
+
+
 @solara.component
 def Controls(lang: str, params: solara.Reactive[dict], speed: solara.Reactive[int]) -> None:
     p = params.value
@@ -127,21 +162,12 @@ def Controls(lang: str, params: solara.Reactive[dict], speed: solara.Reactive[in
         return setter
 
     _select(text.tr(lang, "policy"), items, p["policy"], set_param("policy"), "lab-policy")
-    solara.SliderInt(
-        text.tr(lang, "customers"),
-        value=p["n_customers"],
-        min=1000,
-        max=50000,
-        step=1000,
-        on_value=set_param("n_customers"),
-    )
-    solara.SliderInt(
-        text.tr(lang, "years"), value=p["years"], min=1, max=5, on_value=set_param("years")
-    )
+    Slider(lang, "customers", p["n_customers"], set_param("n_customers"), CUSTOMERS, "{:,}")
+    Slider(lang, "years", p["years"], set_param("years"), (1, 5, 1))
     solara.InputInt(
         text.tr(lang, "seed"), value=p["seed"], on_value=set_param("seed"), classes=["lab-seed"]
     )
-    solara.SliderInt(text.tr(lang, "speed"), value=speed, min=1, max=13)
+    Slider(lang, "speed", speed.value, speed.set, (1, 13, 1))
     solara.HTML(
         tag="div",
         unsafe_innerHTML=html.escape(text.tr(lang, "restart_note")),
@@ -149,13 +175,33 @@ def Controls(lang: str, params: solara.Reactive[dict], speed: solara.Reactive[in
     )
 
 
+def _yuan_signed(x: float) -> str:
+    """Sign before the currency: "+¥1,234", "−¥1,234", "¥0"."""
+    v = round(float(x)) + 0
+    return ("+" if v > 0 else "−" if v < 0 else "") + "¥" + _money(abs(v))
+
+
 @solara.component
 def CompareView(twin: Twin, lang: str, version: int) -> None:
     hist = twin.history()
     last = hist.iloc[-1]
+    if twin.t == 0:
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=html.escape(text.tr(lang, "week0_note")),
+            classes=["lab-note", "lab-week0"],
+        )
     with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
         d = float(last["diff_profit"])
-        Card(text.tr(lang, "card_profit"), "¥" + _money(d, True), d > 0 if d else None, "lab-dp")
+        Card(text.tr(lang, "card_profit"), _yuan_signed(d), d > 0 if d else None, "lab-dp")
+        hv = float(last["diff_profit_hv"])
+        pending = text.tr(lang, "hv_pending", t=horizon_value_from(twin.chosen))
+        Card(
+            text.tr(lang, "card_profit_hv"),
+            _yuan_signed(hv) if hv == hv else pending,
+            (hv > 0 if hv else None) if hv == hv else None,
+            "lab-dhv",
+        )
         a = float(last["diff_active"])
         Card(text.tr(lang, "card_active"), _money(a, True), a > 0 if a else None, "lab-da")
         r = float(last["diff_vip_retention"])
@@ -166,11 +212,24 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
             (r > 0 if r else None) if ok else None,
             "lab-dv",
         )
-    image = solara.use_memo(lambda: charts.overlay(hist, lang, twin.end), [version, lang, id(twin)])
-    solara.Image(image, classes=["lab-overlay"])
-    solara.HTML(
-        tag="div", unsafe_innerHTML=html.escape(text.tr(lang, "defs")), classes=["lab-note"]
+    image, ticks = solara.use_memo(
+        lambda: charts.overlay_with_ticks(hist, lang, twin.end), [version, lang, id(twin)]
     )
+    solara.Image(image, classes=["lab-overlay"])
+    # The axes in words, for screen readers (and the browser test): panel -> tick labels.
+    described = "; ".join(f"{k}: {' | '.join(v)}" for k, v in ticks.items())
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(described), classes=["lab-axes"])
+    size = text.tr(
+        lang,
+        "size_note",
+        n=f"{twin.chosen.market.n_customers:,}",
+        m=f"{twin.chosen.initial_focal.size:,}",
+    )
+    for key in ("defs", "hv_note"):
+        solara.HTML(
+            tag="div", unsafe_innerHTML=html.escape(text.tr(lang, key)), classes=["lab-note"]
+        )
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(size), classes=["lab-note", "lab-size"])
 
 
 def _losing_table(frame, model, lang: str) -> str:
@@ -217,7 +276,7 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
             losing, n_vips = market_view.losing_vips(model)
         return (
             charts.market_map(model, places, flows, lang),
-            charts.tier_flows(by_tier, lang),
+            charts.tier_flows(by_tier, lang, (twin.start, twin.end)),
             losing,
             n_vips,
         )

@@ -44,6 +44,18 @@ def keep_offline() -> None:
     solara.checks.should_perform_jupyter_check = lambda: False
 
 
+def quiet_cookie_warning() -> None:
+    """Silence Solara's ten-line warning on every page load served over plain http to a host
+    other than "localhost" (a classroom machine's address, 127.0.0.1): it says the session
+    cookie falls back from SameSite=None to SameSite=Lax, which only matters when the page is
+    embedded in another site's iframe. The dashboard is opened directly, where Lax is right."""
+    import warnings
+
+    warnings.filterwarnings(
+        "ignore", message="Cookies with samesite=none require https", category=UserWarning
+    )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

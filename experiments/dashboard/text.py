@@ -42,7 +42,25 @@ TEXT: dict[str, dict[str, str]] = {
         "card_profit": "Profit difference so far",
         "card_active": "Active customers difference",
         "card_vip": "Top-20% kept, difference",
-        "pp": "{v} pp",
+        "pp": "{v} percentage points",
+        "no_value_yet": "No top-20% customers yet:\nnobody has bought since the start.",
+        "week0_note": (
+            "Week 0: nothing has happened yet, so every difference is zero. Each panel shows "
+            "one point; press Play or Step 1 week and the lines grow from it."
+        ),
+        "card_profit_hv": "With customers kept valued",
+        "hv_pending": "from week {t}",
+        "hv_note": (
+            "With customers kept valued: the profit difference so far plus the difference in "
+            "what the customers each run has now are still worth (last year's profit x the "
+            "years they are expected to keep buying, discounted 10% a year). A cost that buys "
+            "the year after it (the year-end gala) is spread over that year. Needs two years "
+            "of the run to measure retention."
+        ),
+        "size_note": (
+            "Market: {n} customers (the default market of every tool); your store had {m} "
+            "customers at the start."
+        ),
         "defs": (
             "Active: bought at your store in the last 180 days. Top-20% customers: your store's "
             "biggest spenders so far (the top fifth), counted as kept while still active."
@@ -54,8 +72,11 @@ TEXT: dict[str, dict[str, str]] = {
         ),
         "flows_title": "Where your store's original customers spend",
         "flows_note": (
-            "Share of their spending by the tier of the store, every 4 weeks. Elites (business "
-            "owners, officials) drift up to the city: watch the prefecture band grow."
+            "Share of their spending by the tier of the store, per quarter (13 weeks). They were "
+            "picked for having bought at your store, so at first their spending leans to your "
+            "county store and then settles back to their usual mix: most of the first year's "
+            "change is that. On top of it, elites (business owners, officials) drift up to the "
+            "city a little more each year, so their prefecture band keeps growing slowly."
         ),
         "elites": "Elites",
         "others": "Everyone else",
@@ -76,7 +97,10 @@ TEXT: dict[str, dict[str, str]] = {
         "pick": "Customer",
         "pick_note": "Your top-20% customers first (those you are losing at the top).",
         "which_run": "Run",
-        "profile": "{cls}, lives in {home}, works in {work}; now {state} ({segment}).",
+        "profile": (
+            "{cls}, lives in {home}, works in {work}. In the market: {state}. "
+            "At your store: {segment} (segment)."
+        ),
         "purchases": "Purchases",
         "no_purchases": "No purchases yet.",
         "satisfaction": "Satisfaction with each store",
@@ -127,6 +151,19 @@ TEXT: dict[str, dict[str, str]] = {
         "card_active": "活跃顾客数差",
         "card_vip": "前20%大客户留存差",
         "pp": "{v}个百分点",
+        "no_value_yet": "还没有前20%大客户：\n开局以来还没有人购买。",
+        "week0_note": (
+            "第0周：什么都还没发生，所以所有差值都是零。每幅图只有一个点；点“播放”或“前进1周”，"
+            "曲线就从这个点开始延伸。"
+        ),
+        "card_profit_hv": "含留住顾客的价值",
+        "hv_pending": "第{t}周起",
+        "hv_note": (
+            "含留住顾客的价值：累计利润差加上每次模拟结束时留下的顾客仍值多少（去年的年利润 × "
+            "预计他们还会继续购买的年数，每年折现10%）。为下一年买来好处的支出（年末答谢晚会）"
+            "分摊到那一年。需要模拟满两年才能测出留存率。"
+        ),
+        "size_note": "市场：{n}位顾客（所有工具共用的默认市场）；开局时您的门店有{m}位顾客。",
         "defs": (
             "活跃：近180天内在您门店有购买。前20%大客户：到目前为止在您门店消费最多的五分之一"
             "顾客，仍活跃即算留住。"
@@ -135,8 +172,9 @@ TEXT: dict[str, dict[str, str]] = {
         "map_note": "箭头：开局时您门店的顾客最近13周把钱花在哪里（宽度 = 消费占比）。",
         "flows_title": "您门店的老顾客在哪里消费",
         "flows_note": (
-            "按门店层级划分的消费占比，每4周一个点。精英（企业老板、干部）向地级市“向上漂移”："
-            "请看地级市那一块逐渐变大。"
+            "按门店层级划分的消费占比，每季度（13周）一个点。这些顾客是因为在您门店买过东西才被选出来的，"
+            "所以开始时他们的消费偏向您所在的县城门店，随后回到各自平常的消费结构：第一年的变化大多来自这一点。"
+            "在此之上，精英（企业老板、干部）每年都更多地向地级市“向上漂移”，所以他们在地级市那一块会继续缓慢变大。"
         ),
         "elites": "精英",
         "others": "其他顾客",
@@ -154,7 +192,9 @@ TEXT: dict[str, dict[str, str]] = {
         "pick": "顾客",
         "pick_note": "先列出您的前20%大客户（正在流失的排在最前）。",
         "which_run": "哪一次模拟",
-        "profile": "{cls}，住在{home}，在{work}工作；现在{state}（{segment}）。",
+        "profile": (
+            "{cls}，住在{home}，在{work}工作。在整个市场：{state}。在您的门店：{segment}（客群）。"
+        ),
         "purchases": "购买记录",
         "no_purchases": "还没有购买。",
         "satisfaction": "对各门店的满意度",
@@ -184,10 +224,10 @@ CLASS_LABELS = {
 }
 STATE_LABELS = {
     "prospect": ("not yet a customer", "尚未成为顾客"),
-    "active": ("active", "活跃"),
-    "silent": ("silent", "沉默"),
-    "sleeping": ("sleeping", "沉睡"),
-    "churned": ("gone", "已流失"),
+    "active": ("bought somewhere in the last 180 days", "近180天内在某家门店买过"),
+    "silent": ("no purchase anywhere for 180 days to a year", "180天到一年没在任何门店购买"),
+    "sleeping": ("no purchase anywhere for a year or more", "一年以上没在任何门店购买"),
+    "churned": ("gone from the category", "已不再购买珠宝"),
 }
 VIA_LABELS = (
     ("already a customer at the start", "开局时已是顾客"),

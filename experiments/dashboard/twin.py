@@ -18,9 +18,12 @@ import pandas as pd
 from experiments.dashboard.catalog import BASELINE, focal_policies
 from sim import RetailModel, default_market
 from sim.config import MarketConfig
+from sim.metrics import store_kpis
 from sim.population import CHURNED, NEVER
 
 METRICS = ("profit", "active", "vip_retention")
+"""The three panels of the overlay; `profit_hv` (profit with the customers kept valued) is
+recorded too, for the cards."""
 
 
 class ObservedModel(RetailModel):
@@ -74,13 +77,24 @@ def vip_retention(model: RetailModel) -> float:
 
 
 def snapshot(model: RetailModel) -> dict[str, float]:
-    """The focal store's KPIs after the last finished tick."""
+    """The focal store's KPIs after the last finished tick; `profit_hv` is the profit with the
+    customers the store has now valued (`horizon_value`, sim.metrics), NaN until the run has
+    measured a year-on-year retention."""
     t = max(model.t - 1, 0)
+    profit = float(model.ledger.profit()[: t + 1, model.focal].sum()) if model.t else 0.0
+    measured = model.t >= horizon_value_from(model)
+    hv = store_kpis(model, model.focal)["horizon_value"] if measured else float("nan")
     return {
-        "profit": float(model.ledger.profit()[: t + 1, model.focal].sum()) if model.t else 0.0,
+        "profit": profit,
         "active": float(model.active_counts()[model.focal]),
         "vip_retention": vip_retention(model),
+        "profit_hv": profit + hv,
     }
+
+
+def horizon_value_from(model: RetailModel) -> int:
+    """The first week at which `profit_hv` exists: after two years (two retention years)."""
+    return 2 * model.calendar.ticks_per_year
 
 
 @dataclass
@@ -88,7 +102,8 @@ class Twin:
     """The chosen policy's run and the baseline's, same market and seed, stepped together."""
 
     policy: str = "vip_program"
-    n_customers: int = 5000
+    n_customers: int | None = None
+    """None = the default market's size (the same store as compare, robustness, tournament)."""
     years: int = 3
     seed: int = 1
     market: MarketConfig | None = None
@@ -97,8 +112,11 @@ class Twin:
     rows: list[dict[str, float]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
-        market = self.market or default_market(n_customers=int(self.n_customers), years=self.years)
-        self.market = market
+        if self.market is None:
+            size = {} if self.n_customers is None else {"n_customers": int(self.n_customers)}
+            self.market = default_market(years=self.years, **size)
+        market = self.market
+        self.n_customers = market.n_customers
         self.chosen = ObservedModel(
             market=market, policies=focal_policies(self.policy), seed=int(self.seed)
         )
@@ -125,6 +143,11 @@ class Twin:
         return pd.Timestamp(cal.start) + pd.Timedelta(days=self.t * cal.tick_days)
 
     @property
+    def start(self) -> pd.Timestamp:
+        """The date the run starts."""
+        return pd.Timestamp(self.chosen.calendar.start)
+
+    @property
     def end(self) -> pd.Timestamp:
         """The date the run ends."""
         cal = self.chosen.calendar
@@ -143,7 +166,7 @@ class Twin:
     def _row(self) -> dict[str, float]:
         a, b = snapshot(self.chosen), snapshot(self.baseline)
         row: dict[str, float] = {"tick": self.t, "date": self.date}
-        for k in METRICS:
+        for k in (*METRICS, "profit_hv"):
             row[k] = a[k]
             row[f"base_{k}"] = b[k]
             row[f"diff_{k}"] = a[k] - b[k]

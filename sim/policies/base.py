@@ -44,6 +44,10 @@ class StorePolicy:
     """One line per constructor parameter: what it means (docs/configuration.md)."""
     levers: ClassVar[tuple[Any, ...]] = ()
     """The parameters the store decides, as `sim.policies.levers.Lever`s (experiments.design)."""
+    accrue_over: ClassVar[str | None] = None
+    """None: a spend is a cost of the tick it happens in. "year": a spend buys the year that
+    follows (a gala whose goodwill lasts a year) and is accrued in equal parts over the next
+    year's ticks, so a run that ends just after it is not charged for a year it never sees."""
 
     def __init__(self) -> None:
         self.model: RetailModel | None = None
@@ -111,10 +115,20 @@ class StorePolicy:
         granted = float(min(max(amount, 0.0), self.budget_left(t)))
         if granted > 0:
             assert self.model is not None
-            self.model.ledger.book_cost(self.name, t, self.store, granted)
+            self.model.ledger.book_cost(self.name, t, self.store, granted, self.accrual_ticks())
             self.spent += granted
             self._on_spent(t, granted)
         return granted
+
+    def accrual_ticks(self) -> int:
+        """Ticks each spend is accrued over (`accrue_over`; 1 = booked when spent)."""
+        if self.accrue_over is None or self.model is None:
+            return 1
+        if self.accrue_over == "year":
+            return int(self.model.calendar.ticks_per_year)
+        raise ValueError(
+            f"{self.name}: accrue_over must be None or 'year', got {self.accrue_over!r}"
+        )
 
     def _on_spent(self, t: int, amount: float) -> None:
         """Hook for budget bookkeeping in subclasses."""

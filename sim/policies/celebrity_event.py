@@ -33,6 +33,9 @@ class CelebrityEvent(BudgetedPolicy):
     their loyalty moves ``loyalty_gain`` x status seeking of the way to 1, so the gala works
     best on business elites and middle officials. Guests bring Poisson(``referrals_per_guest``
     x status seeking) friends from their contacts who join as referred customers of the store.
+
+    The gala's cost is accrued over the year after it (the goodwill it buys), week by week:
+    the budget caps the spending itself, in the year it is decided.
     """
 
     name = "celebrity_event"
@@ -44,6 +47,7 @@ class CelebrityEvent(BudgetedPolicy):
         "stochastic": True,
     }
     budget_period = "year"
+    accrue_over = "year"  # the gala buys a year of goodwill: its cost is spread over that year
 
     param_docs = {
         "day_of_year": "day of the year of the gala (355: the year-end festival week)",

@@ -19,6 +19,7 @@ from experiments.engine.study import StudyResult
 from experiments.studies.base import Page, Result, Study, market_meta, run
 from experiments.studies.comparison.plan import Plan, make_plan
 from sim import ConfigError, MarketConfig
+from sim.config import TICK_WORDS
 
 
 class ComparisonResult(Result):
@@ -135,7 +136,8 @@ class Comparison(Study):
     def announce(self, plan: Plan, executor: str, workers: int) -> str:
         m = plan.market
         return (
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years, {m.tick}ly ticks; "
+            f"market {m.name}: {m.n_customers:,} customers, {m.years} years, "
+            f"{TICK_WORDS[m.tick]} ticks; "
             f"focal store {m.focal_store!r}; {len(plan.policies)} policies x "
             f"{plan.replications} replications (seeds {plan.seeds[0]}..{plan.seeds[-1]}, "
             f"common random numbers) on {workers} {executor} worker(s)"
