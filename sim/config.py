@@ -440,6 +440,12 @@ class MarketConfig:
         1, kind="integer", low=0, high=100, unit="years",
         doc="years the market runs before the measured period, uncounted (a steady start)",
     )
+    members: str | None = declared(
+        None, kind="text", nullable=True,
+        doc="member-twin file (members.parquet written by experiments.calibrate): the focal "
+        "store's customers are the store's own members with posterior traits (sim.twin); "
+        "null: the focal store is served by the simulated residents",
+    )
 
     # ----------------------------------------------------------------- derived facts
     @property

@@ -30,6 +30,7 @@ from experiments.calibration.report import (
     write_html,
     write_market_yaml,
 )
+from experiments.calibration.twin import twin_outputs
 from experiments.common import check_writable
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
@@ -102,10 +103,11 @@ def calibrate(
            f"holdout repeat purchases {cal.holdout['actual_repeat_transactions']:,.0f} actual, "
            f"{cal.holdout['models']['bgnbd']['predicted_repeat_transactions']:,.0f} predicted "
            f"({err:+.1%})" if err is not None else "holdout: no repeat purchases")
+    twin_spec, extra_twin = twin_outputs(cal, outdir, name, report=report)
     base = base or default_market()
     fit: MarketFit | None = None
     final: MarketConfig | None = None
-    extra: dict = {"store": store, "log": str(log_path)}
+    extra: dict = {"store": store, "log": str(log_path), "twin": extra_twin}
     simulated = None
     files: dict[str, Path] = {}
     if market:
@@ -148,6 +150,8 @@ def calibrate(
             report("warning: " + extra["warnings"][0])
         final = build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
                              years=base.years, name=name)
+        files["members"] = twin_spec.save(outdir / "market" / f"{name}.members.parquet")
+        final = final.replace(members=str(files["members"].resolve()))
         path = outdir / "market" / f"{name}.yaml"
         files["market"] = write_market_yaml(
             path, final,
