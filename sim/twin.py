@@ -240,9 +240,15 @@ class FocalTwin:
 
     @classmethod
     def from_market(cls, market: Any, seed: int) -> FocalTwin:
+        from sim.errors import ConfigError
+
         focal = market.stores[market.store_ids.index(market.focal_store)]
+        try:
+            spec = TwinSpec.load(market.members)
+        except ValueError as e:
+            raise ConfigError("market.members", str(e).split(": ", 1)[-1]) from None
         return cls(
-            TwinSpec.load(market.members),
+            spec,
             start=str(market.start_date),
             tick_days=market.tick_days,
             n_ticks=market.n_ticks,

@@ -16,6 +16,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from experiments.calibration.core import Calibration, fit_models, prepare, select_store, validate
+from experiments.calibration.health import check_health
 from experiments.calibration.market import (
     MarketFit,
     build_market,
@@ -84,6 +85,8 @@ def calibrate(
     check_runs: int = 3,
     progress: bool = True,
     report=print,
+    force: bool = False,
+    max_members: int | None = None,
 ) -> CalibrationRun:
     """Read, check, fit, validate, calibrate the market and write every output to ``out``."""
     t0 = time.perf_counter()
@@ -103,7 +106,8 @@ def calibrate(
            f"holdout repeat purchases {cal.holdout['actual_repeat_transactions']:,.0f} actual, "
            f"{cal.holdout['models']['bgnbd']['predicted_repeat_transactions']:,.0f} predicted "
            f"({err:+.1%})" if err is not None else "holdout: no repeat purchases")
-    twin_spec, extra_twin = twin_outputs(cal, outdir, name, report=report)
+    twin_spec, extra_twin = twin_outputs(cal, outdir, name, max_members=max_members, seed=seed,
+                                         report=report)
     base = base or default_market()
     fit: MarketFit | None = None
     final: MarketConfig | None = None
@@ -148,6 +152,11 @@ def calibrate(
                 f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
                 "comparisons on this market as indicative only"]
             report("warning: " + extra["warnings"][0])
+    health = check_health(cal, extra_twin, fit.to_json() if fit is not None else None)
+    extra["health"] = health
+    for line in health["blocking"] + health["notes"]:
+        report("health: " + line)
+    if market and fit is not None and (health["matched"] or force):
         final = build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
                              years=base.years, name=name)
         files["members"] = twin_spec.save(outdir / "market" / f"{name}.members.parquet")
@@ -159,8 +168,12 @@ def calibrate(
             f"{' store ' + store if store else ''} by python -m experiments.calibrate.\n"
             f"Use: python -m experiments.compare --config-dir {outdir} market={name}\n"
             "Details (fits, holdout errors, indirect inference): fit.json, calibration.html"
-            + "".join(f"\nWARNING: {w}" for w in extra.get("warnings", [])))
-        extra["market"] = {"name": name, "file": str(path)}
+            + "".join(f"\nWARNING: {w}" for w in extra.get("warnings", []) + health["blocking"]))
+        extra["market"] = {"name": name, "file": str(path), "forced": not health["matched"]}
+    elif market:
+        report("the market was not written: it cannot match its log (see the warnings); "
+               "--force writes it anyway")
+    if fit is not None:
         report(f"indirect inference: distance {fit.distance:.2f} after {fit.evaluations} "
                f"simulations; n_customers {fit.n_customers:,}; calibrated simulation holdout "
                f"{predicted:,.0f} vs {actual:,.0f} actual")

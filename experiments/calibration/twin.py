@@ -212,12 +212,35 @@ def dock_seeds(n_members: int) -> int:
 
 
 def twin_outputs(
-    cal: Calibration, outdir: Path, name: str, *, report=print
+    cal: Calibration,
+    outdir: Path,
+    name: str,
+    *,
+    max_members: int | None = None,
+    seed: int = 0,
+    report=print,
 ) -> tuple[TwinSpec, dict]:
-    """Choose the timing model, build and dock the twin; the ``twin`` block of fit.json."""
+    """Choose the timing model, build and dock the twin; the ``twin`` block of fit.json.
+
+    Beyond ``max_members`` the twin keeps a uniform sample of members, each weighted
+    n / max_members (docking uses every member)."""
+    from experiments.calibration.health import expected_in_sample
+
     spec, choice = build_twin(cal)
     docking = dock(spec, choice, cal, seeds=dock_seeds(spec.n))
+    actual_in = float(cal.rfm["frequency"].sum())
+    model_in = expected_in_sample(
+        choice.model, choice.fit.params, choice.k, cal.rfm["T"].to_numpy(np.float64)
+    )
     members_file = str(outdir / "market" / f"{name}.members.parquet")
+    block = twin_block(spec, choice, docking, members_file)
+    block["in_sample"] = {
+        "model": model_in,
+        "actual": actual_in,
+        "error": model_in / actual_in - 1.0 if actual_in else 0.0,
+    }
+    kept = spec.sample(max_members, np.random.default_rng(seed))
+    block["members_kept"] = kept.n
     report(
         f"twin: {spec.n:,} members, timing {choice.model}"
         + (f" k={choice.k}" if choice.model == "mbgcnbd" else "")
@@ -225,4 +248,4 @@ def twin_outputs(
         f"{docking['twin']:,.0f} (model {docking['model']:,.0f}, "
         f"{docking['twin_vs_model']:+.1%}; actual {docking['actual']:,.0f})"
     )
-    return spec, twin_block(spec, choice, docking, members_file)
+    return kept, block
