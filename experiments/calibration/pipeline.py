@@ -55,7 +55,11 @@ class CalibrationRun:
     seconds: float
 
 
-def check_args(*, name: str, lang: str, max_evaluations: int, seed: int) -> None:
+def check_args(*, name: str, lang: str, max_evaluations: int, seed: int,
+               max_members: int | None = None) -> None:
+    if max_members is not None and (isinstance(max_members, bool)
+                                    or not isinstance(max_members, int) or max_members < 100):
+        raise ConfigError("--max-members", f"must be an integer >= 100, got {max_members!r}")
     if not NAME_PATTERN.match(name):
         raise ConfigError("--name", f"{name!r}: must start with a letter and use only letters, "
                           "digits, '_' or '-' (it becomes a config file name)")
@@ -90,7 +94,8 @@ def calibrate(
 ) -> CalibrationRun:
     """Read, check, fit, validate, calibrate the market and write every output to ``out``."""
     t0 = time.perf_counter()
-    check_args(name=name, lang=lang, max_evaluations=max_evaluations, seed=seed)
+    check_args(name=name, lang=lang, max_evaluations=max_evaluations, seed=seed,
+               max_members=max_members)
     outdir = check_writable(Path(out), "--out")
     log = select_store(read_log(log_path, report=report), store)
     periods, rfm = prepare(log, calibration_end)  # all data checks, before any fitting
@@ -160,7 +165,9 @@ def calibrate(
         final = build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
                              years=base.years, name=name)
         files["members"] = twin_spec.save(outdir / "market" / f"{name}.members.parquet")
-        final = final.replace(members=str(files["members"].resolve()))
+        # the twin's present is the calibration end: the market runs the future from there
+        final = final.replace(members=str(files["members"].resolve()),
+                              start_date=dates["holdout_start"])
         path = outdir / "market" / f"{name}.yaml"
         files["market"] = write_market_yaml(
             path, final,

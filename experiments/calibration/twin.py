@@ -200,8 +200,9 @@ def twin_block(spec: TwinSpec, choice: Choice, docking: dict, members_file: str)
         },
         "docking": docking,
         "structure": "single-store twin: the focal store's purchases are its members' own "
-        "fitted process; the rest of the market's structure does not act on "
-        "them at baseline",
+        "fitted process; the simulated residents buy at the other stores only, so the rest of "
+        "the market does not move the twin at baseline (made optional, not calibrated away); "
+        "store policies do not act on the twin's members yet",
     }
 
 

@@ -76,6 +76,14 @@ def log_components(
     return timing, dead, alive
 
 
+def _loglik_kernel(
+    params: np.ndarray, k: int, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
+    """The parameter-dependent part of ``loglik_rows`` (the timing term left out)."""
+    _, dead, alive = log_components(params, k, x, t_x, T, np.zeros(np.size(x)))
+    return np.logaddexp(dead, np.logaddexp.reduce(alive, axis=0))
+
+
 def loglik_rows(
     params: np.ndarray, k: int, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, litt: np.ndarray
 ) -> np.ndarray:
@@ -94,12 +102,20 @@ def fit_k(
     weight: np.ndarray | None = None,
     ci: str = "wald",
 ) -> FitResult:
-    """Maximum likelihood for a fixed k (``extra``: k)."""
+    """Maximum likelihood for a fixed k (``extra``: k).
+
+    The timing term (k-1) litt - x log Gamma(k) does not depend on the parameters: the
+    optimiser works on distinct (x, t_x, T) rows with weights and the term is added back."""
     x = np.asarray(x, dtype=np.float64)
     w = np.ones_like(x) if weight is None else np.asarray(weight, dtype=np.float64)
+    rows = np.stack([x, np.asarray(t_x, np.float64), np.asarray(T, np.float64)], axis=1)
+    uniq, inv = np.unique(rows, axis=0, return_inverse=True)
+    gw = np.bincount(inv.reshape(-1), weights=w, minlength=len(uniq))
+    gx, gt, gT = uniq[:, 0], uniq[:, 1], uniq[:, 2]
+    const = float(np.sum(w * ((k - 1) * np.asarray(litt, np.float64) - x * gammaln(k))))
 
     def ll(theta: np.ndarray) -> float:
-        return float(np.sum(w * loglik_rows(theta, k, x, t_x, T, litt)))
+        return float(np.sum(gw * _loglik_kernel(theta, k, gx, gt, gT))) + const
 
     rate = max(float(np.sum(w * x) / max(np.sum(w * np.asarray(T)), 1e-9)), 1e-4) / k
     starts = [
