@@ -203,3 +203,68 @@ def test_bad_members_file_is_one_clear_error(tmp_path):
     pd.DataFrame({"a": [1]}).to_parquet(bad)
     with pytest.raises(ConfigError, match="market.members"):
         RetailModel(market=default_market(members=str(bad), n_customers=500), seed=0)
+
+
+def test_health_names_the_cause_and_blocks(cdnow):
+    from experiments.calibration.health import check_health
+    from experiments.calibration.twin import twin_outputs
+
+    _, cal, _, _ = cdnow
+    _, block = twin_outputs(cal, Path("/nonexistent"), "x", report=lambda _m: None)
+    ok = check_health(cal, block, None)
+    assert ok["matched"] and any(n.startswith("holdout miss") and "no sign" in n
+                                 for n in ok["notes"])
+    block["in_sample"] = {"model": 3000.0, "actual": 2457.0, "error": 3000 / 2457 - 1}
+    block["docking"]["twin_vs_model"] = 0.06
+    bad = check_health(cal, block, {"targets": [{"statistic": "r", "real": 1.0,
+                                                 "simulated": 2.0, "z": 3.5}],
+                                    "at_limit": ["rate_scale"]})
+    assert not bad["matched"] and len(bad["blocking"]) == 2
+    assert any("rate_scale" in n for n in bad["notes"]) and any("z = +3.5" in n
+                                                                 for n in bad["notes"])
+
+
+def test_unmatched_market_is_written_only_with_force(tmp_path, monkeypatch):
+    """The pipeline writes the twin (fit.json block, members file named by the YAML, report
+    section) and refuses to write an unmatched market unless forced."""
+    import json
+
+    import yaml
+
+    from experiments.calibration import pipeline
+    from experiments.calibration.market import MarketFit
+    from sim.config import MarketConfig
+    from sim.customer_base.simulate import simulate
+    from sim.translog import write_log
+
+    path = write_log(simulate(600, (1.0, 10.0, 1.0, 6.0), (4.0, 3.0, 800.0), horizon=60.0,
+                              cohort_span=60.0, seed=2).to_log(), tmp_path / "log.parquet")
+    quick = MarketFit({"rate_shape": 1.0, "rate_scale": 1.0, "dropout_a": 1.0, "dropout_b": 6.0,
+                       "ticket_shape": 4.0, "spend_shape": 3.0, "spend_scale": 1.0},
+                      2000, 1.0, [], 1, 0.1, 2000, 0, 600, 600)
+    monkeypatch.setattr(pipeline, "indirect_inference", lambda *a, **k: quick)
+    monkeypatch.setattr(pipeline, "simulated_holdout",
+                        lambda cal, m, s: (pd.Series(dtype=float), 1.0, 1.0, 0.0))
+    real = pipeline.check_health
+    monkeypatch.setattr(pipeline, "check_health", lambda *a: {
+        **real(*a), "blocking": ["in-sample miss: planted"], "matched": False})
+    said: list[str] = []
+    out = tmp_path / "refused"
+    pipeline.calibrate(path, out=out, pareto=False, progress=False, check_runs=1,
+                       report=said.append)
+    assert not (out / "market").exists()
+    assert any("--force writes it anyway" in s for s in said)
+    assert any(s == "health: in-sample miss: planted" for s in said)
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["health"]["blocking"] == ["in-sample miss: planted"]
+    assert fit["twin"]["members"] == fit["customers"]
+    assert "Member twin and search health" in (out / "calibration.html").read_text()
+
+    out = tmp_path / "forced"
+    pipeline.calibrate(path, out=out, pareto=False, progress=False, check_runs=1, force=True,
+                       report=said.append)
+    text = (out / "market" / "calibrated.yaml").read_text()
+    assert "# WARNING: in-sample miss: planted" in text
+    market = MarketConfig.from_dict(yaml.safe_load(text))
+    assert TwinSpec.load(market.members).n == fit["customers"]
+    assert market.start_date == fit["periods"]["holdout_start"]
