@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -247,6 +248,12 @@ class RetailModel(mesa.Model):
         }
         if self.twin is not None:  # residents no longer buy at the focal store (sim.twin)
             self._hooks["utility"].append((focal, lambda rows: np.full(len(rows), -np.inf)))
+            if store_policies[focal]:
+                warnings.warn(
+                    "market.members: the focal store's policies do not act on its member twin "
+                    "yet (docs/calibration.md); their costs are booked, their effects are not",
+                    stacklevel=2,
+                )
         # One Mesa agent per customer row, with the ids that follow the stores'. The agents are
         # made when first asked for (`customers`, `agents`, `agents_by_type`, agent activation):
         # a batch run never needs them, and a million of them take ~0.5 GB.

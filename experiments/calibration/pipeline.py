@@ -31,7 +31,7 @@ from experiments.calibration.report import (
     write_html,
     write_market_yaml,
 )
-from experiments.calibration.twin import twin_outputs
+from experiments.calibration.twin import save_members, twin_outputs
 from experiments.common import check_writable
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
@@ -164,7 +164,8 @@ def calibrate(
     if market and fit is not None and (health["matched"] or force):
         final = build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
                              years=base.years, name=name)
-        files["members"] = twin_spec.save(outdir / "market" / f"{name}.members.parquet")
+        files["members"] = save_members(twin_spec, outdir / "market", name)
+        extra_twin["members_file"] = str(files["members"])
         # the twin's present is the calibration end: the market runs the future from there
         final = final.replace(members=str(files["members"].resolve()),
                               start_date=dates["holdout_start"])

@@ -180,7 +180,7 @@ def dock(
     }
 
 
-def twin_block(spec: TwinSpec, choice: Choice, docking: dict, members_file: str) -> dict:
+def twin_block(spec: TwinSpec, choice: Choice, docking: dict, members_file: str | None) -> dict:
     """fit.json's ``twin`` block."""
     return {
         "members": spec.n,
@@ -233,8 +233,7 @@ def twin_outputs(
     model_in = expected_in_sample(
         choice.model, choice.fit.params, choice.k, cal.rfm["T"].to_numpy(np.float64)
     )
-    members_file = str(outdir / "market" / f"{name}.members.parquet")
-    block = twin_block(spec, choice, docking, members_file)
+    block = twin_block(spec, choice, docking, None)  # the file's name once written
     block["in_sample"] = {
         "model": model_in,
         "actual": actual_in,
@@ -250,3 +249,16 @@ def twin_outputs(
         f"{docking['twin_vs_model']:+.1%}; actual {docking['actual']:,.0f})"
     )
     return kept, block
+
+
+def save_members(spec: TwinSpec, directory: Path, name: str) -> Path:
+    """Write the twin as ``NAME.members.<content hash>.parquet``: the market YAML names the
+    file, so a re-calibrated twin is a new config for the run store (never a stale resume)."""
+    import hashlib
+    import os
+
+    tmp = spec.save(directory / f".{name}.members.parquet")
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:12]
+    final = directory / f"{name}.members.{digest}.parquet"
+    os.replace(tmp, final)
+    return final
