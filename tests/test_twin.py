@@ -268,3 +268,14 @@ def test_unmatched_market_is_written_only_with_force(tmp_path, monkeypatch):
     market = MarketConfig.from_dict(yaml.safe_load(text))
     assert TwinSpec.load(market.members).n == fit["customers"]
     assert market.start_date == fit["periods"]["holdout_start"]
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_mbgcnbd_expected_purchases_against_simulation(k):
+    params = np.array([1.5, 10.0, 1.0, 5.0])
+    rng = np.random.default_rng(k)
+    n = 200_000
+    traits = draw_new("mbgcnbd", params, n, rng, k=k)
+    cust, _ = future_purchases(traits, 0.0, 40.0, rng, first_drop=np.ones(n, bool))
+    expected = mbgcnbd.expected_purchases(params, k, 40.0)[0]
+    assert cust.size / n == pytest.approx(expected, rel=0.01)

@@ -41,20 +41,8 @@ def expected_in_sample(model: str, params: np.ndarray, k: int, T: np.ndarray) ->
         return float(bgnbd.expected_purchases(params, T).sum())
     if model == "paretonbd":
         return float(paretonbd.expected_purchases(params, T).sum())
-    r, alpha, a, b = (float(v) for v in params)
     uT, counts = np.unique(T, return_counts=True)
-    # MBG/CNBD-k from the first purchase: the n-th repeat purchase needs n Erlang gaps and
-    # n survived dropout chances (the first one included): E[(1-p)^n] = b/(a+b) E'[(1-p)^(n-1)]
-    # with p ~ Beta(a, b+1) in E'
-    ex = np.array(
-        [
-            mbgcnbd._series(
-                a, b + 1.0, np.array([r]), np.array([alpha]), np.array([float(k)]), k, float(t)
-            )[0]
-            for t in uT
-        ]
-    )
-    return float((b / (a + b) * ex * counts).sum())
+    return float((mbgcnbd.expected_purchases(params, k, uT) * counts).sum())
 
 
 LATE_WEEKS = 13

@@ -33,6 +33,7 @@ from scipy.special import betainc, betaln, gammaln
 from sim.customer_base.fitting import FitResult, fit_mle
 
 __all__ = [
+    "expected_purchases",
     "K_MAX",
     "NAMES",
     "conditional_expected",
@@ -176,6 +177,27 @@ def _series(
         log_keep += np.log(b + n - 1.0) - np.log(a + b + n - 1.0)
         n += 1
     return total
+
+
+def expected_purchases(params: np.ndarray, k: int, t: np.ndarray | float) -> np.ndarray:
+    """E[X(t)]: expected repeat purchases in (0, t] of a customer first seen at 0.
+
+    The n-th repeat purchase needs n Erlang gaps (nk stages) and n survived dropout chances
+    (the first purchase's included): E[(1-p)^n] = b / (a+b) E'[(1-p)^(n-1)], p ~ Beta(a, b+1)
+    in E'."""
+    r, alpha, a, b = (float(v) for v in params)
+    t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+    out = np.array(
+        [
+            _series(
+                a, b + 1.0, np.array([r]), np.array([alpha]), np.array([float(k)]), k, float(v)
+            )[0]
+            if v > 0
+            else 0.0
+            for v in t
+        ]
+    )
+    return b / (a + b) * out
 
 
 def conditional_expected(
