@@ -166,6 +166,7 @@ def test_twin_docks_on_simulated_logs(name):
     check_docking(dock(spec, choice, cal, seeds=dock_seeds(spec.n)))
 
 
+@pytest.mark.slow
 def test_regular_buyers_regularity_model_beats_bgnbd_on_holdout():
     log = simulated_log(1500, (2.0, 10.0, 1.0, 12.0), 2, np.sort(
         np.random.default_rng(3).uniform(0, 364, 1500)), seed=4, weeks=104.0)
@@ -224,6 +225,7 @@ def test_health_names_the_cause_and_blocks(cdnow):
                                                                  for n in bad["notes"])
 
 
+@pytest.mark.slow
 def test_unmatched_market_is_written_only_with_force(tmp_path, monkeypatch):
     """The pipeline writes the twin (fit.json block, members file named by the YAML, report
     section) and refuses to write an unmatched market unless forced."""
