@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simulations allowed to the indirect inference (default 25)")
     p.add_argument("--seed", type=int, default=0, help="seed of the simulations (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true",
+                   help="write the market even when it cannot match its log (see health)")
+    p.add_argument("--max-members", type=int, default=None,
+                   help="member twin: keep a weighted sample of this many members (default all)")
     add_export_arguments(p)
     add_store_arguments(p)
     return p
@@ -60,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                         calibration_end=args.calibration_end, name=args.name, lang=args.lang,
                         market=args.market, pareto=args.pareto,
                         max_evaluations=args.max_evaluations, seed=args.seed,
-                        progress=not args.quiet)
+                        progress=not args.quiet, force=args.force,
+                        max_members=args.max_members)
     except (ConfigError, LogError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

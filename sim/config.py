@@ -451,6 +451,12 @@ class MarketConfig:
         "marked as data or assumed (written by experiments.calibrate; reports print money in "
         "its currency)",
     )
+    members: str | None = declared(
+        None, kind="text", nullable=True,
+        doc="member-twin file (members.parquet written by experiments.calibrate): the focal "
+        "store's customers are the store's own members with posterior traits (sim.twin); "
+        "null: the focal store is served by the simulated residents",
+    )
 
     # ----------------------------------------------------------------- derived facts
     @property

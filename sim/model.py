@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -222,6 +223,11 @@ class RetailModel(mesa.Model):
         self._hooks: dict[str, list[tuple[int, Any]]] = {name: [] for name in HOOKS}
         self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
         self._n_ticks = self._horizon = market.n_ticks
+        self.twin = None
+        if market.members:  # the focal store's customers are the store's own members
+            from sim.twin import FocalTwin
+
+            self.twin = FocalTwin.from_market(market, self.seed)
         self._burning = False
         self.t_origin = 0  # tick of the market's reference start (trends count years from it)
         self._start(market.burn_in_years)
@@ -240,6 +246,14 @@ class RetailModel(mesa.Model):
             ]
             for name in HOOKS
         }
+        if self.twin is not None:  # residents no longer buy at the focal store (sim.twin)
+            self._hooks["utility"].append((focal, lambda rows: np.full(len(rows), -np.inf)))
+            if store_policies[focal]:
+                warnings.warn(
+                    "market.members: the focal store's policies do not act on its member twin "
+                    "yet (docs/calibration.md); their costs are booked, their effects are not",
+                    stacklevel=2,
+                )
         # One Mesa agent per customer row, with the ids that follow the stores'. The agents are
         # made when first asked for (`customers`, `agents`, `agents_by_type`, agent activation):
         # a batch run never needs them, and a million of them take ~0.5 GB.
@@ -510,6 +524,8 @@ class RetailModel(mesa.Model):
                 process_occasions(
                     self, t, visits, OccasionDraws.keyed(self, t, visits), natural=False
                 )
+        if self.twin is not None and not self._burning:
+            self.twin.book(self.ledger, t, self.focal)
         days_done = (t + 1) * self.calendar.tick_days
         if days_done % HOUSEKEEPING_DAYS < self.calendar.tick_days or t == self.n_ticks - 1:
             self._housekeeping(t)

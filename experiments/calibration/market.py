@@ -148,10 +148,12 @@ class MarketFit:
     members_real: int
     members_sim: int
     history: list[float] = field(default_factory=list)
+    at_limit: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
             "searched": dict(self.params),
+            "at_limit": list(self.at_limit),
             "n_customers": self.n_customers,
             "distance": self.distance,
             "distance_note": "sum over targets of ((sim - real) / tolerance)^2, log/logit units",
@@ -308,6 +310,8 @@ def indirect_inference(
         members_real=members_real,
         members_sim=members_sim,
         history=history,
+        at_limit=[name for name, v, a, b in zip(SEARCH, u_best, lo, hi, strict=True)
+                  if v <= a + 1e-6 or v >= b - 1e-6],
     )
 
 

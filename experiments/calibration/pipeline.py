@@ -16,6 +16,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from experiments.calibration.core import Calibration, fit_models, prepare, select_store, validate
+from experiments.calibration.health import check_health
 from experiments.calibration.market import (
     MarketFit,
     build_market,
@@ -40,6 +41,7 @@ from experiments.calibration.report import (
     write_html,
     write_market_yaml,
 )
+from experiments.calibration.twin import save_members, twin_outputs
 from experiments.common import check_writable
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
@@ -62,7 +64,11 @@ class CalibrationRun:
     seconds: float
 
 
-def check_args(*, name: str, lang: str, max_evaluations: int, seed: int) -> None:
+def check_args(*, name: str, lang: str, max_evaluations: int, seed: int,
+               max_members: int | None = None) -> None:
+    if max_members is not None and (isinstance(max_members, bool)
+                                    or not isinstance(max_members, int) or max_members < 100):
+        raise ConfigError("--max-members", f"must be an integer >= 100, got {max_members!r}")
     if not NAME_PATTERN.match(name):
         raise ConfigError("--name", f"{name!r}: must start with a letter and use only letters, "
                           "digits, '_' or '-' (it becomes a config file name)")
@@ -93,11 +99,14 @@ def calibrate(
     progress: bool = True,
     report=print,
     inputs: StoreInputs | None = None,
+    force: bool = False,
+    max_members: int | None = None,
 ) -> CalibrationRun:
     """Read, check, fit, validate, calibrate the market and write every output to ``out``.
     ``inputs``: how to read the export and what is known about the store (profile.py)."""
     t0 = time.perf_counter()
-    check_args(name=name, lang=lang, max_evaluations=max_evaluations, seed=seed)
+    check_args(name=name, lang=lang, max_evaluations=max_evaluations, seed=seed,
+               max_members=max_members)
     outdir = check_writable(Path(out), "--out")
     inputs = inputs or StoreInputs()
     base = base or default_market()
@@ -130,6 +139,9 @@ def calibrate(
                    "spend_warnings": spend_warnings(gg, log, profile)}
     for warning in extra["spend_warnings"]:
         report("warning: " + warning["text"])
+    twin_spec, extra_twin = twin_outputs(cal, outdir, name, max_members=max_members, seed=seed,
+                                         report=report)
+    extra["twin"] = extra_twin
     simulated = None
     files: dict[str, Path] = {}
     if market:
@@ -170,9 +182,19 @@ def calibrate(
                 f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
                 "comparisons on this market as indicative only"]
             report("warning: " + extra["warnings"][0])
+    health = check_health(cal, extra_twin, fit.to_json() if fit is not None else None)
+    extra["health"] = health
+    for line in health["blocking"] + health["notes"]:
+        report("health: " + line)
+    if market and fit is not None and (health["matched"] or force):
         final = apply_profile(build_market(base, fit.params, n_customers=fit.n_customers,
                                            start_date=start, years=base.years, name=name),
                               profile)
+        files["members"] = save_members(twin_spec, outdir / "market", name)
+        extra_twin["members_file"] = str(files["members"])
+        # the twin's present is the calibration end: the market runs the future from there
+        final = final.replace(members=str(files["members"].resolve()),
+                              start_date=dates["holdout_start"])
         path = outdir / "market" / f"{name}.yaml"
         files["market"] = write_market_yaml(
             path, final,
@@ -180,8 +202,12 @@ def calibrate(
             f"{' store ' + store if store else ''} by python -m experiments.calibrate.\n"
             f"Use: python -m experiments.compare --config-dir {outdir} market={name}\n"
             "Details (fits, holdout errors, indirect inference): fit.json, calibration.html"
-            + "".join(f"\nWARNING: {w}" for w in extra.get("warnings", [])))
-        extra["market"] = {"name": name, "file": str(path)}
+            + "".join(f"\nWARNING: {w}" for w in extra.get("warnings", []) + health["blocking"]))
+        extra["market"] = {"name": name, "file": str(path), "forced": not health["matched"]}
+    elif market:
+        report("the market was not written: it cannot match its log (see the warnings); "
+               "--force writes it anyway")
+    if fit is not None:
         report(f"indirect inference: distance {fit.distance:.2f} after {fit.evaluations} "
                f"simulations; n_customers {fit.n_customers:,}; calibrated simulation holdout "
                f"{predicted:,.0f} vs {actual:,.0f} actual")

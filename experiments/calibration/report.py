@@ -19,6 +19,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from experiments.calibration.core import Calibration
+from experiments.calibration.health import html_section as twin_section
 from experiments.calibration.market import MarketFit
 from experiments.calibration.profile_report import profile_section, spend_sentence
 from experiments.common import jsonable
@@ -273,6 +274,9 @@ def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, 
             f"{ii['seconds']:.0f} s); n_customers = {ii['n_customers']:,}</p><table><tr><th>"
             f"{heads[7]}</th><th>{heads[8]}</th><th>{heads[9]}</th><th>{heads[10]}</th></tr>"
             f"{ii_rows}</table>")))
+    twin = twin_section(payload)  # the member twin and search health (issue 19)
+    if twin:
+        sections.insert(1, section(*twin))
     p = payload["periods"]
     intro = (f"<p>{esc(p['start'])} – {esc(p['calibration_end'])} | "
              f"{esc(p['holdout_start'])} – {esc(p['end'])}</p>")

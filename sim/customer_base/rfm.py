@@ -13,6 +13,8 @@ a week, the unit of Fader, Hardie & Lee 2005) from each customer's first purchas
   them is not positive): with the mean it is the sufficient statistic of the Gamma-Gamma
   model on every repeat spend, which pins down the per-visit shape p far better than the
   mean alone (see ``sim.customer_base.gammagamma``);
+- ``litt``: the sum of the logs of the inter-purchase times (for Erlang-k timing,
+  ``sim.customer_base.mbgcnbd``); 0 when x = 0;
 - with a holdout end: ``holdout_frequency`` (purchases after the calibration end, up to and
   including the holdout end) and ``holdout_spend``.
 
@@ -92,6 +94,11 @@ def rfm_summary(
     log_mean = np.full(x.size, np.nan)
     good = (x > 0) & (nonpos == 0)
     log_mean[good] = log_sum[keep][good] / x[good]
+    # sum of the log inter-purchase times (Erlang-k timing models); rows sorted by customer, day
+    c_cal, d_cal = codes[cal], days[cal]
+    gap = (c_cal[1:] == c_cal[:-1])
+    litt = np.bincount(c_cal[1:][gap], weights=np.log((d_cal[1:] - d_cal[:-1])[gap] / unit_days),
+                       minlength=n)
     out = pd.DataFrame(
         {
             "frequency": x.astype(np.int64),
@@ -99,6 +106,7 @@ def rfm_summary(
             "T": (end - first)[keep] / unit_days,
             "monetary_value": np.divide(repeat_spend, x, out=np.zeros(x.size), where=x > 0),
             "log_monetary_value": log_mean,
+            "litt": litt[keep],
             "n_purchases": count[keep],
             "first_day": first[keep],
         },

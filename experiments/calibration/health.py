@@ -1,0 +1,180 @@
+"""Search health: what the calibration could not match, said with its cause.
+
+Checked (each problem is one plain sentence; all go to the terminal, ``fit.json``
+``health`` and ``warnings``, and the top of calibration.html):
+
+- a fitted parameter at its bound (the likelihood runs off: the log does not determine it);
+- an indirect-inference parameter at its search limit, or a statistic with |z| > 2 (the
+  default market's residents cannot reproduce that statistic);
+- the in-sample miss: the chosen model's expected calibration-period repeat purchases against
+  the log's (the model does not describe the log);
+- the twin's docking: its baseline holdout against the chosen model's (the twin does not
+  follow its model: a bug or too few members for the seeds);
+- the holdout miss: the twin against what happened. When the twin docks on its model, the
+  cause is the model's own holdout miss: the store's customers behaved differently after the
+  calibration end (a season, a campaign or a change the calibration period does not show).
+
+The first four make the market *unmatched*: its files are written only with ``--force``
+(``blocking``). The holdout miss is reported, never used to decide (the holdout must not
+choose anything).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from experiments.calibration.core import Calibration
+from sim.customer_base import bgnbd, mbgcnbd, paretonbd
+
+__all__ = ["IN_SAMPLE_TOLERANCE", "check_health", "expected_in_sample"]
+
+IN_SAMPLE_TOLERANCE = 0.10
+HOLDOUT_TOLERANCE = 0.10
+DOCK_TOTAL, DOCK_GROUP = 0.03, 0.05
+Z_LIMIT = 2.0
+
+
+def expected_in_sample(model: str, params: np.ndarray, k: int, T: np.ndarray) -> float:
+    """Sum over customers of E[X(T_i)]: expected calibration-period repeat purchases."""
+    T = np.asarray(T, dtype=np.float64)
+    if model == "bgnbd":
+        return float(bgnbd.expected_purchases(params, T).sum())
+    if model == "paretonbd":
+        return float(paretonbd.expected_purchases(params, T).sum())
+    uT, counts = np.unique(T, return_counts=True)
+    return float((mbgcnbd.expected_purchases(params, k, uT) * counts).sum())
+
+
+LATE_WEEKS = 13
+
+
+def late_calibration_gap(cal: Calibration) -> float | None:
+    """Actual / BG/NBD-expected repeat purchases of the cohort over the calibration period's
+    last ``LATE_WEEKS`` weeks, minus 1 (None without a tracking series): a drift the
+    stationary models average away shows here before the holdout."""
+    tr = cal.tracking
+    if tr is None:
+        return None
+    cal_weeks = tr[~tr["holdout"]].tail(LATE_WEEKS)
+    expected = float(cal_weeks["bgnbd"].sum())
+    return float(cal_weeks["actual"].sum()) / expected - 1.0 if expected > 0 else None
+
+
+def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> dict:
+    """Every problem found, ``blocking`` ones (market written only with --force) first."""
+    blocking: list[str] = []
+    notes: list[str] = []
+    chosen = twin["timing_model"]
+    for name, fit in (
+        ("BG/NBD", cal.bgnbd),
+        ("Pareto/NBD", cal.paretonbd),
+        ("Gamma-Gamma", cal.gammagamma),
+    ):
+        if fit is not None and fit.at_bound:
+            notes.append(
+                f"{name} parameter(s) {', '.join(fit.at_bound)} at the fit's bound: "
+                "the log does not determine them (the likelihood is flat that way); "
+                "predictions can still be fine"
+            )
+    bound = chosen["params"].get("at_bound") or []
+    if bound:
+        notes.append(
+            f"the twin's model ({chosen['chosen']}) has parameter(s) "
+            f"{', '.join(bound)} at the fit's bound"
+        )
+    ins = twin.get("in_sample", {})
+    if ins and abs(ins["error"]) > IN_SAMPLE_TOLERANCE:
+        blocking.append(
+            f"in-sample miss: the chosen model ({chosen['chosen']}) expects "
+            f"{ins['model']:,.0f} calibration-period repeat purchases where the log has "
+            f"{ins['actual']:,.0f} ({ins['error']:+.0%}): the model does not describe this "
+            "log (customers' rates change over the period, or the cohort is not one process)"
+        )
+    d = twin["docking"]
+    bad_groups = [
+        f
+        for f, g in d["by_frequency"].items()
+        if g["twin_vs_model"] is not None
+        and abs(g["twin_vs_model"]) > DOCK_GROUP
+        and g["customers"] >= 30
+    ]
+    if abs(d["twin_vs_model"]) > DOCK_TOTAL or bad_groups:
+        blocking.append(
+            f"the twin does not follow its model: baseline holdout {d['twin']:,.0f} vs "
+            f"{d['model']:,.0f} ({d['twin_vs_model']:+.1%})"
+            + (f", frequency group(s) {', '.join(bad_groups)} beyond ±5%" if bad_groups else "")
+            + f" over {d['seeds']} seeds"
+        )
+    if d.get("twin_vs_actual") is not None and abs(d["twin_vs_actual"]) > HOLDOUT_TOLERANCE:
+        model_err = d["model"] / d["actual"] - 1.0
+        late = late_calibration_gap(cal)
+        if late is not None and abs(late) > 0.05 and np.sign(late) == -np.sign(model_err):
+            cause = (
+                f"already in the calibration period's last {LATE_WEEKS} weeks the cohort "
+                f"bought {late:+.0%} against BG/NBD's expectation: its purchase rates "
+                f"{'fall' if late < 0 else 'rise'} over time (e.g. purchases moving to "
+                "or from rival stores), which no stationary model follows"
+            )
+        else:
+            cause = (
+                "the store's customers bought "
+                f"{'more' if model_err < 0 else 'less'} after the calibration end than "
+                "their calibration-period behaviour predicts, and the calibration period "
+                "gave no sign of it (a season, a campaign or a change it does not show)"
+            )
+        notes.append(
+            f"holdout miss: the twin predicts {d['twin']:,.0f} holdout repeat purchases, "
+            f"{d['actual']:,.0f} happened ({d['twin_vs_actual']:+.0%}). Cause: the fitted "
+            f"model itself misses by {model_err:+.0%} and the twin follows it "
+            f"({d['twin_vs_model']:+.1%}); {cause}; plan with this margin in mind"
+        )
+    if market_fit_json:
+        limits = market_fit_json.get("at_limit") or []
+        if limits:
+            notes.append(
+                f"market search: {', '.join(limits)} at the search limit (the "
+                "default market's residents would need more than that); they only "
+                "shape the rival stores' customers, not the twin"
+            )
+        far = [t for t in market_fit_json.get("targets", []) if abs(t["z"]) > Z_LIMIT]
+        for t in far:
+            notes.append(
+                f"market search: statistic {t['statistic']} simulated "
+                f"{t['simulated']:.3g} vs {t['real']:.3g} (z = {t['z']:+.1f}): the "
+                "default market's structure cannot reproduce it for this store's "
+                "customers; the twin carries the store itself"
+            )
+    return {"blocking": blocking, "notes": notes, "matched": not blocking}
+
+
+def html_section(payload: dict) -> tuple[str, str] | None:
+    """(heading, HTML body) of calibration.html's twin and health section (English)."""
+    import html
+
+    twin, health = payload.get("twin"), payload.get("health")
+    if not twin:
+        return None
+    esc = html.escape
+    tm, d = twin["timing_model"], twin["docking"]
+    k = f" (k = {tm['k']})" if tm["chosen"] == "mbgcnbd" else ""
+    rows = "".join(
+        f"<tr><td>{esc(f)}</td><td>{g['customers']:,}</td><td>{g['twin']:.3f}</td>"
+        f"<td>{g['model']:.3f}</td><td>{g['actual']:.3f}</td></tr>"
+        for f, g in d["by_frequency"].items()
+    )
+    body = (
+        f"<p>{twin['members']:,} members; timing model {esc(tm['chosen'])}{k}, "
+        f"{esc(tm['rule'])}. Acquisition: {esc(str(twin['acquisition']['rule']))}. "
+        f"{esc(twin['structure'])}.</p>"
+        f"<p>Baseline holdout (mean of {d['seeds']} seeds): twin {d['twin']:,.0f}, model "
+        f"{d['model']:,.0f} ({d['twin_vs_model']:+.1%}), actual {d['actual']:,.0f}.</p>"
+        "<table><tr><th>repeat purchases</th><th>customers</th><th>twin</th><th>model</th>"
+        f"<th>actual</th></tr>{rows}</table>"
+    )
+    if health:
+        items = [f"<li><b>blocking</b>: {esc(x)}</li>" for x in health["blocking"]]
+        items += [f"<li>{esc(x)}</li>" for x in health["notes"]]
+        body += "<h3>Search health</h3>" + (
+            f"<ul>{''.join(items)}</ul>" if items else "<p>No problem found.</p>"
+        )
+    return "Member twin and search health", body
