@@ -134,9 +134,9 @@ def test_log_without_amounts_fits_counts_with_an_assumed_spend(clean, tmp_path, 
 def test_bad_store_inputs_are_one_line_before_reading(clean, tmp_path, capsys):
     path, _ = clean
     for args, text in [
-        (["--currency", "DOLLARS"], "error: --currency: 'DOLLARS'"),
+        (["--currency", "DOLLARS"], "error: --currency: must be one of CNY, USD"),
         (["--spend-per-visit", "-3"], "error: --spend-per-visit: must be"),
-        (["--margin", "2"], "error: --margin: must be in [0, 1]"),
+        (["--margin", "2"], "error: --margin: must be a number in [0, 1]"),
         (["--columns", "cust=x"], "error: --columns: 'cust' is not a log column"),
     ]:
         code, _, err = run([path, "--out", tmp_path / "o", "--no-market", *args], capsys)

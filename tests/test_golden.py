@@ -74,6 +74,8 @@ def normalise(outdir: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for path in sorted(p for p in outdir.rglob("*") if p.is_file()):
         name = path.relative_to(outdir).as_posix()
+        if name == ".outputs.json":  # the directory's claim (inputs, paths): not an output
+            continue
         if path.suffix == ".csv":
             header = path.read_text().split("\n", 1)[0].split(",")
             timed = any(c in header for c in TIMING_COLUMNS)

@@ -48,6 +48,7 @@ def test_the_documented_next_study_runs_through_the_one_driver(tmp_path, capsys)
         "meta.json",
         "report_zh.html",
         "COMPLETE",
+        ".outputs.json",  # the directory's claim: which study wrote what (engine/outputs.py)
     }
     trials = pd.read_csv(out / "trials.csv")
     assert set(trials["policy"]) == {"none", "trial0", "trial1"}

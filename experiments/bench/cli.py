@@ -98,6 +98,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="also time `experiments.calibrate` on a 20,000-customer 2-year log",
     )
+    p.add_argument(
+        "--design",
+        action="store_true",
+        help="only the design study benchmark: 100 single-objective trials of gift_budget on "
+        "the default market, 2 workers (docs/design.md), kept under 'design' in bench.json",
+    )
+    p.add_argument(
+        "--twin",
+        action="store_true",
+        help="only the member-twin benchmark (a 20,000-member twin run over 3 years), kept "
+        "under 'twin' in bench.json",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.repeat < 1:
@@ -134,6 +146,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
         print(json.dumps(report["tournament"], indent=2))
         return report
+    for flag, key in (("design", "design"), ("twin", "twin")):
+        if getattr(args, flag):  # one study's benchmark, kept next to the others
+            from experiments.bench.studies import bench_design, bench_twin_run
+
+            path = out_dir / "bench.json"
+            report = json.loads(path.read_text()) if path.is_file() else {}
+            report[key] = bench_design() if key == "design" else bench_twin_run()
+            atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
+            print(json.dumps(report[key], indent=2))
+            return report
     if args.robustness:  # the default robustness study, fresh (docs/robustness.md)
         from experiments.bench.studies import bench_robustness
 

@@ -135,3 +135,47 @@ def bench_tournament(
         "loadavg_after": [round(x, 2) for x in os.getloadavg()] if load_before else None,
         "cores": os.cpu_count(),
     }
+
+
+def bench_design(trials: int = 100, replications: int = 8, workers: int = 2) -> dict[str, Any]:
+    """A single-objective design of gift_budget's levers on the default market (issue 22's
+    target: 100 trials in 5 minutes on 2 cores), computed fresh in a temporary run store."""
+    from experiments.studies.design import engine_runner, make_design_plan, run_design
+
+    market = default_market()
+    load_start = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
+    plan = make_design_plan(
+        {"policy": "gift_budget", "trials": trials, "replications": replications}, market=market
+    )
+    tally: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        run = engine_runner(tally=tally, workers=workers, store=Path(tmp) / "store")
+        result = run_design(plan, Path(tmp) / "out", run, progress=True)
+        seconds = time.perf_counter() - t0
+    best = result.best["outcome"].profit
+    return {
+        "n_customers": market.n_customers,
+        "years": market.years,
+        "policy": plan.policy,
+        "levers": [d.key for d in plan.space],
+        "trials": trials,
+        "replications": replications,
+        "runs_computed": int(tally.get("computed", 0)),
+        "workers": workers,
+        "seconds": round(seconds, 1),
+        "seconds_per_run": round(seconds * workers / max(1, tally.get("computed", 1)), 3),
+        "target_seconds": 300,
+        "met": seconds <= 300,
+        "best_fresh_profit_per_year": round(best.mean),
+        "search_profit_per_year": round(result.best["search_profit"]),
+        "loadavg_at_start": load_start,
+        "loadavg_at_end": [round(x, 2) for x in os.getloadavg()] if load_start else None,
+    }
+
+
+def bench_twin_run() -> dict[str, Any]:
+    """The member-twin benchmark of experiments.calibration (a twin run of 20,000 members)."""
+    from experiments.calibration.bench_twin import bench_twin
+
+    return bench_twin()

@@ -16,6 +16,7 @@ from typing import Any
 
 from sim.metrics import KPIS
 from sim.schema import SEED_MAX, Spec
+from sim.store_profile import CURRENCIES
 
 MAX_REPLICATIONS = 100_000
 MAX_WORKERS = 1024
@@ -163,6 +164,56 @@ TOURNAMENT_OPTIONS: dict[str, Any] = {
 }
 """Options of ``python -m experiments.tournament`` besides ``market``."""
 
+DESIGN_OPTIONS: dict[str, Any] = {
+    "policy": Spec("text", "the policy config whose levers are searched (bundles too)"),
+    "levers": Spec(
+        "list",
+        "levers searched (POLICY.PARAMETER or the bare parameter); null = every declared lever",
+        item=Spec("text", "a lever name"),
+        type_name="lever names",
+        min_items=1,
+        single_ok=True,
+        nullable=True,
+    ),
+    "ranges": Spec(
+        "node",
+        "narrowed lever ranges in the lever's units: {lever: [low, high]} (choices: a list)",
+        nullable=True,
+        type_name="a mapping lever -> range",
+    ),
+    "objectives": Spec(
+        "list",
+        "[profit] (TPE) or [profit, retention] (NSGA-II)",
+        item=Spec("choice", "an objective", choices=("profit", "retention")),
+        type_name="objectives",
+        min_items=1,
+        max_items=2,
+        single_ok=True,
+    ),
+    "trials": Spec("integer", "settings to try", low=1, high=100_000),
+    "batch": Spec("integer", "settings simulated together (one batch of runs)", low=1, high=1_000),
+    "sampler_seed": Spec("integer", "seed of the search itself", low=0, high=SEED_MAX),
+    "baseline": Spec("text", "what each setting is compared with (a policy config)"),
+    "robust": Spec(
+        "choice",
+        "judge settings over scenarios of configs/uncertainty: mean, worst or regret",
+        choices=("mean", "worst", "regret"),
+        nullable=True,
+    ),
+    "scenarios": Spec("integer", "robust only: scenarios of the assumptions", low=1, high=10_000),
+    "reevaluate": {
+        "top": Spec("integer", "best settings re-run on fresh seeds", low=1, high=1_000),
+        "replications": Spec(
+            "integer", "runs of each on fresh seeds", low=2, high=MAX_REPLICATIONS
+        ),
+    },
+    **STUDY,
+    "replications": Spec(
+        "integer", "runs per setting, paired with the baseline's", low=2, high=MAX_REPLICATIONS
+    ),
+}
+"""Options of ``python -m experiments.design`` besides ``market`` and ``uncertainty``."""
+
 CALIBRATE_OPTIONS: dict[str, Any] = {
     "log": Spec("path", "the store's transaction export (.csv or .parquet)"),
     "calibration_end": Spec(
@@ -203,12 +254,7 @@ CALIBRATE_OPTIONS: dict[str, Any] = {
     ),
     "lenient": Spec("boolean", "reject bad rows (reported per reason) instead of stopping"),
     # the store's profile
-    "currency": Spec(
-        "text",
-        "ISO code of the export's money",
-        pattern=r"[A-Z]{3}",
-        pattern_text="a three-letter ISO code such as CNY or USD",
-    ),
+    "currency": Spec("choice", "ISO code of the export's money", choices=tuple(CURRENCIES)),
     "store_name": Spec("text", "the store's name in reports", nullable=True),
     "margin": Spec("number", "the store's gross margin on revenue", low=0, high=1, nullable=True),
     "spend_per_visit": Spec(
@@ -291,6 +337,17 @@ register(
         "configs/tournament.yaml",
         note="Besides `market`. Size: every strategy profile x replications runs plus "
         "the bootstrap's resamples, checked against this machine's memory.",
+    )
+)
+register(
+    Command(
+        "design",
+        DESIGN_OPTIONS,
+        "configs/design.yaml",
+        skip=("market", "uncertainty"),
+        note="Besides `market` and `uncertainty` (robust objectives). Lever names and ranges "
+        "are checked against the policy's declared levers (docs/design.md). Size: trials x "
+        "replications (x scenarios) runs plus the re-evaluation, checked like compare's.",
     )
 )
 register(

@@ -33,6 +33,20 @@ class DesignStudy(Study):
     name = "design"
     desc = "design runs"
 
+    def check(self, cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> None:
+        """Every option against its declaration (`experiments.options.declared`)."""
+        from experiments.options.check import check_command
+
+        check_command("design", cfg)
+
+    def precheck(self, cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> Any:
+        """Options, plan (policy, levers, ranges) and size before Hydra starts the command."""
+        from experiments.engine.executors import default_workers
+
+        self.check(cfg, config_dirs)
+        workers = cfg.get("workers") or default_workers()
+        return self.check_size(self.plan(cfg, config_dirs=config_dirs), workers)
+
     def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> DesignPlan:
         from experiments.common import build_market, to_container
 
