@@ -212,13 +212,17 @@ def write_meta(outdir: Path, meta: Mapping[str, Any]) -> Path:
 def write_report(
     study: Study, result: Result, meta: Mapping[str, Any], outdir: Path, lang: str = "en"
 ) -> dict[str, Path]:
-    """Figures and the self-contained page, named by the one rule (`report_name`)."""
+    """Figures and the self-contained page, named by the one rule (`report_name`); every
+    study's page ends with where its market's numbers come from (`report.provenance`)."""
     from experiments.report.page import render_page
+    from experiments.report.provenance import provenance_section
 
     page = study.report(result, meta, Path(outdir), lang)
-    html = render_page(
-        page.title, page.sections, lang, intro_html=page.intro_html, footer=page.footer
-    )
+    market = getattr(result.plan, "market", None)
+    sections = list(page.sections)
+    if market is not None:
+        sections.append(provenance_section(market, lang))
+    html = render_page(page.title, sections, lang, intro_html=page.intro_html, footer=page.footer)
     report = atomic_write_text(Path(outdir) / report_name(lang), html)
     return {**dict(page.files or {}), "report": report}
 

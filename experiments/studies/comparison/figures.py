@@ -25,6 +25,7 @@ from experiments.report.plot import (
 )
 from experiments.report.vocab import SEGMENT_LABELS
 from experiments.studies.comparison.vocab import FIGURE_TEXT as TEXT
+from experiments.studies.comparison.vocab import in_currency
 
 SEGMENT_DIRECTION = {
     "high_total_spend": 1,
@@ -49,9 +50,10 @@ def profit_difference(
     path: Path,
     lang: str = "en",
     level: float = 0.95,
+    meta: dict | None = None,
 ) -> Path:
     """Forest plot: paired profit difference vs the baseline, mean and CI, best on top."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     rows = table[(table["kpi"] == "profit") & (table["policy"] != baseline)].set_index("policy")
     pols = [p for p in order if p in rows.index]
     with style(lang):
@@ -86,9 +88,10 @@ def profit_distribution(
     baseline: str,
     path: Path,
     lang: str = "en",
+    meta: dict | None = None,
 ) -> Path:
     """Box plot and the individual replications (strip) of profit per policy."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     pols = list(order)
     data = [runs.loc[runs["policy"] == p, "profit"].to_numpy(float) for p in pols]
     with style(lang):
@@ -156,11 +159,12 @@ def retention_curves(
     path: Path,
     lang: str = "en",
     level: float = 0.95,
+    meta: dict | None = None,
 ) -> Path:
     """Three panels. Top: the focal store's active customers over time (mean over
     replications); bottom left: the paired difference from the baseline (same seed, same tick)
     with its CI band; bottom right: yearly retention, mean with CI bars."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     active = (
         series.groupby(["policy", "tick"], sort=False)
         .agg(date=("date", "first"), active=("active", "mean"))
@@ -236,10 +240,15 @@ def retention_curves(
 
 
 def cost_breakdown(
-    runs: pd.DataFrame, order: Sequence[str], labels: dict[str, str], path: Path, lang: str = "en"
+    runs: pd.DataFrame,
+    order: Sequence[str],
+    labels: dict[str, str],
+    path: Path,
+    lang: str = "en",
+    meta: dict | None = None,
 ) -> Path:
     """Stacked bars of the mean ``cost_<policy>`` components per policy."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     cols = [c for c in runs.columns if c.startswith("cost_")]
     means = runs.groupby("policy")[cols].mean().reindex(list(order)).fillna(0.0) if cols else None
     with style(lang):
@@ -284,13 +293,14 @@ def segment_shifts(
     baseline: str,
     path: Path,
     lang: str = "en",
+    meta: dict | None = None,
 ) -> Path:
     """Heatmap: each segment's share of members at the last year end, minus the baseline's.
 
     The numbers are the signed change; the colour says whether the change is good for the
     store (green: more valuable or loyal members, fewer sleeping, silent or promotion-only
     ones; red: the opposite; white: neutral segments)."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     k = 0 if lang == "en" else 1
     last = segments[segments["year"] == segments["year"].max()] if len(segments) else segments
     share = last.groupby(["policy", "segment"])["share_of_members"].mean().unstack()

@@ -39,6 +39,7 @@ from experiments.studies.comparison.text import (
     years_of,
 )
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
+from experiments.studies.comparison.vocab import in_currency
 
 FIGURES = (
     "profit_vs_baseline",
@@ -77,17 +78,28 @@ def draw_figures(
 
     return {
         "profit_vs_baseline": figures.profit_difference(
-            table, order, labels, baseline, path("profit_vs_baseline"), lang, level
+            table, order, labels, baseline, path("profit_vs_baseline"), lang, level, meta=meta
         ),
         "profit_distribution": figures.profit_distribution(
-            runs, order, labels, colors, baseline, path("profit_distribution"), lang
+            runs, order, labels, colors, baseline, path("profit_distribution"), lang, meta=meta
         ),
         "retention_curves": figures.retention_curves(
-            series, yearly, order, labels, colors, baseline, path("retention_curves"), lang, level
+            series,
+            yearly,
+            order,
+            labels,
+            colors,
+            baseline,
+            path("retention_curves"),
+            lang,
+            level,
+            meta=meta,
         ),
-        "cost_breakdown": figures.cost_breakdown(runs, order, labels, path("cost_breakdown"), lang),
+        "cost_breakdown": figures.cost_breakdown(
+            runs, order, labels, path("cost_breakdown"), lang, meta=meta
+        ),
         "segment_shifts": figures.segment_shifts(
-            segments, order, labels, baseline, path("segment_shifts"), lang
+            segments, order, labels, baseline, path("segment_shifts"), lang, meta=meta
         ),
     }
 
@@ -105,7 +117,7 @@ def page(
     lang: str = "en",
 ) -> Page:
     """The report's title, intro, sections and footer from the table and the drawn figures."""
-    t, f = T[lang], Fmt(lang)
+    t, f = in_currency(T[lang], meta), Fmt(lang)
     w = wide(table)
     baseline = meta["baseline"]
     labels = policy_labels(list(w.index), lang, meta.get("labels"))
@@ -166,10 +178,18 @@ def page(
 
 
 def report_html(**kwargs: Any) -> str:
-    """The report page as HTML text (keywords of `page`)."""
+    """The report page as HTML text (keywords of `page`), rebuilt from a finished comparison's
+    files: it ends with the market's provenance as the driver's page does."""
+    from experiments.report.provenance import provenance_section
+    from sim import MarketConfig
+
     lang = kwargs.get("lang", "en")
     p = page(**kwargs)
-    return render_page(p.title, p.sections, lang, intro_html=p.intro_html, footer=p.footer)
+    sections = list(p.sections)
+    market = kwargs["meta"].get("market_config")
+    if market:
+        sections.append(provenance_section(MarketConfig.from_dict(market), lang))
+    return render_page(p.title, sections, lang, intro_html=p.intro_html, footer=p.footer)
 
 
 def write_report(

@@ -15,6 +15,7 @@ from experiments.report.blocks import number, percent, with_ci
 from experiments.report.blocks import table as table_block
 from experiments.report.vocab import STORE_NAMES_ZH
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
+from experiments.studies.comparison.vocab import in_currency
 
 
 def store_name(meta: dict[str, Any], lang: str, store: str | None = None) -> str:
@@ -77,7 +78,7 @@ def headlines(
     w: pd.DataFrame, baseline: str, labels: dict[str, str], lang: str, meta: dict[str, Any]
 ) -> list[str]:
     """One plain-language sentence (HTML) per policy, best first; the baseline first of all."""
-    t, f = T[lang], Fmt(lang)
+    t, f = in_currency(T[lang], meta), Fmt(lang)
     level = f"{meta.get('level', 0.95):.0%}"
     years = years_of(meta)
     years_txt = t["years"](years)

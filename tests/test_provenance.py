@@ -1,0 +1,54 @@
+"""Every study report says where its market's numbers come from (issue 20): the default
+market's inputs are all assumptions; a calibrated store's members, revenue and ticket are data,
+its margin given or assumed, and policy effects always assumed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from experiments.report.page import visible_text
+from experiments.report.provenance import calibrated, provenance_section
+from sim import default_market
+from sim.store_profile import StoreProfile
+
+
+def text(market, lang="en") -> str:
+    return " ".join(visible_text(provenance_section(market, lang)).split())
+
+
+def test_the_default_market_says_every_input_is_assumed():
+    market = default_market(n_customers=2000)
+    assert not calibrated(market)
+    out = text(market)
+    assert "default county market" in out and "2,000 residents" in out
+    assert "the store's data" not in out and "members in its export" not in out
+
+
+def test_a_calibrated_store_names_its_file_members_and_what_is_data():
+    profile = StoreProfile(
+        name="Music store",
+        currency="USD",
+        members=2357,
+        yearly_revenue=80_000.0,
+        mean_ticket=35.0,
+        ticket_source="data",
+        margin=0.3,
+        margin_source="given",
+        source="calibrated from cdnow.csv on 2026-12-06",
+    )
+    market = dataclasses.replace(default_market(n_customers=5000), profile=profile)
+    assert calibrated(market)
+    out = text(market)
+    assert "calibrated from cdnow.csv on 2026-12-06" in out
+    assert "2,357 members" in out and "5,000 residents" in out
+    assert "$80,000" in out and "$35" in out and "¥" not in out
+    assert "the store's data" in out and "given by the store" in out
+    assert "what each policy does to customers" in out and "assumed" in out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_both_languages(lang):
+    out = text(default_market(n_customers=2000), lang)
+    assert ("assumed" in out) if lang == "en" else ("假设" in out)
