@@ -118,6 +118,11 @@ class StoreProfile:
     )
 
     @property
+    def calibrated(self) -> bool:
+        """Whether the profile comes from a store's export (experiments.calibrate)."""
+        return not str(self.source).startswith("default")
+
+    @property
     def currency_symbol(self) -> str:
         return self.symbol if self.symbol is not None else CURRENCIES[self.currency]
 

@@ -52,3 +52,26 @@ def test_a_calibrated_store_names_its_file_members_and_what_is_data():
 def test_both_languages(lang):
     out = text(default_market(n_customers=2000), lang)
     assert ("assumed" in out) if lang == "en" else ("假设" in out)
+
+
+def test_robustness_on_a_calibrated_market_keeps_its_size_and_fitted_parameters():
+    """The calibrated market's own size runs, and no scenario resamples a fitted parameter
+    (its behaviour.* range is left out and named); on the default market it stays."""
+    import yaml
+
+    from experiments.paths import CONFIG_DIR
+    from experiments.studies.robustness.plan import make_robust_plan
+
+    unc = yaml.safe_load((CONFIG_DIR / "uncertainty" / "default.yaml").read_text())
+    base = default_market(n_customers=700, years=1)
+    plain = make_robust_plan(base, ["none", "gift_budget"], unc, scenarios=4, replications=1)
+    assert "behaviour.dropout_b" in {r.name for r in plain.ranges} and not plain.kept_fitted
+    store = dataclasses.replace(
+        base, profile=StoreProfile(source="calibrated from shop.csv on 2026-12-06", members=300)
+    )
+    plan = make_robust_plan(store, ["none", "gift_budget"], unc, scenarios=4, replications=1)
+    assert plan.kept_fitted == ("behaviour.dropout_b",)
+    assert "behaviour.dropout_b" not in {r.name for r in plan.ranges}
+    for spec in plan.specs:  # every run keeps the store's own size and fitted dropout
+        assert spec.market.n_customers == 700
+        assert spec.market.behaviour.dropout_b == store.behaviour.dropout_b

@@ -57,12 +57,23 @@ from sim.errors import ConfigError
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
 __all__ = [
-    "MarketFit", "build_market", "indirect_inference", "simulate_store_log", "simulated_holdout",
+    "MarketFit",
+    "build_market",
+    "indirect_inference",
+    "simulate_store_log",
+    "simulated_holdout",
     "store_trend",
 ]
 
-SEARCH = ("rate_shape", "rate_scale", "dropout_mean", "dropout_precision", "ticket_shape",
-          "spend_shape", "spend_scale")
+SEARCH = (
+    "rate_shape",
+    "rate_scale",
+    "dropout_mean",
+    "dropout_precision",
+    "ticket_shape",
+    "spend_shape",
+    "spend_scale",
+)
 #: The fitted statistics matched, each paired with one searched parameter (same order): r,
 #: mean purchase rate r / alpha, the share of the no-dropout purchases a new customer makes in
 #: year 1 and in years 1-3 (E[X(t)] / (t r / alpha) of the fitted BG/NBD: how dropout bites,
@@ -70,8 +81,7 @@ SEARCH = ("rate_shape", "rate_scale", "dropout_mean", "dropout_precision", "tick
 #: Predictive statistics rather than (alpha, a, b, gamma): on a single store's log a and b are
 #: often barely identified (both -> 0 or -> infinity with the same predictions), while what
 #: they predict is stable.
-TARGETS = ("r", "purchase_rate", "kept_year1", "kept_years1_3", "p", "q_minus_1",
-           "mean_spend")
+TARGETS = ("r", "purchase_rate", "kept_year1", "kept_years1_3", "p", "q_minus_1", "mean_spend")
 #: Tolerance of each target (log units): the residual is the difference divided by it.
 TOLERANCE = np.array([0.15, 0.05, 0.05, 0.08, 0.20, 0.15, 0.05])
 #: How each searched parameter moves its paired statistic (more dropout keeps less).
@@ -98,15 +108,17 @@ def statistics(bg: FitResult, gg: FitResult) -> np.ndarray:
     rate = r / alpha
     qm1 = max(q - 1.0, 1e-3)
     x1, x3 = bgnbd.expected_purchases(bg.params, np.array([52.0, 156.0]))
-    return np.array([
-        math.log(r),
-        math.log(rate),
-        math.log(max(x1, 1e-9) / (52.0 * rate)),
-        math.log(max(x3, 1e-9) / (156.0 * rate)),
-        math.log(p),
-        math.log(qm1),
-        math.log(p * g / qm1),
-    ])
+    return np.array(
+        [
+            math.log(r),
+            math.log(rate),
+            math.log(max(x1, 1e-9) / (52.0 * rate)),
+            math.log(max(x3, 1e-9) / (156.0 * rate)),
+            math.log(p),
+            math.log(qm1),
+            math.log(p * g / qm1),
+        ]
+    )
 
 
 def _to_params(u: np.ndarray) -> dict[str, float]:
@@ -126,11 +138,17 @@ def _to_params(u: np.ndarray) -> dict[str, float]:
 
 def _from_market(base: MarketConfig) -> np.ndarray:
     b = base.behaviour
-    return np.array([
-        math.log(b.rate_shape), 0.0, _logit(b.dropout_a / (b.dropout_a + b.dropout_b)),
-        math.log(b.dropout_a + b.dropout_b), math.log(b.ticket_shape),
-        math.log(b.spend_shape - 1.0), 0.0,
-    ])
+    return np.array(
+        [
+            math.log(b.rate_shape),
+            0.0,
+            _logit(b.dropout_a / (b.dropout_a + b.dropout_b)),
+            math.log(b.dropout_a + b.dropout_b),
+            math.log(b.ticket_shape),
+            math.log(b.spend_shape - 1.0),
+            0.0,
+        ]
+    )
 
 
 @dataclass
@@ -166,6 +184,11 @@ class MarketFit:
         }
 
 
+FITTED_BEHAVIOUR = ("rate_shape", "dropout_a", "dropout_b", "ticket_shape", "spend_shape")
+"""Behaviour fields a calibrated market takes from the store's export (`build_market`); the
+robustness study keeps them fixed on such a market."""
+
+
 def build_market(
     base: MarketConfig,
     params: dict[str, float],
@@ -177,14 +200,7 @@ def build_market(
 ) -> MarketConfig:
     """``base`` with the customer-base parameters replaced (classes keep their relative
     rates and spends; both are scaled by a common factor)."""
-    b = dataclasses.replace(
-        base.behaviour,
-        rate_shape=float(params["rate_shape"]),
-        dropout_a=float(params["dropout_a"]),
-        dropout_b=float(params["dropout_b"]),
-        ticket_shape=float(params["ticket_shape"]),
-        spend_shape=float(params["spend_shape"]),
-    )
+    b = dataclasses.replace(base.behaviour, **{k: float(params[k]) for k in FITTED_BEHAVIOUR})
     profiles = {
         c: dataclasses.replace(
             p,
@@ -193,8 +209,14 @@ def build_market(
         )
         for c, p in base.class_profiles.items()
     }
-    return base.replace(name=name, n_customers=int(n_customers), start_date=start_date,
-                        years=float(years), behaviour=b, class_profiles=profiles)
+    return base.replace(
+        name=name,
+        n_customers=int(n_customers),
+        start_date=start_date,
+        years=float(years),
+        behaviour=b,
+        class_profiles=profiles,
+    )
 
 
 def simulate_store_log(market: MarketConfig, seed: int) -> pd.DataFrame:
@@ -231,14 +253,16 @@ def indirect_inference(
         key = (n, *np.round(u, 10))
         if key in cache:
             return cache[key]
-        market = build_market(base, _to_params(u), n_customers=n, start_date=start, years=years,
-                              name="search")
+        market = build_market(
+            base, _to_params(u), n_customers=n, start_date=start, years=years, name="search"
+        )
         log = simulate_store_log(market, seed)
         try:
             if log.empty:
                 raise ConfigError("LOG", "no simulated purchases at the focal store")
-            rfm = rfm_summary(log, calibration_end=min(p.calibration_end, sim_end),
-                              unit_days=UNIT_DAYS)
+            rfm = rfm_summary(
+                log, calibration_end=min(p.calibration_end, sim_end), unit_days=UNIT_DAYS
+            )
             check_fittable(rfm)
             bg, _, gg = fit_models(rfm, pareto=False, intervals=False)
             out = (statistics(bg, gg), len(rfm))
@@ -289,14 +313,16 @@ def indirect_inference(
     matches = []
     for i, name in enumerate(TARGETS):
         real, sim = float(target[i]), float(phi[i])
-        matches.append({
-            "statistic": name,
-            "real": _natural(name, real),
-            "simulated": _natural(name, sim),
-            "difference": sim - real,
-            "tolerance": float(TOLERANCE[i]),
-            "z": float(resid[i]),
-        })
+        matches.append(
+            {
+                "statistic": name,
+                "real": _natural(name, real),
+                "simulated": _natural(name, sim),
+                "difference": sim - real,
+                "tolerance": float(TOLERANCE[i]),
+                "z": float(resid[i]),
+            }
+        )
     n_final = int(round(n * members_real / max(members_sim, 1)))
     return MarketFit(
         params=_to_params(u_best),
@@ -310,8 +336,11 @@ def indirect_inference(
         members_real=members_real,
         members_sim=members_sim,
         history=history,
-        at_limit=[name for name, v, a, b in zip(SEARCH, u_best, lo, hi, strict=True)
-                  if v <= a + 1e-6 or v >= b - 1e-6],
+        at_limit=[
+            name
+            for name, v, a, b in zip(SEARCH, u_best, lo, hi, strict=True)
+            if v <= a + 1e-6 or v >= b - 1e-6
+        ],
     )
 
 

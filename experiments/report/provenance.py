@@ -75,7 +75,7 @@ _TEXT = {
 
 def calibrated(market: Any) -> bool:
     """Whether the market was calibrated from a store's export (its profile says so)."""
-    return not str(getattr(market.profile, "source", "default market")).startswith("default")
+    return market.profile.calibrated
 
 
 def provenance_section(market: Any, lang: str) -> str:

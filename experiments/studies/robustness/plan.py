@@ -49,6 +49,8 @@ class RobustPlan:
     level: float = 0.95
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     specs: list[RunSpec] = field(default_factory=list)
+    kept_fitted: tuple[str, ...] = ()
+    """Ranges left out because the calibrated market fitted those parameters to its store."""
 
     @property
     def baseline(self) -> str:
@@ -65,6 +67,21 @@ class RobustPlan:
     def relevant(self, policy: str) -> list[Range]:
         """The ranges that can move this policy's Δprofit (behaviour + its own classes)."""
         return relevant_ranges(self.ranges, entry_classes(self.entries[policy]))
+
+
+def without_fitted(
+    ranges: tuple[Range, ...], market: MarketConfig
+) -> tuple[tuple[Range, ...], tuple[str, ...]]:
+    """On a market calibrated from a store's export, the parameters the calibration fitted
+    (`experiments.calibration.market.FITTED_BEHAVIOUR`) are data, not assumptions: their
+    ranges are left out so that a scenario never undoes the calibration (issue 20)."""
+    if not market.profile.calibrated:
+        return ranges, ()
+    from experiments.calibration.market import FITTED_BEHAVIOUR
+
+    fitted = {f"behaviour.{name}" for name in FITTED_BEHAVIOUR}
+    kept = tuple(r.name for r in ranges if r.name in fitted)
+    return tuple(r for r in ranges if r.name not in fitted), kept
 
 
 def make_robust_plan(
@@ -94,7 +111,9 @@ def make_robust_plan(
         config_dirs=config_dirs,
     )
     scenarios = check_count(scenarios, "scenarios", minimum=2, maximum=1_000_000)
-    ranges = parse_ranges(uncertainty)
+    ranges, kept = without_fitted(parse_ranges(uncertainty), base.market)
+    if not ranges:
+        raise ConfigError("uncertainty", "every range is a parameter fitted to the store's data")
     drawn = sample(ranges, scenarios, design, seed)
     plan = RobustPlan(
         market=base.market,
@@ -107,6 +126,7 @@ def make_robust_plan(
         activation=base.activation,
         level=base.level,
         labels=base.labels,
+        kept_fitted=kept,
     )
     plan.specs = scenario_specs(plan)
     return plan

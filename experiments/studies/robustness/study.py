@@ -171,6 +171,7 @@ class Robustness(Study):
             "baseline": plan.baseline,
             "labels": plan.labels,
             "scenarios": plan.scenarios,
+            **({"kept_fitted": list(plan.kept_fitted)} if plan.kept_fitted else {}),
             "design": plan.design.method,
             "design_base": plan.design.base,
             "drivers_method": plan.design.drivers_method,
@@ -241,6 +242,11 @@ class Robustness(Study):
             f"assumptions x {len(plan.policies)} policies x {plan.replications} replications "
             f"= {plan.n_runs:,} runs (common random numbers) on {workers} "
             f"{executor} worker(s)"
+            + (
+                f"; kept at the store's fitted values: {', '.join(plan.kept_fitted)}"
+                if plan.kept_fitted
+                else ""
+            )
         )
 
     def summary(self, result: Result) -> str:
