@@ -32,6 +32,7 @@ from experiments.studies.base import Page
 from experiments.studies.comparison import figures
 from experiments.studies.comparison.text import (
     Fmt,
+    answer,
     headlines,
     ranked_rows,
     store_name,
@@ -136,7 +137,12 @@ def page(
     )
     heads = "".join(f"<li>{h}</li>\n" for h in headlines(w, baseline, labels, lang, meta))
     cols = [c.format(years=years_txt) for c in t["cols"]]
+    first = "".join(
+        f"<p><b>{html.escape(a)}</b></p>" if i == 0 else f"<p>{html.escape(a)}</p>"
+        for i, a in enumerate(answer(w, baseline, labels, lang, meta))
+    )
     sections = [
+        *([section(t["answer"], first, id="answer")] if first else []),
         section(t["headlines"], f'<ul class="headlines">\n{heads}</ul>'),
         section(
             t["table"].format(store=store),

@@ -199,3 +199,51 @@ def ranked_rows(
 def table_html(cols: list[str], rows: list[list[str]]) -> str:
     """The ranked table; cells are HTML already, column 2 (names) left-aligned."""
     return table_block(cols, rows, cls="ranked", name_col=1)
+
+
+def answer(
+    w: pd.DataFrame, baseline: str, labels: dict[str, str], lang: str, meta: dict[str, Any]
+) -> list[str]:
+    """The report's opening (plain text): what to do, what it earns a year in the store's
+    money, how sure — from the same columns as the ranked table — then the same judged with
+    the customers each policy ends with valued, and the store size it holds for."""
+    from experiments.report.blocks import money
+    from experiments.studies.comparison.vocab import currency_of
+
+    t = in_currency(T[lang], meta)
+    symbol, _ = currency_of(meta)
+    years = max(years_of(meta), 1e-9)
+
+    def m(v: float) -> str:
+        return money(v / years, signed=True, symbol=symbol, na=t["na"])
+
+    others = w.drop(index=baseline, errors="ignore")
+    if others.empty:
+        return []
+    base = labels[baseline]
+    clear = others[others["profit_verdict"] == "better"]
+    pool = clear if len(clear) else others
+    best = pool["profit_diff_mean"].astype(float).idxmax()
+    row = w.loc[best]
+    fill = {
+        "label": labels[best],
+        "base": base,
+        "m": len(others),
+        "diff": m(row["profit_diff_mean"]),
+        "lo": m(row["profit_diff_ci_low"]),
+        "hi": m(row["profit_diff_ci_high"]),
+    }
+    lines = [t["do" if len(clear) else "keep"].format(**fill)]
+    col = "profit_with_horizon_value_diff_mean"
+    if col in w and np.isfinite(float(row.get(col, np.nan))):
+        lines.append(
+            t["with_value"].format(
+                label=labels[best],
+                base=base,
+                diff=m(row[col]),
+                lo=m(row["profit_with_horizon_value_diff_ci_low"]),
+                hi=m(row["profit_with_horizon_value_diff_ci_high"]),
+            )
+        )
+    lines.append(t["size_note"].format(customers=f"{meta.get('n_customers', 0):,}"))
+    return lines

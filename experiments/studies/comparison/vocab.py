@@ -12,6 +12,17 @@ def _num_text(v: Any) -> str:
 
 REPORT_TEXT = {
     "en": {
+        "answer": "The answer",
+        "do": "Do: {label}. It earns {diff} a year more than {base} (95% range {lo} to {hi}), "
+        "a clear difference after allowing for the {m} policies compared.",
+        "keep": "Keep it simple: no policy earns clearly more than {base} (best: {label}, {diff} a "
+        "year, 95% range {lo} to {hi} — the range includes no difference).",
+        "with_value": "Counting the customers each policy ends with (valued at what they are "
+        "expected to earn in the years after the horizon), {label} earns {diff} a year more "
+        "than {base} (95% range {lo} to {hi}): costs paid now and gains that come later are "
+        "judged on the same footing.",
+        "size_note": "This answer is for a store serving a market of {customers} customers: "
+        "a policy with fixed costs pays differently in a smaller or larger store.",
         "title": "Which retention policy pays? — {store}",
         "your_store": "your store",
         "intro": (
@@ -118,6 +129,16 @@ REPORT_TEXT = {
         "minutes": "{v} min",
     },
     "zh": {
+        "answer": "结论",
+        "do": "建议：{label}。每年比{base}多赚 {diff}（95% 区间 {lo} 至 {hi}），在比较了 {m} 项政策"
+        "之后差别依然明显。",
+        "keep": "保持现状：没有哪项政策明显比{base}赚得多（最好的是{label}，每年 {diff}，95% 区间 "
+        "{lo} 至 {hi}——区间包含“没有差别”）。",
+        "with_value": "把每项政策在期末留住的顾客也算上（按他们在期末之后预计还能带来的毛利估值），"
+        "{label}每年比{base}多赚 {diff}（95% 区间 {lo} 至 {hi}）：现在花的钱和以后才来的收益"
+        "放在同一标准上比较。",
+        "size_note": "这个结论针对服务 {customers} 位顾客的门店：含固定成本的政策在更小或更大的"
+        "门店里回报不同。",
         "title": "哪种留客策略更赚钱？—— {store}",
         "your_store": "您的门店",
         "intro": (
