@@ -31,6 +31,7 @@ STUDY = {
     "compare": ["policies=[none,gift_budget]"],
     "robustness": ["policies=[none,gift_budget]", "scenarios=2"],
     "tournament": ["policies=[none,promotions]", "bootstrap=20"],
+    "design": ["trials=2", "replications=2", "reevaluate.top=1", "levers=[monthly_per_manager]"],
 }
 
 
@@ -38,6 +39,7 @@ STUDY = {
 def preloaded():
     import experiments.calibrate  # noqa: F401 - imported once, then forked per case
     import experiments.compare  # noqa: F401
+    import experiments.design  # noqa: F401
     import experiments.robustness  # noqa: F401
     import experiments.tournament  # noqa: F401
 
@@ -101,6 +103,13 @@ ISSUE_24 = [
     ("tournament", ["output=null"], "output", "got null"),
     ("compare", ["market.places.0.population_share=1"], "market.places", "sum to 1"),
     ("robustness", ["market.n_customer=3"], "market.n_customer", "did you mean 'n_customers'"),
+    ("design", ["trials=100000000"], "trials", "100,000"),
+    ("design", ["policies=123"], "policies", "unknown field"),
+    ("design", ["++zzz=1"], "zzz", "unknown field"),
+    ("design", ["report=null"], "report", "got null"),
+    ("design", ["levers=[nope]"], "levers", "this policy's levers"),
+    ("design", ["+ranges.monthly_per_manager=[5,1]"], "ranges", "low < high"),
+    ("design", ["robust=always"], "robust", "mean, worst, regret"),
 ]
 
 
@@ -184,7 +193,17 @@ def option_cases(command: str) -> list[tuple[tuple[Any, ...], Any]]:
 
 
 KINDS = ("shape", "type", "nan", "inf", "negative", "huge", "empty", "unknown_key")
-COUNTS = ("seed", "replications", "scenarios", "bootstrap", "workers", "level")
+COUNTS = (
+    "seed",
+    "replications",
+    "scenarios",
+    "bootstrap",
+    "workers",
+    "level",
+    "trials",
+    "batch",
+    "top",
+)
 
 
 def must_refuse(kind: str, path: tuple[Any, ...], original: Any) -> bool:
@@ -222,7 +241,7 @@ def fuzz_one(command: str, path: tuple[Any, ...], original: Any, kind: str, tmp:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", ["robustness", "tournament", "compare"])
+@pytest.mark.parametrize("command", ["robustness", "tournament", "compare", "design"])
 def test_fuzz_every_option_of_a_study_command(command, tmp_path_factory):
     cases = option_cases(command)
 
