@@ -108,7 +108,10 @@ def _cube(runs: pd.DataFrame, kpi: str, labels: Sequence[int]) -> dict[int, np.n
 
 
 def _reduce(diff: np.ndarray, mode: str | None, level: float, ref: np.ndarray | None) -> Interval:
-    """One objective from differences [scenario, replication] (see the module docstring)."""
+    """One objective from differences [scenario, replication] (see the module docstring);
+    an all-NaN KPI (retention of a one-year run) gives a NaN interval without a warning."""
+    if np.isnan(diff).all():
+        return t_interval([], level)
     if diff.shape[0] == 1 or mode in (None, "mean"):
         return t_interval(np.nanmean(diff, axis=0), level)
     means = np.nanmean(diff, axis=1)

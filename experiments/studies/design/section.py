@@ -60,9 +60,9 @@ def answer(result: DesignResult, lang: str) -> list[str]:
             drop=_m(drop, profile, signed=False),
         )
     )
-    if best["outcome"].retention is not None:
-        ret = best["outcome"].retention.mean
-        lines.append(t["retention"].format(ret=f"{ret:+.1f}", baseline=base))
+    ret = best["outcome"].retention
+    if ret is not None and ret.mean == ret.mean:  # undefined (NaN) retention is not stated
+        lines.append(t["retention"].format(ret=f"{ret.mean:+.1f}", baseline=base))
     return lines
 
 
