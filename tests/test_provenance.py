@@ -75,3 +75,23 @@ def test_robustness_on_a_calibrated_market_keeps_its_size_and_fitted_parameters(
     for spec in plan.specs:  # every run keeps the store's own size and fitted dropout
         assert spec.market.n_customers == 700
         assert spec.market.behaviour.dropout_b == store.behaviour.dropout_b
+
+
+def test_tournament_on_a_calibrated_market_runs_at_its_size_with_its_fitted_parameters():
+    """The tournament samples no assumption: every run's market is the calibrated one (size,
+    fitted behaviour, store profile), only the stores' policies differ."""
+    from experiments.studies.tournament.study import TOURNAMENT
+
+    store = dataclasses.replace(
+        default_market(n_customers=700, years=1),
+        profile=StoreProfile(source="calibrated from shop.csv on 2026-12-06", members=300),
+    )
+    store = store.replace(behaviour=dataclasses.replace(store.behaviour, dropout_b=7.5))
+    cfg = {"market": store.to_dict(), "policies": ["none", "promotions"], "replications": 2}
+    plan = TOURNAMENT.plan(cfg)
+    specs = TOURNAMENT.specs(plan)
+    assert specs
+    for spec in specs:
+        assert spec.market.n_customers == 700
+        assert spec.market.behaviour.dropout_b == 7.5
+        assert spec.market.profile.calibrated and spec.market.profile.members == 300
