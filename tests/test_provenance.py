@@ -95,3 +95,40 @@ def test_tournament_on_a_calibrated_market_runs_at_its_size_with_its_fitted_para
         assert spec.market.n_customers == 700
         assert spec.market.behaviour.dropout_b == 7.5
         assert spec.market.profile.calibrated and spec.market.profile.members == 300
+
+
+@pytest.mark.parametrize(
+    "command, overrides",
+    [
+        ("compare", ["policies=[none,gift_budget]", "replications=2"]),
+        ("robustness", ["policies=[none,gift_budget]", "scenarios=3", "replications=1"]),
+        ("tournament", ["policies=[none,promotions]", "replications=2", "bootstrap=20"]),
+    ],
+)
+def test_a_dollar_store_reads_dollars_in_every_study_report(tmp_path, command, overrides):
+    """A market whose profile is in USD: each study's page prints $, never yuan."""
+    from hydra import compose, initialize_config_dir
+
+    from experiments.paths import CONFIG_DIR
+    from experiments.report.page import visible_text
+    from experiments.studies.base import run_command
+    from experiments.studies.comparison import COMPARISON
+    from experiments.studies.robustness.study import ROBUSTNESS
+    from experiments.studies.tournament.study import TOURNAMENT
+
+    study = {"compare": COMPARISON, "robustness": ROBUSTNESS, "tournament": TOURNAMENT}[command]
+    small = [
+        "market.n_customers=400",
+        "market.years=1",
+        "workers=1",
+        "output.progress=false",
+        "output.table=false",
+        "+market.profile.currency=USD",
+        f"store={tmp_path / 'store'}",
+        f"output_dir={tmp_path / 'out'}",
+    ]
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name=command, overrides=[*small, *overrides])
+    run_command(study, cfg, tmp_path / "out")
+    text = visible_text((tmp_path / "out" / "report.html").read_text())
+    assert "$" in text and "¥" not in text and "yuan" not in text

@@ -69,3 +69,32 @@ def policy_labels(
         else:
             out[p] = p.replace("_", " ").capitalize()
     return out
+
+
+def currency_of(meta: dict[str, Any] | None) -> tuple[str, str]:
+    """(symbol, ISO code) of the market's store profile recorded in meta.json (CNY: ¥)."""
+    from sim.store_profile import CURRENCIES
+
+    prof = ((meta or {}).get("market_config") or {}).get("profile") or {}
+    code = prof.get("currency") or "CNY"
+    return prof.get("symbol") or CURRENCIES.get(code, code), code
+
+
+def in_currency(strings: dict[str, Any], meta: dict[str, Any] | None) -> dict[str, Any]:
+    """The strings with the store's money in place of the yuan they are written in (a store
+    calibrated from a dollar export reads dollars everywhere)."""
+    symbol, code = currency_of(meta)
+    if code == "CNY":
+        return strings
+
+    def swap(v: Any) -> Any:
+        if isinstance(v, str):
+            v = v.replace("¥", symbol).replace("(yuan)", f"({code})").replace("yuan", code)
+            return v.replace("（元）", f"（{code}）").replace("1元", f"1 {code}")
+        if isinstance(v, (list, tuple)):
+            return type(v)(swap(x) for x in v)
+        if isinstance(v, dict):
+            return {k: swap(x) for k, x in v.items()}
+        return v
+
+    return {k: swap(v) for k, v in strings.items()}

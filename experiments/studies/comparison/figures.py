@@ -23,9 +23,8 @@ from experiments.report.plot import (
     save,
     style,
 )
-from experiments.report.vocab import SEGMENT_LABELS
+from experiments.report.vocab import SEGMENT_LABELS, in_currency
 from experiments.studies.comparison.vocab import FIGURE_TEXT as TEXT
-from experiments.studies.comparison.vocab import in_currency
 
 SEGMENT_DIRECTION = {
     "high_total_spend": 1,

@@ -27,7 +27,7 @@ from experiments.report import lang_suffix, report_name
 from experiments.report.blocks import figure as figure_html
 from experiments.report.page import render_page, section
 from experiments.report.plot import policy_colors
-from experiments.report.vocab import LANGS, policy_labels
+from experiments.report.vocab import LANGS, in_currency, policy_labels
 from experiments.studies.base import Page
 from experiments.studies.comparison import figures
 from experiments.studies.comparison.text import (
@@ -40,7 +40,6 @@ from experiments.studies.comparison.text import (
     years_of,
 )
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
-from experiments.studies.comparison.vocab import in_currency
 
 FIGURES = (
     "profit_vs_baseline",

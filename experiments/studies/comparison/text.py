@@ -13,9 +13,8 @@ import pandas as pd
 from experiments.report.blocks import money as money_text
 from experiments.report.blocks import number, percent, with_ci
 from experiments.report.blocks import table as table_block
-from experiments.report.vocab import STORE_NAMES_ZH
+from experiments.report.vocab import STORE_NAMES_ZH, in_currency
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
-from experiments.studies.comparison.vocab import in_currency
 
 
 def store_name(meta: dict[str, Any], lang: str, store: str | None = None) -> str:
@@ -208,7 +207,7 @@ def answer(
     money, how sure — from the same columns as the ranked table — then the same judged with
     the customers each policy ends with valued, and the store size it holds for."""
     from experiments.report.blocks import money
-    from experiments.studies.comparison.vocab import currency_of
+    from experiments.report.vocab import currency_of
 
     t = in_currency(T[lang], meta)
     symbol, _ = currency_of(meta)

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from experiments.report.plot import BASELINE_COLOR, HORIZONTAL, MONEY, save, style
+from experiments.report.vocab import in_currency
 from experiments.studies.robustness.vocab import FIGURE_TEXT as TEXT
 
 GOOD, BAD, GREY = "#2e7d32", "#c62828", "#757575"
@@ -25,9 +26,10 @@ def delta_distribution(
     baseline: str,
     path: Path,
     lang: str = "en",
+    meta: dict | None = None,
 ) -> Path:
     """Box + dots of each policy's Δprofit across scenarios, best (by mean regret) on top."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     pols = [p for p in order if p != baseline]
     data = [deltas.loc[deltas["policy"] == p, "d_profit"].to_numpy(float) for p in pols]
     with style(lang):
@@ -65,10 +67,11 @@ def driver_bars(
     path: Path,
     lang: str = "en",
     top: int = 5,
+    meta: dict | None = None,
 ) -> Path:
     """Small multiples: the `top` drivers of each policy with their CIs (green: a higher value
     raises Δprofit, red: lowers it)."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     moving = set(drivers.loc[drivers["importance"] > 0, "policy"])  # skip policies w/o effect
     pols = [p for p in order if p in moving]
     method = str(drivers["method"].iloc[0]) if len(drivers) else "rank"
@@ -114,10 +117,14 @@ def driver_bars(
 
 
 def regret_bars(
-    ranking: pd.DataFrame, labels: dict[str, str], path: Path, lang: str = "en"
+    ranking: pd.DataFrame,
+    labels: dict[str, str],
+    path: Path,
+    lang: str = "en",
+    meta: dict | None = None,
 ) -> Path:
     """Mean and worst-case regret per policy, in the robust ranking's order (best on top)."""
-    t = TEXT[lang]
+    t = in_currency(TEXT[lang], meta)
     pols = list(ranking["policy"])
     with style(lang):
         fig = Figure(figsize=(8, max(2.6, 1.2 + 0.42 * len(pols))))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from experiments.report.blocks import money, percent
 from experiments.report.page import png_data_uri
+from experiments.report.vocab import in_currency
 from experiments.studies.robustness.vocab import REPORT_TEXT as T
 
 
@@ -83,7 +84,7 @@ def robustness_section(
     `failures` {policy: discovery.describe_failures(...)}, `figures` {name: PNG path},
     `meta`: baseline, scenarios, replications, design, seed, runs, wall_seconds, level.
     """
-    t = T[lang]
+    t = in_currency(T[lang], meta)
     base = meta["baseline"]
     base_label = labels.get(base, base)
     level = f"{meta.get('level', 0.95):.0%}"

@@ -214,13 +214,19 @@ class Robustness(Study):
         order = list(r.ranking["policy"])
         figs = {
             "delta_profit": delta_distribution(
-                r.deltas, order, labels, plan.baseline, outdir / f"delta_profit{sfx}.png", lang
+                r.deltas,
+                order,
+                labels,
+                plan.baseline,
+                outdir / f"delta_profit{sfx}.png",
+                lang,
+                meta=meta,
             ),
-            "regret": regret_bars(r.ranking, labels, outdir / f"regret{sfx}.png", lang),
+            "regret": regret_bars(r.ranking, labels, outdir / f"regret{sfx}.png", lang, meta=meta),
         }
         if len(r.drivers):
             figs["drivers"] = driver_bars(
-                r.drivers, order, labels, outdir / f"drivers{sfx}.png", lang
+                r.drivers, order, labels, outdir / f"drivers{sfx}.png", lang, meta=meta
             )
         section = robustness_section(
             ranking=r.ranking,

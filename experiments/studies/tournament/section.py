@@ -16,19 +16,25 @@ import pandas as pd
 
 from experiments.report.blocks import image, percent, table
 from experiments.report.blocks import money as money_block
+from experiments.report.vocab import in_currency
 from experiments.studies.tournament.game import policy_column
 from experiments.studies.tournament.vocab import METHODS, store_label
 from experiments.studies.tournament.vocab import REPORT_TEXT as T
 
 
-def money(v: float, lang: str) -> str:
-    return money_block(v, symbol="¥", na=T[lang]["na"])
+def _money_meta(symbol: str, currency: str) -> dict:
+    """The store's money in the shape `in_currency` reads (a study's meta.json)."""
+    return {"market_config": {"profile": {"currency": currency, "symbol": symbol}}}
 
 
-def value(v: float, kpi: str, lang: str) -> str:
+def money(v: float, lang: str, symbol: str = "¥") -> str:
+    return money_block(v, symbol=symbol, na=T[lang]["na"])
+
+
+def value(v: float, kpi: str, lang: str, symbol: str = "¥") -> str:
     if kpi in ("retention", "vip_retention", "top20_revenue_share"):
         return f"{v:.1%}" if np.isfinite(v) else T[lang]["na"]
-    return money(v, lang)
+    return money(v, lang, symbol)
 
 
 def pct(v: float) -> str:
@@ -50,9 +56,12 @@ def tournament_section(
     labels: Mapping[str, str],
     images: Mapping[str, bytes | Path] | None = None,
     lang: str = "en",
+    symbol: str = "¥",
+    currency: str = "CNY",
 ) -> str:
-    """The tournament section as an HTML fragment (``<section>...</section>``)."""
-    t = T[lang]
+    """The tournament section as an HTML fragment (``<section>...</section>``); money in the
+    store's currency (`symbol`, ISO `currency`)."""
+    t = in_currency(T[lang], _money_meta(symbol, currency))
     e = html.escape
     players: Sequence[str] = meta["players"]
     focal, rivals = players[0], list(players[1:])
@@ -98,9 +107,9 @@ def tournament_section(
             clear = np.isfinite(r["gap_ci_low"]) and r["gap_ci_low"] > 0
             gap = t["gap_clear" if clear else "gap_unclear"].format(
                 runner=lab(r["runner_up"]),
-                gap=value(r["gap_mean"], kpi, lang),
-                glo=value(r["gap_ci_low"], kpi, lang),
-                ghi=value(r["gap_ci_high"], kpi, lang),
+                gap=value(r["gap_mean"], kpi, lang, symbol),
+                glo=value(r["gap_ci_low"], kpi, lang, symbol),
+                ghi=value(r["gap_ci_high"], kpi, lang, symbol),
             )
         else:
             gap = ""
@@ -110,9 +119,9 @@ def tournament_section(
                 against=against,
                 best=lab(r["best_policy"]),
                 kpi=e(kpi_word),
-                mean=value(r["best_mean"], kpi, lang),
-                lo=value(r["best_ci_low"], kpi, lang),
-                hi=value(r["best_ci_high"], kpi, lang),
+                mean=value(r["best_mean"], kpi, lang, symbol),
+                lo=value(r["best_ci_low"], kpi, lang, symbol),
+                hi=value(r["best_ci_high"], kpi, lang, symbol),
                 share_r=pct(r["share_replications"]),
                 share_b=pct(r["share_bootstrap"]),
                 gap=gap,
@@ -165,9 +174,9 @@ def tournament_section(
             pays.append(
                 t["eq_pay"].format(
                     store=st(s),
-                    mean=value(r0["payoff_mean"], kpi, lang),
-                    lo=value(r0["payoff_ci_low"], kpi, lang),
-                    hi=value(r0["payoff_ci_high"], kpi, lang),
+                    mean=value(r0["payoff_mean"], kpi, lang, symbol),
+                    lo=value(r0["payoff_ci_low"], kpi, lang, symbol),
+                    hi=value(r0["payoff_ci_high"], kpi, lang, symbol),
                 )
             )
         sep = t["and"] if lang == "en" else "，"
@@ -198,12 +207,12 @@ def tournament_section(
                 rivals=rivals_txt,
                 **verbs,
                 best=lab(best),
-                mean=value(d.loc[best, "mean"], kpi, lang),
-                lo=value(d.loc[best, "ci_low"], kpi, lang),
-                hi=value(d.loc[best, "ci_high"], kpi, lang),
+                mean=value(d.loc[best, "mean"], kpi, lang, symbol),
+                lo=value(d.loc[best, "ci_low"], kpi, lang, symbol),
+                hi=value(d.loc[best, "ci_high"], kpi, lang, symbol),
                 share=pct(d.loc[best, "share_bootstrap"]),
                 base=lab(base),
-                base_mean=value(d.loc[base, "mean"], kpi, lang),
+                base_mean=value(d.loc[base, "mean"], kpi, lang, symbol),
             )
             + "</p>"
         )
@@ -225,9 +234,9 @@ def tournament_section(
             f"<h3>{e(t['market'])}</h3><p>"
             + t["market_text"].format(
                 best_profile=combo(bp),
-                cp=money(cp.loc[bp, "mean"], lang),
-                cp_lo=money(cp.loc[bp, "ci_low"], lang),
-                cp_hi=money(cp.loc[bp, "ci_high"], lang),
+                cp=money(cp.loc[bp, "mean"], lang, symbol),
+                cp_lo=money(cp.loc[bp, "ci_low"], lang, symbol),
+                cp_hi=money(cp.loc[bp, "ci_high"], lang, symbol),
                 overlap=t["overlap"] if cp["ci_high"].min() >= cp["ci_low"].max() else "",
                 best_keep=combo(bk),
                 lost=f"{lost.loc[bk, 'mean']:,.0f}",
@@ -242,7 +251,9 @@ def tournament_section(
         out.append(f"<h3>{e(t['maps'])}</h3><p>{e(t['maps_note'].format(kpi=kpi_word))}</p>")
         out.extend(f"<figure>{_img(img)}</figure>" for img in images.values())
     out.append(f"<h3>{e(t['table'])}</h3>")
-    out.append(_table(payoffs, players, labels, kpi, lang, rivals_txt, verbs["run"]))
+    out.append(
+        _table(payoffs, players, labels, kpi, lang, rivals_txt, verbs["run"], symbol, currency)
+    )
     out.append(
         '<p class="note">'
         + e(
@@ -268,8 +279,10 @@ def _table(
     lang: str,
     rivals_txt: str,
     run: str = "runs",
+    symbol: str = "¥",
+    currency: str = "CNY",
 ) -> str:
-    t, e = T[lang], html.escape
+    t, e = in_currency(T[lang], _money_meta(symbol, currency)), html.escape
     focal, rivals = players[0], players[1:]
     kpi_word = t["kpi"].get(kpi, kpi)
     head = [c.format(rivals=rivals_txt, kpi=kpi_word, run=run) for c in t["cols"]]
@@ -282,10 +295,10 @@ def _table(
                 return ""
             r0 = r.iloc[0]
             if not np.isfinite(r0["ci_low"]):
-                return value(r0["mean"], k, lang)
+                return value(r0["mean"], k, lang, symbol)
             return (
-                f"{value(r0['mean'], k, lang)} [{value(r0['ci_low'], k, lang)} – "
-                f"{value(r0['ci_high'], k, lang)}]"
+                f"{value(r0['mean'], k, lang, symbol)} [{value(r0['ci_low'], k, lang, symbol)} – "
+                f"{value(r0['ci_high'], k, lang, symbol)}]"
             )
 
         first = g.iloc[0]

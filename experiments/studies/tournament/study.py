@@ -150,6 +150,8 @@ class Tournament(Study):
             diagonal=a.diagonal,
             market=a.market,
             meta=meta,
+            symbol=result.plan.market.profile.currency_symbol,
+            currency=result.plan.market.profile.currency,
             labels=labels,
             images=images,
             lang=lang,
