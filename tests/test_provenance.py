@@ -132,3 +132,26 @@ def test_a_dollar_store_reads_dollars_in_every_study_report(tmp_path, command, o
     run_command(study, cfg, tmp_path / "out")
     text = visible_text((tmp_path / "out" / "report.html").read_text())
     assert "$" in text and "¥" not in text and "yuan" not in text
+
+
+def test_a_policy_out_of_proportion_to_the_store_is_named_once_before_any_run():
+    from experiments.studies.base import sizing_lines
+    from experiments.studies.comparison.plan import make_plan
+
+    shop = dataclasses.replace(
+        default_market(n_customers=500),
+        profile=StoreProfile(
+            yearly_revenue=80_000.0,
+            mean_ticket=35.0,
+            currency="USD",
+            source="calibrated from shop.csv",
+        ),
+    )
+    gala = {
+        "_target_": "sim.policies.celebrity_event.CelebrityEvent",
+        "fixed_cost": 60_000.0,
+        "yearly_budget": 100_000.0,
+    }
+    lines = sizing_lines(make_plan(shop, [gala], replications=2))
+    assert lines and "celebrity_event" in lines[0]
+    assert not sizing_lines(make_plan(shop, ["none", "celebrity_event"], replications=2))

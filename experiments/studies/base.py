@@ -245,6 +245,24 @@ def write(
     return paths
 
 
+def sizing_lines(plan: Any) -> list[str]:
+    """Policies whose cost is out of proportion to the store, or whose threshold no member
+    reaches (`sim.policies.sizing.preflight`), for a plan with a market and policy entries."""
+    from sim.policies import make_policies
+    from sim.policies.sizing import preflight
+
+    market, entries = getattr(plan, "market", None), getattr(plan, "entries", None)
+    if market is None or entries is None:
+        return []
+    groups = entries.values() if isinstance(entries, Mapping) else [entries]
+    lines: list[str] = []
+    for group in groups:
+        for line in preflight(make_policies([dict(e) for e in group]), market):
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
 # --------------------------------------------------------------------------- the command
 @dataclass(frozen=True)
 class Output:
@@ -309,6 +327,8 @@ def run_command(
         print(study.announce(plan, opts.executor, opts.workers))
         if size is not None:
             print(f"estimate: {size.line()}")
+        for line in sizing_lines(plan):  # once, before any run (each run would warn again)
+            print(f"warning: {line}")
     result = study.execute(plan, outdir=outdir, progress=out.progress, **opts.engine())
     meta = study.meta(result, run_info(result.frames, opts.executor, opts.workers))
     paths = write(study, result, outdir, meta, lang=out.lang, report=out.report)
