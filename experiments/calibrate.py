@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--force", action="store_true",
                    help="write the market even when it cannot match its log (see health)")
+    p.add_argument("--twin", action="store_true",
+                   help="the market's focal customers are the store's own members (the member "
+                   "twin: baseline forecasts; store policies do not act on them yet)")
     p.add_argument("--max-members", type=int, default=None,
                    help="member twin: keep a weighted sample of this many members (default all)")
     add_export_arguments(p)
@@ -65,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                         market=args.market, pareto=args.pareto,
                         max_evaluations=args.max_evaluations, seed=args.seed,
                         progress=not args.quiet, force=args.force,
-                        max_members=args.max_members)
+                        max_members=args.max_members, twin=args.twin)
     except (ConfigError, LogError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

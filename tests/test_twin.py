@@ -273,12 +273,19 @@ def test_unmatched_market_is_written_only_with_force(tmp_path, monkeypatch):
 
     out = tmp_path / "forced"
     pipeline.calibrate(path, out=out, pareto=False, progress=False, check_runs=1, force=True,
-                       report=said.append)
+                       twin=True, report=said.append)
     text = (out / "market" / "calibrated.yaml").read_text()
     assert "# WARNING: in-sample miss: planted" in text
     market = MarketConfig.from_dict(yaml.safe_load(text))
     assert TwinSpec.load(market.members).n == fit["customers"]
     assert market.start_date == fit["periods"]["holdout_start"]
+
+    out = tmp_path / "resident"  # without --twin: the members file is written, not used
+    pipeline.calibrate(path, out=out, pareto=False, progress=False, check_runs=1, force=True,
+                       report=said.append)
+    text = (out / "market" / "calibrated.yaml").read_text()
+    market = MarketConfig.from_dict(yaml.safe_load(text))
+    assert market.members is None and list((out / "market").glob("*.members.*.parquet"))
 
 
 @pytest.mark.parametrize("k", [1, 3])

@@ -101,6 +101,7 @@ def calibrate(
     inputs: StoreInputs | None = None,
     force: bool = False,
     max_members: int | None = None,
+    twin: bool = False,
 ) -> CalibrationRun:
     """Read, check, fit, validate, calibrate the market and write every output to ``out``.
     ``inputs``: how to read the export and what is known about the store (profile.py)."""
@@ -192,9 +193,13 @@ def calibrate(
                               profile)
         files["members"] = save_members(twin_spec, outdir / "market", name)
         extra_twin["members_file"] = str(files["members"])
-        # the twin's present is the calibration end: the market runs the future from there
-        final = final.replace(members=str(files["members"].resolve()),
-                              start_date=dates["holdout_start"])
+        extra_twin["in_market"] = twin
+        if twin:  # the twin's present is the calibration end: the market runs on from there
+            final = final.replace(members=str(files["members"].resolve()),
+                                  start_date=dates["holdout_start"])
+        else:
+            report(f"member twin: {files['members'].name} (not in the market: policies do not "
+                   "act on twin members yet; --twin puts them in for baseline forecasts)")
         path = outdir / "market" / f"{name}.yaml"
         files["market"] = write_market_yaml(
             path, final,

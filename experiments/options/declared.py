@@ -267,6 +267,9 @@ CALIBRATE_OPTIONS: dict[str, Any] = {
     ),
     # the member twin
     "force": Spec("boolean", "write a market that cannot match its log (flagged)"),
+    "twin": Spec(
+        "boolean", "the market's focal customers are the store's members (the member twin)"
+    ),
     "max_members": Spec(
         "integer",
         "members simulated one agent each; a weighted sample beyond",
