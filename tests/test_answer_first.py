@@ -70,3 +70,34 @@ def test_money_in_the_store_currency(code, symbol):
 def test_chinese():
     lines = answer(wide("better", 8000.0), "none", LABELS, "zh", META)
     assert lines[0].startswith("建议：Gift budget") and "+¥4,000" in lines[0]
+
+
+def planted_meta(fixed_cost: float) -> dict:
+    """A study whose 'gala' policy has a planted fixed cost a year (no relative size)."""
+    from sim import default_market
+
+    gala = {
+        "_target_": "sim.policies.celebrity_event.CelebrityEvent",
+        "fixed_cost": fixed_cost,
+        "yearly_budget": 10 * fixed_cost,
+    }
+    return {
+        **META,
+        "market_config": default_market(n_customers=500).to_dict(),
+        "policy_configs": {"gift_budget": {"policies": [gala]}},
+    }
+
+
+def test_a_planted_fixed_cost_larger_than_the_gain_triggers_the_scale_sentence():
+    # gain 8,000 over 2 years = 4,000 a year; a fixed 10,000 a year: loses at half the size
+    lines = answer(wide("better", 8000.0), "none", LABELS, "en", planted_meta(10_000.0))
+    said = [ln for ln in lines if "may not pay in a smaller store" in ln]
+    assert len(said) == 1 and "¥10,000 a year" in said[0] and "+¥4,000 a year" in said[0]
+    # a small fixed cost leaves the verdict alone at half the size: nothing said
+    lines = answer(wide("better", 8000.0), "none", LABELS, "en", planted_meta(1_000.0))
+    assert not [ln for ln in lines if "may not pay" in ln or "may pay in" in ln]
+
+
+def test_a_loss_smaller_than_half_the_fixed_cost_may_pay_in_a_larger_store():
+    lines = answer(wide("worse", -4000.0), "none", LABELS, "en", planted_meta(10_000.0))
+    assert any("may pay in a larger store" in ln for ln in lines)

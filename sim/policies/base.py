@@ -164,6 +164,12 @@ class StorePolicy:
     def housekeeping(self, t: int) -> None:
         return None
 
+    def yearly_fixed_cost(self, params: dict[str, Any]) -> float:
+        """Money a year that does not grow with the customers served (event fees, campaign
+        set-up), from resolved parameters: the part of a policy's cost that makes its verdict
+        depend on the store's size (0 by default)."""
+        return 0.0
+
     def kpis(self) -> dict[str, float]:
         """Extra per-policy figures for `summary.json` (e.g. outstanding points liability)."""
         return {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
@@ -68,6 +70,10 @@ class CelebrityEvent(BudgetedPolicy):
         money_lever("yearly_budget", 300_000, "per simulated year"),
     )
     """What the store decides (searched by experiments.design); gains are assumptions."""
+
+    def yearly_fixed_cost(self, params: dict[str, Any]) -> float:
+        """Fees that do not grow with the customers served (see `StorePolicy`)."""
+        return float(params["fixed_cost"])  # one gala a year
 
     def __init__(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -55,6 +56,10 @@ class EducationEvents(BudgetedPolicy):
         money_lever("yearly_budget", 200_000, "per simulated year"),
     )
     """What the store decides (searched by experiments.design); gains are assumptions."""
+
+    def yearly_fixed_cost(self, params: dict[str, Any]) -> float:
+        """Fees that do not grow with the customers served (see `StorePolicy`)."""
+        return float(params["fixed_cost"]) * len(tuple(params["days_of_year"]))
 
     def __init__(
         self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
@@ -68,6 +70,10 @@ class Promotions(BudgetedPolicy):
         money_lever("yearly_budget", 600_000, "per simulated year for campaigns"),
     )
     """What the store decides (searched by experiments.design); responses are assumptions."""
+
+    def yearly_fixed_cost(self, params: dict[str, Any]) -> float:
+        """Fees that do not grow with the customers served (see `StorePolicy`)."""
+        return float(params["campaign_cost"]) * 52.0 / float(params["every_weeks"])
 
     def __init__(
         self,

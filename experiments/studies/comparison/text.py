@@ -13,7 +13,7 @@ import pandas as pd
 from experiments.report.blocks import money as money_text
 from experiments.report.blocks import number, percent, with_ci
 from experiments.report.blocks import table as table_block
-from experiments.report.vocab import STORE_NAMES_ZH, in_currency
+from experiments.report.vocab import STORE_NAMES_ZH, currency_of, in_currency
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
 
 
@@ -207,7 +207,6 @@ def answer(
     money, how sure — from the same columns as the ranked table — then the same judged with
     the customers each policy ends with valued, and the store size it holds for."""
     from experiments.report.blocks import money
-    from experiments.report.vocab import currency_of
 
     t = in_currency(T[lang], meta)
     symbol, _ = currency_of(meta)
@@ -244,5 +243,51 @@ def answer(
                 hi=m(row["profit_with_horizon_value_diff_ci_high"]),
             )
         )
+    for name in others.index:
+        line = scale_sentence(labels[name], name, w.loc[name, "profit_diff_mean"] / years, meta, t)
+        if line:
+            lines.append(line)
     lines.append(t["size_note"].format(customers=f"{meta.get('n_customers', 0):,}"))
     return lines
+
+
+def yearly_fixed_cost(name: str, meta: dict[str, Any]) -> float:
+    """The policy's fixed cost a year on the study's market (0 when unknown)."""
+    from sim import MarketConfig
+    from sim.policies import make_policies
+    from sim.policies.sizing import resolved_params
+
+    cfg = (meta.get("policy_configs") or {}).get(name) or {}
+    market = meta.get("market_config")
+    if not cfg.get("policies") or not market:
+        return 0.0
+    profile = MarketConfig.from_dict(market).profile
+    return sum(
+        p.yearly_fixed_cost(resolved_params(p, profile)) for p in make_policies(cfg["policies"])
+    )
+
+
+def scale_sentence(
+    label: str, name: str, gain: float, meta: dict[str, Any], t: dict[str, Any]
+) -> str:
+    """The scale check: a policy's yearly gain against its fixed cost. If the rest of a
+    policy's effect grows with the customers served, its gain at half the size is
+    (gain - fixed) / 2 and at double 2 gain + fixed: the verdict flips when fixed > gain > 0,
+    or when fixed > -2 gain > 0. One plain sentence when it does ('' otherwise)."""
+    from experiments.report.blocks import money
+
+    fixed = yearly_fixed_cost(name, meta)
+    gain = float(gain)
+    if fixed <= 0 or not np.isfinite(gain):
+        return ""
+    symbol, _ = currency_of(meta)
+    fmt = {
+        "label": label,
+        "fixed": money(fixed, symbol=symbol),
+        "diff": money(float(gain), signed=True, symbol=symbol),
+    }
+    if 0 < gain < fixed:
+        return t["scale_half"].format(**fmt)
+    if gain < 0 and fixed > -2 * gain:
+        return t["scale_double"].format(**fmt)
+    return ""

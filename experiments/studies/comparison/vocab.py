@@ -21,6 +21,12 @@ REPORT_TEXT = {
         "expected to earn in the years after the horizon), {label} earns {diff} a year more "
         "than {base} (95% range {lo} to {hi}): costs paid now and gains that come later are "
         "judged on the same footing.",
+        "scale_half": "{label} may not pay in a smaller store: {fixed} a year of its cost is "
+        "fixed (events, campaigns) and its gain is only {diff} a year, so at half this many "
+        "customers, with the rest of its effect halved, it would lose money.",
+        "scale_double": "{label} may pay in a larger store: {fixed} a year of its cost is fixed, "
+        "more than twice its loss ({diff} a year), so at double this many customers, with the "
+        "rest of its effect doubled, it would earn more than it costs.",
         "size_note": "This answer is for a store serving a market of {customers} customers: "
         "a policy with fixed costs pays differently in a smaller or larger store.",
         "title": "Which retention policy pays? — {store}",
@@ -137,6 +143,10 @@ REPORT_TEXT = {
         "with_value": "把每项政策在期末留住的顾客也算上（按他们在期末之后预计还能带来的毛利估值），"
         "{label}每年比{base}多赚 {diff}（95% 区间 {lo} 至 {hi}）：现在花的钱和以后才来的收益"
         "放在同一标准上比较。",
+        "scale_half": "{label}在更小的门店可能不划算：每年有 {fixed} 是固定成本（活动、推广），"
+        "而它每年只多赚 {diff}；顾客减半、其余效果也减半时，它会亏钱。",
+        "scale_double": "{label}在更大的门店可能划算：每年有 {fixed} 是固定成本，超过它亏损额"
+        "（每年 {diff}）的两倍；顾客加倍、其余效果也加倍时，它会赚回成本。",
         "size_note": "这个结论针对服务 {customers} 位顾客的门店：含固定成本的政策在更小或更大的"
         "门店里回报不同。",
         "title": "哪种留客策略更赚钱？—— {store}",
@@ -274,4 +284,3 @@ FIGURE_TEXT = {
     },
 }
 """Figure titles and axis labels."""
-
