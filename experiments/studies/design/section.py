@@ -140,5 +140,7 @@ def page(result: DesignResult, outdir: Path, lang: str) -> Page:
         figure(t["fig_front_title"], t["fig_front_caption"], files["front"]),
         section(t["method"], f"<p>{html.escape(_method(result, lang))}</p>"),
     ]
-    title = t["title"].format(policy=plan.labels.get(lang, plan.policy), store=plan.market.name)
+    title = t["title"].format(
+        policy=plan.labels.get(lang, plan.policy), store=plan.market.profile.name
+    )
     return Page(title=title, sections=sections, footer=t["footer"], files=files)

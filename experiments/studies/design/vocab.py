@@ -35,7 +35,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "col_trial": "Trial",
         "col_search": "Profit a year (search)",
         "col_fresh": "Profit a year (fresh)",
-        "col_drop": "Drop",
+        "col_drop": "Fresh − search",
         "col_ret": "Retention (points)",
         "figures": "How profit responds",
         "fig_response_caption": "Each dot is one tried setting (profit difference a year with its "
@@ -97,7 +97,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "col_trial": "试验",
         "col_search": "每年利润（搜索）",
         "col_fresh": "每年利润（新种子）",
-        "col_drop": "下降",
+        "col_drop": "新种子 − 搜索",
         "col_ret": "留存（百分点）",
         "figures": "利润如何随设置变化",
         "fig_response_caption": "每个点是一种试过的设置（每年利润差及其 95% 区间，搜索用的顾客）；"
