@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from experiments.engine.specs import check_count, load_policy_config, policy_entries
+from experiments.engine.specs import load_policy_config, policy_entries
 from experiments.studies.design.space import DesignLever, design_space
 from sim import ConfigError, MarketConfig, default_market
 
-OBJECTIVES = ("profit", "retention")
-ROBUST = ("mean", "worst", "regret")
 KEYS = {
     "policy",
     "levers",
@@ -99,10 +97,6 @@ class DesignPlan:
         }
 
 
-def _int(opts: Mapping[str, Any], key: str, default: int, *, minimum: int, maximum: int) -> int:
-    return check_count(opts.get(key, default), key, minimum=minimum, maximum=maximum)
-
-
 def make_design_plan(
     options: Mapping[str, Any],
     *,
@@ -110,42 +104,36 @@ def make_design_plan(
     uncertainty: Mapping[str, Any] | None = None,
     config_dirs: tuple[Path, ...] = (),
 ) -> DesignPlan:
-    """Validate a design study's options (a plain mapping) into a `DesignPlan`."""
-    unknown = sorted(set(options) - KEYS)
-    if unknown:
-        raise ConfigError(unknown[0], f"unknown option; allowed: {', '.join(sorted(KEYS))}")
+    """Validate a design study's options (a plain mapping) into a `DesignPlan`: each option
+    against its one declaration (`experiments.options.declared.DESIGN_OPTIONS`, which the CLI
+    checks too), then what only the policy and market can tell."""
+    from experiments.options.check import check_options
+    from experiments.options.declared import DESIGN_OPTIONS
+
+    opts = check_options(dict(options), {k: DESIGN_OPTIONS[k] for k in KEYS})
     market = default_market() if market is None else market.validate()
-    policy = options.get("policy")
+    policy = opts.get("policy")
     if not isinstance(policy, str) or not policy:
         raise ConfigError("policy", f"must name one policy config, got {policy!r}")
     spec = load_policy_config(policy, config_dirs)
     entries = policy_entries(spec, f"policy {policy}")
-    space = design_space(entries, options.get("levers"), options.get("ranges"), policy=policy)
-    objectives = options.get("objectives", ["profit"])
-    if isinstance(objectives, str):
-        objectives = [objectives]
-    if (
-        not isinstance(objectives, (list, tuple))
-        or not objectives
-        or objectives[0] != "profit"
-        or any(o not in OBJECTIVES for o in objectives)
-        or len(set(objectives)) != len(objectives)
-    ):
+    levers = opts.get("levers")
+    space = design_space(
+        entries, [levers] if isinstance(levers, str) else levers, opts.get("ranges"), policy=policy
+    )
+    objectives = opts.get("objectives", ["profit"])
+    objectives = [objectives] if isinstance(objectives, str) else list(objectives)
+    if objectives[0] != "profit" or len(set(objectives)) != len(objectives):
         raise ConfigError(
             "objectives", f"must be [profit] or [profit, retention], got {objectives!r}"
         )
     if "retention" in objectives and market.years < 2:
         raise ConfigError("objectives", "retention needs market.years >= 2 (a year-on-year KPI)")
-    baseline = options.get("baseline", "none")
-    if not isinstance(baseline, str):
-        raise ConfigError("baseline", f"must be a policy name, got {baseline!r}")
+    baseline = opts.get("baseline", "none")
     if baseline == policy:
         raise ConfigError("baseline", f"must differ from the designed policy {policy!r}")
     base_entries = policy_entries(load_policy_config(baseline, config_dirs), f"policy {baseline}")
-    robust = options.get("robust")
-    if robust is not None and robust not in ROBUST:
-        raise ConfigError("robust", f"must be null or one of {list(ROBUST)}, got {robust!r}")
-    scenarios = _int(options, "scenarios", 8, minimum=1, maximum=10_000) if robust else 0
+    robust = opts.get("robust")
     ranges: tuple[Any, ...] = ()
     if robust:
         from experiments.studies.robustness.ranges import (
@@ -155,19 +143,8 @@ def make_design_plan(
         )
 
         ranges = tuple(relevant_ranges(parse_ranges(uncertainty or {}), entry_classes(entries)))
-    re_opts = options.get("reevaluate") or {}
-    if not isinstance(re_opts, Mapping) or set(re_opts) - {"top", "replications"}:
-        raise ConfigError("reevaluate", f"must be {{top: N, replications: N}}, got {re_opts!r}")
-    replications = _int(options, "replications", 8, minimum=2, maximum=10_000)
-    level = options.get("level", 0.95)
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ConfigError("level", f"must be a number in (0, 1), got {level!r}")
-    seed = options.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ConfigError("seed", f"must be an integer >= 0, got {seed!r}")
-    sampler_seed = options.get("sampler_seed", 0)
-    if isinstance(sampler_seed, bool) or not isinstance(sampler_seed, int) or sampler_seed < 0:
-        raise ConfigError("sampler_seed", f"must be an integer >= 0, got {sampler_seed!r}")
+    re_opts = opts.get("reevaluate") or {}
+    replications = opts.get("replications", 8)
     labels = {k: str(spec[f]) for k, f in (("en", "label"), ("zh", "label_zh")) if spec.get(f)}
     return DesignPlan(
         market=market,
@@ -175,23 +152,18 @@ def make_design_plan(
         entries=entries,
         space=space,
         objectives=tuple(objectives),
-        trials=_int(options, "trials", 100, minimum=1, maximum=100_000),
-        batch=_int(options, "batch", 4, minimum=1, maximum=1_000),
+        trials=opts.get("trials", 100),
+        batch=opts.get("batch", 4),
         replications=replications,
-        seed=seed,
+        seed=opts.get("seed", 0),
         baseline=baseline,
         baseline_entries=base_entries,
         robust=robust,
-        scenarios=scenarios,
+        scenarios=opts.get("scenarios", 8) if robust else 0,
         ranges=ranges,
-        reevaluate_top=check_count(re_opts.get("top", 5), "reevaluate.top", maximum=1_000),
-        reevaluate_replications=check_count(
-            re_opts.get("replications", replications),
-            "reevaluate.replications",
-            minimum=2,
-            maximum=10_000,
-        ),
-        level=float(level),
-        sampler_seed=sampler_seed,
+        reevaluate_top=re_opts.get("top", 5),
+        reevaluate_replications=re_opts.get("replications", replications),
+        level=float(opts.get("level", 0.95)),
+        sampler_seed=opts.get("sampler_seed", 0),
         labels=labels,
     )
