@@ -81,9 +81,13 @@ def currency_of(meta: dict[str, Any] | None) -> tuple[str, str]:
 
 
 def in_currency(strings: dict[str, Any], meta: dict[str, Any] | None) -> dict[str, Any]:
+    """The strings with the money of the store a study's meta.json records (`in_money`)."""
+    return in_money(strings, *currency_of(meta))
+
+
+def in_money(strings: dict[str, Any], symbol: str, code: str) -> dict[str, Any]:
     """The strings with the store's money in place of the yuan they are written in (a store
     calibrated from a dollar export reads dollars everywhere)."""
-    symbol, code = currency_of(meta)
     if code == "CNY":
         return strings
 

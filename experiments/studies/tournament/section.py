@@ -16,15 +16,10 @@ import pandas as pd
 
 from experiments.report.blocks import image, percent, table
 from experiments.report.blocks import money as money_block
-from experiments.report.vocab import in_currency
+from experiments.report.vocab import in_money
 from experiments.studies.tournament.game import policy_column
 from experiments.studies.tournament.vocab import METHODS, store_label
 from experiments.studies.tournament.vocab import REPORT_TEXT as T
-
-
-def _money_meta(symbol: str, currency: str) -> dict:
-    """The store's money in the shape `in_currency` reads (a study's meta.json)."""
-    return {"market_config": {"profile": {"currency": currency, "symbol": symbol}}}
 
 
 def money(v: float, lang: str, symbol: str = "¥") -> str:
@@ -61,7 +56,7 @@ def tournament_section(
 ) -> str:
     """The tournament section as an HTML fragment (``<section>...</section>``); money in the
     store's currency (`symbol`, ISO `currency`)."""
-    t = in_currency(T[lang], _money_meta(symbol, currency))
+    t = in_money(T[lang], symbol, currency)
     e = html.escape
     players: Sequence[str] = meta["players"]
     focal, rivals = players[0], list(players[1:])
@@ -282,7 +277,7 @@ def _table(
     symbol: str = "¥",
     currency: str = "CNY",
 ) -> str:
-    t, e = in_currency(T[lang], _money_meta(symbol, currency)), html.escape
+    t, e = in_money(T[lang], symbol, currency), html.escape
     focal, rivals = players[0], players[1:]
     kpi_word = t["kpi"].get(kpi, kpi)
     head = [c.format(rivals=rivals_txt, kpi=kpi_word, run=run) for c in t["cols"]]
