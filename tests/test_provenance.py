@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 
 from experiments.report.page import visible_text
-from experiments.report.provenance import calibrated, provenance_section
+from experiments.report.provenance import provenance_section
 from sim import default_market
 from sim.store_profile import StoreProfile
 
@@ -20,7 +20,7 @@ def text(market, lang="en") -> str:
 
 def test_the_default_market_says_every_input_is_assumed():
     market = default_market(n_customers=2000)
-    assert not calibrated(market)
+    assert not market.profile.calibrated
     out = text(market)
     assert "default county market" in out and "2,000 residents" in out
     assert "the store's data" not in out and "members in its export" not in out
@@ -39,7 +39,7 @@ def test_a_calibrated_store_names_its_file_members_and_what_is_data():
         source="calibrated from cdnow.csv on 2026-12-06",
     )
     market = dataclasses.replace(default_market(n_customers=5000), profile=profile)
-    assert calibrated(market)
+    assert market.profile.calibrated
     out = text(market)
     assert "calibrated from cdnow.csv on 2026-12-06" in out
     assert "2,357 members" in out and "5,000 residents" in out

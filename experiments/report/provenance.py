@@ -73,11 +73,6 @@ _TEXT = {
 }
 
 
-def calibrated(market: Any) -> bool:
-    """Whether the market was calibrated from a store's export (its profile says so)."""
-    return market.profile.calibrated
-
-
 def provenance_section(market: Any, lang: str) -> str:
     """The section: the market's source, the store's size in members and residents, and a
     table of the inputs that drive the result, each marked data, given or assumed."""
@@ -85,7 +80,7 @@ def provenance_section(market: Any, lang: str) -> str:
 
     t = _TEXT[lang]
     prof = market.profile
-    cal = calibrated(market)
+    cal = prof.calibrated
     lines = [t["calibrated"].format(source=prof.source) if cal else t["default"]]
     if prof.members is not None:
         lines.append(t["size_members"].format(members=prof.members, residents=market.n_customers))

@@ -243,44 +243,45 @@ def answer(
                 hi=m(row["profit_with_horizon_value_diff_ci_high"]),
             )
         )
+    configs = meta.get("policy_configs") or {}
+    profile = _profile(meta) if any(c.get("policies") for c in configs.values()) else None
     for name in others.index:
-        line = scale_sentence(labels[name], name, w.loc[name, "profit_diff_mean"] / years, meta, t)
+        entries = (configs.get(name) or {}).get("policies")
+        fixed = yearly_fixed_cost(entries, profile) if entries and profile else 0.0
+        gain = float(w.loc[name, "profit_diff_mean"]) / years
+        line = scale_sentence(labels[name], fixed, gain, symbol, t)
         if line:
             lines.append(line)
     lines.append(t["size_note"].format(customers=f"{meta.get('n_customers', 0):,}"))
     return lines
 
 
-def yearly_fixed_cost(name: str, meta: dict[str, Any]) -> float:
-    """The policy's fixed cost a year on the study's market (0 when unknown)."""
+def _profile(meta: dict[str, Any]) -> Any:
+    """The store profile of the study's market (None when meta.json has no market)."""
     from sim import MarketConfig
+
+    market = meta.get("market_config")
+    return MarketConfig.from_dict(market).profile if market else None
+
+
+def yearly_fixed_cost(entries: list[dict[str, Any]], profile: Any) -> float:
+    """A policy config's fixed cost a year (`StorePolicy.yearly_fixed_cost`), its relative
+    sizes resolved against the store `profile`."""
     from sim.policies import make_policies
     from sim.policies.sizing import resolved_params
 
-    cfg = (meta.get("policy_configs") or {}).get(name) or {}
-    market = meta.get("market_config")
-    if not cfg.get("policies") or not market:
-        return 0.0
-    profile = MarketConfig.from_dict(market).profile
-    return sum(
-        p.yearly_fixed_cost(resolved_params(p, profile)) for p in make_policies(cfg["policies"])
-    )
+    return sum(p.yearly_fixed_cost(resolved_params(p, profile)) for p in make_policies(entries))
 
 
-def scale_sentence(
-    label: str, name: str, gain: float, meta: dict[str, Any], t: dict[str, Any]
-) -> str:
-    """The scale check: a policy's yearly gain against its fixed cost. If the rest of a
+def scale_sentence(label: str, fixed: float, gain: float, symbol: str, t: dict[str, Any]) -> str:
+    """The scale check: a policy's yearly gain against its fixed cost a year. If the rest of a
     policy's effect grows with the customers served, its gain at half the size is
     (gain - fixed) / 2 and at double 2 gain + fixed: the verdict flips when fixed > gain > 0,
     or when fixed > -2 gain > 0. One plain sentence when it does ('' otherwise)."""
     from experiments.report.blocks import money
 
-    fixed = yearly_fixed_cost(name, meta)
-    gain = float(gain)
     if fixed <= 0 or not np.isfinite(gain):
         return ""
-    symbol, _ = currency_of(meta)
     fmt = {
         "label": label,
         "fixed": money(fixed, symbol=symbol),
