@@ -1,6 +1,6 @@
 """Customer value: CLV, Lorenz curve and top-20% share, loyal/marginal/potential, A/B/C/D tiers.
 
-These turn a per-customer summary (:func:`sim.segments.summarize`) into the value views of the
+These turn a per-customer summary (:func:`sim.segment_log.summarize`) into the value views of the
 articles: lifetime value bounds what a store should spend to keep a customer (SEEDS 001); the
 Pareto share checks "20% of customers give 80% of sales" (SEEDS 000); value classes (SEEDS 001)
 and A1..D3 tiers (SEEDS 004) decide who gets which service. Definitions: docs/segments.md.
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.segments import DEFAULT_PARAMS, SegmentParams, log_arrays
+from sim.segment_log import log_arrays
+from sim.segments import DEFAULT_PARAMS, SegmentParams
 
 __all__ = [
     "DEFAULT_MARGIN",

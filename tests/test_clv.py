@@ -27,31 +27,37 @@ from sim.clv import (
     top_share,
     value_classes,
 )
-from sim.segments import summarize
+from sim.segment_log import summarize
 
 AS_OF = pd.Timestamp("2024-12-31")
 
 
 def make_log(rows: list[tuple[object, int, float]]) -> pd.DataFrame:
     """(customer, days before AS_OF, amount) rows."""
-    return pd.DataFrame({
-        "customer_id": [r[0] for r in rows],
-        "date": [(AS_OF - pd.Timedelta(days=r[1])) for r in rows],
-        "amount": [float(r[2]) for r in rows],
-    }).astype({"date": "datetime64[ns]"})
+    return pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "date": [(AS_OF - pd.Timedelta(days=r[1])) for r in rows],
+            "amount": [float(r[2]) for r in rows],
+        }
+    ).astype({"date": "datetime64[ns]"})
 
 
 # ---------------------------------------------------------------------------- retention, CLV
 
 
 def test_retention_estimated_from_previous_and_last_year() -> None:
-    log = make_log([
-        ("a", 500, 10), ("a", 100, 10),  # previous year and last year: retained
-        ("b", 400, 10),  # previous year only: lost
-        ("c", 700, 10), ("c", 30, 10),  # retained
-        ("d", 800, 10),  # before the previous year: not in the base
-        ("e", 10, 10),  # new in the last year: not in the base
-    ])
+    log = make_log(
+        [
+            ("a", 500, 10),
+            ("a", 100, 10),  # previous year and last year: retained
+            ("b", 400, 10),  # previous year only: lost
+            ("c", 700, 10),
+            ("c", 30, 10),  # retained
+            ("d", 800, 10),  # before the previous year: not in the base
+            ("e", 10, 10),  # new in the last year: not in the base
+        ]
+    )
     est = estimate_retention(log)
     assert (est.base, est.retained) == (3, 2)
     assert est.rate == pytest.approx(2 / 3)
@@ -147,7 +153,8 @@ def test_lorenz_rejects_negative_and_empty() -> None:
 
 values_lists = st.lists(
     st.floats(min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False),
-    min_size=1, max_size=200,
+    min_size=1,
+    max_size=200,
 )
 
 

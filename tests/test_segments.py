@@ -8,18 +8,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.segment_log import (
+    assign_segments,
+    migration_matrix,
+    segment_counts_over_time,
+    summarize,
+)
 from sim.segments import (
     FEATURES,
     FLAG_COLUMNS,
     NOT_MEMBER,
     SEGMENTS,
     SegmentParams,
-    assign_segments,
-    migration_matrix,
     resolve_precedence,
     segment_codes,
-    segment_counts_over_time,
-    summarize,
     summarize_arrays,
 )
 
@@ -32,8 +34,9 @@ class LogBuilder:
     def __init__(self) -> None:
         self.rows: list[tuple[object, pd.Timestamp, float, bool]] = []
 
-    def buy(self, customer: object, ages: list[int] | range, amount: float = 100.0,
-            promo: bool = False) -> LogBuilder:
+    def buy(
+        self, customer: object, ages: list[int] | range, amount: float = 100.0, promo: bool = False
+    ) -> LogBuilder:
         for age in ages:
             self.rows.append((customer, AS_OF - pd.Timedelta(days=age), float(amount), promo))
         return self
@@ -313,8 +316,16 @@ def test_resolve_precedence_picks_first_flag(rows: list[list[bool]]) -> None:
 
 
 def test_segments_constant_is_precedence_order() -> None:
-    assert SEGMENTS == ("sleeping", "silent", "promo_only", "high_total_spend", "high_ticket",
-                        "high_loyalty", "promo_frequent", "regular")
+    assert SEGMENTS == (
+        "sleeping",
+        "silent",
+        "promo_only",
+        "high_total_spend",
+        "high_ticket",
+        "high_loyalty",
+        "promo_frequent",
+        "regular",
+    )
     assert FLAG_COLUMNS == tuple(f"is_{s}" for s in SEGMENTS[:-1])
 
 
@@ -357,22 +368,27 @@ def test_params_are_frozen_with_article_defaults() -> None:
 def random_logs(draw: st.DrawFn) -> pd.DataFrame:
     n = draw(st.integers(min_value=1, max_value=60))
     n_cust = draw(st.integers(min_value=1, max_value=15))
-    rows = draw(st.lists(
-        st.tuples(
-            st.integers(0, n_cust - 1),
-            st.integers(0, 900),
-            st.sampled_from([0.0, 5.0, 50.0, 120.0, 999.5]),
-            st.booleans(),
-        ),
-        min_size=n, max_size=n,
-    ))
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n_cust - 1),
+                st.integers(0, 900),
+                st.sampled_from([0.0, 5.0, 50.0, 120.0, 999.5]),
+                st.booleans(),
+            ),
+            min_size=n,
+            max_size=n,
+        )
+    )
     cust, age, amount, promo = zip(*rows, strict=True)
-    return pd.DataFrame({
-        "customer_id": np.array(cust, dtype=np.int64),
-        "date": (AS_OF - pd.to_timedelta(np.array(age), unit="D")).astype("datetime64[ns]"),
-        "amount": np.array(amount, dtype=np.float64),
-        "promo": np.array(promo, dtype=bool),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": np.array(cust, dtype=np.int64),
+            "date": (AS_OF - pd.to_timedelta(np.array(age), unit="D")).astype("datetime64[ns]"),
+            "amount": np.array(amount, dtype=np.float64),
+            "promo": np.array(promo, dtype=bool),
+        }
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -389,8 +405,13 @@ def test_segments_partition_members_and_agree_with_flags(log: pd.DataFrame) -> N
     # array core gives the same labels
     codes = pd.factorize(log["customer_id"], sort=True)[0]
     days = log["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    f = summarize_arrays(codes, days, log["amount"].to_numpy(), log["promo"].to_numpy(),
-                         as_of=int(np.datetime64(AS_OF.date(), "D").astype(np.int64)))
+    f = summarize_arrays(
+        codes,
+        days,
+        log["amount"].to_numpy(),
+        log["promo"].to_numpy(),
+        as_of=int(np.datetime64(AS_OF.date(), "D").astype(np.int64)),
+    )
     core = segment_codes(f)
     assert [SEGMENTS[c] for c in core] == [str(s) for s in seg["segment"]]
 
@@ -427,13 +448,15 @@ def test_migration_matrix_by_hand() -> None:
 
 
 def test_array_core_handles_non_members_and_empty_input() -> None:
-    f = summarize_arrays(np.array([0, 0]), np.array([10, 20]), np.array([1.0, 2.0]),
-                         as_of=15, n_customers=3)
+    f = summarize_arrays(
+        np.array([0, 0]), np.array([10, 20]), np.array([1.0, 2.0]), as_of=15, n_customers=3
+    )
     codes = segment_codes(f)
     assert codes[0] >= 0 and codes[1] == NOT_MEMBER and codes[2] == NOT_MEMBER
     assert f["n_purchases"].tolist() == [1, 0, 0]
-    empty = summarize_arrays(np.zeros(0, int), np.zeros(0, int), np.zeros(0), as_of=0,
-                             n_customers=2)
+    empty = summarize_arrays(
+        np.zeros(0, int), np.zeros(0, int), np.zeros(0), as_of=0, n_customers=2
+    )
     assert segment_codes(empty).tolist() == [NOT_MEMBER, NOT_MEMBER]
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.segments import log_arrays
+from sim.segment_log import log_arrays
 
 __all__ = ["GroupedRFM", "day_number", "group_rfm", "purchase_days", "rfm_summary"]
 
@@ -96,9 +96,10 @@ def rfm_summary(
     log_mean[good] = log_sum[keep][good] / x[good]
     # sum of the log inter-purchase times (Erlang-k timing models); rows sorted by customer, day
     c_cal, d_cal = codes[cal], days[cal]
-    gap = (c_cal[1:] == c_cal[:-1])
-    litt = np.bincount(c_cal[1:][gap], weights=np.log((d_cal[1:] - d_cal[:-1])[gap] / unit_days),
-                       minlength=n)
+    gap = c_cal[1:] == c_cal[:-1]
+    litt = np.bincount(
+        c_cal[1:][gap], weights=np.log((d_cal[1:] - d_cal[:-1])[gap] / unit_days), minlength=n
+    )
     out = pd.DataFrame(
         {
             "frequency": x.astype(np.int64),
@@ -151,5 +152,6 @@ def group_rfm(x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> GroupedRFM:
         raise ValueError("group_rfm: need x >= 0 and 0 <= t_x <= T")
     rows = np.stack([x, t_x, T], axis=1)
     uniq, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
-    return GroupedRFM(uniq[:, 0], uniq[:, 1], uniq[:, 2], counts.astype(np.float64),
-                      inverse.reshape(-1))
+    return GroupedRFM(
+        uniq[:, 0], uniq[:, 1], uniq[:, 2], counts.astype(np.float64), inverse.reshape(-1)
+    )
