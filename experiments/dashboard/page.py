@@ -72,6 +72,9 @@ def page_css() -> str:
 
     strings += [zh for _, zh in SEGMENT_LABELS.values()] + list(STORE_NAMES_ZH.values())
     strings += list(text.LANGS.values())
+    from experiments.report.provenance import _TEXT as PROVENANCE
+
+    strings += list(PROVENANCE["zh"].values())
     chars = {c for s in strings for c in s if not c.isspace()}
     chars |= set("0123456789,.%¥+-−–:;()[]/#★·年月日周第共")
     return font_face(frozenset(chars)) + CSS % {"family": "Lab Noto Sans SC"}
@@ -175,16 +178,11 @@ def Controls(lang: str, params: solara.Reactive[dict], speed: solara.Reactive[in
     )
 
 
-def _yuan_signed(x: float) -> str:
-    """Sign before the currency: "+¥1,234", "−¥1,234", "¥0"."""
-    v = round(float(x)) + 0
-    return ("+" if v > 0 else "−" if v < 0 else "") + "¥" + _money(abs(v))
-
-
 @solara.component
 def CompareView(twin: Twin, lang: str, version: int) -> None:
     hist = twin.history()
     last = hist.iloc[-1]
+    money = twin.chosen.market.profile.money
     if twin.t == 0:
         solara.HTML(
             tag="div",
@@ -193,12 +191,12 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
         )
     with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
         d = float(last["diff_profit"])
-        Card(text.tr(lang, "card_profit"), _yuan_signed(d), d > 0 if d else None, "lab-dp")
+        Card(text.tr(lang, "card_profit"), money(d, signed=True), d > 0 if d else None, "lab-dp")
         hv = float(last["diff_profit_hv"])
         pending = text.tr(lang, "hv_pending", t=horizon_value_from(twin.chosen))
         Card(
             text.tr(lang, "card_profit_hv"),
-            _yuan_signed(hv) if hv == hv else pending,
+            money(hv, signed=True) if hv == hv else pending,
             (hv > 0 if hv else None) if hv == hv else None,
             "lab-dhv",
         )
@@ -232,38 +230,6 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(size), classes=["lab-note", "lab-size"])
 
 
-def _losing_table(frame, model, lang: str) -> str:
-    cols = [
-        "col_customer",
-        "col_class",
-        "col_home",
-        "col_spend",
-        "col_weeks",
-        "col_elsewhere",
-        "col_where",
-        "col_satisfaction",
-    ]
-    head = "".join(f"<th>{html.escape(text.tr(lang, c))}</th>" for c in cols)
-    body = []
-    for _, r in frame.iterrows():
-        where = (
-            text.store_label(model.market.stores[int(r["where"])], lang) if r["where"] >= 0 else "–"
-        )
-        weeks = "–" if r["weeks"] == float("inf") else f"{r['weeks']:.0f}"
-        cells = [
-            f"#{int(r['customer'])}",
-            text.class_label(r["class"], lang),
-            text.place_label(r["home"], lang),
-            _money(r["spend"]),
-            weeks,
-            f"{r['elsewhere']:.0%}",
-            where,
-            f"{r['satisfaction']:+.2f}",
-        ]
-        body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    return f'<table class="lab-table"><tr>{head}</tr>{"".join(body)}</table>'
-
-
 @solara.component
 def MarketView(twin: Twin, lang: str, version: int) -> None:
     model = twin.chosen
@@ -282,6 +248,9 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
         )
 
     map_png, flow_png, losing, n_vips = solara.use_memo(draw, [version, lang, id(twin)])
+    title, body = market_view.provenance_html(model.market, lang)
+    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(title))
+    solara.HTML(tag="div", unsafe_innerHTML=body, classes=["lab-note", "lab-provenance"])
     solara.Image(map_png, classes=["lab-map"])
     solara.HTML(
         tag="div", unsafe_innerHTML=html.escape(text.tr(lang, "map_note")), classes=["lab-note"]
@@ -296,7 +265,9 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
         note = text.tr(lang, "losing_note", n=len(losing), m=n_vips)
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(note), classes=["lab-note"])
         solara.HTML(
-            tag="div", unsafe_innerHTML=_losing_table(losing, model, lang), classes=["lab-losing"]
+            tag="div",
+            unsafe_innerHTML=market_view.losing_table(losing, model, lang),
+            classes=["lab-losing"],
         )
     else:
         solara.HTML(
@@ -325,7 +296,7 @@ def StoryView(twin: Twin, lang: str, version: int) -> None:
     def label(r: int) -> str:
         spend = model.pop.revenue[r, model.focal]
         cls = text.class_label(story.CLASSES[model.pop.cls[r]], lang)
-        return f"#{r} · {cls} · ¥{_money(spend)}"
+        return f"#{r} · {cls} · {model.market.profile.money(spend)}"
 
     with solara.Row(style={"gap": "16px", "align-items": "center"}):
         _select(

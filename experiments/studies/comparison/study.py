@@ -144,7 +144,9 @@ class Comparison(Study):
         )
 
     def summary(self, result: Result) -> str:
-        return format_ranked(result.analysis, result.plan.baseline, result.plan.level)
+        plan = result.plan
+        symbol = plan.market.profile.currency_symbol
+        return format_ranked(result.analysis, plan.baseline, plan.level, symbol)
 
     def footnote(self, result: Result, workers: int) -> str:
         f = result.frames

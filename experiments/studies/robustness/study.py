@@ -259,7 +259,8 @@ class Robustness(Study):
         from experiments.studies.robustness.analysis import format_ranking
 
         r: RobustResult = result  # type: ignore[assignment]
-        lines = [format_ranking(r.ranking, r.plan.baseline)]
+        symbol = r.plan.market.profile.currency_symbol
+        lines = [format_ranking(r.ranking, r.plan.baseline, symbol)]
         for f in r.failures.values():
             if f["kind"] in ("rule", "mostly", "no_gain", "always", "scattered"):
                 lines.append(f["sentence"])

@@ -73,11 +73,25 @@ def meta_of(plan: TournamentPlan, result: TournamentResult) -> dict[str, Any]:
     }
 
 
+#: KPIs in money: the summary names the store's currency with them.
+MONEY_KPIS = (
+    "revenue",
+    "gross_margin",
+    "policy_cost",
+    "profit",
+    "clv_mean",
+    "horizon_value",
+    "profit_with_horizon_value",
+)
+
+
 def summary_text(result: TournamentResult, lang: str = "en") -> str:
     """A short printed summary: best responses of the focal store and the equilibria."""
     plan, br, eq = result.plan, result.best_responses, result.equilibria
     focal = plan.stores[0]
-    lines = [f"best responses of {focal} ({plan.payoff}; share of bootstrap resamples):"]
+    money = plan.payoff in MONEY_KPIS
+    unit = f", {plan.market.profile.currency}" if money else ""
+    lines = [f"best responses of {focal} ({plan.payoff}{unit}; share of bootstrap resamples):"]
     others = [c for c in br.columns if c.startswith("policy_") and c != f"policy_{focal}"]
     for _, r in br[br["store"] == focal].iterrows():
         against = ", ".join(f"{c.removeprefix('policy_')}={r[c]}" for c in others)
