@@ -179,7 +179,7 @@ def calibrate(
         if error is not None and abs(error) > HOLDOUT_TOLERANCE:
             trend = extra["simulated_holdout"]["trend"]
             extra["warnings"] = [
-                f"the calibrated simulation misses the holdout by {error:+.0%} (more than "
+                f"the calibrated simulation misses the holdout by {error:+.1%} (more than "
                 f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
                 f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
                 f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
