@@ -164,7 +164,8 @@ def losing_table(frame, model, lang: str) -> str:
         "col_where",
         "col_satisfaction",
     ]
-    head = "".join(f"<th>{html.escape(text.tr(lang, c))}</th>" for c in cols)
+    prof = model.market.profile
+    head = "".join(f"<th>{html.escape(text.money(text.tr(lang, c), prof))}</th>" for c in cols)
     body = []
     for _, r in frame.iterrows():
         where = (

@@ -211,7 +211,8 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
             "lab-dv",
         )
     image, ticks = solara.use_memo(
-        lambda: charts.overlay_with_ticks(hist, lang, twin.end), [version, lang, id(twin)]
+        lambda: charts.overlay_with_ticks(hist, lang, twin.end, twin.chosen.market.profile),
+        [version, lang, id(twin)],
     )
     solara.Image(image, classes=["lab-overlay"])
     # The axes in words, for screen readers (and the browser test): panel -> tick labels.

@@ -252,6 +252,15 @@ def tr(lang: str, key: str, **kw: Any) -> str:
     return s.format(**kw) if kw else s
 
 
+def money(label: str, profile: Any = None) -> str:
+    """A label written in yuan (``Profit so far (¥)``) in the store's currency."""
+    from experiments.report.vocab import in_money
+
+    if profile is None:
+        return label
+    return in_money({"s": label}, profile.currency_symbol, profile.currency)["s"]
+
+
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "zh" else pair[0]
 
