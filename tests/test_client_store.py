@@ -127,6 +127,8 @@ def test_a_dollar_store_compares_end_to_end_in_dollars(store, tmp_path, capsys, 
     printed = capsys.readouterr().out
     run_study("compare", store, tmp_path / "zh", overrides, lang="zh")
     assert "profit $" in printed and "cost $" in printed
+    size = f"{market.n_customers:,} residents (the store's export: {prof.members:,} members)"
+    assert size in printed  # members vs residents, named as such
     pages = {
         lang: visible_text((tmp_path / lang / name).read_text())
         for lang, name in (("en", "report.html"), ("zh", "report_zh.html"))

@@ -122,6 +122,15 @@ def store_title(name: str, lang: str) -> str:
     return STORE_NAMES_ZH.get(name, name) if lang == "zh" else name
 
 
+def market_size(market: Any) -> str:
+    """The market's size as the terminal says it: residents, and the store's members when the
+    export gave them (a calibrated store's 2,357 members are not its 37,580 residents)."""
+    members = market.profile.members
+    if members is None:
+        return f"{market.n_customers:,} customers"
+    return f"{market.n_customers:,} residents (the store's export: {members:,} members)"
+
+
 def source_text(source: str, lang: str) -> str:
     """'calibrated from FILE on DATE' in the language."""
     m = _SOURCE.match(source)

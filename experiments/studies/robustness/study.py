@@ -241,9 +241,11 @@ class Robustness(Study):
         return Page(page_title(lang), [section], files={f"{k}_png": v for k, v in figs.items()})
 
     def announce(self, plan: RobustPlan, executor: str, workers: int) -> str:
+        from experiments.report.provenance import market_size
+
         m = plan.market
         return (
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years; "
+            f"market {m.name}: {market_size(m)}, {m.years} years; "
             f"{plan.scenarios} scenarios ({plan.design.method}) of {len(plan.ranges)} "
             f"assumptions x {len(plan.policies)} policies x {plan.replications} replications "
             f"= {plan.n_runs:,} runs (common random numbers) on {workers} "

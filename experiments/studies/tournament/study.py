@@ -177,10 +177,12 @@ class Tournament(Study):
         )
 
     def announce(self, plan: TournamentPlan, executor: str, workers: int) -> str:
+        from experiments.report.provenance import market_size
+
         m = plan.market
         sets = "; ".join(f"{p.store}: {', '.join(p.policies)}" for p in plan.players)
         return (
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years; players {sets}; "
+            f"market {m.name}: {market_size(m)}, {m.years} years; players {sets}; "
             f"{len(plan.profiles())} profiles x {plan.replications} replications "
             f"(seeds {plan.seeds[0]}..{plan.seeds[-1]}, common random numbers) on {workers} "
             f"{executor} worker(s)"
