@@ -94,5 +94,23 @@ def test_calibrate_reads_the_export_as_the_walkthrough_says(in_a_fresh_directory
     doc = " ".join(walkthrough().split())
     assert f"yearly revenue ${prof['yearly_revenue']:,.0f}" in doc
     assert f"spend per visit ${prof['mean_ticket']:,.0f}" in doc
-    for cmd in commands("compare"):  # the compare step names this calibration's directory
-        assert cmd[:3] == ["--config-dir", "harmony", "market=harmony"]
+
+
+@pytest.mark.parametrize("tool", ["compare", "robustness", "tournament"])
+def test_the_study_commands_are_valid_as_written(tool):
+    """Their options compose and plan (on the default market here: the calibrated one is
+    exercised by test_client_store.py)."""
+    from hydra import compose, initialize_config_dir
+
+    from experiments.paths import CONFIG_DIR
+    from experiments.studies.comparison import COMPARISON
+    from experiments.studies.robustness.study import ROBUSTNESS
+    from experiments.studies.tournament.study import TOURNAMENT
+
+    (argv,) = commands(tool)
+    assert argv[:3] == ["--config-dir", "harmony", "market=harmony"]
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name=tool, overrides=argv[3:])
+    study = {"compare": COMPARISON, "robustness": ROBUSTNESS, "tournament": TOURNAMENT}[tool]
+    study.check(cfg, ())
+    assert study.specs(study.plan(cfg))
