@@ -22,14 +22,20 @@ import solara.lab
 from solara.alias import rv
 
 from experiments.dashboard import charts, market_view, story, text
-from experiments.dashboard.catalog import policy_choices, policy_configs
+from experiments.dashboard.catalog import (
+    policy_choices,
+    policy_configs,
+    session_market,
+    store_market,
+)
 from experiments.dashboard.twin import Twin, horizon_value_from
 from experiments.report_page import font_face
 from sim import default_market
 
 DEFAULTS = {
     "policy": "vip_program",
-    "n_customers": default_market().n_customers,  # the one default store of every tool
+    # the one store of every tool: the default market's, or the LAB_MARKET store's own size
+    "n_customers": (store_market() or default_market()).n_customers,
     "years": 3,
     "seed": 1,
 }
@@ -218,12 +224,7 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
     # The axes in words, for screen readers (and the browser test): panel -> tick labels.
     described = "; ".join(f"{k}: {' | '.join(v)}" for k, v in ticks.items())
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(described), classes=["lab-axes"])
-    size = text.tr(
-        lang,
-        "size_note",
-        n=f"{twin.chosen.market.n_customers:,}",
-        m=f"{twin.chosen.initial_focal.size:,}",
-    )
+    size = text.size_note(lang, twin.chosen.market, twin.chosen.initial_focal.size)
     for key in ("defs", "hv_note"):
         solara.HTML(
             tag="div", unsafe_innerHTML=html.escape(text.tr(lang, key)), classes=["lab-note"]
@@ -368,7 +369,9 @@ def Page() -> None:
     tab = solara.use_reactive(0)
     p = params.value
     key = (p["policy"], p["n_customers"], p["years"], p["seed"], restarts.value)
-    twin = solara.use_memo(lambda: Twin(**params.value), list(key))
+    twin = solara.use_memo(
+        lambda: Twin(**p, market=session_market(p["n_customers"], p["years"])), list(key)
+    )
     context = solara.use_memo(_current_context, [])
 
     def on_new_twin():
