@@ -103,20 +103,37 @@ def test_tournament_on_a_calibrated_market_runs_at_its_size_with_its_fitted_para
         ("compare", ["policies=[none,gift_budget]", "replications=2"]),
         ("robustness", ["policies=[none,gift_budget]", "scenarios=3", "replications=1"]),
         ("tournament", ["policies=[none,promotions]", "replications=2", "bootstrap=20"]),
+        (
+            "design",
+            [
+                "trials=2",
+                "batch=2",
+                "replications=2",
+                "reevaluate.top=1",
+                "reevaluate.replications=2",
+            ],
+        ),
     ],
 )
 def test_a_dollar_store_reads_dollars_in_every_study_report(tmp_path, command, overrides):
-    """A market whose profile is in USD: each study's page prints $, never yuan."""
+    """A market whose profile is in USD: each study's page prints $, never yuan, and ends with
+    where its numbers come from."""
     from hydra import compose, initialize_config_dir
 
     from experiments.paths import CONFIG_DIR
     from experiments.report.page import visible_text
     from experiments.studies.base import run_command
     from experiments.studies.comparison import COMPARISON
+    from experiments.studies.design.study_class import DESIGN
     from experiments.studies.robustness.study import ROBUSTNESS
     from experiments.studies.tournament.study import TOURNAMENT
 
-    study = {"compare": COMPARISON, "robustness": ROBUSTNESS, "tournament": TOURNAMENT}[command]
+    study = {
+        "compare": COMPARISON,
+        "robustness": ROBUSTNESS,
+        "tournament": TOURNAMENT,
+        "design": DESIGN,
+    }[command]
     small = [
         "market.n_customers=400",
         "market.years=1",
@@ -132,6 +149,7 @@ def test_a_dollar_store_reads_dollars_in_every_study_report(tmp_path, command, o
     run_command(study, cfg, tmp_path / "out")
     text = visible_text((tmp_path / "out" / "report.html").read_text())
     assert "$" in text and "¥" not in text and "yuan" not in text
+    assert "Where the numbers come from" in text and "default county market" in text
 
 
 def test_a_policy_out_of_proportion_to_the_store_is_named_once_before_any_run():
