@@ -149,7 +149,11 @@ def test_a_dollar_store_compares_end_to_end_in_dollars(store, tmp_path, capsys, 
     assert f"yearly revenue {prof.money(prof.yearly_revenue)} the store's data" in en
     assert "gross margin 40% assumed" in en
     assert "what each policy does to customers (satisfaction, response) — assumed" in en
+    opening = f"The market simulated here has {market.n_customers:,} residents"
+    assert en.index(opening) < en.index("The answer")  # before the first number is read
+    assert f"Harmony Music's export has {prof.members:,} members" in en
     zh = " ".join(pages["zh"].split())
+    assert f"这里模拟的市场有 {market.n_customers:,} 位居民" in zh
     assert "根据 harmony.csv 校准" in zh and "留出期检验" in zh and "门店数据" in zh
     # the shipped policies are sized to this store: each costs a sane share of its revenue
     runs = pd.read_parquet(tmp_path / "en" / "runs.parquet")
@@ -187,4 +191,5 @@ def test_robustness_and_tournament_keep_the_calibrated_market(store, tmp_path, c
     assert not [y for y in YUAN if y in printed], printed
     page = " ".join(visible_text((tmp_path / command / "report.html").read_text()).split())
     assert "calibrated from harmony.csv" in page and "off what happened" in page
+    assert f"has {market.n_customers:,} residents" in page and "600 members" in page
     assert "$" in page and "¥" not in page

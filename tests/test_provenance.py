@@ -277,3 +277,16 @@ def test_terminal_rankings_head_money_with_the_store_s_currency():
     out = format_ranking(pd.DataFrame([row]), "none", "$")
     assert "Δprofit mean $" in out and "regret max $" in out and "¥" not in out
     assert "Δprofit mean ¥" in format_ranking(pd.DataFrame([row]), "none")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_calibrated_store_s_report_opens_with_residents_vs_members(lang):
+    from experiments.report.provenance import size_intro
+
+    assert size_intro(default_market(n_customers=500), lang) == ""
+    market = dataclasses.replace(default_market(n_customers=5000), profile=calibrated())
+    out = visible_text(size_intro(market, lang))
+    if lang == "en":
+        assert "5,000 residents" in out and "Harmony Music's export has 2,357 members" in out
+    else:
+        assert "5,000 位居民" in out and "2,357 位会员" in out

@@ -56,6 +56,9 @@ _TEXT = {
         "warnings": "The calibration's warnings:",
         "no_warnings": "The calibration raised no warning.",
         "details": "Details: {file}.",
+        "size_intro": "The market simulated here has {residents:,} residents (the customers "
+        "counted below); {store}'s export has {members:,} members. Where each number comes "
+        "from: the last section.",
     },
     "zh": {
         "title": "数字从哪里来",
@@ -93,6 +96,8 @@ _TEXT = {
         "no_warnings": "校准没有发出警告。",
         "details": "详细信息：{file}。",
         "calibrated_from": "根据 {file} 校准（{date}）",
+        "size_intro": "这里模拟的市场有 {residents:,} 位居民（下文所说的顾客）；"
+        "{store}的导出数据中有 {members:,} 位会员。每个数字的来源见最后一节。",
     },
 }
 
@@ -221,6 +226,19 @@ def provenance_html(p: Provenance) -> str:
             + "</ul>"
         )
     return out
+
+
+def size_intro(market: Any, lang: str) -> str:
+    """For a store whose export gave its members: one paragraph at the top of a report saying
+    that the market's simulated customers are residents, not the store's members (empty
+    otherwise: the default market's customers are all there is)."""
+    prof = getattr(market, "profile", None)
+    if prof is None or not prof.calibrated or prof.members is None:
+        return ""
+    line = _TEXT[lang]["size_intro"].format(
+        residents=market.n_customers, members=prof.members, store=store_title(prof.name, lang)
+    )
+    return f'<p class="size-intro">{html.escape(line)}</p>'
 
 
 def provenance_section(market: Any, lang: str) -> str:
