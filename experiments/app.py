@@ -3,7 +3,8 @@
 Pick a policy for your store; it runs side by side with the baseline on the same customers
 (same seed), week by week, with the running difference in profit, active customers and top-20%
 retention; the market's places and stores with the flows of your customers between them; and
-any customer's story. English or 简体中文. Works offline: Solara's scripts come from the
+any customer's story. English or 简体中文. ``LAB_MARKET=DIR/market/NAME.yaml`` runs that store
+(e.g. a calibrated one) instead of the default market. Works offline: Solara's scripts come from the
 `solara-assets` package, the Chinese font is embedded. Each browser session has its own models
 (see `experiments.dashboard`).
 """

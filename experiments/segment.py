@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Member segments (SEEDS 003), A/B/C/D tiers, value classes and CLV of a "
         "transaction log.",
     )
-    p.add_argument("path", type=Path, help="transaction log (.csv or .parquet)")
+    p.add_argument("path", type=Path, help="transaction log (.csv, .parquet or .xlsx)")
     p.add_argument(
         "--as-of",
         dest="as_of",

@@ -626,6 +626,7 @@ class MarketConfig:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-friendly mapping (policies rendered by name and parameters)."""
         d = dataclasses.asdict(self)
+        d["profile"] = self.profile.to_dict()
         for s, spec in zip(d["stores"], self.stores, strict=True):
             s["policies"] = [describe_policy(pol) for pol in spec.policies]
         return d

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import check
-from sim.schema import check_record, declared, record_values
+from sim.schema import Spec, check_record, declared, record_values
 
 __all__ = ["CURRENCIES", "SOURCES", "StoreProfile", "format_money"]
 
@@ -116,6 +116,31 @@ class StoreProfile:
     source: str = declared(
         "default market", kind="text", doc="where the profile comes from (e.g. the export file)"
     )
+    holdout_error: float | None = declared(
+        None,
+        kind="number",
+        nullable=True,
+        doc="the calibrated market's holdout miss: its predicted repeat purchases of the "
+        "export's holdout period against the actual ones, (predicted - actual) / actual "
+        "(null: not calibrated, or no holdout purchases)",
+    )
+    warnings: tuple[str, ...] = declared(
+        (),
+        kind="list",
+        item=Spec(kind="text", doc="one warning"),
+        doc="the calibration's warnings and search-health notes, each one plain sentence "
+        "(fit.json has the details); every study report repeats them",
+    )
+    fit_file: str | None = declared(
+        None,
+        kind="text",
+        nullable=True,
+        doc="the calibration's fit.json (fits, holdout errors, indirect inference)",
+    )
+
+    def __post_init__(self) -> None:
+        if isinstance(self.warnings, list):  # as read from a config: kept immutable
+            object.__setattr__(self, "warnings", tuple(self.warnings))
 
     @property
     def calibrated(self) -> bool:
@@ -160,7 +185,14 @@ class StoreProfile:
         return cls(**record_values(cls, data or {}, prefix)).validate(prefix)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Every field, but the calibration's record (holdout miss, warnings, fit file) only
+        when there is one: a default market's profile reads as it always has."""
+        d = dataclasses.asdict(self)
+        d["warnings"] = list(self.warnings)
+        for key in _CALIBRATION_ONLY:
+            if d[key] in (None, []):
+                del d[key]
+        return d
 
     def money(self, value: float, *, signed: bool = False, decimals: int = 0) -> str:
         return format_money(value, self, signed=signed, decimals=decimals)
@@ -196,3 +228,4 @@ def format_money(
 
 
 _DEFAULT = StoreProfile()
+_CALIBRATION_ONLY = ("holdout_error", "warnings", "fit_file")

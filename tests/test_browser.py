@@ -100,6 +100,12 @@ def test_dashboard_loads_offline_steps_plays_and_switches_language(browser, serv
         page.screenshot(path=str(ARTIFACTS / "dashboard_zh.png"))
         page.get_by_text("市场全景").click()
         page.wait_for_selector(".lab-map", timeout=60_000)
+        # where the market's numbers come from, as every study report says it (issue 20)
+        provenance = page.inner_text(".lab-provenance")
+        assert "都是假设" in provenance and "您的县城门店" in provenance
+        assert "数字从哪里来" in page.inner_text("body")
+        check = "() => document.fonts.check('16px \"Lab Noto Sans SC\"', '数字从哪里来')"
+        assert page.evaluate(check)
         page.screenshot(path=str(ARTIFACTS / "dashboard_zh_market.png"))
         page.get_by_text("顾客故事").click()
         page.wait_for_selector(".lab-profile", timeout=60_000)

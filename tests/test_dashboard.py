@@ -135,3 +135,86 @@ def test_story_says_where_the_state_and_the_segment_apply():
     line = text.tr("en", "profile", cls="c", home="h", work="w", state=state, segment="Silent")
     assert "In the market: bought somewhere in the last 180 days" in line
     assert "At your store: Silent" in line
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_market_tab_says_where_the_numbers_come_from(lang):
+    """The market tab shows the same provenance as every study report: the default market is
+    all assumptions; a calibrated store names its file, holdout miss and warnings, members vs
+    residents, and the data vs assumed inputs, in the store's money."""
+    import dataclasses
+
+    from experiments.report.page import visible_text
+    from sim.store_profile import StoreProfile
+
+    title, body = market_view.provenance_html(default_market(n_customers=1500), lang)
+    plain = visible_text(body)
+    assert title == ("Where the numbers come from" if lang == "en" else "数字从哪里来")
+    assert (
+        ("every input below is a stated assumption" in plain)
+        if lang == "en"
+        else ("都是假设" in plain and "您的县城门店" in plain)
+    )
+    shop = StoreProfile(
+        name="Harmony Music",
+        currency="USD",
+        members=600,
+        yearly_revenue=80_000.0,
+        mean_ticket=35.0,
+        ticket_source="data",
+        source="calibrated from harmony.csv on 2026-12-06",
+        holdout_error=0.031,
+        warnings=("market search: statistic r simulated 0.5 vs 0.9 (z = +2.4)",),
+    )
+    market = dataclasses.replace(default_market(n_customers=1500, years=1), profile=shop)
+    _, body = market_view.provenance_html(market, lang)
+    plain = " ".join(visible_text(body).split())
+    assert "+3.1%" in plain and "statistic r simulated 0.5 vs 0.9" in plain
+    assert "$80,000" in plain and "¥" not in plain and "600" in plain and "1,500" in plain
+    assert ("calibrated from harmony.csv" if lang == "en" else "根据 harmony.csv") in plain
+    twin = Twin(policy="none", seed=2, market=market)
+    twin.step(40)
+    losing, _ = market_view.losing_vips(twin.chosen, limit=5)
+    if len(losing):
+        table = market_view.losing_table(losing, twin.chosen, lang)
+        assert "$" in table and "¥" not in table
+
+
+def test_a_calibrated_store_runs_in_the_dashboard_from_lab_market(tmp_path, monkeypatch):
+    """LAB_MARKET names a market YAML (a calibrated store's): the page runs that store at the
+    sliders' size, names its residents and members, and shows money in its currency."""
+    import dataclasses
+
+    import yaml
+
+    from experiments.dashboard import catalog
+    from sim.errors import ConfigError
+    from sim.store_profile import StoreProfile
+
+    shop = StoreProfile(
+        name="Harmony Music",
+        currency="USD",
+        members=600,
+        source="calibrated from harmony.csv on 2026-12-06",
+        holdout_error=0.031,
+    )
+    market = dataclasses.replace(default_market(n_customers=3000, years=1), profile=shop)
+    path = tmp_path / "harmony.yaml"
+    path.write_text(yaml.safe_dump(market.to_dict(), allow_unicode=True))
+    monkeypatch.delenv(catalog.MARKET_ENV, raising=False)
+    assert catalog.store_market() is None and catalog.session_market(2000, 1) is None
+    monkeypatch.setenv(catalog.MARKET_ENV, str(path))
+    assert catalog.store_market() == market
+    resized = catalog.session_market(2000, 2)
+    assert (resized.n_customers, resized.years, resized.profile) == (2000, 2, shop)
+    twin = Twin(policy="gift_budget", seed=1, market=resized)
+    note = text.size_note("en", twin.chosen.market, twin.chosen.initial_focal.size)
+    assert note.startswith("Market: 2,000 residents (Harmony Music's market, calibrated from")
+    assert "600 members in its export" in note
+    zh = text.size_note("zh", twin.chosen.market, twin.chosen.initial_focal.size)
+    assert "2,000位居民" in zh and "根据 harmony.csv 校准" in zh and "600位会员" in zh
+    assert text.money(text.tr("en", "profit"), shop) == "Profit so far ($)"
+    assert text.money(text.tr("zh", "profit"), shop) == "累计利润（USD）"
+    monkeypatch.setenv(catalog.MARKET_ENV, str(tmp_path / "missing.yaml"))
+    with pytest.raises(ConfigError, match="LAB_MARKET: .* is not a file"):
+        catalog.store_market()

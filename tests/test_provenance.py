@@ -103,20 +103,37 @@ def test_tournament_on_a_calibrated_market_runs_at_its_size_with_its_fitted_para
         ("compare", ["policies=[none,gift_budget]", "replications=2"]),
         ("robustness", ["policies=[none,gift_budget]", "scenarios=3", "replications=1"]),
         ("tournament", ["policies=[none,promotions]", "replications=2", "bootstrap=20"]),
+        (
+            "design",
+            [
+                "trials=2",
+                "batch=2",
+                "replications=2",
+                "reevaluate.top=1",
+                "reevaluate.replications=2",
+            ],
+        ),
     ],
 )
 def test_a_dollar_store_reads_dollars_in_every_study_report(tmp_path, command, overrides):
-    """A market whose profile is in USD: each study's page prints $, never yuan."""
+    """A market whose profile is in USD: each study's page prints $, never yuan, and ends with
+    where its numbers come from."""
     from hydra import compose, initialize_config_dir
 
     from experiments.paths import CONFIG_DIR
     from experiments.report.page import visible_text
     from experiments.studies.base import run_command
     from experiments.studies.comparison import COMPARISON
+    from experiments.studies.design.study_class import DESIGN
     from experiments.studies.robustness.study import ROBUSTNESS
     from experiments.studies.tournament.study import TOURNAMENT
 
-    study = {"compare": COMPARISON, "robustness": ROBUSTNESS, "tournament": TOURNAMENT}[command]
+    study = {
+        "compare": COMPARISON,
+        "robustness": ROBUSTNESS,
+        "tournament": TOURNAMENT,
+        "design": DESIGN,
+    }[command]
     small = [
         "market.n_customers=400",
         "market.years=1",
@@ -132,6 +149,7 @@ def test_a_dollar_store_reads_dollars_in_every_study_report(tmp_path, command, o
     run_command(study, cfg, tmp_path / "out")
     text = visible_text((tmp_path / "out" / "report.html").read_text())
     assert "$" in text and "¥" not in text and "yuan" not in text
+    assert "Where the numbers come from" in text and "default county market" in text
 
 
 def test_a_policy_out_of_proportion_to_the_store_is_named_once_before_any_run():
@@ -155,3 +173,120 @@ def test_a_policy_out_of_proportion_to_the_store_is_named_once_before_any_run():
     lines = sizing_lines(make_plan(shop, [gala], replications=2))
     assert lines and "celebrity_event" in lines[0]
     assert not sizing_lines(make_plan(shop, ["none", "celebrity_event"], replications=2))
+
+
+def calibrated(**changes) -> StoreProfile:
+    base = StoreProfile(
+        name="Harmony Music",
+        currency="USD",
+        members=2357,
+        yearly_revenue=80_000.0,
+        mean_ticket=35.0,
+        ticket_source="data",
+        source="calibrated from harmony.xlsx on 2026-12-06",
+        holdout_error=-0.132,
+        warnings=("holdout miss: the twin predicts 1,633 holdout repeat purchases",),
+        fit_file="/data/harmony/fit.json",
+    )
+    return dataclasses.replace(base, **changes)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_calibration_s_holdout_miss_and_warnings_are_in_every_report(lang):
+    market = dataclasses.replace(default_market(n_customers=5000), profile=calibrated())
+    out = text(market, lang)
+    assert "-13.2%" in out and "holdout miss: the twin predicts 1,633" in out
+    assert "/data/harmony/fit.json" in out
+    if lang == "en":
+        assert "calibrated from harmony.xlsx on 2026-12-06" in out
+        assert "beyond ±10%: treat its comparisons as indicative only" in out
+        assert "The calibration's warnings:" in out
+        assert "holdout check (the export's last period, not used to fit) -13.2% the store's" in out
+    else:
+        assert "根据 harmony.xlsx 校准（2026-12-06）" in out and "超出 ±10%" in out
+        assert "校准的警告" in out and "calibrated from" not in out
+    good = dataclasses.replace(market, profile=calibrated(holdout_error=0.026, warnings=()))
+    out = text(good, lang)
+    assert "+2.6%" in out
+    assert ("good enough to plan with" in out and "raised no warning" in out) or (
+        "可以据此做计划" in out and "没有发出警告" in out
+    )
+
+
+def test_an_older_calibrated_market_without_its_holdout_says_so():
+    old = calibrated(holdout_error=None, warnings=(), fit_file=None)
+    out = text(dataclasses.replace(default_market(n_customers=500), profile=old))
+    assert "Holdout check: not recorded in this market file" in out and "Details" not in out
+
+
+def test_chinese_pages_name_the_default_store_in_chinese():
+    out = text(default_market(n_customers=500), "zh")
+    assert "您的县城门店" in out and "Your county store" not in out
+
+
+def test_the_calibration_record_is_written_only_when_there_is_one():
+    from sim.config import MarketConfig
+
+    plain = default_market().to_dict()["profile"]
+    assert not {"holdout_error", "warnings", "fit_file"} & set(plain)
+    market = dataclasses.replace(default_market(n_customers=500), profile=calibrated())
+    d = market.to_dict()["profile"]
+    assert d["warnings"] == list(calibrated().warnings) and d["holdout_error"] == -0.132
+    assert MarketConfig.from_dict(market.to_dict()).profile == calibrated()
+
+
+@pytest.mark.parametrize("twin", [False, True])
+def test_calibrate_records_the_market_s_own_holdout_miss(tmp_path, twin):
+    """The resident market's miss is its calibrated simulation's; the twin's is the twin's."""
+    from experiments.calibration.pipeline import calibration_record
+
+    extra = {
+        "warnings": ["the calibrated simulation misses the holdout by -12.0%"],
+        "simulated_holdout": {"error": -0.12},
+        "twin": {"docking": {"twin_vs_actual": 0.05}},
+        "health": {"blocking": [], "notes": ["a note", "a note"]},
+        "spend_warnings": [{"kind": "bound", "text": "spend fit at its bound"}],
+    }
+    prof = calibration_record(calibrated(warnings=()), extra, tmp_path / "fit.json", twin)
+    assert prof.holdout_error == (0.05 if twin else -0.12)
+    assert prof.warnings == (
+        "the calibrated simulation misses the holdout by -12.0%",
+        "a note",
+        "spend fit at its bound",
+    )
+    assert prof.fit_file == str((tmp_path / "fit.json").resolve())
+
+
+def test_terminal_rankings_head_money_with_the_store_s_currency():
+    import pandas as pd
+
+    from experiments.studies.robustness.analysis import format_ranking
+
+    row = {
+        "rank": 1,
+        "policy": "gift_budget",
+        "verdict": "robust",
+        "p_beat_profit": 0.8,
+        "p_best": 0.7,
+        "d_profit_mean": 120.0,
+        "d_profit_p05": -10.0,
+        "d_profit_p95": 300.0,
+        "regret_mean": 5.0,
+        "regret_max": 40.0,
+    }
+    out = format_ranking(pd.DataFrame([row]), "none", "$")
+    assert "Δprofit mean $" in out and "regret max $" in out and "¥" not in out
+    assert "Δprofit mean ¥" in format_ranking(pd.DataFrame([row]), "none")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_calibrated_store_s_report_opens_with_residents_vs_members(lang):
+    from experiments.report.provenance import size_intro
+
+    assert size_intro(default_market(n_customers=500), lang) == ""
+    market = dataclasses.replace(default_market(n_customers=5000), profile=calibrated())
+    out = visible_text(size_intro(market, lang))
+    if lang == "en":
+        assert "5,000 residents" in out and "Harmony Music's export has 2,357 members" in out
+    else:
+        assert "5,000 位居民" in out and "2,357 位会员" in out

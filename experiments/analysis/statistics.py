@@ -150,21 +150,24 @@ def _pm(
     return txt
 
 
-def format_ranked(table: pd.DataFrame, baseline: str, level: float = 0.95) -> str:
+def format_ranked(
+    table: pd.DataFrame, baseline: str, level: float = 0.95, symbol: str = "¥"
+) -> str:
     """The printed ranked table (focal store, mean ± CI half-width; * = a clear difference in
-    profit after false-discovery-rate control across the policies)."""
+    profit after false-discovery-rate control across the policies); money headed by the
+    store's currency `symbol`."""
     w = wide(table)
     pct = f"{level:.0%}"
     head = [
         "rank",
         "policy",
-        "profit ¥",
+        f"profit {symbol}".rstrip(),
         f"Δ profit vs {baseline}",
         "Δ %",
         "retention",
         "Δ ret. pp",
         "VIP ret.",
-        "cost ¥",
+        f"cost {symbol}".rstrip(),
         "ROI",
     ]
     lines = []

@@ -6,6 +6,7 @@ before any fitting (``ConfigError`` / ``LogError``, one line each).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -45,6 +46,7 @@ from experiments.calibration.twin import save_members, twin_outputs
 from experiments.common import check_writable
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
+from sim.store_profile import StoreProfile
 
 __all__ = ["CalibrationRun", "calibrate"]
 
@@ -177,7 +179,7 @@ def calibrate(
         if error is not None and abs(error) > HOLDOUT_TOLERANCE:
             trend = extra["simulated_holdout"]["trend"]
             extra["warnings"] = [
-                f"the calibrated simulation misses the holdout by {error:+.0%} (more than "
+                f"the calibrated simulation misses the holdout by {error:+.1%} (more than "
                 f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
                 f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
                 f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
@@ -187,6 +189,8 @@ def calibrate(
     extra["health"] = health
     for line in health["blocking"] + health["notes"]:
         report("health: " + line)
+    profile = calibration_record(profile, extra, outdir / "fit.json", twin)
+    extra["profile"] = profile.to_dict()
     if market and fit is not None and (health["matched"] or force):
         final = apply_profile(build_market(base, fit.params, n_customers=fit.n_customers,
                                            start_date=start, years=base.years, name=name),
@@ -223,6 +227,23 @@ def calibrate(
                                {k: v for k, v in files.items() if v.suffix == ".png"},
                                profile.name, lang)
     return CalibrationRun(cal, fit, final, payload, files, time.perf_counter() - t0)
+
+
+def calibration_record(profile: StoreProfile, extra: dict, fit_file: Path, twin: bool
+                       ) -> StoreProfile:
+    """The profile with what every study report must repeat about the calibration: the
+    market's holdout miss (the twin's when the twin is the market, else the calibrated
+    simulation's), every warning and health note, and where fit.json is."""
+    if twin:
+        error = extra["twin"]["docking"].get("twin_vs_actual")
+    else:
+        error = (extra.get("simulated_holdout") or {}).get("error")
+    health = extra.get("health") or {}
+    lines = [*extra.get("warnings", []), *health.get("blocking", []), *health.get("notes", []),
+             *(w["text"] for w in extra.get("spend_warnings", []))]
+    return dataclasses.replace(
+        profile, holdout_error=None if error is None else float(error),
+        warnings=tuple(dict.fromkeys(lines)), fit_file=str(fit_file.resolve())).validate()
 
 
 def bench_calibration(n_customers: int = 20_000, seed: int = 0) -> dict:

@@ -7,6 +7,7 @@ returned as PNG bytes: the page shows them as images, and the browser needs no f
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -85,18 +86,21 @@ def _tidy_axis(ax, values: np.ndarray, *, percent: bool = False, integer: bool =
         ax.set_ylim(float(v[0]) - pad, float(v[0]) + pad)
 
 
-def overlay(history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None) -> bytes:
+def overlay(
+    history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None, profile: Any = None
+) -> bytes:
     """Top row: each KPI with the policy and the baseline overlaid; bottom row: the running
     difference (policy minus baseline), green where the policy is ahead. The time axis spans
     the whole run (to `end`) so the lines grow across it. At week 0 each value is one point:
     drawn as a dot, with a note that the lines start there."""
-    return overlay_with_ticks(history, lang, end)[0]
+    return overlay_with_ticks(history, lang, end, profile)[0]
 
 
 def overlay_with_ticks(
-    history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None
+    history: pd.DataFrame, lang: str, end: pd.Timestamp | None = None, profile: Any = None
 ) -> tuple[bytes, dict[str, list[str]]]:
-    """`overlay` and the y tick labels each panel shows (panel name -> labels in view)."""
+    """`overlay` and the y tick labels each panel shows (panel name -> labels in view); money
+    in the currency of the store's `profile` (default: yuan)."""
     ticks: dict[str, list[str]] = {}
     with style(lang):
         fig = Figure(figsize=(12, 5.6))
@@ -124,7 +128,7 @@ def overlay_with_ticks(
                 markersize=4,
                 label=text.tr(lang, "chosen"),
             )
-            top.set_title(text.tr(lang, k), loc="left")
+            top.set_title(text.money(text.tr(lang, k), profile), loc="left")
             d = history[f"diff_{k}"].to_numpy(float)
             bottom.axhline(0, color=BASELINE_COLOR, lw=0.8)
             bottom.fill_between(
@@ -336,7 +340,7 @@ def customer_story(model: ObservedModel, s: Story, lang: str) -> bytes:
                 transform=ax1.transAxes,
             )
         ax1.set_title(text.tr(lang, "purchases"), loc="left")
-        ax1.set_ylabel(text.tr(lang, "amount"))
+        ax1.set_ylabel(text.money(text.tr(lang, "amount"), model.market.profile))
         y = np.arange(len(names))[::-1]
         vals = s.satisfaction
         ax2.barh(y, vals, color=[UP if v >= 0 else DOWN for v in vals], height=0.6)

@@ -1,12 +1,17 @@
 """What the market picture shows, as plain frames: places and stores by tier, where the focal
 store's original customers spend over time (the upward drift of elites as flows between
-places), and the top-20% customers the store is losing."""
+places), the top-20% customers the store is losing, and where the market's numbers come from
+(the same provenance every study report ends with)."""
 
 from __future__ import annotations
+
+import html
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from experiments.dashboard import text
 from experiments.dashboard.twin import ObservedModel, vip_rows
 from sim.config import CLASSES, TIERS
 from sim.population import CHURNED, NEVER, STATES
@@ -134,3 +139,48 @@ def losing_vips(model: ObservedModel, limit: int = 12) -> tuple[pd.DataFrame, in
     )[losing]
     frame = frame.sort_values(["weeks", "spend"], ascending=[False, False])
     return frame.head(limit).reset_index(drop=True), int(vips.size)
+
+
+def provenance_html(market: Any, lang: str) -> tuple[str, str]:
+    """(heading, HTML) of where the market's numbers come from: its source (the default
+    market, or calibrated from a file on a date), the store's members vs the simulated
+    residents, the calibration's holdout miss and warnings, and each input marked as the
+    store's data, given or assumed (`experiments.report.provenance`)."""
+    from experiments.report.provenance import provenance, provenance_html
+
+    facts = provenance(market, lang)
+    return facts.title, provenance_html(facts)
+
+
+def losing_table(frame, model, lang: str) -> str:
+    """The losing top customers as an HTML table (the market tab)."""
+    cols = [
+        "col_customer",
+        "col_class",
+        "col_home",
+        "col_spend",
+        "col_weeks",
+        "col_elsewhere",
+        "col_where",
+        "col_satisfaction",
+    ]
+    prof = model.market.profile
+    head = "".join(f"<th>{html.escape(text.money(text.tr(lang, c), prof))}</th>" for c in cols)
+    body = []
+    for _, r in frame.iterrows():
+        where = (
+            text.store_label(model.market.stores[int(r["where"])], lang) if r["where"] >= 0 else "–"
+        )
+        weeks = "–" if r["weeks"] == float("inf") else f"{r['weeks']:.0f}"
+        cells = [
+            f"#{int(r['customer'])}",
+            text.class_label(r["class"], lang),
+            text.place_label(r["home"], lang),
+            model.market.profile.money(r["spend"]),
+            weeks,
+            f"{r['elsewhere']:.0%}",
+            where,
+            f"{r['satisfaction']:+.2f}",
+        ]
+        body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+    return f'<table class="lab-table"><tr>{head}</tr>{"".join(body)}</table>'

@@ -22,14 +22,20 @@ import solara.lab
 from solara.alias import rv
 
 from experiments.dashboard import charts, market_view, story, text
-from experiments.dashboard.catalog import policy_choices, policy_configs
+from experiments.dashboard.catalog import (
+    policy_choices,
+    policy_configs,
+    session_market,
+    store_market,
+)
 from experiments.dashboard.twin import Twin, horizon_value_from
 from experiments.report_page import font_face
 from sim import default_market
 
 DEFAULTS = {
     "policy": "vip_program",
-    "n_customers": default_market().n_customers,  # the one default store of every tool
+    # the one store of every tool: the default market's, or the LAB_MARKET store's own size
+    "n_customers": (store_market() or default_market()).n_customers,
     "years": 3,
     "seed": 1,
 }
@@ -72,6 +78,9 @@ def page_css() -> str:
 
     strings += [zh for _, zh in SEGMENT_LABELS.values()] + list(STORE_NAMES_ZH.values())
     strings += list(text.LANGS.values())
+    from experiments.report.provenance import _TEXT as PROVENANCE
+
+    strings += list(PROVENANCE["zh"].values())
     chars = {c for s in strings for c in s if not c.isspace()}
     chars |= set("0123456789,.%¥+-−–:;()[]/#★·年月日周第共")
     return font_face(frozenset(chars)) + CSS % {"family": "Lab Noto Sans SC"}
@@ -175,16 +184,11 @@ def Controls(lang: str, params: solara.Reactive[dict], speed: solara.Reactive[in
     )
 
 
-def _yuan_signed(x: float) -> str:
-    """Sign before the currency: "+¥1,234", "−¥1,234", "¥0"."""
-    v = round(float(x)) + 0
-    return ("+" if v > 0 else "−" if v < 0 else "") + "¥" + _money(abs(v))
-
-
 @solara.component
 def CompareView(twin: Twin, lang: str, version: int) -> None:
     hist = twin.history()
     last = hist.iloc[-1]
+    money = twin.chosen.market.profile.money
     if twin.t == 0:
         solara.HTML(
             tag="div",
@@ -193,12 +197,12 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
         )
     with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
         d = float(last["diff_profit"])
-        Card(text.tr(lang, "card_profit"), _yuan_signed(d), d > 0 if d else None, "lab-dp")
+        Card(text.tr(lang, "card_profit"), money(d, signed=True), d > 0 if d else None, "lab-dp")
         hv = float(last["diff_profit_hv"])
         pending = text.tr(lang, "hv_pending", t=horizon_value_from(twin.chosen))
         Card(
             text.tr(lang, "card_profit_hv"),
-            _yuan_signed(hv) if hv == hv else pending,
+            money(hv, signed=True) if hv == hv else pending,
             (hv > 0 if hv else None) if hv == hv else None,
             "lab-dhv",
         )
@@ -213,55 +217,19 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
             "lab-dv",
         )
     image, ticks = solara.use_memo(
-        lambda: charts.overlay_with_ticks(hist, lang, twin.end), [version, lang, id(twin)]
+        lambda: charts.overlay_with_ticks(hist, lang, twin.end, twin.chosen.market.profile),
+        [version, lang, id(twin)],
     )
     solara.Image(image, classes=["lab-overlay"])
     # The axes in words, for screen readers (and the browser test): panel -> tick labels.
     described = "; ".join(f"{k}: {' | '.join(v)}" for k, v in ticks.items())
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(described), classes=["lab-axes"])
-    size = text.tr(
-        lang,
-        "size_note",
-        n=f"{twin.chosen.market.n_customers:,}",
-        m=f"{twin.chosen.initial_focal.size:,}",
-    )
+    size = text.size_note(lang, twin.chosen.market, twin.chosen.initial_focal.size)
     for key in ("defs", "hv_note"):
         solara.HTML(
             tag="div", unsafe_innerHTML=html.escape(text.tr(lang, key)), classes=["lab-note"]
         )
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(size), classes=["lab-note", "lab-size"])
-
-
-def _losing_table(frame, model, lang: str) -> str:
-    cols = [
-        "col_customer",
-        "col_class",
-        "col_home",
-        "col_spend",
-        "col_weeks",
-        "col_elsewhere",
-        "col_where",
-        "col_satisfaction",
-    ]
-    head = "".join(f"<th>{html.escape(text.tr(lang, c))}</th>" for c in cols)
-    body = []
-    for _, r in frame.iterrows():
-        where = (
-            text.store_label(model.market.stores[int(r["where"])], lang) if r["where"] >= 0 else "–"
-        )
-        weeks = "–" if r["weeks"] == float("inf") else f"{r['weeks']:.0f}"
-        cells = [
-            f"#{int(r['customer'])}",
-            text.class_label(r["class"], lang),
-            text.place_label(r["home"], lang),
-            _money(r["spend"]),
-            weeks,
-            f"{r['elsewhere']:.0%}",
-            where,
-            f"{r['satisfaction']:+.2f}",
-        ]
-        body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
-    return f'<table class="lab-table"><tr>{head}</tr>{"".join(body)}</table>'
 
 
 @solara.component
@@ -282,6 +250,9 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
         )
 
     map_png, flow_png, losing, n_vips = solara.use_memo(draw, [version, lang, id(twin)])
+    title, body = market_view.provenance_html(model.market, lang)
+    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(title))
+    solara.HTML(tag="div", unsafe_innerHTML=body, classes=["lab-note", "lab-provenance"])
     solara.Image(map_png, classes=["lab-map"])
     solara.HTML(
         tag="div", unsafe_innerHTML=html.escape(text.tr(lang, "map_note")), classes=["lab-note"]
@@ -296,7 +267,9 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
         note = text.tr(lang, "losing_note", n=len(losing), m=n_vips)
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(note), classes=["lab-note"])
         solara.HTML(
-            tag="div", unsafe_innerHTML=_losing_table(losing, model, lang), classes=["lab-losing"]
+            tag="div",
+            unsafe_innerHTML=market_view.losing_table(losing, model, lang),
+            classes=["lab-losing"],
         )
     else:
         solara.HTML(
@@ -325,7 +298,7 @@ def StoryView(twin: Twin, lang: str, version: int) -> None:
     def label(r: int) -> str:
         spend = model.pop.revenue[r, model.focal]
         cls = text.class_label(story.CLASSES[model.pop.cls[r]], lang)
-        return f"#{r} · {cls} · ¥{_money(spend)}"
+        return f"#{r} · {cls} · {model.market.profile.money(spend)}"
 
     with solara.Row(style={"gap": "16px", "align-items": "center"}):
         _select(
@@ -396,7 +369,9 @@ def Page() -> None:
     tab = solara.use_reactive(0)
     p = params.value
     key = (p["policy"], p["n_customers"], p["years"], p["seed"], restarts.value)
-    twin = solara.use_memo(lambda: Twin(**params.value), list(key))
+    twin = solara.use_memo(
+        lambda: Twin(**p, market=session_market(p["n_customers"], p["years"])), list(key)
+    )
     context = solara.use_memo(_current_context, [])
 
     def on_new_twin():

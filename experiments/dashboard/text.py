@@ -61,6 +61,10 @@ TEXT: dict[str, dict[str, str]] = {
             "Market: {n} customers (the default market of every tool); your store had {m} "
             "customers at the start."
         ),
+        "size_note_store": (
+            "Market: {n} residents ({store}'s market, {source}; {members} members in its "
+            "export); your store had {m} customers at the start."
+        ),
         "defs": (
             "Active: bought at your store in the last 180 days. Top-20% customers: your store's "
             "biggest spenders so far (the top fifth), counted as kept while still active."
@@ -164,6 +168,10 @@ TEXT: dict[str, dict[str, str]] = {
             "分摊到那一年。需要模拟满两年才能测出留存率。"
         ),
         "size_note": "市场：{n}位顾客（所有工具共用的默认市场）；开局时您的门店有{m}位顾客。",
+        "size_note_store": (
+            "市场：{n}位居民（{store}的市场，{source}；导出数据中有{members}位会员）；"
+            "开局时您的门店有{m}位顾客。"
+        ),
         "defs": (
             "活跃：近180天内在您门店有购买。前20%大客户：到目前为止在您门店消费最多的五分之一"
             "顾客，仍活跃即算留住。"
@@ -250,6 +258,35 @@ def tr(lang: str, key: str, **kw: Any) -> str:
     """The text for `key` in `lang` (English when missing), formatted with `kw`."""
     s = TEXT.get(lang, TEXT["en"]).get(key) or TEXT["en"][key]
     return s.format(**kw) if kw else s
+
+
+def size_note(lang: str, market: Any, at_start: int) -> str:
+    """The market's size in the page's words: the default market's customers, or a
+    calibrated store's residents with its members and where it comes from."""
+    from experiments.report.provenance import source_text, store_title
+
+    prof = market.profile
+    if not prof.calibrated:
+        return tr(lang, "size_note", n=f"{market.n_customers:,}", m=f"{at_start:,}")
+    members = "?" if prof.members is None else f"{prof.members:,}"
+    return tr(
+        lang,
+        "size_note_store",
+        n=f"{market.n_customers:,}",
+        m=f"{at_start:,}",
+        store=store_title(prof.name, lang),
+        source=source_text(prof.source, lang),
+        members=members,
+    )
+
+
+def money(label: str, profile: Any = None) -> str:
+    """A label written in yuan (``Profit so far (¥)``) in the store's currency."""
+    from experiments.report.vocab import in_money
+
+    if profile is None:
+        return label
+    return in_money({"s": label}, profile.currency_symbol, profile.currency)["s"]
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:

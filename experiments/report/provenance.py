@@ -10,10 +10,13 @@ consultant must see when a verdict rests only on assumptions (docs/calibration.m
 from __future__ import annotations
 
 import html
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from experiments.report.blocks import table
 from experiments.report.page import section
+from experiments.report.vocab import STORE_NAMES_ZH
 
 _TEXT = {
     "en": {
@@ -42,6 +45,20 @@ _TEXT = {
         "structure": "places, rivals, word of mouth, complaints",
         "structure_src": "assumed (SEEDS articles; docs/ODD.md)",
         "unknown": "not known",
+        "holdout": "holdout check (the export's last period, not used to fit)",
+        "holdout_line": "Holdout check: the calibrated market's repeat purchases over the "
+        "export's last period, which the fit never saw, are {error} off what happened "
+        "({verdict}).",
+        "holdout_good": "within ±10%: good enough to plan with",
+        "holdout_bad": "beyond ±10%: treat its comparisons as indicative only",
+        "holdout_none": "Holdout check: not recorded in this market file (older calibration; "
+        "see its fit.json).",
+        "warnings": "The calibration's warnings:",
+        "no_warnings": "The calibration raised no warning.",
+        "details": "Details: {file}.",
+        "size_intro": "The market simulated here has {residents:,} residents (the customers "
+        "counted below); {store}'s export has {members:,} members. Where each number comes "
+        "from: the last section.",
     },
     "zh": {
         "title": "数字从哪里来",
@@ -69,23 +86,94 @@ _TEXT = {
         "structure": "地点、竞争门店、口碑、投诉",
         "structure_src": "假设（SEEDS 文章；docs/ODD.md）",
         "unknown": "未知",
+        "holdout": "留出期检验（导出数据的最后一段，未用于拟合）",
+        "holdout_line": "留出期检验：校准后的市场对导出数据最后一段（拟合时未使用）的复购次数，"
+        "与实际相差 {error}（{verdict}）。",
+        "holdout_good": "在 ±10% 以内，可以据此做计划",
+        "holdout_bad": "超出 ±10%，在此市场上的比较只能作为参考",
+        "holdout_none": "留出期检验：此市场文件未记录（较早的校准，见其 fit.json）。",
+        "warnings": "校准的警告（英文原文）：",
+        "no_warnings": "校准没有发出警告。",
+        "details": "详细信息：{file}。",
+        "calibrated_from": "根据 {file} 校准（{date}）",
+        "size_intro": "这里模拟的市场有 {residents:,} 位居民（下文所说的顾客）；"
+        "{store}的导出数据中有 {members:,} 位会员。每个数字的来源见最后一节。",
     },
 }
 
 
-def provenance_section(market: Any, lang: str) -> str:
-    """The section: the market's source, the store's size in members and residents, and a
-    table of the inputs that drive the result, each marked data, given or assumed."""
+_SOURCE = re.compile(r"^calibrated from (?P<file>.+) on (?P<date>\d{4}-\d{2}-\d{2})$")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """What a report or the dashboard says about the market's numbers, in one language."""
+
+    title: str
+    lines: tuple[str, ...]
+    """The source, the store's size (members vs residents), the holdout check."""
+    header: tuple[str, str, str]
+    rows: tuple[tuple[str, str, str], ...]
+    """Input, value, where it comes from (the store's data, given, assumed)."""
+    warnings_title: str
+    warnings: tuple[str, ...]
+    """The calibration's own warnings and health notes, as it wrote them (English)."""
+
+
+def store_title(name: str, lang: str) -> str:
+    """The store's name in the language (the default market's stores have Chinese names)."""
+    return STORE_NAMES_ZH.get(name, name) if lang == "zh" else name
+
+
+def market_size(market: Any) -> str:
+    """The market's size as the terminal says it: residents, and the store's members when the
+    export gave them (a calibrated store's 2,357 members are not its 37,580 residents)."""
+    members = market.profile.members
+    if members is None:
+        return f"{market.n_customers:,} customers"
+    return f"{market.n_customers:,} residents (the store's export: {members:,} members)"
+
+
+def source_text(source: str, lang: str) -> str:
+    """'calibrated from FILE on DATE' in the language."""
+    m = _SOURCE.match(source)
+    if lang == "zh" and m:
+        return _TEXT["zh"]["calibrated_from"].format(**m.groupdict())
+    return source
+
+
+def provenance(market: Any, lang: str) -> Provenance:
+    """The market's source, the store's size in members and residents, the calibration's
+    holdout miss and warnings, and each input that drives a result marked data, given or
+    assumed."""
     from sim.store_profile import format_money
 
     t = _TEXT[lang]
     prof = market.profile
     cal = prof.calibrated
-    lines = [t["calibrated"].format(source=prof.source) if cal else t["default"]]
+    lines = [t["calibrated"].format(source=source_text(prof.source, lang)) if cal else t["default"]]
     if prof.members is not None:
         lines.append(t["size_members"].format(members=prof.members, residents=market.n_customers))
     else:
-        lines.append(t["size_residents"].format(residents=market.n_customers, store=prof.name))
+        lines.append(
+            t["size_residents"].format(
+                residents=market.n_customers, store=store_title(prof.name, lang)
+            )
+        )
+    err = prof.holdout_error
+    if cal and err is not None:
+        from experiments.calibration.health import HOLDOUT_TOLERANCE  # the calibration's bar
+
+        good = abs(err) <= HOLDOUT_TOLERANCE
+        lines.append(
+            t["holdout_line"].format(
+                error=f"{err:+.1%}", verdict=t["holdout_good" if good else "holdout_bad"]
+            )
+        )
+    elif cal:
+        lines.append(t["holdout_none"])
+    if cal and prof.fit_file:
+        lines.append(t["details"].format(file=prof.fit_file))
 
     def src(kind: str) -> str:
         return t.get(kind, kind) if cal or kind != "data" else t["assumed"]
@@ -94,22 +182,66 @@ def provenance_section(market: Any, lang: str) -> str:
         return t["unknown"] if v is None else format_money(v, prof, signed=False)
 
     rows = [
-        [
+        (
             t["members"],
             t["unknown"] if prof.members is None else f"{prof.members:,}",
             src("data") if prof.members is not None else t["assumed"],
-        ],
-        [t["revenue"], money(prof.yearly_revenue), src("data") if cal else t["assumed"]],
-        [t["ticket"], money(prof.mean_ticket), src(prof.ticket_source)],
-        [t["margin"], f"{prof.margin:.0%}", src(prof.margin_source)],
-        [t["rates"], "—", t["rates_fitted"] if cal else t["assumed"]],
-        [t["effects"], "—", t["effects_src"]],
-        [t["structure"], "—", t["structure_src"]],
+        ),
+        (t["revenue"], money(prof.yearly_revenue), src("data") if cal else t["assumed"]),
+        (t["ticket"], money(prof.mean_ticket), src(prof.ticket_source)),
+        (t["margin"], f"{prof.margin:.0%}", src(prof.margin_source)),
+        (t["rates"], "—", t["rates_fitted"] if cal else t["assumed"]),
     ]
-    body = "".join(f"<p>{html.escape(s)}</p>" for s in lines) + table(
-        [t["input"], t["value"], t["from"]],
-        [[html.escape(c) for c in r] for r in rows],
+    if cal:
+        shown = t["unknown"] if err is None else f"{err:+.1%}"
+        rows.append((t["holdout"], shown, t["data"]))
+    rows += [(t["effects"], "—", t["effects_src"]), (t["structure"], "—", t["structure_src"])]
+    said = t["warnings"] if prof.warnings else t["no_warnings"]
+    return Provenance(
+        t["title"],
+        tuple(lines),
+        (t["input"], t["value"], t["from"]),
+        tuple(rows),
+        said if cal else "",
+        tuple(prof.warnings),
+    )
+
+
+def provenance_html(p: Provenance) -> str:
+    """The facts as HTML: the lines, the table, the warnings (the report's section body and
+    the dashboard's market note)."""
+    out = "".join(f"<p>{html.escape(s)}</p>" for s in p.lines)
+    out += table(
+        list(p.header),
+        [[html.escape(c) for c in r] for r in p.rows],
         cls="provenance",
         name_col=0,
     )
-    return section(t["title"], body, id="provenance")
+    if p.warnings_title:
+        out += f'<p class="provenance-warnings">{html.escape(p.warnings_title)}</p>'
+    if p.warnings:
+        out += (
+            '<ul class="provenance-warnings">'
+            + "".join(f"<li>{html.escape(w)}</li>" for w in p.warnings)
+            + "</ul>"
+        )
+    return out
+
+
+def size_intro(market: Any, lang: str) -> str:
+    """For a store whose export gave its members: one paragraph at the top of a report saying
+    that the market's simulated customers are residents, not the store's members (empty
+    otherwise: the default market's customers are all there is)."""
+    prof = getattr(market, "profile", None)
+    if prof is None or not prof.calibrated or prof.members is None:
+        return ""
+    line = _TEXT[lang]["size_intro"].format(
+        residents=market.n_customers, members=prof.members, store=store_title(prof.name, lang)
+    )
+    return f'<p class="size-intro">{html.escape(line)}</p>'
+
+
+def provenance_section(market: Any, lang: str) -> str:
+    """The section every study report ends with (`provenance`)."""
+    p = provenance(market, lang)
+    return section(p.title, provenance_html(p), id="provenance")

@@ -215,14 +215,16 @@ def write_report(
     """Figures and the self-contained page, named by the one rule (`report_name`); every
     study's page ends with where its market's numbers come from (`report.provenance`)."""
     from experiments.report.page import render_page
-    from experiments.report.provenance import provenance_section
+    from experiments.report.provenance import provenance_section, size_intro
 
     page = study.report(result, meta, Path(outdir), lang)
     market = getattr(result.plan, "market", None)
     sections = list(page.sections)
+    intro = page.intro_html or ""
     if market is not None:
         sections.append(provenance_section(market, lang))
-    html = render_page(page.title, sections, lang, intro_html=page.intro_html, footer=page.footer)
+        intro = size_intro(market, lang) + intro
+    html = render_page(page.title, sections, lang, intro_html=intro, footer=page.footer)
     report = atomic_write_text(Path(outdir) / report_name(lang), html)
     return {**dict(page.files or {}), "report": report}
 

@@ -185,16 +185,19 @@ def page(
 def report_html(**kwargs: Any) -> str:
     """The report page as HTML text (keywords of `page`), rebuilt from a finished comparison's
     files: it ends with the market's provenance as the driver's page does."""
-    from experiments.report.provenance import provenance_section
+    from experiments.report.provenance import provenance_section, size_intro
     from sim import MarketConfig
 
     lang = kwargs.get("lang", "en")
     p = page(**kwargs)
     sections = list(p.sections)
+    intro = p.intro_html or ""
     market = kwargs["meta"].get("market_config")
     if market:
-        sections.append(provenance_section(MarketConfig.from_dict(market), lang))
-    return render_page(p.title, sections, lang, intro_html=p.intro_html, footer=p.footer)
+        market = MarketConfig.from_dict(market)
+        sections.append(provenance_section(market, lang))
+        intro = size_intro(market, lang) + intro
+    return render_page(p.title, sections, lang, intro_html=intro, footer=p.footer)
 
 
 def write_report(

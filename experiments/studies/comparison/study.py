@@ -134,9 +134,11 @@ class Comparison(Study):
         return page(table=result.analysis, runs=f.runs, meta=dict(meta), figs=figs, lang=lang)
 
     def announce(self, plan: Plan, executor: str, workers: int) -> str:
+        from experiments.report.provenance import market_size
+
         m = plan.market
         return (
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years, "
+            f"market {m.name}: {market_size(m)}, {m.years} years, "
             f"{TICK_WORDS[m.tick]} ticks; "
             f"focal store {m.focal_store!r}; {len(plan.policies)} policies x "
             f"{plan.replications} replications (seeds {plan.seeds[0]}..{plan.seeds[-1]}, "
@@ -144,7 +146,9 @@ class Comparison(Study):
         )
 
     def summary(self, result: Result) -> str:
-        return format_ranked(result.analysis, result.plan.baseline, result.plan.level)
+        plan = result.plan
+        symbol = plan.market.profile.currency_symbol
+        return format_ranked(result.analysis, plan.baseline, plan.level, symbol)
 
     def footnote(self, result: Result, workers: int) -> str:
         f = result.frames

@@ -10,6 +10,8 @@ from pathlib import Path
 from experiments.report import lang_suffix
 from experiments.report.blocks import figure, table
 from experiments.report.page import section
+from experiments.report.provenance import store_title
+from experiments.report.vocab import policy_labels
 from experiments.studies.base import Page
 from experiments.studies.design.search import DesignResult
 from experiments.studies.design.space import lever_units, shown
@@ -140,7 +142,6 @@ def page(result: DesignResult, outdir: Path, lang: str) -> Page:
         figure(t["fig_front_title"], t["fig_front_caption"], files["front"]),
         section(t["method"], f"<p>{html.escape(_method(result, lang))}</p>"),
     ]
-    title = t["title"].format(
-        policy=plan.labels.get(lang, plan.policy), store=plan.market.profile.name
-    )
+    name = plan.labels.get(lang) or policy_labels([plan.policy], lang)[plan.policy]
+    title = t["title"].format(policy=name, store=store_title(plan.market.profile.name, lang))
     return Page(title=title, sections=sections, footer=t["footer"], files=files)

@@ -112,10 +112,12 @@ class DesignStudy(Study):
         return page(result.analysis, outdir, lang)
 
     def announce(self, plan: DesignPlan, executor: str, workers: int) -> str:
+        from experiments.report.provenance import market_size
+
         m = plan.market
         robust = f" x {plan.scenarios} scenarios ({plan.robust})" if plan.robust else ""
         return (
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years; designing "
+            f"market {m.name}: {market_size(m)}, {m.years} years; designing "
             f"{plan.policy} ({len(plan.space)} levers: {', '.join(d.key for d in plan.space)}) "
             f"over {plan.trials} trials x {plan.replications} replications{robust} "
             f"on {workers} {executor} worker(s)"

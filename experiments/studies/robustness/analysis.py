@@ -149,8 +149,9 @@ def _share(v: float) -> str:
     return "n/a" if not np.isfinite(v) else f"{v:.0%}"
 
 
-def format_ranking(table: pd.DataFrame, baseline: str) -> str:
-    """The printed robust ranking (one line per policy)."""
+def format_ranking(table: pd.DataFrame, baseline: str, symbol: str = "¥") -> str:
+    """The printed robust ranking (one line per policy), money headed by the store's
+    currency `symbol`."""
     head = [
         "rank",
         "policy",
@@ -158,10 +159,10 @@ def format_ranking(table: pd.DataFrame, baseline: str) -> str:
         "P(Δprofit>0)",
         "P(Δret>0)",
         "P(best)",
-        "Δprofit mean ¥",
-        "Δprofit 5–95% ¥",
-        "regret mean ¥",
-        "regret max ¥",
+        *(
+            f"{h} {symbol}".rstrip()
+            for h in ("Δprofit mean", "Δprofit 5–95%", "regret mean", "regret max")
+        ),
     ]
     lines = []
     for _, r in table.iterrows():

@@ -241,9 +241,11 @@ class Robustness(Study):
         return Page(page_title(lang), [section], files={f"{k}_png": v for k, v in figs.items()})
 
     def announce(self, plan: RobustPlan, executor: str, workers: int) -> str:
+        from experiments.report.provenance import market_size
+
         m = plan.market
         return (
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years; "
+            f"market {m.name}: {market_size(m)}, {m.years} years; "
             f"{plan.scenarios} scenarios ({plan.design.method}) of {len(plan.ranges)} "
             f"assumptions x {len(plan.policies)} policies x {plan.replications} replications "
             f"= {plan.n_runs:,} runs (common random numbers) on {workers} "
@@ -259,7 +261,8 @@ class Robustness(Study):
         from experiments.studies.robustness.analysis import format_ranking
 
         r: RobustResult = result  # type: ignore[assignment]
-        lines = [format_ranking(r.ranking, r.plan.baseline)]
+        symbol = r.plan.market.profile.currency_symbol
+        lines = [format_ranking(r.ranking, r.plan.baseline, symbol)]
         for f in r.failures.values():
             if f["kind"] in ("rule", "mostly", "no_gain", "always", "scattered"):
                 lines.append(f["sentence"])

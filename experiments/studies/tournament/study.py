@@ -73,11 +73,25 @@ def meta_of(plan: TournamentPlan, result: TournamentResult) -> dict[str, Any]:
     }
 
 
+#: KPIs in money: the summary names the store's currency with them.
+MONEY_KPIS = (
+    "revenue",
+    "gross_margin",
+    "policy_cost",
+    "profit",
+    "clv_mean",
+    "horizon_value",
+    "profit_with_horizon_value",
+)
+
+
 def summary_text(result: TournamentResult, lang: str = "en") -> str:
     """A short printed summary: best responses of the focal store and the equilibria."""
     plan, br, eq = result.plan, result.best_responses, result.equilibria
     focal = plan.stores[0]
-    lines = [f"best responses of {focal} ({plan.payoff}; share of bootstrap resamples):"]
+    money = plan.payoff in MONEY_KPIS
+    unit = f", {plan.market.profile.currency}" if money else ""
+    lines = [f"best responses of {focal} ({plan.payoff}{unit}; share of bootstrap resamples):"]
     others = [c for c in br.columns if c.startswith("policy_") and c != f"policy_{focal}"]
     for _, r in br[br["store"] == focal].iterrows():
         against = ", ".join(f"{c.removeprefix('policy_')}={r[c]}" for c in others)
@@ -163,10 +177,12 @@ class Tournament(Study):
         )
 
     def announce(self, plan: TournamentPlan, executor: str, workers: int) -> str:
+        from experiments.report.provenance import market_size
+
         m = plan.market
         sets = "; ".join(f"{p.store}: {', '.join(p.policies)}" for p in plan.players)
         return (
-            f"market {m.name}: {m.n_customers:,} customers, {m.years} years; players {sets}; "
+            f"market {m.name}: {market_size(m)}, {m.years} years; players {sets}; "
             f"{len(plan.profiles())} profiles x {plan.replications} replications "
             f"(seeds {plan.seeds[0]}..{plan.seeds[-1]}, common random numbers) on {workers} "
             f"{executor} worker(s)"
