@@ -28,7 +28,10 @@ made for issue 19; docs/calibration.md, "How policies reach the members"):
   same smoothing applied to the experience the policies added; gifts add to it directly);
 - *complaints* (``complain``, SEEDS 001: 1 in 25, 60% of resolved complainers stay): a member
   who walks away leaves the store for good, i.e. leaves the twin;
-- *churn*: after a dissatisfying visit the dropout chance is multiplied by
+- *churn*: a member leaves the category after a category purchase (BG/NBD's dropout, per
+  occasion), so a policy that wins it more of its occasions (rate x m) divides its dropout
+  chance per focal purchase by m: winning a share does not hasten leaving. After a
+  dissatisfying visit the dropout chance is multiplied by
   ``dissatisfied_attrition_multiplier`` (SEEDS 001). The member's own p is replaced by the p'
   that gives p exactly once the baseline chances of a dissatisfying visit and of walking away
   are counted (``baseline_dropout``); Pareto/NBD's death rate mu loses the baseline walking-away
@@ -136,6 +139,7 @@ class MemberBlock:
             ]
         )
         self.buys = np.zeros(n, dtype=np.int64)
+        self.mult = np.ones(n)  # each member's purchase-rate multiplier this tick
 
         # Baseline chances of a dissatisfying visit and of walking away after one.
         noise = max(b.service_noise, 1e-12)
@@ -335,8 +339,8 @@ class MemberBlock:
         if live.size == 0:
             return
         np.maximum(self.now, lo, out=self.now, where=self.arrive <= lo)
-        mult = expit(self.logit0 + self.lift(t, live)) / self.share0
-        for idx, _when in self._occasions(live, mult, hi):
+        self.mult[live] = expit(self.logit0 + self.lift(t, live)) / self.share0
+        for idx, _when in self._occasions(live, self.mult[live], hi):
             self._purchase(t, idx, self._draws(idx), natural=True)
 
     def visit(self, t: int, rows: np.ndarray) -> None:
@@ -385,11 +389,9 @@ class MemberBlock:
         model.ledger.add("dissatisfied", t, stores[bad])
         complain(model, t, rows, stores, bad, u[:, _COMPLAINT : _COMPLAINT + 3])
         leave = pop.left_store[rows, s].copy()
-        if not self.pareto:
-            coin = np.asarray(natural, dtype=bool) & (
-                u[:, _COIN] < self.p[idx] * np.where(bad, b.dissatisfied_attrition_multiplier, 1)
-            )
-            leave |= coin
+        if not self.pareto:  # per category occasion: a larger share does not hasten leaving
+            p = self.p[idx] * np.where(bad, b.dissatisfied_attrition_multiplier, 1) / self.mult[idx]
+            leave |= np.asarray(natural, dtype=bool) & (u[:, _COIN] < p)
         if leave.any():
             self._leave(idx[leave])
 
