@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write the market even when it cannot match its log (see health)")
     p.add_argument("--twin", action="store_true",
                    help="the market's focal customers are the store's own members (the member "
-                   "twin: baseline forecasts; store policies do not act on them yet)")
+                   "twin; the store's policies act on them: docs/calibration.md)")
     p.add_argument("--max-members", type=int, default=None,
                    help="member twin: keep a weighted sample of this many members (default all)")
     add_export_arguments(p)

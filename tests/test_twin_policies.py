@@ -224,7 +224,7 @@ def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path, monkey
         twin=True,
         report=lambda _m: None,
     )
-    common = ["market.n_customers=600", "market.years=1", "output.progress=false"]
+    common = ["market.n_customers=600", "market.years=1", "output.progress=false", "workers=1"]
     run = subprocess.run(
         [
             sys.executable,
@@ -237,6 +237,7 @@ def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path, monkey
             "policies=[none,gift_budget,vip_privileges]",
             "report.enabled=false",
             f"output_dir={tmp_path / 'cmp'}",
+            f"store={tmp_path / 'runs'}",
             *common,
         ],
         cwd=ROOT,
@@ -250,7 +251,7 @@ def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path, monkey
     assert (revenue["gift_budget"] != revenue["none"]).all()
     assert (revenue["vip_privileges"] != revenue["none"]).all()
     for command, extra in (
-        ("robustness", ["policies=[none,gift_budget]", "replications=2"]),
+        ("robustness", ["policies=[none,gift_budget]", "replications=1", "scenarios=4"]),
         ("tournament", ["policies=[none,gift_budget]", "replications=1"]),
     ):
         done = subprocess.run(
@@ -263,6 +264,7 @@ def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path, monkey
                 "market=cdnow",
                 "report.enabled=false",
                 f"output_dir={tmp_path / command}",
+                f"store={tmp_path / 'runs'}",
                 *extra,
                 *common,
             ],
@@ -271,3 +273,14 @@ def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path, monkey
             text=True,
         )
         assert done.returncode == 0, (command, done.stderr[-2000:])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_study_reports_say_how_policies_reach_the_members(cdnow_twin, lang):
+    from experiments.report.provenance import provenance_section
+
+    _, _, _, path = cdnow_twin
+    twin = provenance_section(twin_market(path), lang)
+    plain = provenance_section(default_market(n_customers=600), lang)
+    said = {"en": "Member twin", "zh": "会员孪生"}[lang]
+    assert said in twin and said not in plain

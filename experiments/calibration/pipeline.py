@@ -198,8 +198,8 @@ def calibrate(
             final = final.replace(members=str(files["members"].resolve()),
                                   start_date=dates["holdout_start"])
         else:
-            report(f"member twin: {files['members'].name} (not in the market: policies do not "
-                   "act on twin members yet; --twin puts them in for baseline forecasts)")
+            report(f"member twin: {files['members'].name} (not in the market; --twin makes the "
+                   "focal store's customers these members, on which its policies act)")
         path = outdir / "market" / f"{name}.yaml"
         files["market"] = write_market_yaml(
             path, final,

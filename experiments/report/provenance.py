@@ -86,6 +86,10 @@ def provenance_section(market: Any, lang: str) -> str:
         lines.append(t["size_members"].format(members=prof.members, residents=market.n_customers))
     else:
         lines.append(t["size_residents"].format(residents=market.n_customers, store=prof.name))
+    from experiments.report.twin_note import twin_line
+
+    if (note := twin_line(market, lang)) is not None:
+        lines.append(note)
 
     def src(kind: str) -> str:
         return t.get(kind, kind) if cal or kind != "data" else t["assumed"]
