@@ -39,8 +39,10 @@ made for issue 19; docs/calibration.md, "How policies reach the members"):
 - *gifts, points, VIP, discounts*: the ``discount`` and ``on_purchases`` hooks run on members'
   purchases (``buy``), and the ``housekeeping`` hooks see them like any customer.
 
-Word of mouth among members is part of their fitted behaviour and is not simulated again
-(members have no ties); the fitted acquisition already holds the baseline's referrals.
+Word of mouth: members have no social ties (the satisfaction shifts word of mouth carries among
+residents are part of the members' fitted behaviour); the referrals a policy adds to the fitted
+acquisition (more satisfied members, a referral multiplier) bring new members
+(``sim.member_referrals``). Set-up steps: ``sim.member_setup``.
 Random numbers are keyed by member and purchase number (or tick, for extra visits), so a
 policy that changes one member's purchases leaves every other member's numbers alone
 (common random numbers).
@@ -48,15 +50,22 @@ policy that changes one member's purchases leaves every other member's numbers a
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.special import expit, gammaincinv, logit, ndtr, ndtri
 
-from sim.agents.customer import SATISFACTION_BOUND, buy, complain, store_utilities
+from sim.agents.customer import SATISFACTION_BOUND, buy, complain
 from sim.customer_base.posterior import draw_new, draw_posterior, draw_spend
-from sim.population import ACTIVE, CHURNED, Population
+from sim.member_referrals import refer, spare_rows
+from sim.member_setup import (
+    append_member_rows,
+    baseline_dropout,
+    baseline_share,
+    expanded,
+    forget_store,
+)
+from sim.population import ACTIVE, CHURNED
 from sim.rng import KeyedDraws
 from sim.twin import UNIT_DAYS, TwinSpec
 
@@ -66,28 +75,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["MemberBlock", "baseline_dropout"]
 
 MEMBER_KEY = 0x7817
-SHARE_LIMITS = (0.02, 0.98)
-"""pi0 is kept inside these bounds (a store with no share or all of it has no headroom)."""
 _W, _COIN, _SERVICE, _COMPLAINT, _TICKET, _CHOICE = 0, 1, 2, 3, 6, 7
 N_DRAWS = 8
-
-
-def baseline_dropout(p: np.ndarray, bad: float, walk: float, multiplier: float) -> np.ndarray:
-    """The per-purchase dropout p' whose baseline chance of leaving equals p.
-
-    After a purchase a member leaves if it walks away (a dissatisfying visit, chance ``bad``,
-    then a complaint not followed by staying, chance ``walk``) or on its dropout coin, whose
-    chance is p' (x ``multiplier`` after a dissatisfying visit, at most 1):
-    P(leave) = (1 - bad) p' + bad [walk + (1 - walk) min(1, multiplier p')], piecewise linear
-    and increasing in p', inverted here. Members with p below ``bad x walk`` (the walking-away
-    chance alone) get p' = 0.
-    """
-    p = np.asarray(p, dtype=np.float64)
-    slope = (1.0 - bad) + bad * (1.0 - walk) * multiplier
-    low = (p - bad * walk) / slope
-    cap = 1.0 / multiplier if multiplier > 1 else np.inf
-    high = (p - bad) / max(1.0 - bad, 1e-12)
-    return np.clip(np.where(low <= cap, low, high), 0.0, 1.0)
 
 
 class MemberBlock:
@@ -99,12 +88,11 @@ class MemberBlock:
         s = self.focal = model.focal
         self.tick_weeks = model.calendar.tick_days / UNIT_DAYS
         start_day = int(np.datetime64(str(market.start_date), "D").astype(np.int64))
-        self.start_day = start_day
         ss = np.random.SeedSequence([model.seed, MEMBER_KEY])
-        r_expand, r_traits, r_new, r_spend, r_attr, r_net = (
-            np.random.default_rng(x) for x in ss.spawn(6)
+        r_expand, r_traits, r_new, r_spend, r_attr, r_net, r_spare = (
+            np.random.default_rng(x) for x in ss.spawn(7)
         )
-        spec = _expanded(spec, r_expand)
+        spec = self.spec = expanded(spec, r_expand)
         m = spec.members
         params = np.asarray(spec.params, dtype=np.float64)
         x, t_x, T = (m[c].to_numpy(np.float64) for c in ("x", "t_x", "T"))
@@ -120,26 +108,40 @@ class MemberBlock:
         n_old = spec.n
         n_new = int(r_new.poisson(spec.new_per_week * max(end - origin, 0.0)))
         arrive = np.sort(r_new.uniform(origin, end, n_new)) if n_new else np.zeros(0)
+        # Rows kept for referred members (sim.member_referrals), prior traits drawn now.
+        n_spare = spare_rows(b.wom_new_per_satisfied_year, end / 52.0, n_old + n_new)
         new = draw_new(spec.model, params, n_new, r_new, k=spec.k)
-        nu = np.concatenate([nu, r_new.gamma(spec.spend[1], 1.0 / spec.spend[2], n_new)])
-        n = n_old + n_new
+        spare = draw_new(spec.model, params, n_spare, r_spare, k=spec.k)
         self.n_members, self.n_new = n_old, n_new
-        self.lam = np.concatenate([traits.lam, new.lam])
-        self.drop = drop = np.concatenate([traits.drop, new.drop])
+        self.spare_start = self.spare_next = n_old + n_new
+        self.spare_stop = n = n_old + n_new + n_spare
+        self.spare_warned = False
+        nu = np.concatenate(
+            [
+                nu,
+                r_new.gamma(spec.spend[1], 1.0 / spec.spend[2], n_new),
+                r_spare.gamma(spec.spend[1], 1.0 / spec.spend[2], n_spare),
+            ]
+        )
+        self.lam = np.concatenate([traits.lam, new.lam, spare.lam])
+        self.drop = drop = np.concatenate([traits.drop, new.drop, spare.drop])
         self.k = int(traits.k)
         self.pareto = spec.model == "paretonbd"
         self.first_drop = np.zeros(n, bool)
         self.first_drop[n_old:] = spec.model == "mbgcnbd"
-        self.arrive = np.concatenate([np.full(n_old, origin), arrive])
+        self.arrive = np.concatenate([np.full(n_old, origin), arrive, np.full(n_spare, np.inf)])
         self.now = self.arrive.copy()
         self.W = np.concatenate(
             [
                 r_traits.standard_gamma(traits.stages.astype(np.float64)),
                 r_new.standard_gamma(float(self.k), n_new),
+                r_spare.standard_gamma(float(self.k), n_spare),
             ]
         )
         self.buys = np.zeros(n, dtype=np.int64)
         self.mult = np.ones(n)  # each member's purchase-rate multiplier this tick
+        self.good = np.zeros(n, bool)  # last visit satisfied (with / without the policies)
+        self.good0 = np.zeros(n, bool)
 
         # Baseline chances of a dissatisfying visit and of walking away after one.
         noise = max(b.service_noise, 1e-12)
@@ -147,21 +149,26 @@ class MemberBlock:
         res = float(st.resolution[s])
         stay = res * b.resolved_stay_probability + (1 - res) * b.unresolved_stay_probability
         self.walk0 = b.complaint_probability * (1.0 - stay)
-        mult = b.dissatisfied_attrition_multiplier
         if self.pareto:  # mu, less the baseline rate of walking away (purchases x bad x walk)
             mu = np.maximum(drop - self.lam * self.bad0 * self.walk0, 0.0)
-            life = r_traits.exponential(1.0, n) / np.maximum(mu, 1e-300)
-            self.death = self.arrive + life
+            self.life = r_traits.exponential(1.0, n) / np.maximum(mu, 1e-300)
             self.p = np.zeros(n)
         else:
-            self.death = np.full(n, np.inf)
+            self.life = np.full(n, np.inf)
+            mult = b.dissatisfied_attrition_multiplier
             self.p = baseline_dropout(drop, self.bad0, self.walk0, mult)
+        self.death = self.arrive + self.life
 
-        self.share0 = self._baseline_share()
+        self.share0 = baseline_share(model, s)
         self.logit0 = float(logit(self.share0))
-        self.first = model.pop.n
-        self._append_rows(market, r_attr, r_net, m, traits.alive, spec, nu, n_old)
+        forget_store(model, s)
+        spend = spec.spend[0] / nu / st.price_level[s]  # buy(): mean spend x price level
+        self.first = append_member_rows(
+            model, m, traits.alive, n, spend, start_day, (r_attr, r_net)
+        )
         self.rows = self.first + np.arange(n)
+        model.pop.rate[self.rows] = self.lam * 52.0
+        model.pop.dropout[self.rows] = self.p
         self._key = KeyedDraws(model.seed, "member", 0)
         self._booking = False
         self._pre_run(origin)
@@ -177,65 +184,6 @@ class MemberBlock:
         except ValueError as e:
             raise ConfigError("market.members", str(e).split(": ", 1)[-1]) from None
         return cls(model, spec)
-
-    def _baseline_share(self) -> float:
-        """pi0: the focal store's mean logit share of its own customers' category purchases
-        in the market's choice model, before any policy (module doc)."""
-        model, pop = self.model, self.model.pop
-        rows = np.flatnonzero((pop.last_store == self.focal) & pop.in_category(np.arange(pop.n)))
-        if rows.size == 0:
-            return 0.5
-        V = store_utilities(model, 0, rows)
-        V -= V.max(axis=1, keepdims=True)
-        P = np.exp(V)
-        share = float((P[:, self.focal] / P.sum(axis=1)).mean())
-        return float(np.clip(share, *SHARE_LIMITS))
-
-    def _append_rows(self, market, r_attr, r_net, m, alive, spec, nu, n_old) -> None:
-        """Members become population rows: attributes drawn as for residents of the focal
-        store's place (`Population`), relationship state from their history."""
-        model, pop, s = self.model, self.model.pop, self.focal
-        n = self.lam.size
-        place = market.stores[s].place
-        places = tuple(
-            dataclasses.replace(p, population_share=1.0 if p.id == place else 0.0)
-            for p in market.places
-        )
-        behaviour = dataclasses.replace(market.behaviour, prospect_share=0.0)
-        local = dataclasses.replace(market, n_customers=n, places=places, behaviour=behaviour)
-        mem = Population(local, model.geo, r_attr, r_net)
-        tick_days = model.calendar.tick_days
-        first_day = m["first_day"].to_numpy(np.int64)
-        last_day = first_day + np.round(m["t_x"].to_numpy(np.float64) * UNIT_DAYS).astype(np.int64)
-        first_tick = np.floor_divide(first_day - self.start_day, tick_days)
-        last_tick = np.floor_divide(last_day - self.start_day, tick_days)
-        p_gg = spec.spend[0]
-        mem.spend = p_gg / nu / model.store_arrays.price_level[s]
-        mem.rate = self.lam * 52.0
-        mem.dropout = self.p
-        mem.state[:] = CHURNED  # new members are outside the category until they arrive
-        mem.state[:n_old] = np.where(alive, ACTIVE, CHURNED)
-        mem.repeat[:] = True
-        mem.last_visit[:n_old, s] = last_tick
-        mem.first_visit[:n_old, s] = first_tick
-        mem.last_store[:n_old] = s
-        mem.last_purchase[:n_old] = last_tick
-        mem.joined[:n_old] = first_tick
-        mem.indptr = np.zeros(n + 1, dtype=pop.indptr.dtype)  # no ties (module doc)
-        mem.indices = np.zeros(0, dtype=pop.indices.dtype)
-        mem.clock = np.full(n, np.inf)
-        mem.next_tick = np.full(n, np.iinfo(np.int64).max, dtype=pop.next_tick.dtype)
-        old_n = pop.n
-        for name, value in list(vars(pop).items()):
-            if name in ("indptr", "indices") or not isinstance(value, np.ndarray):
-                continue
-            if value.shape[:1] == (old_n,):
-                extra = getattr(mem, name, None)
-                if extra is None:  # an array added to the population after it was built
-                    extra = np.zeros((n, *value.shape[1:]), dtype=value.dtype)
-                setattr(pop, name, np.concatenate([value, extra.astype(value.dtype)]))
-        pop.indptr = np.concatenate([pop.indptr, pop.indptr[-1] + mem.indptr[1:]])
-        pop.n = old_n + n
 
     def _pre_run(self, origin: float) -> None:
         """From the calibration end to the market's start (when it starts later): the fitted
@@ -326,9 +274,9 @@ class MemberBlock:
         """Tick t: arrivals (their first purchase), then every alive member's purchases."""
         lo, hi = t * self.tick_weeks, (t + 1) * self.tick_weeks
         pop = self.model.pop
-        a, z = np.searchsorted(self.arrive[self.n_members :], [lo, hi], side="right")
-        if z > a:
-            idx = self.n_members + np.arange(a, z)
+        later = self.arrive[self.n_members : self.spare_next]
+        idx = self.n_members + np.flatnonzero((later > lo) & (later <= hi))
+        if idx.size:
             rows = self.rows[idx]
             pop.state[rows] = ACTIVE
             pop.joined[rows] = t
@@ -336,12 +284,12 @@ class MemberBlock:
             u = self._draws(idx)
             self._purchase(t, idx, u, natural=self.first_drop[idx])
         live = np.flatnonzero((pop.state[self.rows] != CHURNED) & (self.arrive <= hi))
-        if live.size == 0:
-            return
-        np.maximum(self.now, lo, out=self.now, where=self.arrive <= lo)
-        self.mult[live] = expit(self.logit0 + self.lift(t, live)) / self.share0
-        for idx, _when in self._occasions(live, self.mult[live], hi):
-            self._purchase(t, idx, self._draws(idx), natural=True)
+        if live.size:
+            np.maximum(self.now, lo, out=self.now, where=self.arrive <= lo)
+            self.mult[live] = expit(self.logit0 + self.lift(t, live)) / self.share0
+            for idx, _when in self._occasions(live, self.mult[live], hi):
+                self._purchase(t, idx, self._draws(idx), natural=True)
+        refer(self, t, hi)
 
     def visit(self, t: int, rows: np.ndarray) -> None:
         """Scheduled extra visits of members (campaigns, reactivation): the focal store is
@@ -381,6 +329,7 @@ class MemberBlock:
                     experience += extra
         good = experience >= b.satisfied_threshold
         bad = experience <= b.dissatisfied_threshold
+        self.good[idx], self.good0[idx] = good, base >= b.satisfied_threshold
         clip = SATISFACTION_BOUND
         gap = np.clip(experience, -clip, clip) - np.clip(base, -clip, clip)
         sat = pop.satisfaction[rows, s]
@@ -399,16 +348,3 @@ class MemberBlock:
     def member_rows(self, cohort: bool = False) -> np.ndarray:
         """Population rows of the members (``cohort``: of the calibration cohort only)."""
         return self.rows[: self.n_members] if cohort else self.rows
-
-
-def _expanded(spec: TwinSpec, rng: np.random.Generator) -> TwinSpec:
-    """A weighted sample of members back at the store's size: each member is repeated
-    floor(w) or ceil(w) times (on average w), every copy drawing its own posterior traits."""
-    w = spec.members["weight"].to_numpy(np.float64)
-    if np.all(w == 1.0):
-        return spec
-    copies = np.floor(w).astype(np.int64)
-    copies += rng.random(w.size) < (w - copies)
-    members = spec.members.loc[spec.members.index.repeat(copies)].reset_index(drop=True)
-    members["weight"] = 1.0
-    return dataclasses.replace(spec, members=members)

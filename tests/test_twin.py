@@ -231,7 +231,7 @@ def test_market_with_members_books_the_twin(cdnow, tmp_path):
     assert (member == at_focal).all() and member.any()  # members buy only at the focal store
     assert a.ledger.flows["purchases"][:, focal].sum() == member.sum()
     assert a.ledger.flows["revenue"][:, focal].sum() == pytest.approx(tx["amount"][member].sum())
-    assert a.pop.n == 3000 + spec.n + a.twin.n_new
+    assert a.pop.n == 3000 + a.twin.rows.size and a.twin.n_members == spec.n
 
 
 def test_bad_members_file_is_one_clear_error(tmp_path):

@@ -19,7 +19,7 @@ from experiments.calibration.core import fit_store
 from experiments.calibration.twin import build_twin, conditional_expected
 from sim import RetailModel
 from sim.config import default_market
-from sim.members import baseline_dropout
+from sim.member_setup import baseline_dropout
 from sim.policies import StorePolicy
 from sim.translog import read_log
 
@@ -284,3 +284,34 @@ def test_study_reports_say_how_policies_reach_the_members(cdnow_twin, lang):
     plain = provenance_section(default_market(n_customers=600), lang)
     said = {"en": "Member twin", "zh": "会员孪生"}[lang]
     assert said in twin and said not in plain
+
+
+def test_a_referral_scheme_brings_new_members(cdnow_twin):
+    """Word of mouth: the referrals a policy adds to the fitted acquisition arrive as new
+    members recommended by satisfied members; at baseline none are added (the closed CDNOW
+    cohort gets no new member at all)."""
+    _, _, _, path = cdnow_twin
+
+    class Referral(StorePolicy):
+        name = "test_referral"
+
+        def reset(self):
+            self.pairs = []
+
+        def recruit_multiplier(self):
+            return 3.0
+
+        def on_recruits(self, t, recruiters, recruits):
+            self.pairs.append((recruiters.copy(), recruits.copy()))
+
+    market = twin_market(path)
+    base = RetailModel(market=market, seed=7).run()
+    ref = RetailModel(market=market, policies=[Referral()], seed=7).run()
+    assert focal(base, "wom_recruits") == focal(base, "new_customers") == 0
+    recruits = np.concatenate([r for _, r in ref.focal_policies[0].pairs])
+    parents = np.concatenate([p for p, _ in ref.focal_policies[0].pairs])
+    assert recruits.size == focal(ref, "wom_recruits") > 20
+    assert (parents >= ref.twin.first).all() and (recruits >= ref.twin.first).all()
+    assert 0 < focal(ref, "new_customers") <= recruits.size
+    assert focal(ref, "referred_customers") == focal(ref, "new_customers")
+    assert focal(ref, "revenue") > focal(base, "revenue")
