@@ -37,10 +37,15 @@ RECRUIT_WAIT_DAYS = 21.0
 """Mean days from a recommendation to the recruit's first purchase (as `recruit`)."""
 
 
+SPARE_SHARE = 0.5
+"""Rows reserved for referred members, as a share of what every member referring at the
+baseline rate once more would bring: with about a third of visits satisfying, room for a
+referral multiplier of about 2.5 even if every member stayed active (fewer are)."""
+
+
 def spare_rows(rate_per_year: float, years: float, members: int) -> int:
-    """Rows reserved for referred members: every member referring at the baseline rate a year
-    once more (room for a referral scheme up to about 1 + 1 / satisfied share), and 100."""
-    return int(np.ceil(rate_per_year * years * members)) + 100
+    """Rows reserved for referred members (``SPARE_SHARE``), and 100."""
+    return int(np.ceil(SPARE_SHARE * rate_per_year * years * members)) + 100
 
 
 def refer(block: MemberBlock, t: int, hi: float) -> None:

@@ -219,7 +219,8 @@ class MemberBlock:
         key = (idx.astype(np.uint64) << np.uint64(24)) | self.buys[idx].astype(np.uint64)
         u = self._key.random(key, N_DRAWS)
         self.buys[idx] += 1
-        self.W[idx] = gammaincinv(float(self.k), u[:, _W])
+        w = u[:, _W]
+        self.W[idx] = -np.log1p(-w) if self.k == 1 else gammaincinv(float(self.k), w)
         return u
 
     def lift(self, t: int, idx: np.ndarray) -> np.ndarray:

@@ -181,36 +181,13 @@ def test_twin_in_the_market_docks_at_baseline(cdnow_twin):
 
 
 @pytest.mark.slow
-def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path, monkeypatch):
-    """`calibrate --twin` on the CDNOW log, then experiments.compare on the written market:
+def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path):
+    """`calibrate --twin` on the CDNOW log (no indirect inference: the residents keep the base
+    market's parameters), then experiments.compare on the written market:
     policies move the members' revenue (not only their costs); robustness and tournament run."""
     from experiments.calibration import pipeline
-    from experiments.calibration.market import MarketFit
 
-    quick = MarketFit(
-        {
-            "rate_shape": 1.0,
-            "rate_scale": 1.0,
-            "dropout_a": 1.0,
-            "dropout_b": 6.0,
-            "ticket_shape": 4.0,
-            "spend_shape": 3.0,
-            "spend_scale": 1.0,
-        },
-        2000,
-        1.0,
-        [],
-        1,
-        0.1,
-        2000,
-        0,
-        600,
-        600,
-    )  # the residents' search is not what this test is about
-    monkeypatch.setattr(pipeline, "indirect_inference", lambda *a, **k: quick)
-    monkeypatch.setattr(
-        pipeline, "simulated_holdout", lambda cal, m, s: (pd.Series(dtype=float), 1.0, 1.0, 0.0)
-    )
+    said: list[str] = []
     out = tmp_path / "cal"
     pipeline.calibrate(
         DATA / "cdnow_log.csv.gz",
@@ -222,8 +199,9 @@ def test_compare_robustness_tournament_run_on_a_calibrated_twin(tmp_path, monkey
         check_runs=1,
         force=True,
         twin=True,
-        report=lambda _m: None,
+        report=said.append,
     )
+    assert any(line.startswith("indirect inference: skipped with --twin") for line in said)
     common = ["market.n_customers=600", "market.years=1", "output.progress=false", "workers=1"]
     run = subprocess.run(
         [

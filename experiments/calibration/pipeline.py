@@ -145,7 +145,13 @@ def calibrate(
     extra["twin"] = extra_twin
     simulated = None
     files: dict[str, Path] = {}
-    if market:
+    start = dates["start"]
+    if market and twin:
+        report("indirect inference: skipped with --twin (the members are the focal store's "
+               "customers; the residents, who shop at the rival stores only, keep the base "
+               "market's parameters)")
+        extra["indirect_inference_skipped"] = "twin"
+    elif market:
         bar = tqdm(total=max_evaluations, desc="indirect inference", disable=not progress,
                    unit="sim")
 
@@ -156,7 +162,6 @@ def calibrate(
         fit = indirect_inference(cal, base, seed=seed, max_evaluations=max_evaluations,
                                  search_customers=search_customers, progress=tick)
         bar.close()
-        start = dates["start"]
         span_years = (periods.end - periods.start + 1 + 7) / 365.0  # cover the last week
         check_market = build_market(base, fit.params, n_customers=fit.n_customers,
                                     start_date=start, years=span_years, name=name)
@@ -187,10 +192,11 @@ def calibrate(
     extra["health"] = health
     for line in health["blocking"] + health["notes"]:
         report("health: " + line)
-    if market and fit is not None and (health["matched"] or force):
-        final = apply_profile(build_market(base, fit.params, n_customers=fit.n_customers,
-                                           start_date=start, years=base.years, name=name),
-                              profile)
+    if market and (fit is not None or twin) and (health["matched"] or force):
+        resident = (build_market(base, fit.params, n_customers=fit.n_customers, start_date=start,
+                                 years=base.years, name=name) if fit is not None
+                    else base.replace(name=name, start_date=start))
+        final = apply_profile(resident, profile)
         files["members"] = save_members(twin_spec, outdir / "market", name)
         extra_twin["members_file"] = str(files["members"])
         extra_twin["in_market"] = twin
@@ -225,9 +231,10 @@ def calibrate(
     return CalibrationRun(cal, fit, final, payload, files, time.perf_counter() - t0)
 
 
-def bench_calibration(n_customers: int = 20_000, seed: int = 0) -> dict:
+def bench_calibration(n_customers: int = 20_000, seed: int = 0, twin: bool = False) -> dict:
     """Seconds to calibrate a 2-year, ``n_customers`` log (simulated BG/NBD + Gamma-Gamma),
-    indirect inference included (for experiments.bench, key "calibration")."""
+    indirect inference included (for experiments.bench, key "calibration"); ``twin``: as
+    ``--twin`` (the member twin in the market, no indirect inference; key "twin")."""
     import tempfile
 
     from sim.customer_base.simulate import simulate
@@ -239,10 +246,12 @@ def bench_calibration(n_customers: int = 20_000, seed: int = 0) -> dict:
         log = sim.to_log()
         path = write_log(log, Path(tmp) / "log.parquet")
         t0, c0 = time.perf_counter(), time.process_time()
-        run = calibrate(path, out=Path(tmp) / "out", progress=False, report=lambda _m: None)
+        run = calibrate(path, out=Path(tmp) / "out", progress=False, report=lambda _m: None,
+                        twin=twin)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     fit = run.market_fit
     return {
+        "twin": twin,
         "log_customers": int(log["customer_id"].nunique()),
         "calibration_customers": run.calibration.customers,  # first purchase by the split
         "log_years": 2,
