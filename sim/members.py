@@ -346,6 +346,12 @@ class MemberBlock:
             self._leave(idx[leave])
 
     # ------------------------------------------------------------------ reading
+    def waiting(self) -> int:
+        """Member rows not arrived yet (new members to come, unused referral rows): outside
+        the category, but not churned."""
+        now = (self.model.t + 1) * self.tick_weeks
+        return int(np.count_nonzero(self.arrive[self.n_members :] > now))
+
     def member_rows(self, cohort: bool = False) -> np.ndarray:
         """Population rows of the members (``cohort``: of the calibration cohort only)."""
         return self.rows[: self.n_members] if cohort else self.rows

@@ -159,7 +159,8 @@ def prospects(model: RetailModel) -> int:
 
 
 def churned_total(model: RetailModel) -> int:
-    return np.count_nonzero(model.pop.state == CHURNED)
+    churned = np.count_nonzero(model.pop.state == CHURNED)
+    return churned - (model.twin.waiting() if model.twin is not None else 0)
 
 
 class RetailModel(mesa.Model):

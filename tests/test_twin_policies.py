@@ -293,3 +293,15 @@ def test_a_referral_scheme_brings_new_members(cdnow_twin):
     assert 0 < focal(ref, "new_customers") <= recruits.size
     assert focal(ref, "referred_customers") == focal(ref, "new_customers")
     assert focal(ref, "revenue") > focal(base, "revenue")
+
+
+def test_members_still_to_arrive_are_not_counted_as_churned(cdnow_twin):
+    _, _, _, path = cdnow_twin
+    m = RetailModel(market=twin_market(path, years=0.25), seed=2).run()
+    series = m.datacollector.get_model_vars_dataframe()
+    from sim.population import CHURNED
+
+    gone = np.count_nonzero(m.pop.state[m.twin.member_rows(cohort=True)] == CHURNED)
+    residents = np.count_nonzero(m.pop.state[: m.twin.first] == CHURNED)
+    assert m.twin.waiting() == m.twin.rows.size - m.twin.n_members  # a closed cohort
+    assert series["churned"].iloc[-1] == gone + residents
