@@ -305,3 +305,14 @@ def test_members_still_to_arrive_are_not_counted_as_churned(cdnow_twin):
     residents = np.count_nonzero(m.pop.state[: m.twin.first] == CHURNED)
     assert m.twin.waiting() == m.twin.rows.size - m.twin.n_members  # a closed cohort
     assert series["churned"].iloc[-1] == gone + residents
+
+
+def test_a_weighted_sample_of_members_is_expanded_to_the_store(cdnow_twin, tmp_path):
+    """--max-members keeps a weighted sample; in the market each kept member stands for about
+    w members again (copies drawing their own traits), so the store keeps its size."""
+    _, spec, _, _ = cdnow_twin
+    small = spec.sample(500, np.random.default_rng(0))
+    path = small.save(tmp_path / "small.members.parquet")
+    m = RetailModel(market=twin_market(path, years=0.1), seed=1)
+    assert m.twin.n_members == pytest.approx(spec.n, rel=0.03)
+    assert set(m.twin.spec.members["customer_id"]) <= set(small.members["customer_id"])
