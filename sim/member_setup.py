@@ -40,7 +40,8 @@ def baseline_dropout(p: np.ndarray, bad: float, walk: float, multiplier: float) 
     chance is p' (x ``multiplier`` after a dissatisfying visit, at most 1):
     P(leave) = (1 - bad) p' + bad [walk + (1 - walk) min(1, multiplier p')], piecewise linear
     and increasing in p', inverted here. Members with p below ``bad x walk`` (the walking-away
-    chance alone) get p' = 0.
+    chance alone) get p' = 0; with a multiplier below 1 a p above the chance of leaving at
+    p' = 1 cannot be reached and gets p' = 1.
     """
     p = np.asarray(p, dtype=np.float64)
     slope = (1.0 - bad) + bad * (1.0 - walk) * multiplier

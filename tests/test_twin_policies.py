@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from experiments.calibration.core import fit_store
 from experiments.calibration.twin import build_twin, conditional_expected
@@ -91,14 +93,21 @@ def focal(model, flow: str) -> float:
     return float(model.ledger.flows[flow][:, model.focal].sum())
 
 
-def test_baseline_dropout_gives_the_fitted_chance_of_leaving():
+@settings(max_examples=60, deadline=None)
+@given(
+    bad=st.floats(0.0, 0.9),
+    walk=st.floats(0.0, 0.5),
+    mult=st.floats(0.5, 10.0),
+)
+def test_baseline_dropout_gives_the_fitted_chance_of_leaving(bad, walk, mult):
     p = np.linspace(0.0, 1.0, 101)
-    bad, walk, mult = 0.36, 0.024, 3.0
     q = baseline_dropout(p, bad, walk, mult)
     leave = (1 - bad) * q + bad * (walk + (1 - walk) * np.minimum(1.0, mult * q))
-    ok = p >= bad * walk  # below: walking away alone is already more than p
-    assert leave[ok] == pytest.approx(p[ok], abs=1e-12)
-    assert (q[~ok] == 0).all() and (np.diff(q) >= 0).all()
+    most = (1 - bad) + bad * (walk + (1 - walk) * min(1.0, mult))  # p' = 1
+    ok = (p >= bad * walk) & (p <= most)  # below: walking away alone is already more than p
+    assert (q[p > most] == 1).all()
+    assert leave[ok] == pytest.approx(p[ok], abs=1e-9)
+    assert (q[p < bad * walk] == 0).all() and (np.diff(q) >= 0).all()
 
 
 def test_policies_act_on_the_members(cdnow_twin):
