@@ -27,33 +27,67 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m experiments.calibrate",
-                description="Calibrate a market from a store's transaction log.")
+    p = _Parser(
+        prog="python -m experiments.calibrate",
+        description="Calibrate a market from a store's transaction log.",
+    )
     p.add_argument("log", type=Path, help="transaction log (.csv, .parquet or .xlsx)")
-    p.add_argument("--calibration-end", default=None,
-                   help="last day of the calibration period, YYYY-MM-DD (default: two thirds "
-                        "into the log's span)")
-    p.add_argument("--store", default=None, help="store_id to calibrate (needed when the log "
-                                                 "holds several stores)")
+    p.add_argument(
+        "--calibration-end",
+        default=None,
+        help="last day of the calibration period, YYYY-MM-DD (default: two thirds "
+        "into the log's span)",
+    )
+    p.add_argument(
+        "--store",
+        default=None,
+        help="store_id to calibrate (needed when the log holds several stores)",
+    )
     p.add_argument("--name", default="calibrated", help="market name (default: calibrated)")
-    p.add_argument("--out", type=Path, default=Path("calibration"),
-                   help="output directory (default: ./calibration)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("calibration"),
+        help="output directory (default: ./calibration)",
+    )
     p.add_argument("--lang", default="en", choices=("en", "zh"), help="report language")
-    p.add_argument("--no-market", dest="market", action="store_false",
-                   help="fit and validate only (no indirect inference, no market YAML)")
-    p.add_argument("--no-pareto", dest="pareto", action="store_false",
-                   help="skip the Pareto/NBD comparison fit")
-    p.add_argument("--max-evaluations", type=int, default=25,
-                   help="simulations allowed to the indirect inference (default 25)")
+    p.add_argument(
+        "--no-market",
+        dest="market",
+        action="store_false",
+        help="fit and validate only (no indirect inference, no market YAML)",
+    )
+    p.add_argument(
+        "--no-pareto",
+        dest="pareto",
+        action="store_false",
+        help="skip the Pareto/NBD comparison fit",
+    )
+    p.add_argument(
+        "--max-evaluations",
+        type=int,
+        default=25,
+        help="simulations allowed to the indirect inference (default 25)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulations (default 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--force", action="store_true",
-                   help="write the market even when it cannot match its log (see health)")
-    p.add_argument("--twin", action="store_true",
-                   help="the market's focal customers are the store's own members (the member "
-                   "twin: baseline forecasts; store policies do not act on them yet)")
-    p.add_argument("--max-members", type=int, default=None,
-                   help="member twin: keep a weighted sample of this many members (default all)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="write the market even when it cannot match its log (see health)",
+    )
+    p.add_argument(
+        "--twin",
+        action="store_true",
+        help="the market's focal customers are the store's own members (the member "
+        "twin; the store's policies act on them: docs/calibration.md)",
+    )
+    p.add_argument(
+        "--max-members",
+        type=int,
+        default=None,
+        help="member twin: keep a weighted sample of this many members (default all)",
+    )
     add_export_arguments(p)
     add_store_arguments(p)
     return p
@@ -63,20 +97,30 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         precheck_calibrate(vars(args))  # declared flags, the log file, memory: before reading
-        run = calibrate(args.log, out=args.out, store=args.store, inputs=store_inputs(args),
-                        calibration_end=args.calibration_end, name=args.name, lang=args.lang,
-                        market=args.market, pareto=args.pareto,
-                        max_evaluations=args.max_evaluations, seed=args.seed,
-                        progress=not args.quiet, force=args.force,
-                        max_members=args.max_members, twin=args.twin)
+        run = calibrate(
+            args.log,
+            out=args.out,
+            store=args.store,
+            inputs=store_inputs(args),
+            calibration_end=args.calibration_end,
+            name=args.name,
+            lang=args.lang,
+            market=args.market,
+            pareto=args.pareto,
+            max_evaluations=args.max_evaluations,
+            seed=args.seed,
+            progress=not args.quiet,
+            force=args.force,
+            max_members=args.max_members,
+            twin=args.twin,
+        )
     except (ConfigError, LogError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for key, path in run.files.items():
         print(f"wrote {path} ({key})")
     if run.market is not None:
-        print(f"next: python -m experiments.compare --config-dir {args.out} "
-              f"market={args.name}")
+        print(f"next: python -m experiments.compare --config-dir {args.out} market={args.name}")
     return 0
 
 

@@ -454,8 +454,9 @@ class MarketConfig:
     members: str | None = declared(
         None, kind="text", nullable=True,
         doc="member-twin file (members.parquet written by experiments.calibrate): the focal "
-        "store's customers are the store's own members with posterior traits (sim.twin); "
-        "null: the focal store is served by the simulated residents",
+        "store's customers are the store's own members with posterior traits (sim.twin), "
+        "reached by its policies (sim.members); null: the focal store is served by the "
+        "simulated residents",
     )
 
     # ----------------------------------------------------------------- derived facts

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -160,7 +159,8 @@ def prospects(model: RetailModel) -> int:
 
 
 def churned_total(model: RetailModel) -> int:
-    return np.count_nonzero(model.pop.state == CHURNED)
+    churned = np.count_nonzero(model.pop.state == CHURNED)
+    return churned - (model.twin.waiting() if model.twin is not None else 0)
 
 
 class RetailModel(mesa.Model):
@@ -224,13 +224,13 @@ class RetailModel(mesa.Model):
         self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
         self._n_ticks = self._horizon = market.n_ticks
         self.twin = None
-        if market.members:  # the focal store's customers are the store's own members
-            from sim.twin import FocalTwin
-
-            self.twin = FocalTwin.from_market(market, self.seed)
         self._burning = False
         self.t_origin = 0  # tick of the market's reference start (trends count years from it)
         self._start(market.burn_in_years)
+        if market.members:  # the focal store's customers are the store's own members
+            from sim.members import MemberBlock
+
+            self.twin = MemberBlock.attach(self)
 
         self.stores = [Store(self, i, store_policies[i]) for i in range(self.n_stores)]
         for i, pols in enumerate(store_policies):
@@ -246,14 +246,8 @@ class RetailModel(mesa.Model):
             ]
             for name in HOOKS
         }
-        if self.twin is not None:  # residents no longer buy at the focal store (sim.twin)
-            self._hooks["utility"].append((focal, lambda rows: np.full(len(rows), -np.inf)))
-            if store_policies[focal]:
-                warnings.warn(
-                    "market.members: the focal store's policies do not act on its member twin "
-                    "yet (docs/calibration.md); their costs are booked, their effects are not",
-                    stacklevel=2,
-                )
+        if self.twin is not None:  # residents no longer buy at the focal store (sim.members)
+            self._hooks["utility"].append((focal, self.twin.residents_elsewhere))
         # One Mesa agent per customer row, with the ids that follow the stores'. The agents are
         # made when first asked for (`customers`, `agents`, `agents_by_type`, agent activation):
         # a batch run never needs them, and a million of them take ~0.5 GB.
@@ -504,6 +498,8 @@ class RetailModel(mesa.Model):
         # comes anyway (a natural occasion this tick).
         visits = np.unique(np.concatenate(extra)) if extra else np.zeros(0, dtype=np.int64)
         visits = visits[self.pop.next_tick[visits] != t]
+        if self.twin is not None and visits.size:  # members' visits go to their block
+            visits = self.twin.split(visits)
         if self.activation == "batch":
             rows = due_now(self, t)
             draws = OccasionDraws.draw(self, rows.size)
@@ -525,7 +521,7 @@ class RetailModel(mesa.Model):
                     self, t, visits, OccasionDraws.keyed(self, t, visits), natural=False
                 )
         if self.twin is not None and not self._burning:
-            self.twin.book(self.ledger, t, self.focal)
+            self.twin.step(t)
         days_done = (t + 1) * self.calendar.tick_days
         if days_done % HOUSEKEEPING_DAYS < self.calendar.tick_days or t == self.n_ticks - 1:
             self._housekeeping(t)

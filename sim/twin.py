@@ -15,7 +15,8 @@ calibration end, the sum of its log inter-purchase times and its repeat spend. E
 
 Vectorised over members (no Python loop over them); 20,000 members over three years take a
 fraction of a second (``experiments/calibration/bench_twin.py``). Time is in weeks from the
-calibration end; ``purchases`` returns day numbers too.
+calibration end; ``purchases`` returns day numbers too. Inside a market (``market.members``)
+the members are population rows that the focal store's policies reach (``sim.members``).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from sim.customer_base.posterior import (
     future_purchases,
 )
 
-__all__ = ["MEMBER_COLUMNS", "FocalTwin", "TwinRun", "TwinSpec", "run_twin"]
+__all__ = ["MEMBER_COLUMNS", "TwinRun", "TwinSpec", "run_twin"]
 
 MEMBER_COLUMNS = ("customer_id", "first_day", "x", "t_x", "T", "litt", "monetary_value", "weight")
 UNIT_DAYS = 7.0
@@ -203,70 +204,3 @@ def run_twin(
     weight = np.concatenate([m["weight"].to_numpy(np.float64), np.ones(n_new)])
     day = spec.calibration_end + np.ceil(when * UNIT_DAYS).astype(np.int64)
     return TwinRun(cust, when, day, amount, weight, spec.n, n_new, is_first)
-
-
-class FocalTwin:
-    """The twin inside a `RetailModel` (``market.members`` set): the focal store's purchases.
-
-    The whole run's twin purchases are drawn at set-up from a stream of their own
-    (``SeedSequence([seed, TWIN_KEY])``: policy-independent, common random numbers), from the
-    calibration end to the end of the run; the ones inside the run's dates are booked, tick by
-    tick, as the focal store's revenue, cost of goods, purchases and new customers. The
-    simulated residents keep buying at the other stores but no longer at the focal store
-    (its utility is -inf for them): the market's structure is optional for a single-store
-    twin, so at baseline the focal store follows its members' fitted behaviour exactly.
-    Policies do not act on the twin's members yet (docs/calibration.md).
-    """
-
-    TWIN_KEY = 0x7817
-
-    def __init__(
-        self, spec: TwinSpec, *, start: str, tick_days: int, n_ticks: int, margin: float, seed: int
-    ) -> None:
-        self.spec = spec
-        start_day = int(np.datetime64(start, "D").astype(np.int64))
-        end_day = start_day + n_ticks * tick_days
-        weeks = max(end_day - spec.calibration_end, 0) / UNIT_DAYS
-        run = run_twin(spec, weeks, np.random.SeedSequence([int(seed), self.TWIN_KEY]))
-        inside = (run.day >= start_day) & (run.day < end_day)
-        self.tick = ((run.day[inside] - start_day) // tick_days).astype(np.int64)
-        w = run.weight[run.member[inside]]
-        self.amount = run.amount[inside] * w
-        self.count = w
-        first = run.first_purchase[inside]
-        self.new = first.astype(np.float64)
-        self.margin = float(margin)
-        self.bounds = np.searchsorted(self.tick, np.arange(n_ticks + 1))
-
-    @classmethod
-    def from_market(cls, market: Any, seed: int) -> FocalTwin:
-        from sim.errors import ConfigError
-
-        focal = market.stores[market.store_ids.index(market.focal_store)]
-        try:
-            spec = TwinSpec.load(market.members)
-        except ValueError as e:
-            raise ConfigError("market.members", str(e).split(": ", 1)[-1]) from None
-        return cls(
-            spec,
-            start=str(market.start_date),
-            tick_days=market.tick_days,
-            n_ticks=market.n_ticks,
-            margin=focal.margin,
-            seed=seed,
-        )
-
-    def book(self, ledger: Any, t: int, store: int) -> None:
-        """Book tick t's twin purchases to the focal store's flows."""
-        lo, hi = self.bounds[t], self.bounds[t + 1]
-        if hi <= lo:
-            return
-        revenue = float(self.amount[lo:hi].sum())
-        row = np.zeros(len(ledger.store_ids))
-        row[store] = revenue
-        ledger.add_by_store("revenue", t, row)
-        ledger.add_by_store("cogs", t, row * (1.0 - self.margin))
-        row[store] = float(self.count[lo:hi].sum())
-        ledger.add_by_store("purchases", t, row)
-        row[store] = float(self.new[lo:hi].sum())
-        ledger.add_by_store("new_customers", t, row)

@@ -40,11 +40,13 @@ def simulated_log(n, params, k, first_days, *, seed, weeks, start="2022-01-03"):
     cust = np.concatenate([np.arange(n), cust])
     when = np.concatenate([first, when])
     day = np.floor(when * 7.0).astype("timedelta64[D]")
-    return pd.DataFrame({
-        "customer_id": cust,
-        "date": (np.datetime64(start, "D") + day).astype("datetime64[ns]"),
-        "amount": np.round(rng.gamma(4.0, 10.0, cust.size) + 1.0, 2),
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": cust,
+            "date": (np.datetime64(start, "D") + day).astype("datetime64[ns]"),
+            "amount": np.round(rng.gamma(4.0, 10.0, cust.size) + 1.0, 2),
+        }
+    )
 
 
 # ------------------------------------------------------------------------ the likelihood
@@ -52,15 +54,19 @@ def simulated_log(n, params, k, first_days, *, seed, weeks, start="2022-01-03"):
 def test_mbgcnbd_likelihood_equals_numerical_integration(k):
     params = np.array([0.9, 5.0, 1.3, 2.5])
     r, alpha, a, b = params
-    for x, t_x, T, gaps in ((0, 0.0, 20.0, []), (3, 12.0, 30.0, [2.0, 4.0, 6.0]),
-                            (1, 5.0, 5.0, [5.0])):
+    for x, t_x, T, gaps in (
+        (0, 0.0, 20.0, []),
+        (3, 12.0, 30.0, [2.0, 4.0, 6.0]),
+        (1, 5.0, 5.0, [5.0]),
+    ):
         litt = float(np.sum(np.log(gaps)))
 
         def given_lam(lam, x=x, t_x=t_x, T=T, gaps=gaps):
             # Erlang-k gaps and survivor, then p integrated numerically against Beta(a, b)
             erl = np.prod([lam**k * g ** (k - 1) * np.exp(-lam * g) / gamma_fn(k) for g in gaps])
             surv = sum((lam * (T - t_x)) ** j / gamma_fn(j + 1) for j in range(k)) * np.exp(
-                -lam * (T - t_x))
+                -lam * (T - t_x)
+            )
             beta_ab = gamma_fn(a) * gamma_fn(b) / gamma_fn(a + b)
 
             def over_p(p):
@@ -70,8 +76,9 @@ def test_mbgcnbd_likelihood_equals_numerical_integration(k):
             return erl * integrate.quad(over_p, 0, 1, epsabs=0, epsrel=1e-11)[0] / beta_ab * prior
 
         num = integrate.quad(given_lam, 0, np.inf, epsabs=0, epsrel=1e-10, limit=200)[0]
-        ll = mbgcnbd.loglik_rows(params, k, np.array([x]), np.array([t_x]), np.array([T]),
-                                 np.array([litt]))[0]
+        ll = mbgcnbd.loglik_rows(
+            params, k, np.array([x]), np.array([t_x]), np.array([T]), np.array([litt])
+        )[0]
         assert ll == pytest.approx(np.log(num), abs=1e-6)
 
 
@@ -87,8 +94,10 @@ def test_mbgnbd_fit_on_cdnow_matches_btydplus(cdnow):
     fit = mbgcnbd.fit_k(1, x, t_x, T, litt)
     r, alpha, a, b = fit.params
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) - betaln(a, b)
-    closed = head + np.logaddexp(betaln(a, b + x + 1) - (r + x) * np.log(alpha + T),
-                                 betaln(a + 1, b + x) - (r + x) * np.log(alpha + t_x))
+    closed = head + np.logaddexp(
+        betaln(a, b + x + 1) - (r + x) * np.log(alpha + T),
+        betaln(a + 1, b + x) - (r + x) * np.log(alpha + t_x),
+    )
     assert fit.loglik == pytest.approx(closed.sum(), abs=1e-6)
     assert fit.params == pytest.approx([0.525, 6.183, 0.891, 1.614], rel=2e-3)
     assert choice.mbgcnbd_loglik[1] > choice.mbgcnbd_loglik[2]  # CDNOW is not regular
@@ -101,11 +110,17 @@ def test_series_expectation_equals_bgnbd_closed_form():
     r, alpha, a, b = params
     x, t_x, T = np.array([0.0, 2, 7]), np.array([0.0, 20, 35]), np.array([38.0, 38, 38])
     pa = bgnbd.p_alive(params, x, t_x, T)
-    series = np.array([mbgcnbd._series(a, b + xi, np.array([r + xi]), np.array([alpha + Ti]),
-                                       np.array([1.0]), 1, 39.0)[0]
-                       for xi, Ti in zip(x, T, strict=True)])
-    assert pa * series == pytest.approx(bgnbd.conditional_expected(params, 39.0, x, t_x, T),
-                                        rel=1e-8)
+    series = np.array(
+        [
+            mbgcnbd._series(
+                a, b + xi, np.array([r + xi]), np.array([alpha + Ti]), np.array([1.0]), 1, 39.0
+            )[0]
+            for xi, Ti in zip(x, T, strict=True)
+        ]
+    )
+    assert pa * series == pytest.approx(
+        bgnbd.conditional_expected(params, 39.0, x, t_x, T), rel=1e-8
+    )
 
 
 # ------------------------------------------------------------------------ docking
@@ -177,8 +192,14 @@ def test_twin_docks_on_simulated_logs(name):
 
 @pytest.mark.slow
 def test_regular_buyers_regularity_model_beats_bgnbd_on_holdout():
-    log = simulated_log(1500, (2.0, 10.0, 1.0, 12.0), 2, np.sort(
-        np.random.default_rng(3).uniform(0, 364, 1500)), seed=4, weeks=104.0)
+    log = simulated_log(
+        1500,
+        (2.0, 10.0, 1.0, 12.0),
+        2,
+        np.sort(np.random.default_rng(3).uniform(0, 364, 1500)),
+        seed=4,
+        weeks=104.0,
+    )
     cal = fit_store(log, pareto=False)
     choice = choose_model(cal)
     assert (choice.model, choice.k) == ("mbgcnbd", 2)
@@ -192,18 +213,25 @@ def test_regular_buyers_regularity_model_beats_bgnbd_on_holdout():
 
 # ------------------------------------------------------------------------ in the market
 def test_market_with_members_books_the_twin(cdnow, tmp_path):
+    """The members are the focal store's customers: every focal purchase is a member's, the
+    residents buy elsewhere only, and a seed gives the same run."""
     _, _, spec, _ = cdnow
     path = spec.save(tmp_path / "m.members.parquet")
     assert TwinSpec.load(path).members.equals(spec.members)
-    market = default_market(members=str(path), start_date="1997-10-01", years=0.75,
-                            n_customers=3000)
+    market = default_market(
+        members=str(path), start_date="1997-10-01", years=0.75, n_customers=3000
+    )
     a = RetailModel(market=market, seed=4).run()
     b = RetailModel(market=market, seed=4).run()
     focal = a.focal
-    assert np.array_equal(a.ledger.flows["revenue"][:, focal], b.ledger.flows["revenue"][:, focal])
-    run = a.twin
-    assert a.ledger.flows["purchases"][:, focal].sum() == pytest.approx(run.count.sum())
-    assert a.ledger.flows["revenue"][:, focal].sum() == pytest.approx(run.amount.sum())
+    assert np.array_equal(a.ledger.flows["revenue"], b.ledger.flows["revenue"])
+    tx = a.transactions_frame()
+    member = tx["customer_id"].to_numpy() >= a.twin.first
+    at_focal = (tx["store_id"] == "focal").to_numpy()
+    assert (member == at_focal).all() and member.any()  # members buy only at the focal store
+    assert a.ledger.flows["purchases"][:, focal].sum() == member.sum()
+    assert a.ledger.flows["revenue"][:, focal].sum() == pytest.approx(tx["amount"][member].sum())
+    assert a.pop.n == 3000 + a.twin.rows.size and a.twin.n_members == spec.n
 
 
 def test_bad_members_file_is_one_clear_error(tmp_path):
@@ -222,16 +250,23 @@ def test_health_names_the_cause_and_blocks(cdnow):
     _, cal, _, _ = cdnow
     _, block = twin_outputs(cal, Path("/nonexistent"), "x", report=lambda _m: None)
     ok = check_health(cal, block, None)
-    assert ok["matched"] and any(n.startswith("holdout miss") and "no sign" in n
-                                 for n in ok["notes"])
+    assert ok["matched"] and any(
+        n.startswith("holdout miss") and "no sign" in n for n in ok["notes"]
+    )
     block["in_sample"] = {"model": 3000.0, "actual": 2457.0, "error": 3000 / 2457 - 1}
     block["docking"]["twin_vs_model"] = 0.06
-    bad = check_health(cal, block, {"targets": [{"statistic": "r", "real": 1.0,
-                                                 "simulated": 2.0, "z": 3.5}],
-                                    "at_limit": ["rate_scale"]})
+    bad = check_health(
+        cal,
+        block,
+        {
+            "targets": [{"statistic": "r", "real": 1.0, "simulated": 2.0, "z": 3.5}],
+            "at_limit": ["rate_scale"],
+        },
+    )
     assert not bad["matched"] and len(bad["blocking"]) == 2
-    assert any("rate_scale" in n for n in bad["notes"]) and any("z = +3.5" in n
-                                                                 for n in bad["notes"])
+    assert any("rate_scale" in n for n in bad["notes"]) and any(
+        "z = +3.5" in n for n in bad["notes"]
+    )
 
 
 @pytest.mark.slow
@@ -248,21 +283,47 @@ def test_unmatched_market_is_written_only_with_force(tmp_path, monkeypatch):
     from sim.customer_base.simulate import simulate
     from sim.translog import write_log
 
-    path = write_log(simulate(600, (1.0, 10.0, 1.0, 6.0), (4.0, 3.0, 800.0), horizon=60.0,
-                              cohort_span=60.0, seed=2).to_log(), tmp_path / "log.parquet")
-    quick = MarketFit({"rate_shape": 1.0, "rate_scale": 1.0, "dropout_a": 1.0, "dropout_b": 6.0,
-                       "ticket_shape": 4.0, "spend_shape": 3.0, "spend_scale": 1.0},
-                      2000, 1.0, [], 1, 0.1, 2000, 0, 600, 600)
+    path = write_log(
+        simulate(
+            600, (1.0, 10.0, 1.0, 6.0), (4.0, 3.0, 800.0), horizon=60.0, cohort_span=60.0, seed=2
+        ).to_log(),
+        tmp_path / "log.parquet",
+    )
+    quick = MarketFit(
+        {
+            "rate_shape": 1.0,
+            "rate_scale": 1.0,
+            "dropout_a": 1.0,
+            "dropout_b": 6.0,
+            "ticket_shape": 4.0,
+            "spend_shape": 3.0,
+            "spend_scale": 1.0,
+        },
+        2000,
+        1.0,
+        [],
+        1,
+        0.1,
+        2000,
+        0,
+        600,
+        600,
+    )
     monkeypatch.setattr(pipeline, "indirect_inference", lambda *a, **k: quick)
-    monkeypatch.setattr(pipeline, "simulated_holdout",
-                        lambda cal, m, s: (pd.Series(dtype=float), 1.0, 1.0, 0.0))
+    monkeypatch.setattr(
+        pipeline, "simulated_holdout", lambda cal, m, s: (pd.Series(dtype=float), 1.0, 1.0, 0.0)
+    )
     real = pipeline.check_health
-    monkeypatch.setattr(pipeline, "check_health", lambda *a: {
-        **real(*a), "blocking": ["in-sample miss: planted"], "matched": False})
+    monkeypatch.setattr(
+        pipeline,
+        "check_health",
+        lambda *a: {**real(*a), "blocking": ["in-sample miss: planted"], "matched": False},
+    )
     said: list[str] = []
     out = tmp_path / "refused"
-    pipeline.calibrate(path, out=out, pareto=False, progress=False, check_runs=1,
-                       report=said.append)
+    pipeline.calibrate(
+        path, out=out, pareto=False, progress=False, check_runs=1, report=said.append
+    )
     assert not (out / "market").exists()
     assert any("--force writes it anyway" in s for s in said)
     assert any(s == "health: in-sample miss: planted" for s in said)
@@ -272,8 +333,16 @@ def test_unmatched_market_is_written_only_with_force(tmp_path, monkeypatch):
     assert "Member twin and search health" in (out / "calibration.html").read_text()
 
     out = tmp_path / "forced"
-    pipeline.calibrate(path, out=out, pareto=False, progress=False, check_runs=1, force=True,
-                       twin=True, report=said.append)
+    pipeline.calibrate(
+        path,
+        out=out,
+        pareto=False,
+        progress=False,
+        check_runs=1,
+        force=True,
+        twin=True,
+        report=said.append,
+    )
     text = (out / "market" / "calibrated.yaml").read_text()
     assert "# WARNING: in-sample miss: planted" in text
     market = MarketConfig.from_dict(yaml.safe_load(text))
@@ -281,8 +350,9 @@ def test_unmatched_market_is_written_only_with_force(tmp_path, monkeypatch):
     assert market.start_date == fit["periods"]["holdout_start"]
 
     out = tmp_path / "resident"  # without --twin: the members file is written, not used
-    pipeline.calibrate(path, out=out, pareto=False, progress=False, check_runs=1, force=True,
-                       report=said.append)
+    pipeline.calibrate(
+        path, out=out, pareto=False, progress=False, check_runs=1, force=True, report=said.append
+    )
     text = (out / "market" / "calibrated.yaml").read_text()
     market = MarketConfig.from_dict(yaml.safe_load(text))
     assert market.members is None and list((out / "market").glob("*.members.*.parquet"))

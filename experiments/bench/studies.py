@@ -175,7 +175,9 @@ def bench_design(trials: int = 100, replications: int = 8, workers: int = 2) -> 
 
 
 def bench_twin_run() -> dict[str, Any]:
-    """The member-twin benchmark of experiments.calibration (a twin run of 20,000 members)."""
+    """The member-twin benchmark of experiments.calibration (a twin run of 20,000 members, the
+    same twin in a market) and calibrating a 20,000-customer log with ``--twin``."""
     from experiments.calibration.bench_twin import bench_twin
+    from experiments.calibration.pipeline import bench_calibration
 
-    return bench_twin()
+    return {**bench_twin(), "calibration_with_twin": bench_calibration(twin=True)}

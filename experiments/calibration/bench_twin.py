@@ -3,6 +3,9 @@
 ``python -m experiments.calibration.bench_twin`` prints the figures as JSON. The calibration
 benchmark (``experiments.calibration.pipeline.bench_calibration``) covers the whole
 calibration, the twin's model choice and docking included. Target: a twin run <= 0.5 s.
+Also timed: the same twin as the focal store's customers of a `RetailModel` (the member block,
+``sim.members``: every purchase through the lab's rules and the policy hooks), and calibrating
+the 20,000-customer log with ``--twin`` (``pipeline.bench_calibration(twin=True)``).
 """
 
 from __future__ import annotations
@@ -59,8 +62,34 @@ def bench_twin(
         "target_seconds": 0.5,
         "met": bool(median <= 0.5),
         "fit_and_build_seconds": round(build_seconds, 2),
+        "market_run_seconds": market_run_seconds(spec, years, seed),
         "load_average": [round(v, 2) for v in os.getloadavg()],
     }
+
+
+def market_run_seconds(spec, years: float, seed: int, residents: int = 2_000) -> dict:
+    """Seconds of one `RetailModel` run with the twin as its focal customers (no policy and
+    gift_budget), ``residents`` residents, from the calibration end over ``years``."""
+    import tempfile
+    from pathlib import Path
+
+    from sim import RetailModel
+    from sim.config import default_market
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = spec.save(Path(tmp) / "bench.members.parquet")
+        start = str(np.datetime64(int(spec.calibration_end), "D"))
+        market = default_market(
+            members=str(path), start_date=start, years=years, n_customers=residents
+        )
+        for policy in ("none", "gift_budget"):
+            t0 = time.perf_counter()
+            model = RetailModel(market=market, policies=[policy], seed=seed).run()
+            out[policy] = round(time.perf_counter() - t0, 3)
+        out["member_rows"] = int(model.twin.rows.size)
+        out["residents"] = residents
+    return out
 
 
 if __name__ == "__main__":

@@ -66,18 +66,26 @@ class CalibrationRun:
     seconds: float
 
 
-def check_args(*, name: str, lang: str, max_evaluations: int, seed: int,
-               max_members: int | None = None) -> None:
-    if max_members is not None and (isinstance(max_members, bool)
-                                    or not isinstance(max_members, int) or max_members < 100):
+def check_args(
+    *, name: str, lang: str, max_evaluations: int, seed: int, max_members: int | None = None
+) -> None:
+    if max_members is not None and (
+        isinstance(max_members, bool) or not isinstance(max_members, int) or max_members < 100
+    ):
         raise ConfigError("--max-members", f"must be an integer >= 100, got {max_members!r}")
     if not NAME_PATTERN.match(name):
-        raise ConfigError("--name", f"{name!r}: must start with a letter and use only letters, "
-                          "digits, '_' or '-' (it becomes a config file name)")
+        raise ConfigError(
+            "--name",
+            f"{name!r}: must start with a letter and use only letters, "
+            "digits, '_' or '-' (it becomes a config file name)",
+        )
     if lang not in LANGS:
         raise ConfigError("--lang", f"must be one of {', '.join(LANGS)}, got {lang!r}")
-    if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, int) \
-            or max_evaluations < 10:
+    if (
+        isinstance(max_evaluations, bool)
+        or not isinstance(max_evaluations, int)
+        or max_evaluations < 10
+    ):
         raise ConfigError("--max-evaluations", f"must be an integer >= 10, got {max_evaluations!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError("--seed", f"must be an integer >= 0, got {seed!r}")
@@ -108,8 +116,9 @@ def calibrate(
     """Read, check, fit, validate, calibrate the market and write every output to ``out``.
     ``inputs``: how to read the export and what is known about the store (profile.py)."""
     t0 = time.perf_counter()
-    check_args(name=name, lang=lang, max_evaluations=max_evaluations, seed=seed,
-               max_members=max_members)
+    check_args(
+        name=name, lang=lang, max_evaluations=max_evaluations, seed=seed, max_members=max_members
+    )
     outdir = check_writable(Path(out), "--out")
     inputs = inputs or StoreInputs()
     base = base or default_market()
@@ -117,9 +126,11 @@ def calibrate(
     log, assumed_spend = with_amounts(log, inputs, base, report)
     periods, rfm = prepare(log, calibration_end)  # all data checks, before any fitting
     dates = periods.dates()
-    report(f"calibration {dates['start']} .. {dates['calibration_end']}, holdout "
-           f"{dates['holdout_start']} .. {dates['end']}; {len(rfm):,} customers, "
-           f"{int((rfm['frequency'] > 0).sum()):,} repeat buyers")
+    report(
+        f"calibration {dates['start']} .. {dates['calibration_end']}, holdout "
+        f"{dates['holdout_start']} .. {dates['end']}; {len(rfm):,} customers, "
+        f"{int((rfm['frequency'] > 0).sum()):,} repeat buyers"
+    )
     bg, pn, gg = fit_models(rfm, pareto=pareto)
     if assumed_spend is not None:  # no amounts: the spend model is an assumption, not a fit
         gg = assumed_spend_fit(assumed_spend, base, float(len(rfm)))
@@ -128,40 +139,74 @@ def calibrate(
     if assumed_spend is not None:
         cal.holdout.pop("spend_per_visit", None)  # assumed amounts validate nothing
     err = cal.holdout["models"]["bgnbd"]["error"]
-    report(f"BG/NBD r={bg['r']:.3g} alpha={bg['alpha']:.3g} a={bg['a']:.3g} b={bg['b']:.3g}; "
-           f"holdout repeat purchases {cal.holdout['actual_repeat_transactions']:,.0f} actual, "
-           f"{cal.holdout['models']['bgnbd']['predicted_repeat_transactions']:,.0f} predicted "
-           f"({err:+.1%})" if err is not None else "holdout: no repeat purchases")
-    profile = store_profile(log, inputs, name=store or name, assumed_spend=assumed_spend,
-                            source=f"calibrated from {Path(log_path).name} on "
-                                   f"{time.strftime('%Y-%m-%d')}", base=base)
+    report(
+        f"BG/NBD r={bg['r']:.3g} alpha={bg['alpha']:.3g} a={bg['a']:.3g} b={bg['b']:.3g}; "
+        f"holdout repeat purchases {cal.holdout['actual_repeat_transactions']:,.0f} actual, "
+        f"{cal.holdout['models']['bgnbd']['predicted_repeat_transactions']:,.0f} predicted "
+        f"({err:+.1%})"
+        if err is not None
+        else "holdout: no repeat purchases"
+    )
+    profile = store_profile(
+        log,
+        inputs,
+        name=store or name,
+        assumed_spend=assumed_spend,
+        source=f"calibrated from {Path(log_path).name} on {time.strftime('%Y-%m-%d')}",
+        base=base,
+    )
     fit: MarketFit | None = None
     final: MarketConfig | None = None
-    extra: dict = {"store": store, "log": str(log_path), "profile": profile.to_dict(),
-                   "assumptions": assumptions(profile, assumed_spend),
-                   "spend_warnings": spend_warnings(gg, log, profile)}
+    extra: dict = {
+        "store": store,
+        "log": str(log_path),
+        "profile": profile.to_dict(),
+        "assumptions": assumptions(profile, assumed_spend),
+        "spend_warnings": spend_warnings(gg, log, profile),
+    }
     for warning in extra["spend_warnings"]:
         report("warning: " + warning["text"])
-    twin_spec, extra_twin = twin_outputs(cal, outdir, name, max_members=max_members, seed=seed,
-                                         report=report)
+    twin_spec, extra_twin = twin_outputs(
+        cal, outdir, name, max_members=max_members, seed=seed, report=report
+    )
     extra["twin"] = extra_twin
     simulated = None
     files: dict[str, Path] = {}
-    if market:
-        bar = tqdm(total=max_evaluations, desc="indirect inference", disable=not progress,
-                   unit="sim")
+    start = dates["start"]
+    if market and twin:
+        report(
+            "indirect inference: skipped with --twin (the members are the focal store's "
+            "customers; the residents, who shop at the rival stores only, keep the base "
+            "market's parameters)"
+        )
+        extra["indirect_inference_skipped"] = "twin"
+    elif market:
+        bar = tqdm(
+            total=max_evaluations, desc="indirect inference", disable=not progress, unit="sim"
+        )
 
         def tick(i: int, dist: float) -> None:
             bar.update(1)
             bar.set_postfix(distance=f"{dist:.3g}")
 
-        fit = indirect_inference(cal, base, seed=seed, max_evaluations=max_evaluations,
-                                 search_customers=search_customers, progress=tick)
+        fit = indirect_inference(
+            cal,
+            base,
+            seed=seed,
+            max_evaluations=max_evaluations,
+            search_customers=search_customers,
+            progress=tick,
+        )
         bar.close()
-        start = dates["start"]
         span_years = (periods.end - periods.start + 1 + 7) / 365.0  # cover the last week
-        check_market = build_market(base, fit.params, n_customers=fit.n_customers,
-                                    start_date=start, years=span_years, name=name)
+        check_market = build_market(
+            base,
+            fit.params,
+            n_customers=fit.n_customers,
+            start_date=start,
+            years=span_years,
+            name=name,
+        )
         # the simulation's prediction is its mean: average a few runs (seeds after the search's)
         seeds = [seed + 1 + k for k in range(check_runs)]
         runs = [simulated_holdout(cal, check_market, s) for s in seeds]
@@ -170,11 +215,16 @@ def calibrate(
         actual = cal.holdout["actual_repeat_transactions"]
         error = (predicted - actual) / actual if actual > 0 else None
         extra["simulated_holdout"] = {
-            "predicted": predicted, "actual": actual, "error": error, "seeds": seeds,
+            "predicted": predicted,
+            "actual": actual,
+            "error": error,
+            "seeds": seeds,
             "per_seed": [r[1] for r in runs],
             # all of the store's purchases, last 13 weeks of the log vs its first 13
-            "trend": {"real": store_trend(log, periods),
-                      "simulated": float(np.mean([r[3] for r in runs]))},
+            "trend": {
+                "real": store_trend(log, periods),
+                "simulated": float(np.mean([r[3] for r in runs])),
+            },
         }
         if error is not None and abs(error) > HOLDOUT_TOLERANCE:
             trend = extra["simulated_holdout"]["trend"]
@@ -183,7 +233,8 @@ def calibrate(
                 f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
                 f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
                 f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
-                "comparisons on this market as indicative only"]
+                "comparisons on this market as indicative only"
+            ]
             report("warning: " + extra["warnings"][0])
     health = check_health(cal, extra_twin, fit.to_json() if fit is not None else None)
     extra["health"] = health
@@ -191,46 +242,70 @@ def calibrate(
         report("health: " + line)
     profile = calibration_record(profile, extra, outdir / "fit.json", twin)
     extra["profile"] = profile.to_dict()
-    if market and fit is not None and (health["matched"] or force):
-        final = apply_profile(build_market(base, fit.params, n_customers=fit.n_customers,
-                                           start_date=start, years=base.years, name=name),
-                              profile)
+    if market and (fit is not None or twin) and (health["matched"] or force):
+        resident = (
+            build_market(
+                base,
+                fit.params,
+                n_customers=fit.n_customers,
+                start_date=start,
+                years=base.years,
+                name=name,
+            )
+            if fit is not None
+            else base.replace(name=name, start_date=start)
+        )
+        final = apply_profile(resident, profile)
         files["members"] = save_members(twin_spec, outdir / "market", name)
         extra_twin["members_file"] = str(files["members"])
         extra_twin["in_market"] = twin
         if twin:  # the twin's present is the calibration end: the market runs on from there
-            final = final.replace(members=str(files["members"].resolve()),
-                                  start_date=dates["holdout_start"])
+            final = final.replace(
+                members=str(files["members"].resolve()), start_date=dates["holdout_start"]
+            )
         else:
-            report(f"member twin: {files['members'].name} (not in the market: policies do not "
-                   "act on twin members yet; --twin puts them in for baseline forecasts)")
+            report(
+                f"member twin: {files['members'].name} (not in the market; --twin makes the "
+                "focal store's customers these members, on which its policies act)"
+            )
         path = outdir / "market" / f"{name}.yaml"
         files["market"] = write_market_yaml(
-            path, final,
+            path,
+            final,
             f"Calibrated market {name!r} from {Path(log_path).name}"
             f"{' store ' + store if store else ''} by python -m experiments.calibrate.\n"
             f"Use: python -m experiments.compare --config-dir {outdir} market={name}\n"
             "Details (fits, holdout errors, indirect inference): fit.json, calibration.html"
-            + "".join(f"\nWARNING: {w}" for w in extra.get("warnings", []) + health["blocking"]))
+            + "".join(f"\nWARNING: {w}" for w in extra.get("warnings", []) + health["blocking"]),
+        )
         extra["market"] = {"name": name, "file": str(path), "forced": not health["matched"]}
     elif market:
-        report("the market was not written: it cannot match its log (see the warnings); "
-               "--force writes it anyway")
+        report(
+            "the market was not written: it cannot match its log (see the warnings); "
+            "--force writes it anyway"
+        )
     if fit is not None:
-        report(f"indirect inference: distance {fit.distance:.2f} after {fit.evaluations} "
-               f"simulations; n_customers {fit.n_customers:,}; calibrated simulation holdout "
-               f"{predicted:,.0f} vs {actual:,.0f} actual")
+        report(
+            f"indirect inference: distance {fit.distance:.2f} after {fit.evaluations} "
+            f"simulations; n_customers {fit.n_customers:,}; calibrated simulation holdout "
+            f"{predicted:,.0f} vs {actual:,.0f} actual"
+        )
     payload = fit_payload(cal, fit, extra)
     files.update(write_figures(cal, outdir, lang, simulated))
     files["fit"] = write_fit_json(outdir / "fit.json", payload)
-    files["html"] = write_html(outdir / "calibration.html", payload,
-                               {k: v for k, v in files.items() if v.suffix == ".png"},
-                               profile.name, lang)
+    files["html"] = write_html(
+        outdir / "calibration.html",
+        payload,
+        {k: v for k, v in files.items() if v.suffix == ".png"},
+        profile.name,
+        lang,
+    )
     return CalibrationRun(cal, fit, final, payload, files, time.perf_counter() - t0)
 
 
-def calibration_record(profile: StoreProfile, extra: dict, fit_file: Path, twin: bool
-                       ) -> StoreProfile:
+def calibration_record(
+    profile: StoreProfile, extra: dict, fit_file: Path, twin: bool
+) -> StoreProfile:
     """The profile with what every study report must repeat about the calibration: the
     market's holdout miss (the twin's when the twin is the market, else the calibrated
     simulation's), every warning and health note, and where fit.json is."""
@@ -239,31 +314,48 @@ def calibration_record(profile: StoreProfile, extra: dict, fit_file: Path, twin:
     else:
         error = (extra.get("simulated_holdout") or {}).get("error")
     health = extra.get("health") or {}
-    lines = [*extra.get("warnings", []), *health.get("blocking", []), *health.get("notes", []),
-             *(w["text"] for w in extra.get("spend_warnings", []))]
+    lines = [
+        *extra.get("warnings", []),
+        *health.get("blocking", []),
+        *health.get("notes", []),
+        *(w["text"] for w in extra.get("spend_warnings", [])),
+    ]
     return dataclasses.replace(
-        profile, holdout_error=None if error is None else float(error),
-        warnings=tuple(dict.fromkeys(lines)), fit_file=str(fit_file.resolve())).validate()
+        profile,
+        holdout_error=None if error is None else float(error),
+        warnings=tuple(dict.fromkeys(lines)),
+        fit_file=str(fit_file.resolve()),
+    ).validate()
 
 
-def bench_calibration(n_customers: int = 20_000, seed: int = 0) -> dict:
+def bench_calibration(n_customers: int = 20_000, seed: int = 0, twin: bool = False) -> dict:
     """Seconds to calibrate a 2-year, ``n_customers`` log (simulated BG/NBD + Gamma-Gamma),
-    indirect inference included (for experiments.bench, key "calibration")."""
+    indirect inference included (for experiments.bench, key "calibration"); ``twin``: as
+    ``--twin`` (the member twin in the market, no indirect inference; key "twin")."""
     import tempfile
 
     from sim.customer_base.simulate import simulate
     from sim.translog import write_log
 
-    sim = simulate(n_customers, (0.8, 12.0, 1.0, 8.0), (6.0, 3.0, 3000.0), horizon=104.0,
-                   cohort_span=104.0, seed=seed)
+    sim = simulate(
+        n_customers,
+        (0.8, 12.0, 1.0, 8.0),
+        (6.0, 3.0, 3000.0),
+        horizon=104.0,
+        cohort_span=104.0,
+        seed=seed,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         log = sim.to_log()
         path = write_log(log, Path(tmp) / "log.parquet")
         t0, c0 = time.perf_counter(), time.process_time()
-        run = calibrate(path, out=Path(tmp) / "out", progress=False, report=lambda _m: None)
+        run = calibrate(
+            path, out=Path(tmp) / "out", progress=False, report=lambda _m: None, twin=twin
+        )
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     fit = run.market_fit
     return {
+        "twin": twin,
         "log_customers": int(log["customer_id"].nunique()),
         "calibration_customers": run.calibration.customers,  # first purchase by the split
         "log_years": 2,

@@ -199,10 +199,13 @@ def twin_block(spec: TwinSpec, choice: Choice, docking: dict, members_file: str 
             "params": choice.fit.to_json(),
         },
         "docking": docking,
-        "structure": "single-store twin: the focal store's purchases are its members' own "
-        "fitted process; the simulated residents buy at the other stores only, so the rest of "
-        "the market does not move the twin at baseline (made optional, not calibrated away); "
-        "store policies do not act on the twin's members yet",
+        "structure": "single-store twin: the focal store's customers are its members, who "
+        "follow their fitted process exactly at baseline; the simulated residents buy at the "
+        "other stores only (the market's structure is made optional for the members, not "
+        "calibrated away); the focal store's policies reach the members through the lab's "
+        "rules as changes to that process: the store's share of their purchases (the market's "
+        "choice model, from its baseline share), satisfaction, complaints and dropout "
+        "(docs/calibration.md, 'How policies reach the members')",
     }
 
 

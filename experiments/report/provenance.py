@@ -174,6 +174,10 @@ def provenance(market: Any, lang: str) -> Provenance:
         lines.append(t["holdout_none"])
     if cal and prof.fit_file:
         lines.append(t["details"].format(file=prof.fit_file))
+    from experiments.report.twin_note import twin_line
+
+    if (note := twin_line(market, lang)) is not None:
+        lines.append(note)
 
     def src(kind: str) -> str:
         return t.get(kind, kind) if cal or kind != "data" else t["assumed"]
