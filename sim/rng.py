@@ -152,6 +152,11 @@ class KeyedDraws:
             z = _mix_int(z + int(part) * int(_GOLDEN))
         self._key = np.uint64(z)
 
+    @property
+    def key(self) -> np.uint64:
+        """The (seed, process, tick) key the numbers are mixed from (compiled kernels use it)."""
+        return self._key
+
     def random(self, rows: np.ndarray, k: int = 1) -> np.ndarray:
         """Uniforms in (0, 1), shape (len(rows), k)."""
         # Integer array arithmetic wraps modulo 2**64 (no overflow warnings for arrays).

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import gammaincinv, ndtri
 
+from sim import kernels
 from sim.agents.base import RetailAgent
 from sim.config import CLASSES
 from sim.population import (
@@ -150,6 +151,11 @@ def process_occasions(
     `natural` says which rows are natural occasions (their clock moves on); scheduled extra
     visits ride in the same batch without touching the clock.
     """
+    if kernels.compiled():  # the same pipeline compiled (sim.kernels); False: NumPy needed
+        from sim.kernels import pipeline
+
+        if pipeline.process_occasions(model, t, rows, draws, natural):
+            return
     if natural is True:
         advance_clocks(model, rows, draws.clock)
     elif natural is not False:
@@ -256,6 +262,12 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     since the last visit); satisfaction (own experience and word of mouth, SEEDS 001); friends'
     choices; and whatever the store's policies add (perks, promotions).
     """
+    if kernels.compiled():
+        from sim.kernels import pipeline
+
+        V = pipeline.store_utilities(model, t, rows)
+        if V is not None:
+            return V
     pop, b, st = model.pop, model.behaviour, model.store_arrays
     years = (t - model.t_origin) * model.calendar.dt_years
     home = pop.home[rows]
@@ -458,6 +470,10 @@ def spread_word(
 def satisfied_customers(model: RetailModel) -> np.ndarray:
     """Rows of active customers whose latest experience satisfied them (the WOM base)."""
     pop = model.pop
+    if kernels.compiled():
+        from sim.kernels import weekly
+
+        return weekly.satisfied(pop.state, pop.last_good, pop.last_store)
     return np.flatnonzero((pop.state == ACTIVE) & pop.last_good & (pop.last_store >= 0))
 
 
@@ -481,9 +497,15 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     multiplier = np.ones(model.n_stores)
     for s, recruit_multiplier in model.hooks("recruit_multiplier"):
         multiplier[s] *= recruit_multiplier()
-    rate = b.wom_new_per_satisfied_year * multiplier[store]
-    hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
-    recruiters = base[hit]
+    if kernels.compiled():  # the same uniforms and thresholds, one pass
+        from sim.kernels import weekly
+
+        threshold = -np.expm1(-(b.wom_new_per_satisfied_year * multiplier) * period_years)
+        recruiters = weekly.recruiters(base, store, draws.key, threshold)
+    else:
+        rate = b.wom_new_per_satisfied_year * multiplier[store]
+        hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
+        recruiters = base[hit]
     if recruiters.size == 0:
         return
     recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
@@ -573,6 +595,20 @@ def natural_entry(model: RetailModel, t: int, since: int) -> None:
 def update_states(model: RetailModel, t: int) -> None:
     """Member states from recency: active (< 180 days), silent, sleeping (>= 1 year; SEEDS 003)."""
     pop, b = model.pop, model.behaviour
+    if kernels.compiled() and pop.last_purchase.dtype == np.int32:
+        from sim.kernels import weekly
+
+        weekly.update_states(
+            t,
+            model.calendar.tick_days,
+            float(b.active_days),
+            float(b.sleeping_days),
+            pop.state,
+            pop.last_purchase,
+            pop.satisfaction,
+            pop.satisfaction.dtype.type(SATISFACTION_BOUND),
+        )
+        return
     member = (pop.state != PROSPECT) & (pop.state != CHURNED)
     days = (t - pop.last_purchase) * model.calendar.tick_days
     code = (days >= b.active_days).view(np.int8) + (days >= b.sleeping_days).view(np.int8)
