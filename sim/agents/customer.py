@@ -498,10 +498,10 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     for s, recruit_multiplier in model.hooks("recruit_multiplier"):
         multiplier[s] *= recruit_multiplier()
     if kernels.compiled():  # the same uniforms and thresholds, one pass
-        from sim.kernels import weekly
+        from sim.kernels import recruit as kernel
 
         threshold = -np.expm1(-(b.wom_new_per_satisfied_year * multiplier) * period_years)
-        recruiters = weekly.recruiters(base, store, draws.key, threshold)
+        recruiters = kernel.recruiters(base, store, draws.key, threshold)
     else:
         rate = b.wom_new_per_satisfied_year * multiplier[store]
         hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
@@ -532,6 +532,13 @@ def _find_prospects(
 ) -> np.ndarray:
     """A prospect for each recruiter: a contact if possible, else one from the same home place."""
     pop = model.pop
+    if kernels.compiled():
+        from sim.kernels import recruit as kernel
+
+        u = draws.random(recruiters, tries + 1)
+        return kernel.find_prospects(
+            recruiters, u, tries, pop.indptr, pop.indices, pop.state, pop.home
+        )
     found = np.full(recruiters.size, -1, dtype=np.int64)
     start = pop.indptr[recruiters]
     deg = pop.indptr[recruiters + 1] - start

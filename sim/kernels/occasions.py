@@ -67,20 +67,7 @@ C32_YEARS, C32_TIER, C32_PRICE, C32_SAT, C32_POS_SHIFT, C32_NEG_SHIFT = range(6)
 
 
 @njit(cache=True)
-def in_category_positions(rows, state):
-    """Positions in `rows` of customers in the category (neither prospect nor churned)."""
-    out = np.empty(rows.size, np.int64)
-    n = 0
-    for j in range(rows.size):
-        s = state[rows[j]]
-        if s != PROSPECT and s != CHURNED:
-            out[n] = j
-            n += 1
-    return out[:n]
-
-
-@njit(cache=True)
-def _decay(t, last_visit, decay, cutoff):
+def decay_of(t, last_visit, decay, cutoff):
     """(exp2(-age / half-life) from the table, status): status 0 ok, k > 0 table too short for
     age k, -1 negative age (the caller then uses NumPy)."""
     k = t - np.int64(last_visit)
@@ -94,74 +81,6 @@ def _decay(t, last_visit, decay, cutoff):
 
 
 @njit(cache=True)
-def utilities(
-    t,
-    rows,
-    home,
-    elite,
-    work,
-    brand_asp,
-    tier_pref,
-    drift,
-    price_sens,
-    last_visit,
-    loyalty,
-    satisfaction,
-    left_store,
-    last_store,
-    indptr,
-    indices,
-    travel_hops,
-    tier_gap,
-    attract,
-    brand_sign,
-    price_level,
-    c,
-    c32,
-    decay,
-    cutoff,
-):
-    """`store_utilities` before the policies' terms: V (rows x stores + 1) and a status
-    (0 ok; k > 0 the decay table must reach age k; -1 fall back to NumPy)."""
-    S = attract.size
-    V = np.empty((rows.size, S + 1))
-    count = np.zeros(S, np.int64)
-    need = 0
-    for i in range(rows.size):
-        r = rows[i]
-        e = 1.0 if elite[r] else 0.0
-        asp = min(np.float64(brand_asp[r]) + c[C_ASP] * e, 1.0)
-        taste = tier_pref[r] + drift[r] * c32[C32_YEARS]  # float32, as NumPy
-        bt = c32[C32_TIER] * taste
-        bp = c32[C32_PRICE] * price_sens[r]
-        lo, hi = indptr[r], indptr[r + 1]
-        count[:] = 0
-        for k in range(lo, hi):
-            ls = last_store[indices[k]]
-            if ls >= 0:
-                count[ls] += 1
-        deg = max(hi - lo, 1)
-        eh = 1 if elite[r] else 0
-        for s in range(S):
-            d, status = _decay(t, last_visit[r, s], decay, cutoff)
-            if status < 0:
-                return V, -1
-            if status > need:
-                need = status
-            v = attract[s] + c[C_BRAND] * (asp - 0.5) * brand_sign[s]
-            v += bt * np.float64(tier_gap[home[r], s])
-            v -= c[C_TRAVEL] * travel_hops[eh, home[r], work[r], s]
-            v -= bp * (price_level[s] - 1.0)
-            v += c[C_LOYALTY] * (np.float64(loyalty[r, s]) * d)
-            v += c32[C32_SAT] * satisfaction[r, s]
-            v += c[C_FRIENDS] * (count[s] / deg)
-            v -= c[C_LEFT] * (1.0 if left_store[r, s] else 0.0)
-            V[i, s] = v
-        V[i, S] = c[C_OUTSIDE]
-    return V, need
-
-
-@njit(cache=True)
 def advance(rows, mode, natural, e, clock, next_tick, rate, clock_end):
     """`advance_clocks` for the natural occasions (mode 1: all rows, 2: where `natural`)."""
     if mode == 0:
@@ -172,24 +91,6 @@ def advance(rows, mode, natural, e, clock, next_tick, rate, clock_end):
         r = rows[j]
         clock[r] += e[j] / rate[r]
         next_tick[r] = np.searchsorted(clock_end, clock[r])
-
-
-@njit(cache=True)
-def choose(idx, V, gumbel):
-    """Gumbel-max choice (NumPy's argmax: first maximum, NaN first); -1 = outside."""
-    S = V.shape[1] - 1
-    stores = np.empty(idx.size, np.int64)
-    for i in range(idx.size):
-        j = idx[i]
-        best, pick = V[i, 0] + gumbel[j, 0], 0
-        for s in range(1, S + 1):
-            v = V[i, s] + gumbel[j, s]
-            if np.isnan(best):
-                break
-            if v > best or np.isnan(v):
-                best, pick = v, s
-        stores[i] = -1 if pick == S else pick
-    return stores
 
 
 @njit(cache=True)
@@ -246,7 +147,7 @@ def buy_book(
         prev = last_store[r]
         if prev >= 0 and prev != s:
             acc[F_DEFECTED, prev] += 1.0
-        d, status = _decay(t, last_visit[r, s], decay, cutoff)
+        d, status = decay_of(t, last_visit[r, s], decay, cutoff)
         if status != 0:
             return False
         loyal = np.float64(loyalty[r, s]) * d
