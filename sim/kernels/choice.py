@@ -41,6 +41,8 @@ def in_category_positions(rows, state):
 def utilities(
     t,
     rows,
+    state,
+    only_shoppers,
     home,
     elite,
     work,
@@ -65,8 +67,14 @@ def utilities(
     decay,
     cutoff,
 ):
-    """`store_utilities` before the policies' terms: V (rows x stores + 1) and a status
-    (0 ok; k > 0 the decay table must reach age k; -1 fall back to NumPy)."""
+    """`store_utilities` before the policies' terms for `rows` (only those in the category if
+    `only_shoppers`): (their positions in `rows`, V (shoppers x stores + 1), status), status 0
+    ok, k > 0 the decay table must reach age k, -1 fall back to NumPy."""
+    if only_shoppers:
+        idx = in_category_positions(rows, state)
+        rows = rows[idx]
+    else:
+        idx = np.arange(rows.size)
     S = attract.size
     V = np.empty((rows.size, S + 1))
     count = np.zeros(S, np.int64)
@@ -89,7 +97,7 @@ def utilities(
         for s in range(S):
             d, status = decay_of(t, last_visit[r, s], decay, cutoff)
             if status < 0:
-                return V, -1
+                return idx, V, -1
             if status > need:
                 need = status
             v = attract[s] + c[C_BRAND] * (asp - 0.5) * brand_sign[s]
@@ -102,22 +110,4 @@ def utilities(
             v -= c[C_LEFT] * (1.0 if left_store[r, s] else 0.0)
             V[i, s] = v
         V[i, S] = c[C_OUTSIDE]
-    return V, need
-
-
-@njit(cache=True)
-def choose(idx, V, gumbel):
-    """Gumbel-max choice (NumPy's argmax: first maximum, NaN first); -1 = outside."""
-    S = V.shape[1] - 1
-    stores = np.empty(idx.size, np.int64)
-    for i in range(idx.size):
-        j = idx[i]
-        best, pick = V[i, 0] + gumbel[j, 0], 0
-        for s in range(1, S + 1):
-            v = V[i, s] + gumbel[j, s]
-            if np.isnan(best):
-                break
-            if v > best or np.isnan(v):
-                best, pick = v, s
-        stores[i] = -1 if pick == S else pick
-    return stores
+    return idx, V, need

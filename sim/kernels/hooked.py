@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import choice as KC
 from sim.kernels import occasions as K
 from sim.kernels.pipeline import FLOWS, add_utility_hooks
 
@@ -27,7 +26,7 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
         return
     shoppers = rows[idx]
     add_utility_hooks(model, shoppers, V)
-    stores = KC.choose(idx, V, draws.choice)
+    stores = K.choose(idx, V, draws.choice)
     buys = np.flatnonzero(stores >= 0)
     bad_at = np.zeros(idx.size, dtype=np.bool_)
     acc = np.zeros((len(FLOWS), model.n_stores))

@@ -94,6 +94,24 @@ def advance(rows, mode, natural, e, clock, next_tick, rate, clock_end):
 
 
 @njit(cache=True)
+def choose(idx, V, gumbel):
+    """Gumbel-max choice (NumPy's argmax: first maximum, NaN first); -1 = outside."""
+    S = V.shape[1] - 1
+    stores = np.empty(idx.size, np.int64)
+    for i in range(idx.size):
+        j = idx[i]
+        best, pick = V[i, 0] + gumbel[j, 0], 0
+        for s in range(1, S + 1):
+            v = V[i, s] + gumbel[j, s]
+            if np.isnan(best):
+                break
+            if v > best or np.isnan(v):
+                best, pick = v, s
+        stores[i] = -1 if pick == S else pick
+    return stores
+
+
+@njit(cache=True)
 def amounts(b_rows, b_stores, b_idx, g, spend, price_level, c):
     out = np.empty(b_rows.size)
     for i in range(b_rows.size):
@@ -274,7 +292,8 @@ def after_choice(
     t,
     rows,
     idx,
-    stores,
+    V,
+    d_choice,
     mode,
     natural,
     d_clock,
@@ -317,9 +336,10 @@ def after_choice(
     flows,
 ):
     """Everything after the choice for a batch without policy hooks, in the rules' order.
-    Returns (buyers' positions in idx, their amounts) for the transaction log; None if the
-    decay table missed an age."""
+    Returns (the stores chosen, the buyers' positions in idx, their amounts, ok) for the
+    transaction log; ok is False if the decay table missed an age."""
     acc = np.zeros((len(flows), price_level.size))
+    stores = choose(idx, V, d_choice)
     advance(rows, mode, natural, d_clock, clock, next_tick, rate, clock_end)
     buys = np.flatnonzero(stores >= 0)
     b_idx = idx[buys]
@@ -348,7 +368,7 @@ def after_choice(
         acc,
     )
     if not ok:
-        return buys, amount, False
+        return stores, buys, amount, False
     exp = experience(b_stores, b_idx, d_service, service, c)
     good, bad = serve_book(b_rows, b_stores, exp, satisfaction, last_good, last_bad, c, acc)
     complains, rate_r = complainers(b_stores, b_idx, bad, d_complaint, resolution, c)
@@ -360,4 +380,4 @@ def after_choice(
     bad_at[buys] = bad
     attrition(rows, idx, mode, natural, bad_at, d_churn, dropout, repeat, state, last_store, c, acc)
     flush(acc, flows, t, 0, len(flows))
-    return buys, amount, True
+    return stores, buys, amount, True

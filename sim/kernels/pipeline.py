@@ -151,16 +151,21 @@ def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
     return c, c32
 
 
-def base_utilities(model: RetailModel, t: int, rows: np.ndarray, c, c32) -> np.ndarray | None:
-    """`store_utilities` without the policies' terms; None: use NumPy (see module doc)."""
+def base_utilities(
+    model: RetailModel, t: int, rows: np.ndarray, c, c32, only_shoppers: bool = False
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`store_utilities` without the policies' terms, for the rows (only those in the category
+    if `only_shoppers`): (their positions in `rows`, V); None: use NumPy (see module doc)."""
     pop, st = model.pop, model.store_arrays
     dt, hl = model.calendar.dt_years, model.behaviour.loyalty_half_life_years
     need = 0
     while True:
         decay, cutoff = decay_table(dt, hl, need)
-        V, need = KC.utilities(
+        idx, V, need = KC.utilities(
             t,
             rows,
+            pop.state,
+            only_shoppers,
             pop.home,
             pop.elite,
             pop.work,
@@ -186,7 +191,7 @@ def base_utilities(model: RetailModel, t: int, rows: np.ndarray, c, c32) -> np.n
             cutoff,
         )
         if need <= 0:
-            return V if need == 0 else None
+            return (idx, V) if need == 0 else None
 
 
 def add_utility_hooks(model: RetailModel, rows: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -202,8 +207,27 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray 
     if not usable(model):
         return None
     rows = np.asarray(rows, dtype=np.int64)
-    V = base_utilities(model, t, rows, *constants(model, t))
-    return None if V is None else add_utility_hooks(model, rows, V)
+    got = base_utilities(model, t, rows, *constants(model, t))
+    return None if got is None else add_utility_hooks(model, rows, got[1])
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    """A C-contiguous read-only view (one kernel signature for every batch's draws)."""
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
+
+
+def _read_only(draws: OccasionDraws) -> OccasionDraws:
+    """The draws as C-contiguous read-only arrays, as `DrawsAhead` hands them out (keyed and
+    concatenated ones are writable, or strided): otherwise each kind is compiled and loaded
+    again."""
+    if all(not a.flags.writeable for a in vars(draws).values()):
+        return draws
+    return type(draws)(**{k: _frozen(a) for k, a in vars(draws).items()})
 
 
 def _flows(model: RetailModel) -> tuple[np.ndarray, ...]:
@@ -224,11 +248,11 @@ def process_occasions(
     else:
         mode, mask = 2, np.asarray(natural, dtype=np.bool_)
     c, c32 = constants(model, t)
-    idx = KC.in_category_positions(rows, pop.state)
-    shoppers = rows[idx]
-    V = base_utilities(model, t, shoppers, c, c32)
-    if V is None:
+    got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
+    if got is None:
         return False
+    idx, V = got
+    draws = _read_only(draws)
     decay, cutoff = decay_table(model.calendar.dt_years, model.behaviour.loyalty_half_life_years)
     flows = _flows(model)
     if any(model.hooks(name) for name in PIPELINE_HOOKS) or model.hooks("utility"):
@@ -241,12 +265,12 @@ def process_occasions(
             rows, mode, mask, draws.clock, pop.clock, pop.next_tick, pop.rate, model.clock_end
         )
         return True
-    stores = KC.choose(idx, V, draws.choice)
-    buys, amount, ok = K.after_choice(
+    stores, buys, amount, ok = K.after_choice(
         t,
         rows,
         idx,
-        stores,
+        V,
+        draws.choice,
         mode,
         mask,
         draws.clock,
@@ -291,5 +315,6 @@ def process_occasions(
     if not ok:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
     if buys.size:
-        model.transactions.append(t, shoppers[buys], stores[buys], amount, np.zeros(buys.size))
+        b_idx = idx[buys]
+        model.transactions.append(t, rows[b_idx], stores[buys], amount, np.zeros(buys.size))
     return True
