@@ -211,23 +211,19 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray 
     return None if got is None else add_utility_hooks(model, rows, got[1])
 
 
-def _frozen(a: np.ndarray) -> np.ndarray:
-    """A C-contiguous read-only view (one kernel signature for every batch's draws)."""
-    if not a.flags.c_contiguous:
-        a = np.ascontiguousarray(a)
-    if a.flags.writeable:
-        a = a.view()
-        a.flags.writeable = False
-    return a
-
-
 def _read_only(draws: OccasionDraws) -> OccasionDraws:
-    """The draws as C-contiguous read-only arrays, as `DrawsAhead` hands them out (keyed and
-    concatenated ones are writable, or strided): otherwise each kind is compiled and loaded
-    again."""
-    if all(not a.flags.writeable for a in vars(draws).values()):
-        return draws
-    return type(draws)(**{k: _frozen(a) for k, a in vars(draws).items()})
+    """The draws as C-contiguous read-only arrays, as `DrawsAhead` hands them out: keyed and
+    concatenated draws (fresh arrays made for this batch) are frozen in place, strided ones
+    copied first. Otherwise each kind would be a kernel signature of its own, compiled and
+    loaded again."""
+    fields = vars(draws)
+    if not draws.clock.flags.writeable and not draws.wom.flags.writeable:
+        return draws  # straight from the buffers
+    for name, a in fields.items():
+        if not a.flags.c_contiguous:
+            fields[name] = a = np.ascontiguousarray(a)
+        a.flags.writeable = False
+    return draws
 
 
 def _flows(model: RetailModel) -> tuple[np.ndarray, ...]:
