@@ -70,6 +70,7 @@ DTYPES = {
 """The dtypes the kernels reproduce NumPy's arithmetic for; any other: the NumPy rules."""
 _EMPTY_MASK = np.zeros(0, dtype=np.bool_)
 _TABLES: dict[tuple[float, float], tuple[np.ndarray, int]] = {}
+_CONSTANTS: dict[tuple[int, float], tuple[object, tuple[np.ndarray, np.ndarray]]] = {}
 
 
 def usable(model: RetailModel) -> bool:
@@ -104,11 +105,23 @@ def decay_table(dt: float, hl: float, need: int = 0) -> tuple[np.ndarray, int]:
 
 
 def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rules' scalars, as `occasions.C_*` (float64) and `C32_*` (float32)."""
-    from sim.agents.customer import LEFT_PENALTY, SATISFACTION_BOUND
-
+    """The rules' scalars, as `occasions.C_*` (float64) and `C32_*` (float32); kept for the
+    batches of the same tick (a tick has ~2 pipeline calls and the housekeeping's)."""
     b = model.behaviour
     years = (t - model.t_origin) * model.calendar.dt_years
+    key = (id(b), years)
+    got = _CONSTANTS.get(key)
+    if got is not None and got[0] is b:
+        return got[1]
+    if len(_CONSTANTS) > 64:
+        _CONSTANTS.clear()
+    out = _CONSTANTS[key] = (b, _constants(b, years))
+    return out[1]
+
+
+def _constants(b, years: float) -> tuple[np.ndarray, np.ndarray]:
+    from sim.agents.customer import LEFT_PENALTY, SATISFACTION_BOUND
+
     c = np.array(
         [
             b.brand_drift_per_year * years,

@@ -33,12 +33,9 @@ def update_states(
         state[i] = code
     flat = satisfaction.reshape(-1)
     lo, hi = -bound, bound
-    for k in range(flat.size):
+    for k in range(flat.size):  # selects, not branches: vectorised (NaN stays NaN)
         v = flat[k]
-        if v < lo:
-            flat[k] = lo
-        elif v > hi:
-            flat[k] = hi
+        flat[k] = lo if v < lo else (hi if v > hi else v)
 
 
 @njit(cache=True)
