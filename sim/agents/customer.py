@@ -497,26 +497,49 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     multiplier = np.ones(model.n_stores)
     for s, recruit_multiplier in model.hooks("recruit_multiplier"):
         multiplier[s] *= recruit_multiplier()
-    if kernels.compiled():  # the same uniforms and thresholds, one pass
+    if kernels.compiled() and _kernel_ready(model):  # the same numbers and steps, compiled
         from sim.kernels import recruit as kernel
 
         threshold = -np.expm1(-(b.wom_new_per_satisfied_year * multiplier) * period_years)
-        recruiters = kernel.recruiters(base, store, draws.key, threshold)
+        recruiters, recruits, stores = kernel.recruit_and_join(
+            t,
+            base,
+            store,
+            draws.key,
+            threshold,
+            model.streams.keyed("recruit_pick", t).key,
+            3,
+            pop.indptr,
+            pop.indices,
+            pop.state,
+            pop.home,
+            pop.last_store,
+            pop.joined,
+            pop.last_purchase,
+            pop.acquired_via,
+            VIA_WOM,
+            pop.acquired_store,
+            pop.satisfaction,
+            pop.satisfaction.dtype.type(b.wom_positive_shift * 5),
+            pop.referral_parent,
+        )
+        if recruits.size == 0:
+            return
     else:
         rate = b.wom_new_per_satisfied_year * multiplier[store]
         hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
         recruiters = base[hit]
-    if recruiters.size == 0:
-        return
-    recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
-    ok = recruits >= 0
-    recruiters, recruits = recruiters[ok], recruits[ok]
-    recruits, first = np.unique(recruits, return_index=True)
-    recruiters = recruiters[first]
-    if recruits.size == 0:
-        return
-    stores = pop.last_store[recruiters]
-    join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
+        if recruiters.size == 0:
+            return
+        recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
+        ok = recruits >= 0
+        recruiters, recruits = recruiters[ok], recruits[ok]
+        recruits, first = np.unique(recruits, return_index=True)
+        recruiters = recruiters[first]
+        if recruits.size == 0:
+            return
+        stores = pop.last_store[recruiters]
+        join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
     wait_days = 21.0 * draws.exponential(recruits, 2)[:, 1]  # column 0 decided `hit`
     visit_in = np.ceil(wait_days / model.calendar.tick_days).astype(np.int64)
     model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
@@ -525,6 +548,12 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
         mine = stores == s
         if mine.any():
             on_recruits(t, recruiters[mine], recruits[mine])
+
+
+def _kernel_ready(model: RetailModel) -> bool:
+    from sim.kernels.pipeline import usable
+
+    return usable(model)
 
 
 def _find_prospects(

@@ -66,6 +66,8 @@ DTYPES = {
     "referral_parent": np.int32,
     "indptr": np.int64,
     "indices": np.int32,
+    "joined": np.int32,
+    "acquired_via": np.int8,
 }
 """The dtypes the kernels reproduce NumPy's arithmetic for; any other: the NumPy rules."""
 _EMPTY_MASK = np.zeros(0, dtype=np.bool_)

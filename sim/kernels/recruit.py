@@ -102,3 +102,59 @@ def find_prospects(recruiters, u, tries, indptr, indices, state, home):
         if size > 0:
             found[i] = by_home[first[want] + np.int64(u[i, tries] * np.float64(size))]
     return found
+
+
+@njit(cache=True)
+def recruit_and_join(
+    t,
+    base,
+    store,
+    key,
+    threshold,
+    pick_key,
+    tries,
+    indptr,
+    indices,
+    state,
+    home,
+    last_store,
+    joined,
+    last_purchase,
+    acquired_via,
+    via,
+    acquired_store,
+    satisfaction,
+    boost,
+    referral_parent,
+):
+    """`recruit` from the satisfied base to `join`: who recruits, whom (a prospect each, the
+    first recruiter of a prospect keeps it, prospects in ascending order as `np.unique`), and
+    the recruits joining the category. Returns (recruiters, recruits, their stores)."""
+    hit = recruiters(base, store, key, threshold)
+    empty = np.zeros(0, np.int64)
+    if hit.size == 0:
+        return empty, empty, empty
+    found = find_prospects(
+        hit, keyed_uniforms(hit, pick_key, tries + 1), tries, indptr, indices, state, home
+    )
+    ok = np.flatnonzero(found >= 0)
+    cand, who = found[ok], hit[ok]
+    order = np.argsort(cand, kind="mergesort")  # stable: the first recruiter of each prospect
+    keep = np.zeros(order.size, np.bool_)
+    for j in range(order.size):
+        keep[j] = j == 0 or cand[order[j]] != cand[order[j - 1]]
+    first = order[keep]
+    recruits, parents = cand[first], who[first]
+    stores = np.empty(recruits.size, np.int64)
+    for i in range(recruits.size):
+        r, s = recruits[i], last_store[parents[i]]
+        stores[i] = s
+        state[r] = 1  # ACTIVE
+        joined[r] = t
+        last_purchase[r] = t
+        acquired_via[r] = via
+        acquired_store[r] = s
+        v = satisfaction[r, s]
+        satisfaction[r, s] = v if (v >= boost or np.isnan(v)) else boost  # np.maximum
+        referral_parent[r] = parents[i]
+    return parents, recruits, stores
