@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim import kernels
 from sim.agents.base import RetailAgent, register_in_bulk
 from sim.agents.customer import (
     Customer,
@@ -473,6 +474,10 @@ class RetailModel(mesa.Model):
         pop = self.pop
         window = self.behaviour.active_days / self.calendar.tick_days
         since = np.int32(np.floor(self.t - window))  # t - last_visit < window, in integers
+        if kernels.compiled():  # one pass, the same integer counts
+            from sim.kernels import weekly
+
+            return weekly.active_counts(pop.last_visit, pop.state, since)
         alive = pop.state != CHURNED
         if pop.n <= 200_000:
             # One contiguous comparison and a float32 matrix-vector product: exact (sums of 0/1

@@ -11,6 +11,8 @@ import zlib
 
 import numpy as np
 
+from sim import kernels
+
 PROCESSES: tuple[str, ...] = (
     "population",
     "network",
@@ -152,8 +154,17 @@ class KeyedDraws:
             z = _mix_int(z + int(part) * int(_GOLDEN))
         self._key = np.uint64(z)
 
+    @property
+    def key(self) -> np.uint64:
+        """The (seed, process, tick) key the numbers are mixed from (compiled kernels use it)."""
+        return self._key
+
     def random(self, rows: np.ndarray, k: int = 1) -> np.ndarray:
         """Uniforms in (0, 1), shape (len(rows), k)."""
+        if kernels.compiled():  # the same integers, one compiled pass (sim.kernels.recruit)
+            from sim.kernels.recruit import keyed_uniforms
+
+            return keyed_uniforms(np.asarray(rows, dtype=np.int64), self._key, k)
         # Integer array arithmetic wraps modulo 2**64 (no overflow warnings for arrays).
         z = np.asarray(rows, dtype=np.uint64)[:, None] * _GOLDEN
         z += self._key

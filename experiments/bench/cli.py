@@ -110,8 +110,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="only the member-twin benchmark (a 20,000-member twin run over 3 years), kept "
         "under 'twin' in bench.json",
     )
+    p.add_argument(
+        "--engine",
+        choices=("numba", "numpy"),
+        default=None,
+        help="engine of the measured runs: compiled kernels or the NumPy rules (default: "
+        "SIM_KERNELS, else numba)",
+    )
+    p.add_argument(
+        "--engines",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="only the compiled-vs-NumPy comparison: the default run and the 10k agent/batch "
+        "pair in alternating fresh processes, ROUNDS rounds; kept under 'engines' in bench.json",
+    )
     p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.engines < 0:
+        p.error(f"--engines: must be an integer >= 0, got {args.engines}")
     if args.repeat < 1:
         p.error(f"--repeat: must be an integer >= 1, got {args.repeat}")
     if args.seed < 0:
@@ -194,6 +211,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         flush=True,
     )
 
+    if args.engines:  # compiled kernels vs NumPy rules (issue 23)
+        from experiments.bench.engines import bench_engines
+
+        path = out_dir / "bench.json"
+        report = json.loads(path.read_text()) if path.is_file() else {}
+        report["engines"] = {
+            **bench_engines(args.engines, used, args.seed),
+            "machine": machine_info(),
+        }
+        atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
+        print(json.dumps({k: v for k, v in report["engines"].items() if k != "cases"}, indent=2))
+        return report
+
     started = time.perf_counter()
     machine = machine_info()
     cases = [default_run_spec(), *main_specs(args.quick)]
@@ -206,7 +236,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ]
     runs = []
     for i, case in enumerate(cases, 1):
-        case = {**case, "seed": args.seed, "policies": used}
+        case = {**case, "seed": args.seed, "policies": used, "engine": args.engine}
         print(f"[{i}/{len(cases)}] {describe(case)} ...", end=" ", flush=True)
         # The batch reference of the ratio is short (~0.05 s): always take the best of >= 3.
         repeat = (

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import gammaincinv, ndtri
 
+from sim import kernels
 from sim.agents.base import RetailAgent
 from sim.config import CLASSES
 from sim.population import (
@@ -150,6 +151,11 @@ def process_occasions(
     `natural` says which rows are natural occasions (their clock moves on); scheduled extra
     visits ride in the same batch without touching the clock.
     """
+    if kernels.compiled():  # the same pipeline compiled (sim.kernels); False: NumPy needed
+        from sim.kernels import pipeline
+
+        if pipeline.process_occasions(model, t, rows, draws, natural):
+            return
     if natural is True:
         advance_clocks(model, rows, draws.clock)
     elif natural is not False:
@@ -256,6 +262,12 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray:
     since the last visit); satisfaction (own experience and word of mouth, SEEDS 001); friends'
     choices; and whatever the store's policies add (perks, promotions).
     """
+    if kernels.compiled():
+        from sim.kernels import pipeline
+
+        V = pipeline.store_utilities(model, t, rows)
+        if V is not None:
+            return V
     pop, b, st = model.pop, model.behaviour, model.store_arrays
     years = (t - model.t_origin) * model.calendar.dt_years
     home = pop.home[rows]
@@ -458,6 +470,10 @@ def spread_word(
 def satisfied_customers(model: RetailModel) -> np.ndarray:
     """Rows of active customers whose latest experience satisfied them (the WOM base)."""
     pop = model.pop
+    if kernels.compiled():
+        from sim.kernels import weekly
+
+        return weekly.satisfied(pop.state, pop.last_good, pop.last_store)
     return np.flatnonzero((pop.state == ACTIVE) & pop.last_good & (pop.last_store >= 0))
 
 
@@ -481,20 +497,49 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     multiplier = np.ones(model.n_stores)
     for s, recruit_multiplier in model.hooks("recruit_multiplier"):
         multiplier[s] *= recruit_multiplier()
-    rate = b.wom_new_per_satisfied_year * multiplier[store]
-    hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
-    recruiters = base[hit]
-    if recruiters.size == 0:
-        return
-    recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
-    ok = recruits >= 0
-    recruiters, recruits = recruiters[ok], recruits[ok]
-    recruits, first = np.unique(recruits, return_index=True)
-    recruiters = recruiters[first]
-    if recruits.size == 0:
-        return
-    stores = pop.last_store[recruiters]
-    join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
+    if kernels.compiled() and _kernel_ready(model):  # the same numbers and steps, compiled
+        from sim.kernels import recruit as kernel
+
+        threshold = -np.expm1(-(b.wom_new_per_satisfied_year * multiplier) * period_years)
+        recruiters, recruits, stores = kernel.recruit_and_join(
+            t,
+            base,
+            store,
+            draws.key,
+            threshold,
+            model.streams.keyed("recruit_pick", t).key,
+            3,
+            pop.indptr,
+            pop.indices,
+            pop.state,
+            pop.home,
+            pop.last_store,
+            pop.joined,
+            pop.last_purchase,
+            pop.acquired_via,
+            VIA_WOM,
+            pop.acquired_store,
+            pop.satisfaction,
+            pop.satisfaction.dtype.type(b.wom_positive_shift * 5),
+            pop.referral_parent,
+        )
+        if recruits.size == 0:
+            return
+    else:
+        rate = b.wom_new_per_satisfied_year * multiplier[store]
+        hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
+        recruiters = base[hit]
+        if recruiters.size == 0:
+            return
+        recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
+        ok = recruits >= 0
+        recruiters, recruits = recruiters[ok], recruits[ok]
+        recruits, first = np.unique(recruits, return_index=True)
+        recruiters = recruiters[first]
+        if recruits.size == 0:
+            return
+        stores = pop.last_store[recruiters]
+        join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
     wait_days = 21.0 * draws.exponential(recruits, 2)[:, 1]  # column 0 decided `hit`
     visit_in = np.ceil(wait_days / model.calendar.tick_days).astype(np.int64)
     model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
@@ -505,11 +550,24 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
             on_recruits(t, recruiters[mine], recruits[mine])
 
 
+def _kernel_ready(model: RetailModel) -> bool:
+    from sim.kernels.pipeline import usable
+
+    return usable(model)
+
+
 def _find_prospects(
     model: RetailModel, recruiters: np.ndarray, draws: KeyedDraws, tries: int = 3
 ) -> np.ndarray:
     """A prospect for each recruiter: a contact if possible, else one from the same home place."""
     pop = model.pop
+    if kernels.compiled():
+        from sim.kernels import recruit as kernel
+
+        u = draws.random(recruiters, tries + 1)
+        return kernel.find_prospects(
+            recruiters, u, tries, pop.indptr, pop.indices, pop.state, pop.home
+        )
     found = np.full(recruiters.size, -1, dtype=np.int64)
     start = pop.indptr[recruiters]
     deg = pop.indptr[recruiters + 1] - start
@@ -573,6 +631,20 @@ def natural_entry(model: RetailModel, t: int, since: int) -> None:
 def update_states(model: RetailModel, t: int) -> None:
     """Member states from recency: active (< 180 days), silent, sleeping (>= 1 year; SEEDS 003)."""
     pop, b = model.pop, model.behaviour
+    if kernels.compiled() and pop.last_purchase.dtype == np.int32:
+        from sim.kernels import weekly
+
+        weekly.update_states(
+            t,
+            model.calendar.tick_days,
+            float(b.active_days),
+            float(b.sleeping_days),
+            pop.state,
+            pop.last_purchase,
+            pop.satisfaction,
+            pop.satisfaction.dtype.type(SATISFACTION_BOUND),
+        )
+        return
     member = (pop.state != PROSPECT) & (pop.state != CHURNED)
     days = (t - pop.last_purchase) * model.calendar.tick_days
     code = (days >= b.active_days).view(np.int8) + (days >= b.sleeping_days).view(np.int8)

@@ -1,0 +1,111 @@
+"""Compiled (Numba) versions of the hot rules, behind the same functions as the NumPy ones.
+
+The occasion pipeline and the weekly housekeeping are made of ~100 NumPy calls on batches of a
+few dozen rows: at the default market's size the calls' fixed cost, not the arithmetic, is
+the run time. The kernels here do the same arithmetic row by row in compiled loops, in the same
+order (same float operations in the same dtypes, same order of additions, the random numbers
+still drawn by NumPy outside the kernels), so every output is bit-identical to the NumPy path
+(tests/test_kernels.py). See docs/performance.md, "Compiled hot path (issue 23)".
+
+The switch is the environment variable ``SIM_KERNELS``:
+
+- ``numba`` (default): the compiled kernels (if Numba is installed; else NumPy);
+- ``numpy``: the plain NumPy rules (the reference; what the kernels are tested against).
+
+`use("numpy")` switches in-process (tests, benchmarks); `engine()` says which one is in use.
+Kernels compile on first use and are cached on disk (`cache=True`; ``NUMBA_CACHE_DIR`` is set
+to a writable directory if the default place next to the sources is not writable).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ENV = "SIM_KERNELS"
+ENGINES = ("numba", "numpy")
+
+
+def _writable_cache() -> None:
+    """Numba caches next to the sources; a read-only install gets a per-user temp dir."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    here = Path(__file__).resolve().parent
+    if not os.access(here, os.W_OK):
+        os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "sim-numba-cache")
+
+
+def _numba_available() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def _from_env() -> str:
+    wanted = os.environ.get(ENV, "numba").strip().lower() or "numba"
+    if wanted not in ENGINES:
+        raise ValueError(f"{ENV}: must be one of {list(ENGINES)}, got {wanted!r}")
+    return wanted
+
+
+_writable_cache()
+_engine = _from_env()
+_HAVE_NUMBA = _numba_available()
+if _engine == "numba" and _HAVE_NUMBA:
+    # Numba's import and its compiler's one-off set-up (~0.5 s together, the set-up otherwise
+    # paid by the first kernel call) belong with the other imports, not with a run.
+    from numba.core.registry import cpu_target
+
+    cpu_target.target_context.refresh()
+
+
+def engine() -> str:
+    """The engine in use: "numba" (compiled kernels) or "numpy"."""
+    return "numba" if (_engine == "numba" and _HAVE_NUMBA) else "numpy"
+
+
+def compiled() -> bool:
+    """True when the hot rules run through the compiled kernels."""
+    return _engine == "numba" and _HAVE_NUMBA
+
+
+def set_engine(name: str) -> None:
+    """Choose the engine for this process ("numba" or "numpy")."""
+    global _engine
+    if name not in ENGINES:
+        raise ValueError(f"{ENV}: must be one of {list(ENGINES)}, got {name!r}")
+    _engine = name
+
+
+@contextlib.contextmanager
+def use(name: str) -> Iterator[None]:
+    """Run a block with the given engine, then restore the previous one."""
+    before = _engine
+    set_engine(name)
+    try:
+        yield
+    finally:
+        set_engine(before)
+
+
+def warm_up() -> float:
+    """Load every kernel now (compiling it if the on-disk cache lacks it): one tiny run with
+    policies, which passes through the hook-free pipeline (the burn-in) and the hooked one.
+    Returns the seconds it took (0 with the NumPy engine). What a process's first run pays
+    otherwise; benchmarks call it before timing."""
+    if not compiled():
+        return 0.0
+    started = time.perf_counter()
+    from sim.config import default_market
+    from sim.model import RetailModel
+    from sim.policies import policy_names
+
+    bundle = [
+        p for p in ("promotions", "referral_points", "complaint_recovery") if p in policy_names()
+    ]
+    market = default_market(n_customers=400, years=8 / 52, tick="week")
+    RetailModel(market=market, policies=bundle or None, seed=0).run()
+    return time.perf_counter() - started

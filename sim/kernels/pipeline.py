@@ -1,0 +1,331 @@
+"""The compiled occasion pipeline: the rules' order, the policies' hooks called between the
+kernels exactly where the NumPy rules call them, the ledger booked per batch as `Ledger.add`.
+
+Each entry point returns None (or False) when it cannot reproduce the NumPy path exactly — a
+population array of another dtype than the kernels were written for, or a negative age — and
+the caller then runs the NumPy rule; nothing has been changed by then.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.kernels import choice as KC
+from sim.kernels import occasions as K
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.agents.customer import OccasionDraws
+    from sim.model import RetailModel
+
+FLOWS = (
+    "revenue",
+    "cogs",
+    "purchases",
+    "new_customers",
+    "referred_customers",
+    "defected",
+    "satisfied",
+    "dissatisfied",
+    "complaints",
+    "complaints_resolved",
+    "complainers_stayed",
+    "resolved_stayed",
+    "churned",
+)
+"""Ledger flows the kernels book, in the order of `occasions.F_*`."""
+PIPELINE_HOOKS = ("discount", "service", "resolution", "on_purchases", "on_complaints")
+DTYPES = {
+    "state": np.int8,
+    "home": np.int16,
+    "work": np.int16,
+    "elite": np.bool_,
+    "brand_asp": np.float32,
+    "tier_pref": np.float32,
+    "drift": np.float32,
+    "price_sens": np.float32,
+    "last_visit": np.int32,
+    "first_visit": np.int32,
+    "loyalty": np.float32,
+    "satisfaction": np.float32,
+    "left_store": np.bool_,
+    "last_store": np.int16,
+    "last_purchase": np.int32,
+    "revenue": np.float64,
+    "year_spend": np.float32,
+    "spend": np.float64,
+    "rate": np.float64,
+    "dropout": np.float64,
+    "clock": np.float64,
+    "next_tick": np.int64,
+    "repeat": np.bool_,
+    "last_good": np.bool_,
+    "last_bad": np.bool_,
+    "acquired_store": np.int16,
+    "referral_parent": np.int32,
+    "indptr": np.int64,
+    "indices": np.int32,
+    "joined": np.int32,
+    "acquired_via": np.int8,
+}
+"""The dtypes the kernels reproduce NumPy's arithmetic for; any other: the NumPy rules."""
+_EMPTY_MASK = np.zeros(0, dtype=np.bool_)
+_TABLES: dict[tuple[float, float], tuple[np.ndarray, int]] = {}
+_CONSTANTS: dict[tuple[int, float], tuple[object, tuple[np.ndarray, np.ndarray]]] = {}
+
+
+def usable(model: RetailModel) -> bool:
+    """True when every population array the kernels touch has the dtype they were written for."""
+    pop = model.pop
+    for name, dt in DTYPES.items():
+        a = getattr(pop, name, None)  # `clock` and `next_tick` come after the first choices
+        if a is not None and a.dtype != dt:
+            return False
+    return True
+
+
+def _age_arg(k: np.ndarray, dt: float, hl: float) -> np.ndarray:
+    return -(k.astype(np.float64) * dt) / hl  # as in the rules: -age_years / half-life
+
+
+def decay_table(dt: float, hl: float, need: int = 0) -> tuple[np.ndarray, int]:
+    """NumPy's exp2(-age / half-life) for integer ages 0..n-1 (grown to cover `need`), and the
+    age from which it is exactly 0 (2**-1075 rounds to 0)."""
+    table, cutoff = _TABLES.get((dt, hl), (None, None))
+    if cutoff is None:
+        cutoff = max(int(np.ceil(1075.0 * hl / dt)) - 2, 1)
+        while _age_arg(np.array([cutoff]), dt, hl)[0] > -1075.0:
+            cutoff += 1
+        if np.exp2(_age_arg(np.array([cutoff, cutoff + 1, 2**40]), dt, hl)).any():
+            raise RuntimeError("exp2 does not underflow to 0 at 2**-1075")  # pragma: no cover
+    if table is None or table.size <= need:
+        size = min(max(need + 1, 2 * (0 if table is None else table.size), 4096), cutoff)
+        table = np.exp2(_age_arg(np.arange(size), dt, hl))
+    _TABLES[(dt, hl)] = (table, cutoff)
+    return table, cutoff
+
+
+def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rules' scalars, as `occasions.C_*` (float64) and `C32_*` (float32); kept for the
+    batches of the same tick (a tick has ~2 pipeline calls and the housekeeping's)."""
+    b = model.behaviour
+    years = (t - model.t_origin) * model.calendar.dt_years
+    key = (id(b), years)
+    got = _CONSTANTS.get(key)
+    if got is not None and got[0] is b:
+        return got[1]
+    if len(_CONSTANTS) > 64:
+        _CONSTANTS.clear()
+    out = _CONSTANTS[key] = (b, _constants(b, years))
+    return out[1]
+
+
+def _constants(b, years: float) -> tuple[np.ndarray, np.ndarray]:
+    from sim.agents.customer import LEFT_PENALTY, SATISFACTION_BOUND
+
+    c = np.array(
+        [
+            b.brand_drift_per_year * years,
+            b.beta_brand,
+            b.beta_travel,
+            b.beta_loyalty,
+            b.beta_friends,
+            b.outside_utility if b.outside_option else -np.inf,
+            LEFT_PENALTY,
+            b.ticket_shape,
+            b.loyalty_learning,
+            b.service_noise,
+            b.satisfied_threshold,
+            b.dissatisfied_threshold,
+            b.satisfaction_learning,
+            SATISFACTION_BOUND,
+            b.complaint_probability,
+            b.resolved_stay_probability,
+            b.unresolved_stay_probability,
+            b.dissatisfied_attrition_multiplier,
+            b.positive_wom_min,
+            b.positive_wom_max - b.positive_wom_min + 1,
+            b.negative_wom_min,
+            b.negative_wom_max - b.negative_wom_min + 1,
+        ],
+        dtype=np.float64,
+    )
+    # A Python scalar times a float32 array is computed in float32 (NEP 50): round it first.
+    c32 = np.array(
+        [
+            years,
+            b.beta_tier,
+            b.beta_price,
+            b.beta_satisfaction,
+            b.wom_positive_shift,
+            -b.wom_negative_shift,
+        ],
+        dtype=np.float32,
+    )
+    return c, c32
+
+
+def base_utilities(
+    model: RetailModel, t: int, rows: np.ndarray, c, c32, only_shoppers: bool = False
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`store_utilities` without the policies' terms, for the rows (only those in the category
+    if `only_shoppers`): (their positions in `rows`, V); None: use NumPy (see module doc)."""
+    pop, st = model.pop, model.store_arrays
+    dt, hl = model.calendar.dt_years, model.behaviour.loyalty_half_life_years
+    need = 0
+    while True:
+        decay, cutoff = decay_table(dt, hl, need)
+        idx, V, need = KC.utilities(
+            t,
+            rows,
+            pop.state,
+            only_shoppers,
+            pop.home,
+            pop.elite,
+            pop.work,
+            pop.brand_asp,
+            pop.tier_pref,
+            pop.drift,
+            pop.price_sens,
+            pop.last_visit,
+            pop.loyalty,
+            pop.satisfaction,
+            pop.left_store,
+            pop.last_store,
+            pop.indptr,
+            pop.indices,
+            model.travel_hops,
+            model.tier_gap,
+            st.attractiveness,
+            st.brand_sign,
+            st.price_level,
+            c,
+            c32,
+            decay,
+            cutoff,
+        )
+        if need <= 0:
+            return (idx, V) if need == 0 else None
+
+
+def add_utility_hooks(model: RetailModel, rows: np.ndarray, V: np.ndarray) -> np.ndarray:
+    for s, utility in model.hooks("utility"):
+        extra = utility(rows)
+        if extra is not None:
+            V[:, s] += extra
+    return V
+
+
+def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray | None:
+    """The compiled `store_utilities` (None: use NumPy)."""
+    if not usable(model):
+        return None
+    rows = np.asarray(rows, dtype=np.int64)
+    got = base_utilities(model, t, rows, *constants(model, t))
+    return None if got is None else add_utility_hooks(model, rows, got[1])
+
+
+def _read_only(draws: OccasionDraws) -> OccasionDraws:
+    """The draws as C-contiguous read-only arrays, as `DrawsAhead` hands them out: keyed and
+    concatenated draws (fresh arrays made for this batch) are frozen in place, strided ones
+    copied first. Otherwise each kind would be a kernel signature of its own, compiled and
+    loaded again."""
+    fields = vars(draws)
+    if not draws.clock.flags.writeable and not draws.wom.flags.writeable:
+        return draws  # straight from the buffers
+    for name, a in fields.items():
+        if not a.flags.c_contiguous:
+            fields[name] = a = np.ascontiguousarray(a)
+        a.flags.writeable = False
+    return draws
+
+
+def _flows(model: RetailModel) -> tuple[np.ndarray, ...]:
+    f = model.ledger.flows
+    return tuple(f[name] for name in FLOWS)
+
+
+def process_occasions(
+    model: RetailModel, t: int, rows: np.ndarray, draws: OccasionDraws, natural
+) -> bool:
+    """The compiled `process_occasions`; False (nothing done): use NumPy."""
+    if not usable(model):
+        return False
+    pop, st = model.pop, model.store_arrays
+    rows = np.asarray(rows, dtype=np.int64)
+    if natural is True or natural is False:
+        mode, mask = int(natural), _EMPTY_MASK
+    else:
+        mode, mask = 2, np.asarray(natural, dtype=np.bool_)
+    c, c32 = constants(model, t)
+    got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
+    if got is None:
+        return False
+    idx, V = got
+    draws = _read_only(draws)
+    decay, cutoff = decay_table(model.calendar.dt_years, model.behaviour.loyalty_half_life_years)
+    flows = _flows(model)
+    if any(model.hooks(name) for name in PIPELINE_HOOKS) or model.hooks("utility"):
+        from sim.kernels.hooked import with_hooks
+
+        with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows)
+        return True
+    if idx.size == 0:
+        K.advance(
+            rows, mode, mask, draws.clock, pop.clock, pop.next_tick, pop.rate, model.clock_end
+        )
+        return True
+    stores, buys, amount, ok = K.after_choice(
+        t,
+        rows,
+        idx,
+        V,
+        draws.choice,
+        mode,
+        mask,
+        draws.clock,
+        draws.ticket,
+        draws.service,
+        draws.complaint,
+        draws.wom,
+        draws.churn,
+        pop.clock,
+        pop.next_tick,
+        pop.rate,
+        model.clock_end,
+        pop.spend,
+        st.price_level,
+        st.margin,
+        pop.first_visit,
+        pop.acquired_store,
+        pop.referral_parent,
+        pop.last_store,
+        pop.last_visit,
+        pop.loyalty,
+        pop.last_purchase,
+        pop.state,
+        pop.revenue,
+        pop.year_spend,
+        st.service,
+        pop.satisfaction,
+        pop.last_good,
+        pop.last_bad,
+        st.resolution,
+        pop.left_store,
+        pop.indptr,
+        pop.indices,
+        pop.dropout,
+        pop.repeat,
+        c,
+        c32,
+        decay,
+        cutoff,
+        flows,
+    )
+    if not ok:
+        raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+    if buys.size:
+        b_idx = idx[buys]
+        model.transactions.append(t, rows[b_idx], stores[buys], amount, np.zeros(buys.size))
+    return True
