@@ -21,7 +21,7 @@ import solara
 import solara.lab
 from solara.alias import rv
 
-from experiments.dashboard import charts, market_view, story, text
+from experiments.dashboard import charts, market_view, scale, story, text
 from experiments.dashboard.catalog import policy_choices, policy_configs
 from experiments.dashboard.twin import Twin, horizon_value_from
 from experiments.report_page import font_face
@@ -219,17 +219,11 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
     # The axes in words, for screen readers (and the browser test): panel -> tick labels.
     described = "; ".join(f"{k}: {' | '.join(v)}" for k, v in ticks.items())
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(described), classes=["lab-axes"])
-    size = text.tr(
-        lang,
-        "size_note",
-        n=f"{twin.chosen.market.n_customers:,}",
-        m=f"{twin.chosen.initial_focal.size:,}",
-    )
     for key in ("defs", "hv_note"):
         solara.HTML(
             tag="div", unsafe_innerHTML=html.escape(text.tr(lang, key)), classes=["lab-note"]
         )
-    solara.HTML(tag="div", unsafe_innerHTML=html.escape(size), classes=["lab-note", "lab-size"])
+    scale.SizeNotes(twin, lang, float(last["diff_profit"]))
 
 
 def _losing_table(frame, model, lang: str) -> str:

@@ -23,10 +23,20 @@ REPORT_TEXT = {
         "intro": (
             "{you} and {rivals} each chose one of the policies below, and every combination "
             "was simulated {reps} times on the same market ({customers} customers, {years} "
-            "{year_word}). Replication r of every combination met the same customers and the same "
-            "ups and downs, so differences come from the policies alone. Amounts are each "
-            "store's {kpi} over the whole run; ranges are {level} confidence intervals."
+            "{year_word}). Amounts are each store's {kpi} over the whole run; ranges are {level} "
+            "confidence intervals."
         ),
+        "answer_dominant": "Do: run “{best}”, whatever {rivals} {does}. In a store of "
+        "{customers} customers, when {context}, {gain}; it stays your best choice in {share} "
+        "of resamples of the simulated futures.",
+        "answer_equilibrium": "Do: run “{best}”, where the competition settles ({context}). "
+        "In a store of {customers} customers {gain}; it stays your best answer there in {share} "
+        "of resamples of the simulated futures.",
+        "answer_response": "Do: run “{best}” if {context}. In a store of {customers} customers "
+        "{gain}; it stays your best answer in {share} of resamples of the simulated futures.",
+        "gain_money": "it earns {diff} a year more than “{base}” ({lo} to {hi})",
+        "gain_rate": "it keeps {diff} more of its customers than “{base}” ({lo} to {hi})",
+        "pp": "{v} percentage points",
         "you": "your store",
         "responses": "Your best answer to what your rival does",
         "response": (
@@ -110,10 +120,18 @@ REPORT_TEXT = {
         "title": "当竞争对手也在选择：策略对局",
         "intro": (
             "{you}和{rivals}各自从下列策略中选一个，每一种组合都在同一个市场（{customers}位"
-            "顾客，{years}年）上模拟了{reps}次。每种组合的第r次重复面对的是相同的顾客和相同"
-            "的市场波动，因此差异只来自策略本身。金额为各门店整个模拟期的{kpi}；区间为{level}"
+            "顾客，{years}年）上模拟了{reps}次。金额为各门店整个模拟期的{kpi}；区间为{level}"
             "置信区间。"
         ),
+        "answer_dominant": "建议：采用“{best}”，无论{rivals}怎么做。在有 {customers} 位顾客的门店，"
+        "当{context}时，{gain}；在{share}的模拟重抽样中它仍是最佳选择。",
+        "answer_equilibrium": "建议：采用“{best}”，这是竞争最终停留之处（{context}）。在有 "
+        "{customers} 位顾客的门店，{gain}；在{share}的模拟重抽样中它仍是您在那里的最佳应对。",
+        "answer_response": "建议：如果{context}，采用“{best}”。在有 {customers} 位顾客的门店，"
+        "{gain}；在{share}的模拟重抽样中它仍是最佳应对。",
+        "gain_money": "它每年比“{base}”多赚 {diff}（{lo} 至 {hi}）",
+        "gain_rate": "它比“{base}”多留住 {diff} 的顾客（{lo} 至 {hi}）",
+        "pp": "{v} 个百分点",
         "you": "您的门店",
         "responses": "针对竞争对手的做法，您的最佳应对",
         "response": (
