@@ -46,7 +46,7 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         },
         "line": (
             "<b>{label}</b>: {verdict}. More profitable than {base} in {p} of scenarios "
-            "({level} CI {lo}–{hi}), keeps more customers in {pr}; extra profit over the run: "
+            "({level} range {lo}–{hi}), keeps more customers in {pr}; extra profit over the run: "
             "median {med} (5–95%: {p05} to {p95})."
         ),
         "drivers": "Decided mostly by {names}. ",
@@ -159,7 +159,7 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         },
         "line": (
             "<b>{label}</b>：{verdict}。在{p}的情景中利润高于“{base}”"
-            "（{level}置信区间 {lo}–{hi}），在{pr}的情景中留住更多顾客；"
+            "（{level}区间 {lo}–{hi}），在{pr}的情景中留住更多顾客；"
             "整个模拟期利润差额中位数 {med}（5%–95%：{p05} 至 {p95}）。"
         ),
         "drivers": "主要取决于：{names}。",

@@ -41,13 +41,13 @@ REPORT_TEXT = {
         "responses": "Your best answer to what your rival does",
         "response": (
             "If {against}, your best answer is <b>“{best}”</b>: {kpi} {mean} [{lo} – {hi}]. "
-            "It was best in {share_r} of the replications and in {share_b} of bootstrap "
+            "It was best in {share_r} of the simulated futures and in {share_b} of their "
             "resamples. {gap}"
         ),
         "gap_clear": "It beats the next best, “{runner}”, by {gap} [{glo} – {ghi}].",
         "gap_unclear": (
             "The next best, “{runner}”, earns {gap} less, but the range ({glo} – {ghi}) "
-            "includes no difference: more replications would make the ranking surer."
+            "includes no difference: more simulated futures would make the ranking surer."
         ),
         "against": "{store} runs “{policy}”",
         "and": " and ",
@@ -64,12 +64,12 @@ REPORT_TEXT = {
             "policy on its own: once there, nobody has a reason to move."
         ),
         "eq_pure": (
-            "{profile}: {pays}. It holds again in {survival} of bootstrap resamples of the "
-            "replications."
+            "{profile}: {pays}. It holds again in {survival} of resamples of the simulated "
+            "futures."
         ),
         "eq_mixed": (
             "A mixed equilibrium: {profile}. Each store keeps the other guessing; expected "
-            "{pays}. It holds again in {survival} of bootstrap resamples."
+            "{pays}. It holds again in {survival} of resamples of the simulated futures."
         ),
         "eq_plays": "{store} runs “{policy}”",
         "eq_pay": "{store} earns {mean} [{lo} – {hi}]",
@@ -86,8 +86,8 @@ REPORT_TEXT = {
         "copy": "If your rival copies whatever you do",
         "copy_text": (
             "If {rivals} always {run} the same policy as you, your best choice is <b>“{best}”</b>"
-            ": {mean} [{lo} – {hi}] (best in {share} of bootstrap resamples). With both running "
-            "“{base}”: {base_mean}."
+            ": {mean} [{lo} – {hi}] (best in {share} of resamples of the simulated futures). "
+            "With both running “{base}”: {base_mean}."
         ),
         "market": "The whole market",
         "overlap": ", but the ranges of all combinations overlap",
@@ -136,7 +136,7 @@ REPORT_TEXT = {
         "responses": "针对竞争对手的做法，您的最佳应对",
         "response": (
             "如果{against}，您的最佳应对是<b>“{best}”</b>：{kpi}{mean}［{lo} – {hi}］。"
-            "它在{share_r}的重复模拟中最好，在{share_b}的自助重抽样中最好。{gap}"
+            "它在{share_r}的模拟未来中最好，在{share_b}的重抽样中最好。{gap}"
         ),
         "gap_clear": "比次优的“{runner}”多{gap}［{glo} – {ghi}］。",
         "gap_unclear": (
@@ -149,15 +149,15 @@ REPORT_TEXT = {
         "no_dominant": "您的最佳应对取决于{rivals}的做法。",
         "rival_view": "{store}会怎样应对",
         "rival_response": "如果您采用“{policy}”，{store}的最佳应对是“{best}”（在{share}的"
-        "自助重抽样中最好）。",
+        "模拟重抽样中最好）。",
         "equilibria": "竞争会停在哪里（纳什均衡）",
         "eq_intro": (
             "均衡是这样一种组合：任何一家门店单独改变策略都不能多赚，到了这里谁也不想再变。"
         ),
-        "eq_pure": "{profile}：{pays}。在{survival}的自助重抽样中依然成立。",
+        "eq_pure": "{profile}：{pays}。在{survival}的模拟重抽样中依然成立。",
         "eq_mixed": (
             "混合均衡：{profile}。双方让对方捉摸不定；期望{pays}。"
-            "在{survival}的自助重抽样中依然成立。"
+            "在{survival}的模拟重抽样中依然成立。"
         ),
         "eq_plays": "{store}采用“{policy}”",
         "eq_pay": "{store}赚{mean}［{lo} – {hi}］",
@@ -173,7 +173,7 @@ REPORT_TEXT = {
         "copy": "如果竞争对手照搬您的做法",
         "copy_text": (
             "如果{rivals}总是采用和您一样的策略，您的最佳选择是<b>“{best}”</b>：{mean}［{lo} – "
-            "{hi}］（在{share}的自助重抽样中最好）。双方都“{base}”时：{base_mean}。"
+            "{hi}］（在{share}的模拟重抽样中最好）。双方都“{base}”时：{base_mean}。"
         ),
         "market": "整个市场",
         "overlap": "，但所有组合的区间相互重叠",
