@@ -64,8 +64,7 @@ REPORT_TEXT = {
             "policy on its own: once there, nobody has a reason to move."
         ),
         "eq_pure": (
-            "{profile}: {pays}. It holds again in {survival} of resamples of the simulated "
-            "futures."
+            "{profile}: {pays}. It holds again in {survival} of resamples of the simulated futures."
         ),
         "eq_mixed": (
             "A mixed equilibrium: {profile}. Each store keeps the other guessing; expected "
