@@ -42,7 +42,7 @@ REPORT_TEXT = {
         "intro": (
             "We simulated your market ({customers} customers, {years}, {tick} steps) "
             "{reps} times for each policy. Every policy met exactly the same customers and "
-            "the same ups and downs (replication r uses seed {seed0}+r for all of them), so "
+            "the same ups and downs, so "
             "the differences below come from the policy alone. Profits are totals over the "
             "{years} with the yearly average beside them; ranges are {level} confidence "
             "intervals."
@@ -172,8 +172,7 @@ REPORT_TEXT = {
         "your_store": "您的门店",
         "intro": (
             "我们把您的市场（{customers}位顾客，{years}，按{tick}推进）对每个策略各模拟了"
-            "{reps}次。所有策略面对的是完全相同的顾客和相同的市场波动（第r次重复对所有策略"
-            "都使用种子{seed0}+r），因此下面的差异只来自策略本身。利润为{years}的合计，"
+            "{reps}次。所有策略面对的是完全相同的顾客和相同的市场波动，因此下面的差异只来自策略本身。利润为{years}的合计，"
             "旁边是每年平均；区间为{level}置信区间。"
         ),
         "headlines": "要点",
