@@ -69,8 +69,8 @@ def check_scale(market: MarketConfig, replications: Any) -> int:
     """Validated scale-check replications (0 = off); a member twin is not rescaled."""
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 0:
         raise ConfigError("scale_check", f"must be an integer >= 0, got {replications!r}")
-    if replications and market.members:
-        return 0  # the focal customers are the store's own members: no other size exists
+    if market.members:
+        return replications  # a member twin is not rescaled (`scale_specs`; announced)
     for f in SIZES if replications else ():
         scaled_market(market, f)
     return replications
@@ -90,6 +90,8 @@ def scale_specs(plan: Any, table: pd.DataFrame) -> list[RunSpec]:
     """The `checked_policies` x the first ``plan.scale_replications`` seeds at each size of
     `SIZES` (seeds as in the comparison: replication r uses seed + r for every policy)."""
     k = plan.scale_replications
+    if plan.market.members:  # the focal customers are the store's own members: one size
+        return []
     seeds = [plan.base_seed + r for r in range(k)]
     entries = {p: plan.entries[p] for p in checked_policies(plan, table)}
     specs: list[RunSpec] = []

@@ -82,7 +82,7 @@ class Comparison(Study):
         from experiments.options.size import check_study_size
 
         size = check_study_size(plan.market, len(plan.policies), plan.replications, workers)
-        if plan.scale_replications:  # the double-size runs: memory and time checked too
+        if plan.scale_replications and not plan.market.members:  # double-size runs too
             from experiments.options.size import StudySize
             from experiments.studies.comparison.scale import SIZES, scaled_market
 
@@ -180,8 +180,10 @@ class Comparison(Study):
             f"{plan.replications} replications (seeds {plan.seeds[0]}..{plan.seeds[-1]}, "
             f"common random numbers) on {workers} {executor} worker(s)"
             + (
-                f"; scale check: {plan.scale_replications} replication(s) at half and double "
-                "the size"
+                "; no scale check on a member twin (its customers are the store's own members)"
+                if plan.scale_replications and m.members
+                else f"; scale check: {plan.scale_replications} replication(s) at half and "
+                "double the size"
                 if plan.scale_replications
                 else ""
             )
