@@ -40,17 +40,17 @@ COMPARE = [
 def dashboard_shots(browser, work: Path) -> None:
     blocked: list[str] = []
     with dashboard_server(work / "server.log") as url:
-        ctx = offline_context(browser, blocked)
+        ctx = offline_context(browser, blocked, height=1000)  # down to the scale check
         page = open_dashboard(ctx, url)
         page.click(".lab-play")
         wait_date_after(page, "2026-02-01", timeout_ms=900_000)  # past week 104: both cards
         page.click(".lab-play")
         time.sleep(3)
-        page.screenshot(path=str(OUT / "dashboard_en.png"), full_page=True)  # scale check too
+        page.screenshot(path=str(OUT / "dashboard_en.png"))
         page.get_by_text("简体中文").click()
         page.wait_for_function("() => document.body.innerText.includes('并排对比')")
         time.sleep(3)
-        page.screenshot(path=str(OUT / "dashboard_zh.png"), full_page=True)
+        page.screenshot(path=str(OUT / "dashboard_zh.png"))
         page.get_by_text("市场全景").click()
         page.wait_for_selector(".lab-map", timeout=120_000)
         time.sleep(3)
