@@ -40,7 +40,7 @@ COMPARE = [
 def dashboard_shots(browser, work: Path) -> None:
     blocked: list[str] = []
     with dashboard_server(work / "server.log") as url:
-        ctx = offline_context(browser, blocked)
+        ctx = offline_context(browser, blocked, height=1000)  # down to the scale check
         page = open_dashboard(ctx, url)
         page.click(".lab-play")
         wait_date_after(page, "2026-02-01", timeout_ms=900_000)  # past week 104: both cards

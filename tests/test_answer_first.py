@@ -101,3 +101,147 @@ def test_a_planted_fixed_cost_larger_than_the_gain_triggers_the_scale_sentence()
 def test_a_loss_smaller_than_half_the_fixed_cost_may_pay_in_a_larger_store():
     lines = answer(wide("worse", -4000.0), "none", LABELS, "en", planted_meta(10_000.0))
     assert any("may pay in a larger store" in ln for ln in lines)
+
+
+# ----------------------------------------------------------------- robustness and tournament
+def robust_ranking() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"policy": "gift_budget", "p_beat_profit": 0.8, "d_profit_mean": 8000.0}
+            | {"d_profit_p05": -1000.0, "d_profit_p95": 18000.0, "verdict": "likely"}
+            | {"rank": 1, "p_beat_profit_ci_low": 0.6, "p_beat_profit_ci_high": 0.9}
+            | {"p_best": 0.7, "regret_mean": 100.0, "regret_max": 900.0}
+            | {"d_profit_median": 7000.0},
+            {"policy": "none", "p_beat_profit": 0.0, "d_profit_mean": 0.0}
+            | {"d_profit_p05": 0.0, "d_profit_p95": 0.0, "verdict": "baseline"}
+            | {"rank": 2, "p_beat_profit_ci_low": 0.0, "p_beat_profit_ci_high": 0.1}
+            | {"p_best": 0.3, "regret_mean": 8000.0, "regret_max": 20000.0}
+            | {"d_profit_median": 0.0},
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "lang, code, start, money",
+    [
+        (
+            "en",
+            "CNY",
+            "Do: Gift budget. In a store of 20,000 customers it earns +¥4,000 a year",
+            "+¥9,000",
+        ),
+        (
+            "zh",
+            "CNY",
+            "建议：礼品预算。在有 20,000 位顾客的门店，它平均每年比什么都不做多赚 +¥4,000",
+            "+¥9,000",
+        ),
+        (
+            "en",
+            "USD",
+            "Do: Gift budget. In a store of 20,000 customers it earns +$4,000 a year",
+            "+$9,000",
+        ),
+    ],
+)
+def test_robustness_report_opens_with_the_answer_and_keeps_raw_names_for_the_method(
+    lang, code, start, money
+):
+    from experiments.report import policy_labels
+    from experiments.studies.robustness.section import robustness_section
+
+    meta = {
+        **META,
+        "scenarios": 10,
+        "replications": 2,
+        "market_config": {"profile": {"currency": code}},
+    }
+    drivers = pd.DataFrame(
+        [{"policy": "gift_budget", "rank": 1, "parameter": "behaviour.complaint_probability"}]
+    )
+    html_text = robustness_section(
+        ranking=robust_ranking(),
+        drivers=drivers,
+        failures={},
+        ranges=[],
+        figures={},
+        labels=policy_labels(["none", "gift_budget"], lang),
+        meta=meta,
+        lang=lang,
+    )
+    first = html_text.split('<p class="answer"><b>', 1)[1].split("</b></p>", 1)[0]
+    assert first.startswith(start) and money in first  # the 95th percentile, per year
+    assert html_text.index('class="answer"') < html_text.index("<h3>")  # before any detail
+    verdicts = html_text.split('<ul class="verdicts">', 1)[1].split("</ul>", 1)[0]
+    assert "complaint_probability" not in verdicts and "¥+" not in html_text
+    assert "complaint_probability" in html_text.split('<ul class="details">', 1)[1]
+
+
+def planted_game():
+    """Your gift budget earns 2,000 more than doing nothing whatever the rival does (2 years,
+    so +1,000 a year); the rival's promotions cost it 500."""
+    from experiments.studies.tournament.game import EmpiricalGame
+
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 100, size=8)
+    pay = np.zeros((2, 2, 2, 8))
+    for me in range(2):
+        for rival in range(2):
+            pay[0, me, rival] = 50_000 + 2000 * me - 300 * rival + noise
+            pay[1, me, rival] = 40_000 - 500 * rival + noise
+    return EmpiricalGame(
+        ("focal", "county_rival"), (("none", "gift_budget"), ("none", "promotions")), pay
+    )
+
+
+@pytest.mark.parametrize(
+    "lang, start, gain",
+    [
+        (
+            "en",
+            "Do: run “Gift budget”, whatever the county rival does.",
+            "it earns +¥1,000 a year more than “Doing nothing”",
+        ),
+        (
+            "zh",
+            "建议：采用“礼品预算”，无论县城竞争对手怎么做。",
+            "它每年比“什么都不做”多赚 +¥1,000",
+        ),
+    ],
+)
+def test_tournament_report_opens_with_the_answer(lang, start, gain):
+    from experiments.report import policy_labels
+    from experiments.studies.tournament.answer import answer as tournament_answer
+    from experiments.studies.tournament.equilibria import equilibrium_table
+    from experiments.studies.tournament.responses import best_responses, dominant_strategies
+
+    game = planted_game()
+    meta = {**META, "dominant": dominant_strategies(game)}
+    line = tournament_answer(
+        game,
+        best_responses(game, n_boot=50),
+        equilibrium_table(game, n_boot=50),
+        meta,
+        policy_labels(["none", "gift_budget", "promotions"], lang),
+        lang,
+    )
+    assert line.startswith(start) and gain in line and "100%" in line
+
+
+# ----------------------------------------------------------------- the ranked table
+def test_the_ranked_table_has_a_profit_with_customers_kept_column_explained_once():
+    from experiments.studies.comparison.text import ranked_rows
+    from experiments.studies.comparison.vocab import REPORT_TEXT
+
+    for lang, head in (("en", "Profit with customers kept"), ("zh", "含留住顾客价值的利润")):
+        t = REPORT_TEXT[lang]
+        col = next(i for i, c in enumerate(t["cols"]) if c.startswith(head))
+        assert t["table_note"].count(head) == 1
+        w = wide("better", 8000.0).assign(rank=[2, 1, 3])
+        for k in ("profit", "profit_with_horizon_value", "retention", "retention_diff", "roi"):
+            for stat in ("mean", "ci_low", "ci_high"):
+                w[f"{k}_{stat}"] = 1000.0 if k != "profit_with_horizon_value" else 123_456.0
+        w["profit_diff_pct"] = w["vip_retention_mean"] = w["policy_cost_mean"] = 0.0
+        rows = ranked_rows(w, LABELS, lang)
+        assert all(len(r) == len(t["cols"]) for r in rows)
+        assert rows[0][col].startswith("123,456")

@@ -96,6 +96,7 @@ def test_dashboard_loads_offline_steps_plays_and_switches_language(browser, serv
         page.wait_for_function("() => document.body.innerText.includes('并排对比')", timeout=60_000)
         body = page.inner_text("body")
         assert "门店留客实验室" in body and "前进1周" in body and "side by side" not in body.lower()
+        assert page.inner_text(".lab-scale").startswith("规模检验：")
         assert page.evaluate("() => document.fonts.check('16px \"Lab Noto Sans SC\"', '并排对比')")
         page.screenshot(path=str(ARTIFACTS / "dashboard_zh.png"))
         page.get_by_text("市场全景").click()
@@ -151,6 +152,7 @@ def test_slider_values_and_ticks_at_week_0_and_after_10_steps(browser, served):
         assert track is not None and track["width"] >= 250  # 25 positions, >= 10 px each
         # week 0 explains itself; no axis repeats a rounded tick or reads "-0"
         assert "Week 0" in page.inner_text(".lab-week0")
+        assert page.inner_text(".lab-scale").startswith("Scale check: VIP programme")
         _check_ticks(page, "week 0")
         page.screenshot(path=str(ARTIFACTS / "dashboard_week0.png"))
         for _ in range(10):

@@ -196,6 +196,7 @@ KINDS = ("shape", "type", "nan", "inf", "negative", "huge", "empty", "unknown_ke
 COUNTS = (
     "seed",
     "replications",
+    "scale_check",
     "scenarios",
     "bootstrap",
     "workers",

@@ -21,7 +21,7 @@ import solara
 import solara.lab
 from solara.alias import rv
 
-from experiments.dashboard import charts, market_view, story, text
+from experiments.dashboard import charts, market_view, scale, story, text
 from experiments.dashboard.catalog import (
     policy_choices,
     policy_configs,
@@ -224,12 +224,11 @@ def CompareView(twin: Twin, lang: str, version: int) -> None:
     # The axes in words, for screen readers (and the browser test): panel -> tick labels.
     described = "; ".join(f"{k}: {' | '.join(v)}" for k, v in ticks.items())
     solara.HTML(tag="div", unsafe_innerHTML=html.escape(described), classes=["lab-axes"])
-    size = text.size_note(lang, twin.chosen.market, twin.chosen.initial_focal.size)
     for key in ("defs", "hv_note"):
         solara.HTML(
             tag="div", unsafe_innerHTML=html.escape(text.tr(lang, key)), classes=["lab-note"]
         )
-    solara.HTML(tag="div", unsafe_innerHTML=html.escape(size), classes=["lab-note", "lab-size"])
+    scale.SizeNotes(twin, lang, float(last["diff_profit"]))
 
 
 @solara.component

@@ -65,6 +65,21 @@ TEXT: dict[str, dict[str, str]] = {
             "Market: {n} residents ({store}'s market, {source}; {members} members in its "
             "export); your store had {m} customers at the start."
         ),
+        "scale_prefix": "Scale check: ",
+        "scale_half": "{label} may not pay in a smaller store: {fixed} a year of its cost is "
+        "fixed (events, campaigns) and it gains only {diff} a year so far, so with half as many "
+        "customers, and the rest of its effect halved, it would lose money.",
+        "scale_double": "{label} may pay in a larger store: {fixed} a year of its cost is fixed, "
+        "more than twice its loss so far ({diff} a year), so with twice as many customers, and "
+        "the rest of its effect doubled, it would earn more than it costs.",
+        "scale_holds": "Scale check: {label} pays {fixed} a year in fixed costs (events, "
+        "campaigns) against {diff} a year so far: its verdict holds in a store half or twice "
+        "this size.",
+        "scale_wait": "Scale check: {label} pays {fixed} a year in fixed costs (events, "
+        "campaigns); after the first year this note says whether it would still pay in a store "
+        "half or twice this size.",
+        "scale_no_fixed": "Scale check: {label} has no fixed costs, so a smaller or larger store "
+        "does not turn its verdict around through them.",
         "defs": (
             "Active: bought at your store in the last 180 days. Top-20% customers: your store's "
             "biggest spenders so far (the top fifth), counted as kept while still active."
@@ -172,6 +187,16 @@ TEXT: dict[str, dict[str, str]] = {
             "市场：{n}位居民（{store}的市场，{source}；导出数据中有{members}位会员）；"
             "开局时您的门店有{m}位顾客。"
         ),
+        "scale_prefix": "规模检验：",
+        "scale_half": "{label}在更小的门店可能不划算：每年有 {fixed} 是固定成本（活动、推广），"
+        "而到目前为止它每年只多赚 {diff}；顾客减半、其余效果也减半时，它会亏钱。",
+        "scale_double": "{label}在更大的门店可能划算：每年有 {fixed} 是固定成本，超过它到目前为止"
+        "亏损额（每年 {diff}）的两倍；顾客加倍、其余效果也加倍时，它会赚回成本。",
+        "scale_holds": "规模检验：{label}每年有 {fixed} 固定成本（活动、推广），到目前为止每年多赚 "
+        "{diff}：门店规模减半或加倍，它的结论都不变。",
+        "scale_wait": "规模检验：{label}每年有 {fixed} 固定成本（活动、推广）；模拟满一年后，"
+        "这里会说明它在规模减半或加倍的门店是否仍然划算。",
+        "scale_no_fixed": "规模检验：{label}没有固定成本，门店变小或变大不会因此扭转它的结论。",
         "defs": (
             "活跃：近180天内在您门店有购买。前20%大客户：到目前为止在您门店消费最多的五分之一"
             "顾客，仍活跃即算留住。"

@@ -109,6 +109,14 @@ COMPARE_OPTIONS: dict[str, Any] = {
         choices=("delta", "bootstrap"),
     ),
     "activation": ACTIVATION,
+    "scale_check": Spec(
+        "integer",
+        "runs of every policy at half and at double the market's customers, to say when a "
+        "verdict changes sign with the store's size (0 = none; about 40% of the comparison's "
+        "run time again at 2; only policies with a clear verdict are run again)",
+        low=0,
+        high=MAX_REPLICATIONS,
+    ),
 }
 """Options of ``python -m experiments.compare`` besides ``market`` (configs/compare.yaml)."""
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from experiments.analysis.statistics import ROI_METHODS
 from experiments.engine.specs import check_count, policy_entries, replicate
+from experiments.studies.comparison.scale import check_scale
 from experiments.studies.policies import catalogue
 from sim import ConfigError, MarketConfig, default_market
 from sim.policies import StorePolicy
@@ -59,6 +60,8 @@ class Plan:
     roi_method: str = "delta"
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     configs: dict[str, Any] = field(default_factory=dict)
+    scale_replications: int = 0
+    """Runs of every policy at half and at double the market's size (`scale`; 0 = none)."""
 
     @property
     def baseline(self) -> str:
@@ -87,6 +90,7 @@ def make_plan(
     level: float = 0.95,
     roi_method: str = "delta",
     config_dirs: Iterable[Path | str] = (),
+    scale_check: int = 0,
 ) -> Plan:
     """Validate a comparison's inputs into a `Plan` (every policy built once: bad parameters
     fail here, before any run)."""
@@ -98,6 +102,7 @@ def make_plan(
         raise ConfigError("level", f"must be a number in (0, 1), got {level!r}")
     if roi_method not in ROI_METHODS:
         raise ConfigError("roi_method", f"must be one of {list(ROI_METHODS)}, got {roi_method!r}")
+    scale_check = check_scale(market, scale_check)
     config_dirs = tuple(config_dirs)
     entries: dict[str, tuple[dict[str, Any], ...]] = {}
     labels: dict[str, dict[str, str]] = {}
@@ -145,6 +150,7 @@ def make_plan(
         roi_method=str(roi_method),
         labels=labels,
         configs=configs,
+        scale_replications=scale_check,
     )
 
 

@@ -115,8 +115,10 @@ def page(
     meta: dict[str, Any],
     figs: dict[str, Path],
     lang: str = "en",
+    scale: pd.DataFrame | None = None,
 ) -> Page:
-    """The report's title, intro, sections and footer from the table and the drawn figures."""
+    """The report's title, intro, sections and footer from the table and the drawn figures
+    (`scale`: the scale check's table, ``scale.csv``, when it ran)."""
     t, f = in_currency(T[lang], meta), Fmt(lang)
     w = wide(table)
     baseline = meta["baseline"]
@@ -138,7 +140,7 @@ def page(
     cols = [c.format(years=years_txt) for c in t["cols"]]
     first = "".join(
         f"<p><b>{html.escape(a)}</b></p>" if i == 0 else f"<p>{html.escape(a)}</p>"
-        for i, a in enumerate(answer(w, baseline, labels, lang, meta))
+        for i, a in enumerate(answer(w, baseline, labels, lang, meta, scale))
     )
     sections = [
         *([section(t["answer"], first, id="answer")] if first else []),
@@ -210,6 +212,7 @@ def write_report(
     segments: pd.DataFrame,
     meta: dict[str, Any],
     lang: str = "en",
+    scale: pd.DataFrame | None = None,
 ) -> Path:
     """Figures + the self-contained report in the language (``report.html`` or
     ``report_zh.html``, figures suffixed alike); returns its path."""
@@ -226,7 +229,7 @@ def write_report(
         meta=meta,
         lang=lang,
     )
-    html_text = report_html(table=table, runs=runs, meta=meta, figs=figs, lang=lang)
+    html_text = report_html(table=table, runs=runs, meta=meta, figs=figs, lang=lang, scale=scale)
     return atomic_write_text(outdir / report_name(lang), html_text)
 
 
@@ -237,6 +240,7 @@ def report_from_dir(outdir: Path, lang: str = "en") -> Path:
     report; an English one rewrites it from the same files."""
     outdir = Path(outdir)
     meta = json.loads((outdir / "meta.json").read_text())
+    scale = outdir / "scale.csv"
     return write_report(
         outdir,
         table=pd.read_csv(outdir / "comparison.csv"),
@@ -246,6 +250,7 @@ def report_from_dir(outdir: Path, lang: str = "en") -> Path:
         segments=pd.read_csv(outdir / "segments_by_year.csv"),
         meta=meta,
         lang=lang,
+        scale=pd.read_csv(scale) if scale.is_file() else None,
     )
 
 

@@ -9,6 +9,7 @@ the comparison table (policy x KPI: mean and CI, paired difference vs the baseli
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,13 @@ from sim import ConfigError, MarketConfig
 from sim.config import TICK_WORDS
 
 
+@dataclass
 class ComparisonResult(Result):
-    """A finished comparison; `analysis` is the comparison table."""
+    """A finished comparison; `analysis` is the comparison table, `scale` the scale check's
+    (`scale.scale_table`; None when it did not run) and `scale_frames` its runs."""
+
+    scale: pd.DataFrame | None = None
+    scale_frames: StudyResult | None = None
 
     @property
     def table(self) -> pd.DataFrame:
@@ -69,12 +75,32 @@ class Comparison(Study):
             level=cfg.get("level", 0.95),
             roi_method=cfg.get("roi_method", "delta"),
             config_dirs=config_dirs,
+            scale_check=cfg.get("scale_check", 0),
         )
 
     def check_size(self, plan: Plan, workers: int) -> Any:
         from experiments.options.size import check_study_size
 
-        return check_study_size(plan.market, len(plan.policies), plan.replications, workers)
+        size = check_study_size(plan.market, len(plan.policies), plan.replications, workers)
+        if plan.scale_replications and not plan.market.members:  # double-size runs too
+            from experiments.options.size import StudySize
+            from experiments.studies.comparison.scale import SIZES, scaled_market
+
+            k, n = plan.scale_replications, len(plan.policies)
+            extra = [
+                check_study_size(scaled_market(plan.market, f), n, k, workers, "scale_check")
+                for f in SIZES
+            ]
+            size = StudySize(
+                size.runs + sum(e.runs for e in extra),
+                workers,
+                max(size.memory, *(e.memory for e in extra)),
+                size.seconds + sum(e.seconds for e in extra),
+            )
+        return size
+
+    def execute(self, plan: Plan, *, outdir: Path, progress: bool = True, **engine: Any) -> Any:
+        return run_comparison(plan, progress=progress, **engine)
 
     def specs(self, plan: Plan) -> list:
         return plan.specs()
@@ -86,7 +112,7 @@ class Comparison(Study):
 
     def tables(self, result: Result) -> dict[str, pd.DataFrame]:
         f = result.frames
-        return {
+        out = {
             "comparison.csv": result.analysis,
             "runs.csv": f.runs,
             "runs.parquet": f.runs,
@@ -94,6 +120,10 @@ class Comparison(Study):
             "yearly_retention.csv": f.yearly,
             "segments_by_year.csv": f.segments,
         }
+        scale = getattr(result, "scale", None)
+        if scale is not None:
+            out["scale.csv"] = scale
+        return out
 
     def meta(self, result: Result, info: Mapping[str, Any]) -> dict[str, Any]:
         plan, m = result.plan, result.plan.market
@@ -115,6 +145,7 @@ class Comparison(Study):
             "mean_run_seconds": info["mean_run_seconds"],
             "policy_configs": plan.configs,
             "market_config": m.to_dict(),
+            **scale_meta(result),
         }
 
     def report(self, result: Result, meta: Mapping[str, Any], outdir: Path, lang: str) -> Page:
@@ -131,7 +162,14 @@ class Comparison(Study):
             meta=dict(meta),
             lang=lang,
         )
-        return page(table=result.analysis, runs=f.runs, meta=dict(meta), figs=figs, lang=lang)
+        return page(
+            table=result.analysis,
+            runs=f.runs,
+            meta=dict(meta),
+            figs=figs,
+            lang=lang,
+            scale=getattr(result, "scale", None),
+        )
 
     def announce(self, plan: Plan, executor: str, workers: int) -> str:
         from experiments.report.provenance import market_size
@@ -143,28 +181,83 @@ class Comparison(Study):
             f"focal store {m.focal_store!r}; {len(plan.policies)} policies x "
             f"{plan.replications} replications (seeds {plan.seeds[0]}..{plan.seeds[-1]}, "
             f"common random numbers) on {workers} {executor} worker(s)"
+            + (
+                "; no scale check on a member twin (its customers are the store's own members)"
+                if plan.scale_replications and m.members
+                else f"; scale check: {plan.scale_replications} replication(s) at half and "
+                "double the size"
+                if plan.scale_replications
+                else ""
+            )
         )
 
     def summary(self, result: Result) -> str:
+        """The ranked table, then the report's answer in plain English (scale check included)."""
+        from experiments.analysis.statistics import wide
+        from experiments.report.vocab import policy_labels
+        from experiments.studies.comparison.text import answer
+
         plan = result.plan
+        meta = {**market_meta(plan.market), "market_config": plan.market.to_dict()}
+        meta["policy_configs"] = plan.configs
+        labels = policy_labels(plan.policies, "en", plan.labels)
+        lines = answer(
+            wide(result.analysis), plan.baseline, labels, "en", meta, getattr(result, "scale", None)
+        )
         symbol = plan.market.profile.currency_symbol
-        return format_ranked(result.analysis, plan.baseline, plan.level, symbol)
+        ranked = format_ranked(result.analysis, plan.baseline, plan.level, symbol)
+        return "\n".join([ranked, *lines])
 
     def footnote(self, result: Result, workers: int) -> str:
         f = result.frames
-        return (
+        line = (
             f"{result.plan.n_runs} runs ({f.reused} reused from the run store) in "
             f"{f.wall_seconds:.1f} s ({f.runs['seconds'].mean():.2f} s per run, "
             f"{workers} worker(s))"
         )
+        s = getattr(result, "scale_frames", None)
+        if s is not None:
+            line += (
+                f"; scale check: {len(s.keys)} runs ({s.reused} reused) in {s.wall_seconds:.1f} s"
+            )
+        return line
 
 
 COMPARISON = Comparison()
 
 
 def run_comparison(plan: Plan, **engine: Any) -> ComparisonResult:
-    """Run a plan through the engine (``executor``, ``workers``, ``store``, ``fresh`` ...)."""
-    return run(COMPARISON, plan, **engine)
+    """Run a plan through the engine (``executor``, ``workers``, ``store``, ``fresh`` ...),
+    then its scale check (`scale`: every policy at half and double the size, same store)."""
+    from experiments.engine.study import run_study
+    from experiments.studies.comparison.scale import scale_specs, scale_table
+
+    result = run(COMPARISON, plan, **engine)
+    if plan.scale_replications:
+        specs = scale_specs(plan, result.analysis)
+        frames = run_study(specs, desc="scale check", **engine) if specs else None
+        result.scale_frames = frames
+        runs = frames.runs if frames is not None else pd.DataFrame()
+        result.scale = scale_table(runs, plan, result.analysis)
+    return result
+
+
+def scale_meta(result: Result) -> dict[str, Any]:
+    """What meta.json records of the scale check (nothing when it did not run)."""
+    from experiments.studies.comparison.scale import SIZES, scaled_size
+
+    plan, s = result.plan, getattr(result, "scale_frames", None)
+    if s is None:
+        return {}
+    return {
+        "scale_check": {
+            "replications": plan.scale_replications,
+            "sizes": {f"{f:g}": scaled_size(plan.market.n_customers, f) for f in SIZES},
+            "runs": len(s.keys),
+            "reused_runs": int(s.reused),
+            "wall_seconds": round(float(s.wall_seconds), 3),
+        }
+    }
 
 
 def compare(
@@ -178,11 +271,13 @@ def compare(
     roi_method: str = "delta",
     activation: str = "batch",
     config_dirs: Iterable[Path | str] = (),
+    scale_check: int = 0,
     **engine: Any,
 ) -> ComparisonResult:
     """Compare policies on `market` (default market when None): the notebook entry point.
     `engine` keywords go to the engine (``executor``, ``workers``, ``address``, ``store``,
-    ``fresh``, ``progress``)."""
+    ``fresh``, ``progress``). ``scale_check=k`` also runs every policy k times at half and at
+    double the market's size (the command's default is 2; here 0, none)."""
     plan = make_plan(
         market,
         policies,
@@ -193,5 +288,6 @@ def compare(
         level=level,
         roi_method=roi_method,
         config_dirs=config_dirs,
+        scale_check=scale_check,
     )
     return run_comparison(plan, **engine)

@@ -14,6 +14,7 @@ from experiments.report.blocks import money as money_text
 from experiments.report.blocks import number, percent, with_ci
 from experiments.report.blocks import table as table_block
 from experiments.report.vocab import STORE_NAMES_ZH, currency_of, in_currency
+from experiments.studies.comparison.scale_text import scale_lines, yearly_fixed_cost
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
 
 
@@ -169,6 +170,12 @@ def ranked_rows(
                     f.money,
                 ),
                 f.cell(
+                    f.money(r.get("profit_with_horizon_value_mean", np.nan)),
+                    r.get("profit_with_horizon_value_ci_low", np.nan),
+                    r.get("profit_with_horizon_value_ci_high", np.nan),
+                    f.money,
+                ),
+                f.cell(
                     signed_money(r["profit_diff_mean"]),
                     r["profit_diff_ci_low"],
                     r["profit_diff_ci_high"],
@@ -201,11 +208,17 @@ def table_html(cols: list[str], rows: list[list[str]]) -> str:
 
 
 def answer(
-    w: pd.DataFrame, baseline: str, labels: dict[str, str], lang: str, meta: dict[str, Any]
+    w: pd.DataFrame,
+    baseline: str,
+    labels: dict[str, str],
+    lang: str,
+    meta: dict[str, Any],
+    scale: pd.DataFrame | None = None,
 ) -> list[str]:
     """The report's opening (plain text): what to do, what it earns a year in the store's
     money, how sure — from the same columns as the ranked table — then the same judged with
-    the customers each policy ends with valued, and the store size it holds for."""
+    the customers each policy ends with valued, the scale check (`scale_text`: the simulated
+    half/double sizes in `scale`, else the fixed-cost rule) and the store size it holds for."""
     from experiments.report.blocks import money
 
     t = in_currency(T[lang], meta)
@@ -245,13 +258,12 @@ def answer(
         )
     configs = meta.get("policy_configs") or {}
     profile = _profile(meta) if any(c.get("policies") for c in configs.values()) else None
+    fixed = {}
     for name in others.index:
         entries = (configs.get(name) or {}).get("policies")
-        fixed = yearly_fixed_cost(entries, profile) if entries and profile else 0.0
-        gain = float(w.loc[name, "profit_diff_mean"]) / years
-        line = scale_sentence(labels[name], fixed, gain, symbol, t)
-        if line:
-            lines.append(line)
+        fixed[name] = yearly_fixed_cost(entries, profile) if entries and profile else 0.0
+    gains = {n: float(w.loc[n, "profit_diff_mean"]) / years for n in others.index}
+    lines += scale_lines(list(others.index), labels, gains, fixed, scale, years, symbol, t)
     lines.append(t["size_note"].format(customers=f"{meta.get('n_customers', 0):,}"))
     return lines
 
@@ -262,33 +274,3 @@ def _profile(meta: dict[str, Any]) -> Any:
 
     market = meta.get("market_config")
     return MarketConfig.from_dict(market).profile if market else None
-
-
-def yearly_fixed_cost(entries: list[dict[str, Any]], profile: Any) -> float:
-    """A policy config's fixed cost a year (`StorePolicy.yearly_fixed_cost`), its relative
-    sizes resolved against the store `profile`."""
-    from sim.policies import make_policies
-    from sim.policies.sizing import resolved_params
-
-    return sum(p.yearly_fixed_cost(resolved_params(p, profile)) for p in make_policies(entries))
-
-
-def scale_sentence(label: str, fixed: float, gain: float, symbol: str, t: dict[str, Any]) -> str:
-    """The scale check: a policy's yearly gain against its fixed cost a year. If the rest of a
-    policy's effect grows with the customers served, its gain at half the size is
-    (gain - fixed) / 2 and at double 2 gain + fixed: the verdict flips when fixed > gain > 0,
-    or when fixed > -2 gain > 0. One plain sentence when it does ('' otherwise)."""
-    from experiments.report.blocks import money
-
-    if fixed <= 0 or not np.isfinite(gain):
-        return ""
-    fmt = {
-        "label": label,
-        "fixed": money(fixed, symbol=symbol),
-        "diff": money(float(gain), signed=True, symbol=symbol),
-    }
-    if 0 < gain < fixed:
-        return t["scale_half"].format(**fmt)
-    if gain < 0 and fixed > -2 * gain:
-        return t["scale_double"].format(**fmt)
-    return ""

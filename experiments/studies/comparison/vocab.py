@@ -27,6 +27,14 @@ REPORT_TEXT = {
         "scale_double": "{label} may pay in a larger store: {fixed} a year of its cost is fixed, "
         "more than twice its loss ({diff} a year), so at double this many customers, with the "
         "rest of its effect doubled, it would earn more than it costs.",
+        "scale_sim": "Size matters for {label}: simulated in a store {size} ({m} customers) it "
+        "{turn}, {scaled} a year ({agree}), against {full} a year at this size.",
+        "scale_sizes": {"0.5": "half this size", "2": "twice this size"},
+        "scale_turn": {"worse": "loses money", "better": "pays"},
+        "scale_agree": lambda k: "the one run" if k == 1 else f"all {k} runs agree",
+        "scale_none": "Simulated again with {sizes} customers ({k} runs each), no policy's "
+        "verdict changes sign: the answer holds for a store half or twice this size.",
+        "and": " and ",
         "size_note": "This answer is for a store serving a market of {customers} customers: "
         "a policy with fixed costs pays differently in a smaller or larger store.",
         "title": "Which retention policy pays? — {store}",
@@ -34,7 +42,7 @@ REPORT_TEXT = {
         "intro": (
             "We simulated your market ({customers} customers, {years}, {tick} steps) "
             "{reps} times for each policy. Every policy met exactly the same customers and "
-            "the same ups and downs (replication r uses seed {seed0}+r for all of them), so "
+            "the same ups and downs, so "
             "the differences below come from the policy alone. Profits are totals over the "
             "{years} with the yearly average beside them; ranges are {level} confidence "
             "intervals."
@@ -70,6 +78,7 @@ REPORT_TEXT = {
             "Policy",
             "Profit ¥ ({years})",
             "Profit ¥ per year",
+            "Profit with customers kept ¥ ({years})",
             "Δ profit vs baseline ¥ ({years})",
             "Δ %",
             "Retention",
@@ -82,7 +91,9 @@ REPORT_TEXT = {
             "Mean with its {level} CI below it. Δ = difference from {base} in the same "
             "replication, averaged (paired); pp = percentage points. ROI = extra profit ÷ "
             "policy cost (profit is already net of the cost: ROI 0 means the policy just pays "
-            "for itself). Top-20% "
+            "for itself). Profit with customers kept = profit plus what the members a policy "
+            "ends with are expected to earn after the horizon (discounted), so a cost paid now "
+            "for customers who pay later is not judged by where the horizon ends. Top-20% "
             "customers = the 20% of last year's buyers who spent the most at your store."
         ),
         "fig": {
@@ -147,14 +158,21 @@ REPORT_TEXT = {
         "而它每年只多赚 {diff}；顾客减半、其余效果也减半时，它会亏钱。",
         "scale_double": "{label}在更大的门店可能划算：每年有 {fixed} 是固定成本，超过它亏损额"
         "（每年 {diff}）的两倍；顾客加倍、其余效果也加倍时，它会赚回成本。",
+        "scale_sim": "{label}的结论随门店规模而变：在{size}的门店（{m}位顾客）模拟，它{turn}，"
+        "每年 {scaled}（{agree}），而在当前规模每年 {full}。",
+        "scale_sizes": {"0.5": "规模减半", "2": "规模加倍"},
+        "scale_turn": {"worse": "会亏钱", "better": "能赚钱"},
+        "scale_agree": lambda k: "仅一次模拟" if k == 1 else f"{k}次模拟全部一致",
+        "scale_none": "按 {sizes} 位顾客重新模拟（各{k}次），没有哪项政策的结论改变正负："
+        "对规模减半或加倍的门店，这个结论同样成立。",
+        "and": "和",
         "size_note": "这个结论针对服务 {customers} 位顾客的门店：含固定成本的政策在更小或更大的"
         "门店里回报不同。",
         "title": "哪种留客策略更赚钱？—— {store}",
         "your_store": "您的门店",
         "intro": (
             "我们把您的市场（{customers}位顾客，{years}，按{tick}推进）对每个策略各模拟了"
-            "{reps}次。所有策略面对的是完全相同的顾客和相同的市场波动（第r次重复对所有策略"
-            "都使用种子{seed0}+r），因此下面的差异只来自策略本身。利润为{years}的合计，"
+            "{reps}次。所有策略面对的是完全相同的顾客和相同的市场波动，因此下面的差异只来自策略本身。利润为{years}的合计，"
             "旁边是每年平均；区间为{level}置信区间。"
         ),
         "headlines": "要点",
@@ -182,6 +200,7 @@ REPORT_TEXT = {
             "策略",
             "利润 ¥（{years}）",
             "每年利润 ¥",
+            "含留住顾客价值的利润 ¥（{years}）",
             "比基准多赚 ¥（{years}）",
             "差异 %",
             "留存率",
@@ -193,6 +212,8 @@ REPORT_TEXT = {
         "table_note": (
             "均值，下方为{level}置信区间。差异 = 同一次重复中与“{base}”之差的平均（配对）。"
             "投入产出比 = 额外利润 ÷ 策略成本（利润已扣除成本：为0表示刚好收回成本）。"
+            "含留住顾客价值的利润 = 利润加上期末留住的会员在期末之后预计还能带来的毛利（折现），"
+            "这样现在花钱、以后才回报的政策不会因模拟期在哪里结束而吃亏。"
             "前20%大客户 = 去年在本店购买的顾客中消费最高的20%。"
         ),
         "fig": {

@@ -18,7 +18,7 @@ import pandas as pd
 
 from experiments.report.blocks import money, percent
 from experiments.report.page import png_data_uri
-from experiments.report.vocab import in_currency
+from experiments.report.vocab import currency_of, in_currency
 from experiments.studies.robustness.vocab import REPORT_TEXT as T
 
 
@@ -26,8 +26,39 @@ def _pct(v: float) -> str:
     return percent(v)
 
 
-def _money(v: float, signed: bool = False) -> str:
-    return money(v, signed=signed)
+def _money(v: float, signed: bool = False, symbol: str = "") -> str:
+    return money(v, signed=signed, symbol=symbol)
+
+
+def answer(
+    ranking: pd.DataFrame, labels: Mapping[str, str], meta: Mapping[str, Any], lang: str
+) -> str:
+    """The report's opening sentence (HTML): what to do, what it earns a year in the store's
+    money (sign before the currency), how sure (the share of plausible assumptions it pays
+    under), for a store of the market's size."""
+    t = in_currency(T[lang], dict(meta))
+    symbol, _ = currency_of(dict(meta))
+    years = max(float(meta.get("years") or 1), 1e-9)
+    base = meta["baseline"]
+
+    def m(v: float) -> str:
+        return _money(float(v) / years, True, symbol)
+
+    others = ranking[ranking["policy"] != base]
+    if others.empty:
+        return ""
+    paying = others[others["p_beat_profit"] > 0.5]
+    r = (paying if len(paying) else others).iloc[0]
+    return t["answer_do" if len(paying) else "answer_keep"].format(
+        label=_e(labels.get(r["policy"], r["policy"])),
+        base=_e(labels.get(base, base)),
+        diff=m(r["d_profit_mean"]),
+        p05=m(r["d_profit_p05"]),
+        p95=m(r["d_profit_p95"]),
+        p=_pct(r["p_beat_profit"]),
+        verdict=_e(t["verdict"][r["verdict"]]),
+        customers=f"{int(meta.get('n_customers', 0)):,}",
+    )
 
 
 def _e(s: Any) -> str:
@@ -85,11 +116,15 @@ def robustness_section(
     `meta`: baseline, scenarios, replications, design, seed, runs, wall_seconds, level.
     """
     t = in_currency(T[lang], meta)
+    symbol, _ = currency_of(dict(meta))
     base = meta["baseline"]
     base_label = labels.get(base, base)
     level = f"{meta.get('level', 0.95):.0%}"
     out = [f'<section class="robustness" lang="{"zh-CN" if lang == "zh" else "en"}">']
     out.append(f"<h2>{_e(t['title'])}</h2>")
+    first = answer(ranking, labels, meta, lang)
+    if first:
+        out.append(f'<p class="answer"><b>{first}</b></p>')
     out.append(
         "<p>"
         + _e(
@@ -113,13 +148,14 @@ def robustness_section(
                 base=_e(base_label),
                 p=_pct(r["p_beat_profit"]),
                 best=_pct(r["p_best"]),
-                regret=_money(r["regret_mean"]),
-                worst=_money(r["regret_max"]),
+                regret=_money(r["regret_mean"], symbol=symbol),
+                worst=_money(r["regret_max"], symbol=symbol),
             )
             + "</p>"
         )
     else:
         out.append("<p>" + t["nothing"].format(base=_e(base_label)) + "</p>")
+    details: list[str] = []
     out.append(f'<h3>{_e(t["verdicts_h"])}</h3><ul class="verdicts">')
     for _, r in ranking.iterrows():
         p = r["policy"]
@@ -138,16 +174,17 @@ def robustness_section(
                 lo=_pct(r["p_beat_profit_ci_low"]),
                 hi=_pct(r["p_beat_profit_ci_high"]),
                 pr=_pct(r.get("p_beat_retention", np.nan)),
-                med=_money(r["d_profit_median"], True),
-                p05=_money(r["d_profit_p05"], True),
-                p95=_money(r["d_profit_p95"], True),
-                drivers=t["drivers"].format(names=names)
-                if len(d) and r["verdict"] != "no_effect"
-                else "",
-                failure=_failure_text(failures.get(p), t),
+                med=_money(r["d_profit_median"], True, symbol),
+                p05=_money(r["d_profit_p05"], True, symbol),
+                p95=_money(r["d_profit_p95"], True, symbol),
             )
             + "</li>"
         )
+        detail = (
+            t["drivers"].format(names=names) if len(d) and r["verdict"] != "no_effect" else ""
+        ) + _failure_text(failures.get(p), t)
+        if detail:
+            details.append(f"<li><b>{_e(labels.get(p, p))}</b>: {detail}</li>")
     out.append("</ul>")
     out.append(f'<h3>{_e(t["table_h"])}</h3><table class="ranking"><thead><tr>')
     out.append("".join(f"<th>{_e(c)}</th>" for c in t["cols"]) + "</tr></thead><tbody>")
@@ -182,6 +219,7 @@ def robustness_section(
                 seed0=meta.get("seed", 0),
                 r=meta["replications"],
                 drivers_method=t["drivers_method"].get(meta.get("drivers_method", "rank"), ""),
+                design=t["design"].get(meta.get("design"), meta.get("design")),
             )
             + (
                 t["timing"].format(
@@ -196,6 +234,10 @@ def robustness_section(
         )
         + "</p>"
     )
+    if details:
+        out.append(f'<p class="note">{_e(t["details_h"])}</p><ul class="details">')
+        out.extend(details)
+        out.append("</ul>")
     out.append(
         f'<details><summary>{_e(t["ranges_h"])}</summary><table class="ranges"><thead>'
         "<tr>" + "".join(f"<th>{_e(c)}</th>" for c in t["ranges_cols"]) + "</tr></thead>"

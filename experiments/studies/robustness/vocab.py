@@ -8,12 +8,19 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "title": "How robust is the recommendation?",
         "page_title": "Robustness of store policies",
+        "answer_do": "Do: {label}. In a store of {customers} customers it earns {diff} a year "
+        "more than {base} on average ({p05} to {p95} a year in 9 of 10 plausible cases) and pays "
+        "in {p} of them: {verdict}.",
+        "answer_keep": "Keep it simple: no policy earns more than {base} under most plausible "
+        "assumptions (best: {label}, {diff} a year on average, paying in {p} of them; a store "
+        "of {customers} customers).",
+        "details_h": "What decides each verdict (the assumptions are named as in the table of "
+        "ranges below):",
         "intro": (
             "Every policy's effect rests on assumed numbers (how much a gift pleases, how far word "
-            "of mouth travels, ...). We drew {s} scenarios of those assumptions from their "
-            "plausible ranges ({design}) and simulated every policy {r} times in each, with the "
-            "same random numbers for every policy. The shares below are shares of those "
-            "scenarios."
+            "of mouth travels, ...). We tried {s} plausible combinations of those numbers "
+            "(scenarios) and simulated every policy {r} times in each. The shares below are "
+            "shares of those scenarios."
         ),
         "design": {
             "lhs": "Latin hypercube",
@@ -22,10 +29,10 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
             "saltelli": "Saltelli design",
         },
         "recommend": (
-            "<b>Recommendation: {label}</b> — {verdict}. It is more profitable than {base} in "
+            "<b>{label}</b> — {verdict}. It is more profitable than {base} in "
             "{p} of the scenarios and the most profitable policy in {best}; on average it "
-            "leaves ¥{regret} on the table compared with the best policy of each scenario "
-            "(at worst ¥{worst})."
+            "leaves {regret} on the table compared with the best policy of each scenario "
+            "(at worst {worst})."
         ),
         "nothing": "<b>No policy is more profitable than {base} in most scenarios.</b>",
         "verdict": {
@@ -39,8 +46,8 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         },
         "line": (
             "<b>{label}</b>: {verdict}. More profitable than {base} in {p} of scenarios "
-            "({level} CI {lo}–{hi}), keeps more customers in {pr}; Δ profit median ¥{med} "
-            "(5–95%: ¥{p05} to ¥{p95}). {drivers}{failure}"
+            "({level} range {lo}–{hi}), keeps more customers in {pr}; extra profit over the run: "
+            "median {med} (5–95%: {p05} to {p95})."
         ),
         "drivers": "Decided mostly by {names}. ",
         "sep": ", ",
@@ -98,6 +105,7 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         "ranges_cols": ["Assumption", "Low", "High", "Default", "Source"],
         "method_h": "How to read this",
         "method": (
+            "Scenarios were drawn by {design}. "
             "A scenario is one combination of assumptions, drawn from the ranges below. Within "
             "a scenario all policies meet the same customers and the same random events "
             "(replication r uses seed {seed0}+r), so their differences come from the policies. "
@@ -119,10 +127,15 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "这个建议有多稳健？",
         "page_title": "门店策略的稳健性",
+        "answer_do": "建议：{label}。在有 {customers} 位顾客的门店，它平均每年比{base}多赚 {diff}"
+        "（九成合理情形下每年 {p05} 至 {p95}），在{p}的情形中赚钱：{verdict}。",
+        "answer_keep": "保持现状：在大多数合理假设下，没有哪项政策比{base}更赚钱（最好的是{label}，"
+        "平均每年 {diff}，在{p}的情形中赚钱；门店有 {customers} 位顾客）。",
+        "details_h": "决定各结论的因素（假设名称与下方区间表一致）：",
         "intro": (
             "每个策略的效果都建立在一些假设的数值之上（一份礼品能让顾客多满意、口碑能传多远……）。"
-            "我们从这些假设的合理区间中抽取了{s}个情景（{design}），在每个情景中对每个策略模拟{r}次，"
-            "所有策略使用相同的随机数。下面的比例都是这些情景中的占比。"
+            "我们尝试了这些数值的{s}种合理组合（情景），在每个情景中对每个策略模拟{r}次。"
+            "下面的比例都是这些情景中的占比。"
         ),
         "design": {
             "lhs": "拉丁超立方抽样",
@@ -131,8 +144,8 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
             "saltelli": "Saltelli 设计",
         },
         "recommend": (
-            "<b>建议：{label}</b>——{verdict}。在{p}的情景中利润高于“{base}”，在{best}的情景中是利润最高的策略；"
-            "与每个情景中的最佳策略相比，平均少赚¥{regret}（最差情况下少赚¥{worst}）。"
+            "<b>{label}</b>——{verdict}。在{p}的情景中利润高于“{base}”，在{best}的情景中是利润最高的策略；"
+            "与每个情景中的最佳策略相比，平均少赚{regret}（最差情况下少赚{worst}）。"
         ),
         "nothing": "<b>没有任何策略在大多数情景中比“{base}”更赚钱。</b>",
         "verdict": {
@@ -146,8 +159,8 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         },
         "line": (
             "<b>{label}</b>：{verdict}。在{p}的情景中利润高于“{base}”"
-            "（{level}置信区间 {lo}–{hi}），在{pr}的情景中留住更多顾客；"
-            "利润差额中位数¥{med}（5%–95%：¥{p05}至¥{p95}）。{drivers}{failure}"
+            "（{level}区间 {lo}–{hi}），在{pr}的情景中留住更多顾客；"
+            "整个模拟期利润差额中位数 {med}（5%–95%：{p05} 至 {p95}）。"
         ),
         "drivers": "主要取决于：{names}。",
         "sep": "、",
@@ -189,7 +202,7 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
         "ranges_cols": ["假设", "下限", "上限", "默认值", "来源"],
         "method_h": "如何解读",
         "method": (
-            "一个情景就是从下表区间中抽取的一组假设值。在同一情景中，所有策略面对相同的顾客和相同的随机事件"
+            "情景的抽取方法：{design}。一个情景就是从下表区间中抽取的一组假设值。在同一情景中，所有策略面对相同的顾客和相同的随机事件"
             "（第r次重复使用种子{seed0}+r），因此差异来自策略本身。占比接近100%表示无论假设在区间内取何值，"
             "建议都成立；接近50%表示结论取决于假设，亏损条件说明取决于哪些假设。关键假设的度量：{drivers_method}。"
             "占比中包含{r}次重复平均后仍残留的随机噪声。"

@@ -53,9 +53,10 @@ def tournament_section(
     lang: str = "en",
     symbol: str = "¥",
     currency: str = "CNY",
+    answer_html: str = "",
 ) -> str:
     """The tournament section as an HTML fragment (``<section>...</section>``); money in the
-    store's currency (`symbol`, ISO `currency`)."""
+    store's currency (`symbol`, ISO `currency`); `answer_html` (`answer.answer`) opens it."""
     t = in_money(T[lang], symbol, currency)
     e = html.escape
     players: Sequence[str] = meta["players"]
@@ -75,6 +76,8 @@ def tournament_section(
         "run": "run" if len(rivals) > 1 else "runs",
     }
     out = [f'<section class="tournament"><h2>{e(t["title"])}</h2>']
+    if answer_html:
+        out.append(f'<p class="answer"><b>{answer_html}</b></p>')
     you = st(focal)
     out.append(
         "<p>"

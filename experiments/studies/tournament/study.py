@@ -148,6 +148,7 @@ class Tournament(Study):
         return meta_of(result.plan, result)  # type: ignore[arg-type]
 
     def report(self, result: Result, meta: Mapping[str, Any], outdir: Path, lang: str) -> Page:
+        from experiments.studies.tournament.answer import answer
         from experiments.studies.tournament.heatmap import write_heatmaps
         from experiments.studies.tournament.section import tournament_section
         from experiments.studies.tournament.vocab import REPORT_TEXT, store_label
@@ -157,6 +158,17 @@ class Tournament(Study):
         stores = {s: store_label(s, lang) for s in plan.stores}
         stores[plan.stores[0]] = REPORT_TEXT[lang]["your_store"]
         images = write_heatmaps(a.game, outdir, labels, stores, lang=lang, level=plan.level)
+        profile = result.plan.market.profile
+        first = answer(
+            a.game,
+            a.best_responses,
+            a.equilibria,
+            meta,
+            labels,
+            lang,
+            symbol=profile.currency_symbol,
+            currency=profile.currency,
+        )
         section = tournament_section(
             payoffs=a.payoffs,
             best_responses=a.best_responses,
@@ -169,6 +181,7 @@ class Tournament(Study):
             labels=labels,
             images=images,
             lang=lang,
+            answer_html=first,
         )
         return Page(
             REPORT_TEXT[lang]["page_title"],

@@ -23,21 +23,31 @@ REPORT_TEXT = {
         "intro": (
             "{you} and {rivals} each chose one of the policies below, and every combination "
             "was simulated {reps} times on the same market ({customers} customers, {years} "
-            "{year_word}). Replication r of every combination met the same customers and the same "
-            "ups and downs, so differences come from the policies alone. Amounts are each "
-            "store's {kpi} over the whole run; ranges are {level} confidence intervals."
+            "{year_word}). Amounts are each store's {kpi} over the whole run; ranges are {level} "
+            "confidence intervals."
         ),
+        "answer_dominant": "Do: run “{best}”, whatever {rivals} {does}. In a store of "
+        "{customers} customers, when {context}, {gain}; it stays your best choice in {share} "
+        "of resamples of the simulated futures.",
+        "answer_equilibrium": "Do: run “{best}”, where the competition settles ({context}). "
+        "In a store of {customers} customers {gain}; it stays your best answer there in {share} "
+        "of resamples of the simulated futures.",
+        "answer_response": "Do: run “{best}” if {context}. In a store of {customers} customers "
+        "{gain}; it stays your best answer in {share} of resamples of the simulated futures.",
+        "gain_money": "it earns {diff} a year more than “{base}” ({lo} to {hi})",
+        "gain_rate": "it keeps {diff} more of its customers than “{base}” ({lo} to {hi})",
+        "pp": "{v} percentage points",
         "you": "your store",
         "responses": "Your best answer to what your rival does",
         "response": (
             "If {against}, your best answer is <b>“{best}”</b>: {kpi} {mean} [{lo} – {hi}]. "
-            "It was best in {share_r} of the replications and in {share_b} of bootstrap "
+            "It was best in {share_r} of the simulated futures and in {share_b} of their "
             "resamples. {gap}"
         ),
         "gap_clear": "It beats the next best, “{runner}”, by {gap} [{glo} – {ghi}].",
         "gap_unclear": (
             "The next best, “{runner}”, earns {gap} less, but the range ({glo} – {ghi}) "
-            "includes no difference: more replications would make the ranking surer."
+            "includes no difference: more simulated futures would make the ranking surer."
         ),
         "against": "{store} runs “{policy}”",
         "and": " and ",
@@ -54,12 +64,11 @@ REPORT_TEXT = {
             "policy on its own: once there, nobody has a reason to move."
         ),
         "eq_pure": (
-            "{profile}: {pays}. It holds again in {survival} of bootstrap resamples of the "
-            "replications."
+            "{profile}: {pays}. It holds again in {survival} of resamples of the simulated futures."
         ),
         "eq_mixed": (
             "A mixed equilibrium: {profile}. Each store keeps the other guessing; expected "
-            "{pays}. It holds again in {survival} of bootstrap resamples."
+            "{pays}. It holds again in {survival} of resamples of the simulated futures."
         ),
         "eq_plays": "{store} runs “{policy}”",
         "eq_pay": "{store} earns {mean} [{lo} – {hi}]",
@@ -76,8 +85,8 @@ REPORT_TEXT = {
         "copy": "If your rival copies whatever you do",
         "copy_text": (
             "If {rivals} always {run} the same policy as you, your best choice is <b>“{best}”</b>"
-            ": {mean} [{lo} – {hi}] (best in {share} of bootstrap resamples). With both running "
-            "“{base}”: {base_mean}."
+            ": {mean} [{lo} – {hi}] (best in {share} of resamples of the simulated futures). "
+            "With both running “{base}”: {base_mean}."
         ),
         "market": "The whole market",
         "overlap": ", but the ranges of all combinations overlap",
@@ -110,15 +119,23 @@ REPORT_TEXT = {
         "title": "当竞争对手也在选择：策略对局",
         "intro": (
             "{you}和{rivals}各自从下列策略中选一个，每一种组合都在同一个市场（{customers}位"
-            "顾客，{years}年）上模拟了{reps}次。每种组合的第r次重复面对的是相同的顾客和相同"
-            "的市场波动，因此差异只来自策略本身。金额为各门店整个模拟期的{kpi}；区间为{level}"
+            "顾客，{years}年）上模拟了{reps}次。金额为各门店整个模拟期的{kpi}；区间为{level}"
             "置信区间。"
         ),
+        "answer_dominant": "建议：采用“{best}”，无论{rivals}怎么做。在有 {customers} 位顾客的门店，"
+        "当{context}时，{gain}；在{share}的模拟重抽样中它仍是最佳选择。",
+        "answer_equilibrium": "建议：采用“{best}”，这是竞争最终停留之处（{context}）。在有 "
+        "{customers} 位顾客的门店，{gain}；在{share}的模拟重抽样中它仍是您在那里的最佳应对。",
+        "answer_response": "建议：如果{context}，采用“{best}”。在有 {customers} 位顾客的门店，"
+        "{gain}；在{share}的模拟重抽样中它仍是最佳应对。",
+        "gain_money": "它每年比“{base}”多赚 {diff}（{lo} 至 {hi}）",
+        "gain_rate": "它比“{base}”多留住 {diff} 的顾客（{lo} 至 {hi}）",
+        "pp": "{v} 个百分点",
         "you": "您的门店",
         "responses": "针对竞争对手的做法，您的最佳应对",
         "response": (
             "如果{against}，您的最佳应对是<b>“{best}”</b>：{kpi}{mean}［{lo} – {hi}］。"
-            "它在{share_r}的重复模拟中最好，在{share_b}的自助重抽样中最好。{gap}"
+            "它在{share_r}的模拟未来中最好，在{share_b}的重抽样中最好。{gap}"
         ),
         "gap_clear": "比次优的“{runner}”多{gap}［{glo} – {ghi}］。",
         "gap_unclear": (
@@ -131,15 +148,15 @@ REPORT_TEXT = {
         "no_dominant": "您的最佳应对取决于{rivals}的做法。",
         "rival_view": "{store}会怎样应对",
         "rival_response": "如果您采用“{policy}”，{store}的最佳应对是“{best}”（在{share}的"
-        "自助重抽样中最好）。",
+        "模拟重抽样中最好）。",
         "equilibria": "竞争会停在哪里（纳什均衡）",
         "eq_intro": (
             "均衡是这样一种组合：任何一家门店单独改变策略都不能多赚，到了这里谁也不想再变。"
         ),
-        "eq_pure": "{profile}：{pays}。在{survival}的自助重抽样中依然成立。",
+        "eq_pure": "{profile}：{pays}。在{survival}的模拟重抽样中依然成立。",
         "eq_mixed": (
             "混合均衡：{profile}。双方让对方捉摸不定；期望{pays}。"
-            "在{survival}的自助重抽样中依然成立。"
+            "在{survival}的模拟重抽样中依然成立。"
         ),
         "eq_plays": "{store}采用“{policy}”",
         "eq_pay": "{store}赚{mean}［{lo} – {hi}］",
@@ -155,7 +172,7 @@ REPORT_TEXT = {
         "copy": "如果竞争对手照搬您的做法",
         "copy_text": (
             "如果{rivals}总是采用和您一样的策略，您的最佳选择是<b>“{best}”</b>：{mean}［{lo} – "
-            "{hi}］（在{share}的自助重抽样中最好）。双方都“{base}”时：{base_mean}。"
+            "{hi}］（在{share}的模拟重抽样中最好）。双方都“{base}”时：{base_mean}。"
         ),
         "market": "整个市场",
         "overlap": "，但所有组合的区间相互重叠",
