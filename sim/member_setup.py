@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from sim.agents.customer import store_utilities
+from sim.agents.choice import store_utilities
 from sim.population import ACTIVE, CHURNED, NEVER, NOT_YET, Population
 from sim.twin import UNIT_DAYS, TwinSpec
 

@@ -55,7 +55,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.special import expit, gammaincinv, logit, ndtr, ndtri
 
-from sim.agents.customer import SATISFACTION_BOUND, buy, complain
+from sim.agents.customer import buy, complain
+from sim.agents.weekly import SATISFACTION_BOUND
 from sim.customer_base.posterior import draw_new, draw_posterior, draw_spend
 from sim.member_referrals import refer, spare_rows
 from sim.member_setup import (

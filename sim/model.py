@@ -22,19 +22,10 @@ import pandas as pd
 
 from sim import kernels
 from sim.agents.base import RetailAgent, register_in_bulk
-from sim.agents.customer import (
-    Customer,
-    OccasionDraws,
-    advance_clocks,
-    due_now,
-    natural_entry,
-    process_occasions,
-    recruit,
-    store_utilities,
-    travel_table,
-    update_states,
-)
+from sim.agents.choice import store_utilities, travel_table
+from sim.agents.customer import Customer, OccasionDraws, advance_clocks, due_now, process_occasions
 from sim.agents.store import Store, StoreArrays
+from sim.agents.weekly import natural_entry, recruit, update_states
 from sim.calendar import Calendar
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError, PolicyError

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from sim import RetailModel, default_market, kernels
 from sim import population as P
-from sim.agents.customer import _find_prospects, store_utilities
+from sim.agents.choice import store_utilities
+from sim.agents.weekly import _find_prospects
 from sim.policies import policy_names
 from sim.rng import KeyedDraws
 

@@ -1,4 +1,5 @@
-"""Each behaviour rule of sim/agents/customer.py, tested on its own in a controlled setting."""
+"""Each behaviour rule of sim/agents (customer, choice, weekly), tested on its own in a controlled
+setting."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 
 from sim import RetailModel, default_market
+from sim.agents import choice, weekly
 from sim.agents import customer as rules
 from sim.config import CLASSES, Behaviour
 from sim.population import ACTIVE, CHURNED, PROSPECT, SILENT, SLEEPING
@@ -51,11 +53,11 @@ def test_choice_probabilities_match_the_logit():
     """Gumbel-max choice reproduces softmax probabilities of the utilities."""
     m = fresh(n=300)
     rows = np.flatnonzero(m.pop.state == ACTIVE)[:1].repeat(20000)
-    V = rules.store_utilities(m, 0, rows[:1])[0]
+    V = choice.store_utilities(m, 0, rows[:1])[0]
     p = np.exp(V - V.max())
     p /= p.sum()
     g = np.random.default_rng(0).gumbel(size=(rows.size, m.n_stores + 1))
-    picks = rules.choose_store(m, 0, rows, g)
+    picks = choice.choose_store(m, 0, rows, g)
     freq = np.bincount(np.where(picks < 0, m.n_stores, picks), minlength=m.n_stores + 1) / rows.size
     assert np.abs(freq - p).max() < 0.015
 
@@ -64,8 +66,8 @@ def test_upward_drift_raises_elites_taste_for_higher_tiers_over_time():
     m = fresh(n=3000)
     elite = np.flatnonzero(m.pop.elite & (m.geo.tier_rank[m.pop.home] == 1))[:200]
     pref = m.store_ids.index("pref_national")
-    early = rules.store_utilities(m, 0, elite)[:, pref]
-    late = rules.store_utilities(m, 5 * m.calendar.ticks_per_year, elite)[:, pref]
+    early = choice.store_utilities(m, 0, elite)[:, pref]
+    late = choice.store_utilities(m, 5 * m.calendar.ticks_per_year, elite)[:, pref]
     assert (late - early).mean() > 0.3
 
 
@@ -148,9 +150,9 @@ def test_outside_option_can_be_switched_off():
     rows = np.flatnonzero(m.pop.state == ACTIVE)
     g = np.random.default_rng(1).gumbel(size=(rows.size, m.n_stores + 1))
     g[:, -1] += 50.0  # even an overwhelming draw for the outside option does not win
-    assert (rules.choose_store(m, 0, rows, g) >= 0).all()
+    assert (choice.choose_store(m, 0, rows, g) >= 0).all()
     on = fresh(n=500)
-    assert (rules.choose_store(on, 0, rows, g) < 0).all()
+    assert (choice.choose_store(on, 0, rows, g) < 0).all()
 
 
 def test_recruitment_brings_25_new_per_100_satisfied_per_year():
@@ -160,7 +162,7 @@ def test_recruitment_brings_25_new_per_100_satisfied_per_year():
     m.pop.last_good[:] = m.pop.state == ACTIVE  # everyone active is satisfied
     prospects_before = (m.pop.state == PROSPECT).sum()
     for t in range(52):
-        rules.recruit(m, t, 7 / 365)
+        weekly.recruit(m, t, 7 / 365)
     f = m.ledger.flows
     rate = f["wom_recruits"].sum() / f["satisfied_customer_years"].sum()
     assert rate == pytest.approx(0.25, rel=0.1)
@@ -205,14 +207,14 @@ def test_member_states_follow_recency():
     tick_days = m.calendar.tick_days
     t = 100
     m.pop.last_purchase[rows] = t - np.array([10, 200, 400]) // tick_days
-    rules.update_states(m, t)
+    weekly.update_states(m, t)
     assert m.pop.state[rows].tolist() == [ACTIVE, SILENT, SLEEPING]
 
 
 def test_natural_entry_moves_prospects_into_the_category():
     m = fresh(n=5000, years=1)
     before = (m.pop.state == PROSPECT).sum()
-    rules.natural_entry(m, m.n_ticks - 1, -1)
+    weekly.natural_entry(m, m.n_ticks - 1, -1)
     after = (m.pop.state == PROSPECT).sum()
     share = (before - after) / before
     assert share == pytest.approx(1 - np.exp(-m.behaviour.natural_entry_per_year), rel=0.25)

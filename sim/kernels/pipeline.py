@@ -122,7 +122,8 @@ def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _constants(b, years: float) -> tuple[np.ndarray, np.ndarray]:
-    from sim.agents.customer import LEFT_PENALTY, SATISFACTION_BOUND
+    from sim.agents.choice import LEFT_PENALTY
+    from sim.agents.weekly import SATISFACTION_BOUND
 
     c = np.array(
         [

@@ -1,5 +1,5 @@
 """Compiled kernels of word-of-mouth recruitment: counter-based uniforms (`KeyedDraws.random`)
-and the search for a prospect (`sim.agents.customer._find_prospects`), bit-identical to the
+and the search for a prospect (`sim.agents.weekly._find_prospects`), bit-identical to the
 NumPy versions (the same SplitMix64 integers; the same prospect for the same numbers)."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.customer import SATISFACTION_BOUND, join
+from sim.agents.weekly import SATISFACTION_BOUND, join
 from sim.population import NEVER, PROSPECT, VIA_REFERRAL
 
 if TYPE_CHECKING:  # pragma: no cover
