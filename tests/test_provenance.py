@@ -290,3 +290,19 @@ def test_a_calibrated_store_s_report_opens_with_residents_vs_members(lang):
         assert "5,000 residents" in out and "Harmony Music's export has 2,357 members" in out
     else:
         assert "5,000 位居民" in out and "2,357 位会员" in out
+
+
+def test_reports_name_residents_and_members_of_a_calibrated_store() -> None:
+    """Every study's intro and answer say a calibrated market's size as residents with the
+    store's members, never as '37,580 customers' of a 2,357-member store (issue 20)."""
+    from experiments.report.provenance import meta_size, size_phrase
+
+    assert size_phrase(600, None, "en") == "600 customers"
+    assert size_phrase(600, None, "zh") == "600位顾客"
+    assert size_phrase(37_580, 2_357, "en") == (
+        "37,580 residents (2,357 members in the store's export)"
+    )
+    assert size_phrase(37_580, 2_357, "zh") == "37,580位居民（门店导出数据中有2,357位会员）"
+    meta = {"n_customers": 37_580, "market_config": {"profile": {"members": 2_357}}}
+    assert meta_size(meta, "en").startswith("37,580 residents")
+    assert meta_size({"n_customers": 600}, "en") == "600 customers"

@@ -134,6 +134,27 @@ def market_size(market: Any) -> str:
     return f"{market.n_customers:,} residents (the store's export: {members:,} members)"
 
 
+_SIZE = {
+    "en": ("{n} customers", "{n} residents ({m} members in the store's export)"),
+    "zh": ("{n}位顾客", "{n}位居民（门店导出数据中有{m}位会员）"),
+}
+
+
+def size_phrase(n_customers: int, members: int | None, lang: str) -> str:
+    """The simulated market's size in a sentence: customers of the default market, or a
+    calibrated store's residents with its members (2,357 members are not 37,580 residents)."""
+    plain, with_members = _SIZE[lang]
+    if members is None:
+        return plain.format(n=f"{n_customers:,}")
+    return with_members.format(n=f"{n_customers:,}", m=f"{members:,}")
+
+
+def meta_size(meta: dict, lang: str) -> str:
+    """`size_phrase` of a study's meta.json (its market config carries the store profile)."""
+    prof = ((meta.get("market_config") or {}).get("profile")) or {}
+    return size_phrase(int(meta.get("n_customers", 0)), prof.get("members"), lang)
+
+
 def source_text(source: str, lang: str) -> str:
     """'calibrated from FILE on DATE' in the language."""
     m = _SOURCE.match(source)

@@ -27,6 +27,7 @@ from experiments.report import lang_suffix, report_name
 from experiments.report.blocks import figure as figure_html
 from experiments.report.page import render_page, section
 from experiments.report.plot import policy_colors
+from experiments.report.provenance import meta_size
 from experiments.report.vocab import LANGS, in_currency, policy_labels
 from experiments.studies.base import Page
 from experiments.studies.comparison import figures
@@ -129,7 +130,7 @@ def page(
     seeds = meta.get("seeds") or [0]
     store = store_name(meta, lang)
     intro = t["intro"].format(
-        customers=f"{meta.get('n_customers', 0):,}",
+        customers=meta_size(meta, lang),
         years=years_txt,
         tick=t["ticks"].get(meta.get("tick"), meta.get("tick")),
         reps=meta.get("replications"),

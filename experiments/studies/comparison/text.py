@@ -13,6 +13,7 @@ import pandas as pd
 from experiments.report.blocks import money as money_text
 from experiments.report.blocks import number, percent, with_ci
 from experiments.report.blocks import table as table_block
+from experiments.report.provenance import meta_size
 from experiments.report.vocab import STORE_NAMES_ZH, currency_of, in_currency
 from experiments.studies.comparison.scale_text import scale_lines, yearly_fixed_cost
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
@@ -264,7 +265,7 @@ def answer(
         fixed[name] = yearly_fixed_cost(entries, profile) if entries and profile else 0.0
     gains = {n: float(w.loc[n, "profit_diff_mean"]) / years for n in others.index}
     lines += scale_lines(list(others.index), labels, gains, fixed, scale, years, symbol, t)
-    lines.append(t["size_note"].format(customers=f"{meta.get('n_customers', 0):,}"))
+    lines.append(t["size_note"].format(customers=meta_size(meta, lang)))
     return lines
 
 

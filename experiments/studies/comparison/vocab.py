@@ -35,12 +35,12 @@ REPORT_TEXT = {
         "scale_none": "Simulated again with {sizes} customers ({k} runs each), no policy's "
         "verdict changes sign: the answer holds for a store half or twice this size.",
         "and": " and ",
-        "size_note": "This answer is for a store serving a market of {customers} customers: "
+        "size_note": "This answer is for a store serving a market of {customers}: "
         "a policy with fixed costs pays differently in a smaller or larger store.",
         "title": "Which retention policy pays? — {store}",
         "your_store": "your store",
         "intro": (
-            "We simulated your market ({customers} customers, {years}, {tick} steps) "
+            "We simulated your market ({customers}, {years}, {tick} steps) "
             "{reps} times for each policy. Every policy met exactly the same customers and "
             "the same ups and downs, so "
             "the differences below come from the policy alone. Profits are totals over the "
@@ -166,12 +166,12 @@ REPORT_TEXT = {
         "scale_none": "按 {sizes} 位顾客重新模拟（各{k}次），没有哪项政策的结论改变正负："
         "对规模减半或加倍的门店，这个结论同样成立。",
         "and": "和",
-        "size_note": "这个结论针对服务 {customers} 位顾客的门店：含固定成本的政策在更小或更大的"
+        "size_note": "这个结论针对服务{customers}的门店：含固定成本的政策在更小或更大的"
         "门店里回报不同。",
         "title": "哪种留客策略更赚钱？—— {store}",
         "your_store": "您的门店",
         "intro": (
-            "我们把您的市场（{customers}位顾客，{years}，按{tick}推进）对每个策略各模拟了"
+            "我们把您的市场（{customers}，{years}，按{tick}推进）对每个策略各模拟了"
             "{reps}次。所有策略面对的是完全相同的顾客和相同的市场波动，因此下面的差异只来自策略本身。利润为{years}的合计，"
             "旁边是每年平均；区间为{level}置信区间。"
         ),

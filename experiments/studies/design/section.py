@@ -10,7 +10,7 @@ from pathlib import Path
 from experiments.report import lang_suffix
 from experiments.report.blocks import figure, table
 from experiments.report.page import section
-from experiments.report.provenance import store_title
+from experiments.report.provenance import size_phrase, store_title
 from experiments.report.vocab import policy_labels
 from experiments.studies.base import Page
 from experiments.studies.design.search import DesignResult
@@ -78,7 +78,7 @@ def _method(result: DesignResult, lang: str) -> str:
         trials=plan.trials,
         policy=plan.policy,
         reps=plan.replications,
-        customers=f"{plan.market.n_customers:,}",
+        customers=size_phrase(plan.market.n_customers, plan.market.profile.members, lang),
         years=plan.market.years,
         baseline=t["none"] if plan.baseline == "none" else plan.baseline,
         top=len(result.front),

@@ -46,7 +46,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "method": "How this was computed",
         "method_text": "{sampler} tried {trials} settings of {policy}'s levers (what the store "
         "decides; the customers' responses stay at their assumed values). Each setting ran "
-        "{reps} times on a market of {customers} customers over {years} years, each time with "
+        "{reps} times on a market of {customers} over {years} years, each time with "
         "the same random customers and luck as {baseline} (common random numbers), so the "
         "difference is paired. The best {top} were then run {fresh_reps} more times with seeds "
         "the search never used.{robust}",
@@ -106,7 +106,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "箭头从搜索时的数字指向新种子的数字。",
         "method": "计算方法",
         "method_text": "{sampler}试了{policy}的 {trials} 种设置（门店自己能决定的部分；"
-        "顾客的反应保持假设值）。每种设置在 {customers} 位顾客、{years} 年的市场上运行 {reps} 次，"
+        "顾客的反应保持假设值）。每种设置在{customers}、{years} 年的市场上运行 {reps} 次，"
         "每次与{baseline}使用相同的随机顾客和运气（共同随机数），因此差值是配对的。"
         "最好的 {top} 种再用搜索从未用过的种子运行 {fresh_reps} 次。{robust}",
         "robust_text": "每次运行都在不确定假设的 {scenarios} 个情景中重复（configs/uncertainty），"

@@ -18,6 +18,7 @@ import pandas as pd
 
 from experiments.report.blocks import money, percent
 from experiments.report.page import png_data_uri
+from experiments.report.provenance import meta_size
 from experiments.report.vocab import currency_of, in_currency
 from experiments.studies.robustness.vocab import REPORT_TEXT as T
 
@@ -57,7 +58,7 @@ def answer(
         p95=m(r["d_profit_p95"]),
         p=_pct(r["p_beat_profit"]),
         verdict=_e(t["verdict"][r["verdict"]]),
-        customers=f"{int(meta.get('n_customers', 0)):,}",
+        customers=meta_size(meta, lang),
     )
 
 

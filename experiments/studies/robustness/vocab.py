@@ -8,12 +8,12 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
     "en": {
         "title": "How robust is the recommendation?",
         "page_title": "Robustness of store policies",
-        "answer_do": "Do: {label}. In a store of {customers} customers it earns {diff} a year "
+        "answer_do": "Do: {label}. In a store of {customers} it earns {diff} a year "
         "more than {base} on average ({p05} to {p95} a year in 9 of 10 plausible cases) and pays "
         "in {p} of them: {verdict}.",
         "answer_keep": "Keep it simple: no policy earns more than {base} under most plausible "
         "assumptions (best: {label}, {diff} a year on average, paying in {p} of them; a store "
-        "of {customers} customers).",
+        "of {customers}).",
         "details_h": "What decides each verdict (the assumptions are named as in the table of "
         "ranges below):",
         "intro": (
@@ -127,10 +127,10 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "这个建议有多稳健？",
         "page_title": "门店策略的稳健性",
-        "answer_do": "建议：{label}。在有 {customers} 位顾客的门店，它平均每年比{base}多赚 {diff}"
+        "answer_do": "建议：{label}。在有{customers}的门店，它平均每年比{base}多赚 {diff}"
         "（九成合理情形下每年 {p05} 至 {p95}），在{p}的情形中赚钱：{verdict}。",
         "answer_keep": "保持现状：在大多数合理假设下，没有哪项政策比{base}更赚钱（最好的是{label}，"
-        "平均每年 {diff}，在{p}的情形中赚钱；门店有 {customers} 位顾客）。",
+        "平均每年 {diff}，在{p}的情形中赚钱；门店有{customers}）。",
         "details_h": "决定各结论的因素（假设名称与下方区间表一致）：",
         "intro": (
             "每个策略的效果都建立在一些假设的数值之上（一份礼品能让顾客多满意、口碑能传多远……）。"

@@ -20,6 +20,7 @@ import pandas as pd
 
 from experiments.analysis.statistics import RATE_KPIS
 from experiments.report.blocks import money, number, percent
+from experiments.report.provenance import meta_size
 from experiments.report.vocab import in_money
 from experiments.studies.tournament.game import EmpiricalGame, policy_column
 from experiments.studies.tournament.vocab import REPORT_TEXT as T
@@ -109,5 +110,5 @@ def answer(
             base=lab(game.strategies[0][base]),
         ),
         share=percent(share, na=t["na"]),
-        customers=f"{int(meta.get('n_customers', 0)):,}",
+        customers=meta_size(meta, lang),
     )

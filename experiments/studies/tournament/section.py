@@ -16,6 +16,7 @@ import pandas as pd
 
 from experiments.report.blocks import image, percent, table
 from experiments.report.blocks import money as money_block
+from experiments.report.provenance import meta_size
 from experiments.report.vocab import in_money
 from experiments.studies.tournament.game import policy_column
 from experiments.studies.tournament.vocab import METHODS, store_label
@@ -85,7 +86,7 @@ def tournament_section(
             you=you[:1].upper() + you[1:],
             rivals=rivals_txt,
             reps=meta["replications"],
-            customers=f"{meta['n_customers']:,}",
+            customers=meta_size(meta, lang),
             years=f"{meta['years']:g}",
             year_word="year" if meta["years"] == 1 else "years",
             kpi=e(kpi_word),

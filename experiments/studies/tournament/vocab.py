@@ -22,17 +22,17 @@ REPORT_TEXT = {
         "title": "When your rival chooses too: the strategy tournament",
         "intro": (
             "{you} and {rivals} each chose one of the policies below, and every combination "
-            "was simulated {reps} times on the same market ({customers} customers, {years} "
+            "was simulated {reps} times on the same market ({customers}, {years} "
             "{year_word}). Amounts are each store's {kpi} over the whole run; ranges are {level} "
             "confidence intervals."
         ),
         "answer_dominant": "Do: run “{best}”, whatever {rivals} {does}. In a store of "
-        "{customers} customers, when {context}, {gain}; it stays your best choice in {share} "
+        "{customers}, when {context}, {gain}; it stays your best choice in {share} "
         "of resamples of the simulated futures.",
         "answer_equilibrium": "Do: run “{best}”, where the competition settles ({context}). "
-        "In a store of {customers} customers {gain}; it stays your best answer there in {share} "
+        "In a store of {customers} {gain}; it stays your best answer there in {share} "
         "of resamples of the simulated futures.",
-        "answer_response": "Do: run “{best}” if {context}. In a store of {customers} customers "
+        "answer_response": "Do: run “{best}” if {context}. In a store of {customers} "
         "{gain}; it stays your best answer in {share} of resamples of the simulated futures.",
         "gain_money": "it earns {diff} a year more than “{base}” ({lo} to {hi})",
         "gain_rate": "it keeps {diff} more of its customers than “{base}” ({lo} to {hi})",
@@ -118,15 +118,15 @@ REPORT_TEXT = {
         "your_store": "您的门店",
         "title": "当竞争对手也在选择：策略对局",
         "intro": (
-            "{you}和{rivals}各自从下列策略中选一个，每一种组合都在同一个市场（{customers}位"
-            "顾客，{years}年）上模拟了{reps}次。金额为各门店整个模拟期的{kpi}；区间为{level}"
+            "{you}和{rivals}各自从下列策略中选一个，每一种组合都在同一个市场（{customers}，"
+            "{years}年）上模拟了{reps}次。金额为各门店整个模拟期的{kpi}；区间为{level}"
             "置信区间。"
         ),
-        "answer_dominant": "建议：采用“{best}”，无论{rivals}怎么做。在有 {customers} 位顾客的门店，"
+        "answer_dominant": "建议：采用“{best}”，无论{rivals}怎么做。在有{customers}的门店，"
         "当{context}时，{gain}；在{share}的模拟重抽样中它仍是最佳选择。",
-        "answer_equilibrium": "建议：采用“{best}”，这是竞争最终停留之处（{context}）。在有 "
-        "{customers} 位顾客的门店，{gain}；在{share}的模拟重抽样中它仍是您在那里的最佳应对。",
-        "answer_response": "建议：如果{context}，采用“{best}”。在有 {customers} 位顾客的门店，"
+        "answer_equilibrium": "建议：采用“{best}”，这是竞争最终停留之处（{context}）。在有"
+        "{customers}的门店，{gain}；在{share}的模拟重抽样中它仍是您在那里的最佳应对。",
+        "answer_response": "建议：如果{context}，采用“{best}”。在有{customers}的门店，"
         "{gain}；在{share}的模拟重抽样中它仍是最佳应对。",
         "gain_money": "它每年比“{base}”多赚 {diff}（{lo} 至 {hi}）",
         "gain_rate": "它比“{base}”多留住 {diff} 的顾客（{lo} 至 {hi}）",
