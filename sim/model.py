@@ -51,6 +51,7 @@ from sim.population import (
     settle_members,
 )
 from sim.rng import Streams
+from sim.snapshot import BurnIn
 from sim.transactions import TransactionBuffer
 
 ACTIVATIONS = ("batch", "agent")
@@ -174,6 +175,8 @@ class RetailModel(mesa.Model):
             shuffled order, applying the same rule functions to its own row).
         record_transactions: keep the transaction log (needed for exports and segments).
         seed: seeds every random stream (common random numbers across policies).
+        burn_in: a `sim.snapshot.BurnIn` of this market (policies aside) and seed: the run
+            starts from it instead of computing the burn-in again (the same run, bit for bit).
     """
 
     def __init__(
@@ -183,6 +186,7 @@ class RetailModel(mesa.Model):
         policies: Iterable[str | Mapping[str, Any] | StorePolicy] | None = None,
         activation: str = "batch",
         seed: int = 0,
+        burn_in: BurnIn | None = None,
     ) -> None:
         market = (market or default_market()).validate()
         if activation not in ACTIVATIONS:
@@ -221,16 +225,21 @@ class RetailModel(mesa.Model):
 
         self.policy_hooks: list[tuple[int, StorePolicy]] = []
         self._hooks: dict[str, list[tuple[int, Any]]] = {name: [] for name in HOOKS}
-        self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
         self._n_ticks = self._horizon = market.n_ticks
-        self.twin = None
-        if market.members:  # the focal store's customers are the store's own members
-            from sim.twin import FocalTwin
-
-            self.twin = FocalTwin.from_market(market, self.seed)
         self._burning = False
         self.t_origin = 0  # tick of the market's reference start (trends count years from it)
-        self._start(market.burn_in_years)
+        if burn_in is not None:  # the same burn-in, computed once for every policy (sim.snapshot)
+            burn_in.restore(self)
+        else:
+            self.pop = Population(
+                market, self.geo, self.streams["population"], self.streams["network"]
+            )
+            self.twin = None
+            if market.members:  # the focal store's customers are the store's own members
+                from sim.twin import FocalTwin
+
+                self.twin = FocalTwin.from_market(market, self.seed)
+            self._start(market.burn_in_years)
 
         self.stores = [Store(self, i, store_policies[i]) for i in range(self.n_stores)]
         for i, pols in enumerate(store_policies):
