@@ -144,3 +144,7 @@ class Share:
         for key in self.split:
             for path in (store._path(key), store._lock_path(key)):
                 path.unlink(missing_ok=True)
+            try:
+                store._path(key).parent.rmdir()
+            except OSError:  # not empty (another study's entries) or gone
+                pass
