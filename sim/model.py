@@ -309,14 +309,14 @@ class RetailModel(mesa.Model):
     def _start_clocks(self) -> None:
         pop, rng = self.pop, self.streams["occasions"]
         pop.clock = np.zeros(pop.n)
-        pop.next_tick = np.zeros(pop.n, dtype=np.int64)
+        pop.next_tick = np.zeros(pop.n, dtype=np.int32)  # tick numbers: int32 is plenty
         advance_clocks(self, np.arange(pop.n), rng.exponential(size=pop.n))
         # Prospects' own time to enter the category (pre-drawn: policy-independent).
         b = self.behaviour
         rate = max(b.natural_entry_per_year, 1e-12)
         entry = self.streams["population"].exponential(1 / rate, pop.n) / self.calendar.dt_years
         entry_ticks = np.floor(entry).astype(np.int64)
-        self.entry_order = np.argsort(entry_ticks, kind="stable")
+        self.entry_order = np.argsort(entry_ticks, kind="stable").astype(np.int32)
         self.entry_ticks_sorted = entry_ticks[self.entry_order]
         self._last_housekeeping = -1
 
@@ -431,7 +431,7 @@ class RetailModel(mesa.Model):
             keep = stamp != never
             stamp[keep] = to_run_ticks(stamp[keep])
         pop.clock -= burn_clock
-        pop.next_tick = np.searchsorted(self.clock_end, pop.clock, side="left")
+        pop.next_tick = np.searchsorted(self.clock_end, pop.clock, side="left").astype(np.int32)
         pending = defaultdict(list)
         for k, batches in self._pending.items():
             if k >= ticks:
