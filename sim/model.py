@@ -52,7 +52,7 @@ from sim.population import (
 )
 from sim.rng import Streams
 from sim.snapshot import BurnIn
-from sim.transactions import TransactionBuffer
+from sim.transactions import DiscardedLog, TransactionBuffer
 
 ACTIVATIONS = ("batch", "agent")
 HOOKS = (
@@ -404,7 +404,7 @@ class RetailModel(mesa.Model):
         self.calendar = Calendar(start, week, ticks, cal.festival_amplitude)
         self.clock_end = self.calendar.clock_end()
         self.ledger = Ledger(ticks, self.store_ids)
-        self.transactions = TransactionBuffer()
+        self.transactions = DiscardedLog()
         self.activation = "batch"  # the agents do not exist yet; the same rules either way
         self._n_ticks = ticks
         self._horizon = ticks + self.market.n_ticks * cal.tick_days // week + 1
@@ -551,8 +551,8 @@ class RetailModel(mesa.Model):
         update_states(self, t)
         for _, housekeeping in self.hooks("housekeeping"):
             housekeeping(t)
-        self.ledger.snapshots["active"][t:] = self.active_counts()
-        if not self._burning:
+        if not self._burning:  # the burn-in's ledger is thrown away: no counts for it
+            self.ledger.snapshots["active"][t:] = self.active_counts()
             self.datacollector.collect(self)
         self._last_housekeeping = t
 
