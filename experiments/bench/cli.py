@@ -82,6 +82,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "under 'tournament' in bench.json; runs stay in RUN_STORE if given",
     )
     p.add_argument(
+        "--comparison",
+        action="store_true",
+        help="only the default comparison (13 policies x 10 replications, 2 workers) and the "
+        "cost of one policy-run inside it with its burn-in shared, kept under 'comparison'",
+    )
+    p.add_argument(
         "--robustness",
         action="store_true",
         help="only the default robustness study (minutes; docs/robustness.md), kept "
@@ -146,13 +152,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
         print(json.dumps(report["tournament"], indent=2))
         return report
-    for flag, key in (("design", "design"), ("twin", "twin")):
-        if getattr(args, flag):  # one study's benchmark, kept next to the others
+    for key in ("design", "twin", "comparison"):
+        if getattr(args, key):  # one study's benchmark, kept next to the others
+            from experiments.bench.comparison import bench_comparison
             from experiments.bench.studies import bench_design, bench_twin_run
 
             path = out_dir / "bench.json"
             report = json.loads(path.read_text()) if path.is_file() else {}
-            report[key] = bench_design() if key == "design" else bench_twin_run()
+            bench = {"design": bench_design, "twin": bench_twin_run}.get(key)
+            report[key] = bench() if bench else bench_comparison(repeats=args.repeat)
             atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
             print(json.dumps(report[key], indent=2))
             return report
