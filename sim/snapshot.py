@@ -1,6 +1,6 @@
-"""Burn-in snapshots: the market after its policy-free burn-in, computed once and reused.
+"""The burn-in before a run's measured period, and snapshots of it computed once and reused.
 
-Under common random numbers the burn-in (`RetailModel._start`) is the same for every policy
+Under common random numbers the burn-in (`burn_in`) is the same for every policy
 compared on one (market, seed): no policy is bound while it runs, so it depends only on the
 market without its stores' policies and on the seed. `BurnIn.compute` runs it once; a model
 started with ``RetailModel(..., burn_in=snapshot)`` restores what the burn-in left (the
@@ -13,6 +13,7 @@ never changed by the runs started from it and serves any number of them.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -21,12 +22,84 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.calendar import Calendar
 from sim.config import MarketConfig
 from sim.errors import ConfigError
-from sim.population import Population
+from sim.ledger import Ledger
+from sim.population import NEVER, NOT_YET, Population
+from sim.transactions import DiscardedLog
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
+
+
+def burn_in(model: RetailModel, burn_in_years: int) -> None:
+    """Initial state, then a burn-in of `burn_in_years` before the measured period.
+
+    The initial state (`_initial_relationships`) is a guess: every member bought once in
+    the past year, at one store. Left alone, year 1 would be a start-up transient (the
+    focal store's active customers fell by a quarter). The burn-in runs the market's own
+    rules from that guess, with no policy bound yet — the market's history under the
+    status quo, identical for every policy compared (common random numbers) — and records
+    nothing (a throwaway ledger and transaction log). It always runs in weekly ticks (the
+    rules are the same, a daily market's burn-in costs a seventh), at ticks -B..-1 of the
+    market's clock: trends (drift, brand aspiration) and keyed draws see negative times.
+    Then every tick stamp moves to the run's own ticks, and the ledger, KPIs, transaction
+    log and series start at tick 0. Members keep what they learnt (stores, loyalty,
+    satisfaction, recency, last year's spend); run totals (`pop.revenue`) start at zero.
+    """
+    if burn_in_years <= 0:
+        model._initial_relationships()
+        model._start_clocks()
+        return
+    cal, week = model.calendar, 7
+    ticks = burn_in_years * (365 // week)
+    main = (cal, model.clock_end, model.ledger, model.transactions, model.activation)
+    start = cal.start - dt.timedelta(days=ticks * week)
+    model.calendar = Calendar(start, week, ticks, cal.festival_amplitude)
+    model.clock_end = model.calendar.clock_end()
+    model.ledger = Ledger(ticks, model.store_ids)
+    model.transactions = DiscardedLog()
+    model.activation = "batch"  # the agents do not exist yet; the same rules either way
+    model._n_ticks = ticks
+    model._horizon = ticks + model.market.n_ticks * cal.tick_days // week + 1
+    model._burning, model.t_origin, model.streams.tick_offset = True, ticks, -ticks
+    model._initial_relationships()
+    model._start_clocks()
+    for _ in range(ticks):
+        model.step()
+    burn_clock = model.clock_end[-1]
+    model.calendar, model.clock_end, model.ledger, model.transactions, model.activation = main
+    model._n_ticks = model._horizon = model.market.n_ticks
+    model._burning, model.t_origin, model.streams.tick_offset = False, 0, 0
+
+    def to_run_ticks(burn_ticks: np.ndarray) -> np.ndarray:
+        return (burn_ticks - ticks) * week // cal.tick_days
+
+    pop = model.pop
+    for stamp, never in (
+        (pop.last_visit, NEVER),
+        (pop.first_visit, NOT_YET),
+        (pop.last_purchase, NEVER),
+        (pop.joined, NEVER),
+    ):
+        keep = stamp != never
+        stamp[keep] = to_run_ticks(stamp[keep])
+    pop.clock -= burn_clock
+    pop.next_tick = np.searchsorted(model.clock_end, pop.clock, side="left").astype(np.int32)
+    pending = defaultdict(list)
+    for k, batches in model._pending.items():
+        if k >= ticks:
+            pending[int(to_run_ticks(np.int64(k)))].extend(batches)
+    model._pending = pending
+    model.entry_ticks_sorted = to_run_ticks(model.entry_ticks_sorted)
+    model._last_housekeeping = -1  # the burn-in's last housekeeping closed at tick 0
+    pop.revenue[:] = 0.0
+    pop.year_spend[:] = 0.0
+    pop.prev_year_spend[:] = 0.0
+    model.t = 0
+    model.steps = 0
+    model.running = True
 
 
 def policy_free(market: MarketConfig) -> MarketConfig:
@@ -122,4 +195,4 @@ class BurnIn:
         return sum(a.nbytes for a in arrays)
 
 
-__all__ = ["BurnIn", "burn_in_key", "policy_free"]
+__all__ = ["BurnIn", "burn_in", "burn_in_key", "policy_free"]
