@@ -259,8 +259,6 @@ def _homophilous_network(
         np.take(pools, k, out=out)
         self_tie = out == src
         out[self_tie] = (out[self_tie] + 1) % max(n, 1)
-    if m < 2**31:
-        indptr = indptr.astype(np.int32)
     return indptr, dst
 
 
