@@ -88,6 +88,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "cost of one policy-run inside it with its burn-in shared, kept under 'comparison'",
     )
     p.add_argument(
+        "--scenarios",
+        type=int,
+        default=None,
+        help="with --robustness: scenarios of the study (default: the default study's 64)",
+    )
+    p.add_argument(
         "--robustness",
         action="store_true",
         help="only the default robustness study (minutes; docs/robustness.md), kept "
@@ -120,6 +126,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.repeat < 1:
         p.error(f"--repeat: must be an integer >= 1, got {args.repeat}")
+    if args.scenarios is not None and args.scenarios < 1:
+        p.error(f"--scenarios: must be an integer >= 1, got {args.scenarios}")
     if args.seed < 0:
         p.error(f"--seed: must be an integer >= 0, got {args.seed}")
     return args
@@ -169,7 +177,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         path = out_dir / "bench.json"
         report = json.loads(path.read_text()) if path.is_file() else {}
-        report["robustness"] = bench_robustness()
+        extra = {} if args.scenarios is None else {"scenarios": args.scenarios}
+        report["robustness"] = bench_robustness(**extra)
         atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
         print(json.dumps(report["robustness"], indent=2))
         return report

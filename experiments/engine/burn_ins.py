@@ -46,15 +46,15 @@ def grouped_batches(
 ) -> tuple[list[list[tuple[int, Any]]], set[str]]:
     """Batches that keep the runs of one burn-in together, and the keys split over batches.
 
-    A group stays whole up to ``max(size, runs / (2 x workers))`` runs (at least two batches
-    per worker, for balance); larger groups are split evenly. Groups smaller than the usual
-    batch size (`size`, as in `executors.batches`) are packed together up to that size.
+    A group stays whole up to ``runs / (2 x workers)`` runs, rounded up (two batches per
+    worker, for balance); larger groups are split evenly. Groups smaller than the usual batch
+    size (`size`, as in `executors.batches`) are packed together up to that size.
     """
     if not items:
         return [], set()
     workers = max(1, workers)
     size = max(1, min(max_size, math.ceil(len(items) / (4 * workers))))
-    cap = max(size, math.ceil(len(items) / (2 * workers)))
+    cap = math.ceil(len(items) / (2 * workers))  # >= size
     groups: dict[str, list[tuple[int, Any]]] = {}
     for item, key in zip(items, keys, strict=True):
         groups.setdefault(key, []).append(item)
