@@ -77,6 +77,14 @@ def test_agent_activation_from_a_snapshot_matches_too():
     _assert_same_run(fresh, shared)
 
 
+def test_without_a_burn_in_year_the_snapshot_is_the_settled_start():
+    market = default_market(n_customers=400, years=0.5, burn_in_years=0)
+    snap = BurnIn.compute(market, 4)
+    fresh = RetailModel(market=market, policies=["gift_budget"], seed=4).run()
+    shared = RetailModel(market=market, policies=["gift_budget"], seed=4, burn_in=snap).run()
+    _assert_same_run(fresh, shared)
+
+
 def test_a_snapshot_of_another_market_or_seed_is_refused():
     snap = BurnIn.compute(WEEKLY, 1)
     with pytest.raises(ConfigError, match="burn_in"):
