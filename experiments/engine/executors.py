@@ -2,7 +2,8 @@
 
 Every executor takes batches of ``(index, RunSpec)`` and yields ``(index, result)`` pairs as
 batches finish; results do not depend on the executor because a run depends only on its spec.
-Runs travel in batches so that a 0.3-s run is not dominated by the cost of dispatching it.
+Runs travel in batches so that a 0.3-s run is not dominated by the cost of dispatching it, and
+the runs of one burn-in travel together so that it is computed once (`plan_batches`).
 
 Stopping: when the consumer stops early (an exception, SIGTERM/SIGINT turned into
 `Interrupted` by `run_study`), the local workers are killed at once and pending Ray tasks are
@@ -42,8 +43,9 @@ def default_workers() -> int:
 
 
 def batches(items: Sequence[tuple[int, RunSpec]], workers: int, max_size: int = 8) -> list[Batch]:
-    """About four batches per worker (load balance), at most `max_size` runs each (so results
-    reach the store, and the progress bar, often)."""
+    """Batches in spec order, burn-ins aside: about four per worker (load balance), at most
+    `max_size` runs each (so results reach the store, and the progress bar, often). The
+    executors use `plan_batches`, which keeps each burn-in's runs together."""
     if not items:
         return []
     size = max(1, min(max_size, math.ceil(len(items) / (4 * max(1, workers)))))
