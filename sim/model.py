@@ -28,9 +28,10 @@ from sim.agents.store import Store, StoreArrays
 from sim.agents.weekly import natural_entry, recruit, update_states
 from sim.calendar import Calendar
 from sim.config import MarketConfig, default_market
-from sim.errors import ConfigError, PolicyError
+from sim.errors import ConfigError
+from sim.hooks import HOOKS, VALUE_HOOKS, build_store_policies, checked_hook
 from sim.ledger import Ledger
-from sim.policies import StorePolicy, make_policies
+from sim.policies import StorePolicy
 from sim.population import (
     ACTIVE,
     CHURNED,
@@ -42,93 +43,11 @@ from sim.population import (
     settle_members,
 )
 from sim.rng import Streams
+from sim.snapshot import BurnIn, burn_in
 from sim.transactions import TransactionBuffer
 
 ACTIVATIONS = ("batch", "agent")
-HOOKS = (
-    "plan",
-    "utility",
-    "discount",
-    "service",
-    "resolution",
-    "on_purchases",
-    "on_complaints",
-    "recruit_multiplier",
-    "on_recruits",
-    "housekeeping",
-)
-"""The `StorePolicy` hooks the model calls; only policies that override one are called for it."""
 HOUSEKEEPING_DAYS = 7
-VALUE_HOOKS = ("utility", "discount", "service", "resolution", "recruit_multiplier")
-"""Hooks whose returned numbers enter the model; each return is checked (`checked_hook`)."""
-
-
-def build_store_policies(
-    market: MarketConfig, policies: Iterable[Any] | None = None
-) -> list[list[StorePolicy]]:
-    """Each store's policies (fresh instances); `policies`, when given, are the focal store's.
-
-    Giving both `policies` and focal-store policies in the market is refused: one of the two
-    lists would be dropped silently.
-    """
-    out = [
-        make_policies(s.policies, f"market.stores[{i}].policies")
-        for i, s in enumerate(market.stores)
-    ]
-    focal = market.store_ids.index(market.focal_store)
-    if policies is not None:
-        if market.stores[focal].policies:
-            raise ConfigError(
-                f"market.stores[{focal}].policies",
-                "the focal store's policies come from `policy` (e.g. policy=gift_budget); "
-                "list them there, not in the market, or one list would be dropped",
-            )
-        out[focal] = make_policies(policies, "policy.policies")
-    return out
-
-
-def checked_hook(policy: StorePolicy, name: str, store: str) -> Any:
-    """The bound hook `name` of `policy`, wrapped so that a bad return value stops the run.
-
-    A NaN or inf utility would silently hand one store every purchase (or none); a wrongly
-    shaped array would be broadcast. One `np.isfinite` over the returned array per call keeps
-    it cheap; the error names the policy, its store and the hook.
-    """
-    hook = getattr(policy, name)
-
-    def fail(what: str) -> None:
-        raise PolicyError(
-            f"policy.{policy.name}", f"hook {name}() of the policy at store {store!r} {what}"
-        )
-
-    if name == "recruit_multiplier":
-
-        def scalar_hook() -> float:
-            value = hook()
-            if not (isinstance(value, (int, float, np.number)) and np.isfinite(value)
-                    and value >= 0):
-                fail(f"returned {value!r}; expected a finite number >= 0")
-            return value
-
-        return scalar_hook
-
-    def array_hook(*args: Any) -> Any:
-        out = hook(*args)
-        if out is None:
-            return None
-        rows = args[1] if name != "utility" else args[0]
-        arr = np.asarray(out)
-        if arr.ndim > 1 or (arr.ndim == 1 and arr.shape[0] != len(rows)):
-            fail(f"returned shape {arr.shape}; expected ({len(rows)},) or a scalar")
-        try:
-            finite = bool(np.isfinite(arr).all())
-        except TypeError:
-            finite = False
-        if not finite:
-            fail("returned NaN, inf or non-numeric values; expected finite numbers")
-        return out
-
-    return array_hook
 
 
 def focal_active(model: RetailModel) -> int:
@@ -166,6 +85,8 @@ class RetailModel(mesa.Model):
             shuffled order, applying the same rule functions to its own row).
         record_transactions: keep the transaction log (needed for exports and segments).
         seed: seeds every random stream (common random numbers across policies).
+        burn_in: a `sim.snapshot.BurnIn` of this market (policies aside) and seed: the run
+            starts from it instead of computing the burn-in again (the same run, bit for bit).
     """
 
     def __init__(
@@ -175,6 +96,7 @@ class RetailModel(mesa.Model):
         policies: Iterable[str | Mapping[str, Any] | StorePolicy] | None = None,
         activation: str = "batch",
         seed: int = 0,
+        burn_in: BurnIn | None = None,
     ) -> None:
         market = (market or default_market()).validate()
         if activation not in ACTIVATIONS:
@@ -213,14 +135,19 @@ class RetailModel(mesa.Model):
 
         self.policy_hooks: list[tuple[int, StorePolicy]] = []
         self._hooks: dict[str, list[tuple[int, Any]]] = {name: [] for name in HOOKS}
-        self.pop = Population(market, self.geo, self.streams["population"], self.streams["network"])
         self._n_ticks = self._horizon = market.n_ticks
-        self.twin = None
         self._burning = False
         self.t_origin = 0  # tick of the market's reference start (trends count years from it)
-        self._start(market.burn_in_years)
+        self.twin = None
+        if burn_in is not None:  # the same burn-in, computed once for every policy (sim.snapshot)
+            burn_in.restore(self)
+        else:
+            self.pop = Population(
+                market, self.geo, self.streams["population"], self.streams["network"]
+            )
+            self._start(market.burn_in_years)
         if market.members:  # the focal store's customers are the store's own members
-            from sim.members import MemberBlock
+            from sim.members import MemberBlock  # after the residents' burn-in (own seeds)
 
             self.twin = MemberBlock.attach(self)
 
@@ -231,8 +158,12 @@ class RetailModel(mesa.Model):
                 self.policy_hooks.append((i, p))
         self._hooks = {
             name: [
-                (s, checked_hook(p, name, self.store_ids[s]) if name in VALUE_HOOKS else
-                 getattr(p, name))
+                (
+                    s,
+                    checked_hook(p, name, self.store_ids[s])
+                    if name in VALUE_HOOKS
+                    else getattr(p, name),
+                )
                 for s, p in self.policy_hooks
                 if getattr(type(p), name) is not getattr(StorePolicy, name)
             ]
@@ -286,14 +217,14 @@ class RetailModel(mesa.Model):
     def _start_clocks(self) -> None:
         pop, rng = self.pop, self.streams["occasions"]
         pop.clock = np.zeros(pop.n)
-        pop.next_tick = np.zeros(pop.n, dtype=np.int64)
+        pop.next_tick = np.zeros(pop.n, dtype=np.int32)  # tick numbers: int32 is plenty
         advance_clocks(self, np.arange(pop.n), rng.exponential(size=pop.n))
         # Prospects' own time to enter the category (pre-drawn: policy-independent).
         b = self.behaviour
         rate = max(b.natural_entry_per_year, 1e-12)
         entry = self.streams["population"].exponential(1 / rate, pop.n) / self.calendar.dt_years
         entry_ticks = np.floor(entry).astype(np.int64)
-        self.entry_order = np.argsort(entry_ticks, kind="stable")
+        self.entry_order = np.argsort(entry_ticks, kind="stable").astype(np.int32)
         self.entry_ticks_sorted = entry_ticks[self.entry_order]
         self._last_housekeeping = -1
 
@@ -356,72 +287,8 @@ class RetailModel(mesa.Model):
         super().remove_all_agents()
 
     def _start(self, burn_in_years: int) -> None:
-        """Initial state, then a burn-in of `burn_in_years` before the measured period.
-
-        The initial state (`_initial_relationships`) is a guess: every member bought once in
-        the past year, at one store. Left alone, year 1 would be a start-up transient (the
-        focal store's active customers fell by a quarter). The burn-in runs the market's own
-        rules from that guess, with no policy bound yet — the market's history under the
-        status quo, identical for every policy compared (common random numbers) — and records
-        nothing (a throwaway ledger and transaction log). It always runs in weekly ticks (the
-        rules are the same, a daily market's burn-in costs a seventh), at ticks -B..-1 of the
-        market's clock: trends (drift, brand aspiration) and keyed draws see negative times.
-        Then every tick stamp moves to the run's own ticks, and the ledger, KPIs, transaction
-        log and series start at tick 0. Members keep what they learnt (stores, loyalty,
-        satisfaction, recency, last year's spend); run totals (`pop.revenue`) start at zero.
-        """
-        if burn_in_years <= 0:
-            self._initial_relationships()
-            self._start_clocks()
-            return
-        cal, week = self.calendar, 7
-        ticks = burn_in_years * (365 // week)
-        main = (cal, self.clock_end, self.ledger, self.transactions, self.activation)
-        start = cal.start - dt.timedelta(days=ticks * week)
-        self.calendar = Calendar(start, week, ticks, cal.festival_amplitude)
-        self.clock_end = self.calendar.clock_end()
-        self.ledger = Ledger(ticks, self.store_ids)
-        self.transactions = TransactionBuffer()
-        self.activation = "batch"  # the agents do not exist yet; the same rules either way
-        self._n_ticks = ticks
-        self._horizon = ticks + self.market.n_ticks * cal.tick_days // week + 1
-        self._burning, self.t_origin, self.streams.tick_offset = True, ticks, -ticks
-        self._initial_relationships()
-        self._start_clocks()
-        for _ in range(ticks):
-            self.step()
-        burn_clock = self.clock_end[-1]
-        self.calendar, self.clock_end, self.ledger, self.transactions, self.activation = main
-        self._n_ticks = self._horizon = self.market.n_ticks
-        self._burning, self.t_origin, self.streams.tick_offset = False, 0, 0
-
-        def to_run_ticks(burn_ticks: np.ndarray) -> np.ndarray:
-            return (burn_ticks - ticks) * week // cal.tick_days
-
-        pop = self.pop
-        for stamp, never in (
-            (pop.last_visit, NEVER),
-            (pop.first_visit, NOT_YET),
-            (pop.last_purchase, NEVER),
-            (pop.joined, NEVER),
-        ):
-            keep = stamp != never
-            stamp[keep] = to_run_ticks(stamp[keep])
-        pop.clock -= burn_clock
-        pop.next_tick = np.searchsorted(self.clock_end, pop.clock, side="left")
-        pending = defaultdict(list)
-        for k, batches in self._pending.items():
-            if k >= ticks:
-                pending[int(to_run_ticks(np.int64(k)))].extend(batches)
-        self._pending = pending
-        self.entry_ticks_sorted = to_run_ticks(self.entry_ticks_sorted)
-        self._last_housekeeping = -1  # the burn-in's last housekeeping closed at tick 0
-        pop.revenue[:] = 0.0
-        pop.year_spend[:] = 0.0
-        pop.prev_year_spend[:] = 0.0
-        self.t = 0
-        self.steps = 0
-        self.running = True
+        """Initial state, then the policy-free burn-in (`sim.snapshot.burn_in`)."""
+        burn_in(self, burn_in_years)
 
     # ------------------------------------------------------------------ helpers
     def store_index(self, store_id: str) -> int:
@@ -534,8 +401,8 @@ class RetailModel(mesa.Model):
         update_states(self, t)
         for _, housekeeping in self.hooks("housekeeping"):
             housekeeping(t)
-        self.ledger.snapshots["active"][t:] = self.active_counts()
-        if not self._burning:
+        if not self._burning:  # the burn-in's ledger is thrown away: no counts for it
+            self.ledger.snapshots["active"][t:] = self.active_counts()
             self.datacollector.collect(self)
         self._last_housekeeping = t
 

@@ -227,28 +227,38 @@ def _homophilous_network(
     ).astype(np.int32)
     g_start, g_size = _slices(group)
     p_start, p_size = _slices(place)
-    start = np.stack([g_start, n + p_start, np.full(n, 2 * n)], axis=1).ravel()
+    # int32 offsets: 3n < 2**31 for every allowed population (MAX_CUSTOMERS).
+    start = np.stack([g_start, n + p_start, np.full(n, 2 * n)], axis=1).ravel().astype(np.int32)
     size = np.stack([g_size, p_size, np.full(n, n)], axis=1).ravel().astype(np.float64)
-    m = int(degree.sum())
-    u = rng.random(m)
-    src = np.repeat(np.arange(n, dtype=np.int32), degree)
-    dst = np.empty(m, dtype=np.int32)
-    # The ties in chunks that stay in the CPU cache; `pick` is the stream's next m numbers after
-    # `u`, drawn chunk by chunk (the same numbers as one draw of m).
-    for lo in range(0, m, _CHUNK):
-        hi = min(lo + _CHUNK, m)
-        pick = rng.random(hi - lo)
-        which = 3 * src[lo:hi].astype(np.int64)
-        which += u[lo:hi] >= same_group
-        which += u[lo:hi] >= same_group + same_place
-        pick *= size[which]
-        k = start[which]
-        k += pick.astype(np.int64)
-        np.take(pools, k, out=dst[lo:hi])
-    self_tie = dst == src
-    dst[self_tie] = (dst[self_tie] + 1) % max(n, 1)
+    del g_start, g_size, p_start, p_size
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
+    m = int(indptr[-1])
+    # The stream gives m uniforms `u` (which pool) and then m more `pick` (where in it). Both
+    # are drawn block by block, `u` from a copy of the stream and `pick` from the stream moved
+    # on by m draws (one 64-bit step per double): the very numbers of two draws of m, without
+    # holding 2 x m doubles at once.
+    u_gen = np.random.Generator(type(rng.bit_generator)())
+    u_gen.bit_generator.state = rng.bit_generator.state
+    rng.bit_generator.advance(m)
+    dst = np.empty(m, dtype=np.int32)
+    rows_per_block = max(1, _CHUNK // max(int(mean_degree), 1))
+    for r0 in range(0, n, rows_per_block):
+        r1 = min(r0 + rows_per_block, n)
+        lo, hi = int(indptr[r0]), int(indptr[r1])
+        src = np.repeat(np.arange(r0, r1, dtype=np.int32), degree[r0:r1])
+        u = u_gen.random(hi - lo)
+        pick = rng.random(hi - lo)
+        which = 3 * src
+        which += u >= same_group
+        which += u >= same_group + same_place
+        pick *= size[which]
+        k = start[which]
+        k += pick.astype(np.int32)
+        out = dst[lo:hi]
+        np.take(pools, k, out=out)
+        self_tie = out == src
+        out[self_tie] = (out[self_tie] + 1) % max(n, 1)
     return indptr, dst
 
 

@@ -7,7 +7,9 @@ any other process.
 
 from __future__ import annotations
 
+import copy
 import zlib
+from typing import Any
 
 import numpy as np
 
@@ -57,6 +59,23 @@ class Streams:
             buf = self._ahead[process] = DrawsAhead(self._gens[process], method, width, *args)
         return buf
 
+    def state(self) -> dict[str, Any]:
+        """Every stream's generator state and its blocks drawn ahead (`restore` takes it)."""
+        return {
+            "tick_offset": self.tick_offset,
+            "gens": {name: copy.deepcopy(g.bit_generator.state) for name, g in self._gens.items()},
+            "ahead": {name: buf.state() for name, buf in self._ahead.items()},
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue exactly where the streams of `state` (from `state()`, same seed) stood."""
+        for name, gen_state in state["gens"].items():
+            self._gens[name].bit_generator.state = copy.deepcopy(gen_state)
+        self._ahead = {
+            name: DrawsAhead.resumed(self._gens[name], buf) for name, buf in state["ahead"].items()
+        }
+        self.tick_offset = state["tick_offset"]
+
     def keyed(self, process: str, tick: int) -> KeyedDraws:
         """Per-customer draws of `process` at `tick` (see `KeyedDraws`)."""
         return KeyedDraws(self.seed, process, tick + self.tick_offset)
@@ -85,6 +104,20 @@ class DrawsAhead:
         self._buf = np.zeros(0)
         self._buf.flags.writeable = False
         self._pos = 0
+
+    def state(self) -> tuple[str, int, tuple[float, ...], np.ndarray, int]:
+        """The buffer's set-up and position (the read-only block itself is shared, not copied)."""
+        return self._method, self.width, self._args, self._buf, self._pos
+
+    @classmethod
+    def resumed(
+        cls, gen: np.random.Generator, state: tuple[str, int, tuple[float, ...], np.ndarray, int]
+    ) -> DrawsAhead:
+        """A buffer over `gen` that hands out what the one `state` came from would have."""
+        method, width, args, buf, pos = state
+        out = cls(gen, method, width, *args)
+        out._buf, out._pos = buf, pos
+        return out
 
     def take(self, m: int) -> np.ndarray:
         """The next `m` draws: shape (m,) for width 1, else (m, width) in row-major order."""

@@ -69,3 +69,10 @@ class TransactionBuffer:
                 "discount": discount,
             }
         )
+
+
+class DiscardedLog(TransactionBuffer):
+    """A transaction log that keeps nothing: the burn-in's purchases are never reported."""
+
+    def append(self, *args: object) -> None:
+        pass

@@ -28,7 +28,9 @@ from experiments.engine import (
     run_study,
     with_store_policies,
 )
+from experiments.engine.burn_ins import grouped_batches
 from experiments.engine.executors import batches
+from experiments.engine.runner import frames, run_spec
 from experiments.engine.store import OutputError
 from sim import ConfigError, default_market
 from sim.policies import StorePolicy, register
@@ -95,6 +97,46 @@ def test_batches_cover_every_item_once():
         assert max(len(b) for b in batches(items, workers)) <= 8
 
 
+def test_runs_of_one_burn_in_travel_together_and_split_groups_are_named():
+    items = [(i, None) for i in range(26)]
+    keys = [f"seed{i % 2}" for i in range(26)]  # two replications, policies interleaved
+    for workers in (1, 2, 7):
+        planned, split = grouped_batches(items, keys, workers)
+        assert sorted(i for b in planned for i, _ in b) == list(range(26))
+        for b in planned:
+            assert len({keys[i] for i, _ in b}) == 1 or max(len(b) for b in planned) <= 8
+        together = {
+            k for k in set(keys) if sum(any(keys[i] == k for i, _ in b) for b in planned) == 1
+        }
+        assert split == set(keys) - together
+    assert grouped_batches(items, keys, 2)[1] == set(keys)  # 2 groups: split for balance
+    # The default comparison (13 policies x 10 replications) on 2 workers: one batch each.
+    items = [(i, None) for i in range(130)]
+    keys = [f"seed{i % 10}" for i in range(130)]
+    planned, split = grouped_batches(items, keys, 2)
+    assert split == set() and sorted(len(b) for b in planned) == [13] * 10
+
+
+def test_shared_burn_ins_give_the_fresh_runs_across_workers(tmp_path):
+    """One replication of six policies on two workers: its group is split over batches, so
+    the burn-in goes through the run store; every run equals its fresh run."""
+    policies = (
+        "none",
+        "gift_budget",
+        "promotions",
+        "referral_points",
+        "reactivation",
+        "celebrity_event",
+    )
+    runs = specs(seeds=(5,), policies=policies)
+    shared = run_study(runs, workers=2, store=tmp_path, progress=False)
+    fresh = frames([run_spec(s) for s in runs], runs)
+    for name in ("stores", "series", "yearly", "segments", "market"):
+        got = getattr(shared, name).drop(columns="seconds", errors="ignore")
+        pd.testing.assert_frame_equal(got, fresh[name].drop(columns="seconds", errors="ignore"))
+    assert not list((tmp_path / "burn_in").glob("*/*.pkl"))  # the study's scratch is gone
+
+
 # ------------------------------------------------------------------ the run store
 def test_second_study_reuses_every_run_and_gives_identical_frames(tmp_path):
     first = run_study(specs(), workers=1, store=tmp_path, progress=False)
@@ -142,8 +184,11 @@ def test_atomic_write_never_leaves_a_partial_file(tmp_path, monkeypatch):
         raise Full(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", no_space)
-    with pytest.raises(OutputError, match=r"comparison.csv: cannot write \(No space left on "
-                                          r"device\); free some space"):
+    with pytest.raises(
+        OutputError,
+        match=r"comparison.csv: cannot write \(No space left on "
+        r"device\); free some space",
+    ):
         atomic_to_csv(pd.DataFrame({"a": range(1000)}), target)
     assert target.read_text() == "old\n"  # the old file, untouched
     assert [p.name for p in tmp_path.iterdir()] == ["comparison.csv"]  # no temp left over
@@ -152,9 +197,7 @@ def test_atomic_write_never_leaves_a_partial_file(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ errors inside a run
 def test_a_policy_raising_in_a_hook_is_one_line_and_finished_runs_are_kept(tmp_path):
     good = specs(seeds=(1,), policies=("none",))
-    bad = [
-        RunSpec(TINY, policy_entries(["exploding_test_policy"]), 5, labels={"scenario": 2})
-    ]
+    bad = [RunSpec(TINY, policy_entries(["exploding_test_policy"]), 5, labels={"scenario": 2})]
     with pytest.raises(StudyError) as err:
         run_study(good + bad, workers=1, store=tmp_path, progress=False)
     msg = str(err.value)
@@ -215,8 +258,9 @@ def test_killed_comparison_resumes_and_matches_an_uninterrupted_one(tmp_path):
         assert (out / name).read_bytes() == (ref_out / name).read_bytes(), name
     for name in ("runs.parquet", "timeseries.parquet"):
         a, b = pd.read_parquet(out / name), pd.read_parquet(ref_out / name)
-        pd.testing.assert_frame_equal(a.drop(columns="seconds", errors="ignore"),
-                                      b.drop(columns="seconds", errors="ignore"))
+        pd.testing.assert_frame_equal(
+            a.drop(columns="seconds", errors="ignore"), b.drop(columns="seconds", errors="ignore")
+        )
 
 
 # ------------------------------------------------------------------ executors
@@ -240,18 +284,29 @@ def test_ray_executor_gives_the_local_results(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ sweep directories
 def test_a_multirun_never_overwrites_the_jobs_of_an_earlier_one(tmp_path):
     sweep = tmp_path / "sweep"
-    args = ["market.n_customers=400", "market.years=0.25", "output.progress=false",
-            "output.table=false", f"hydra.sweep.dir={sweep}"]
+    args = [
+        "market.n_customers=400",
+        "market.years=0.25",
+        "output.progress=false",
+        "output.table=false",
+        f"hydra.sweep.dir={sweep}",
+    ]
     first = subprocess.run(
         [sys.executable, "-m", "experiments.run", "-m", "seed=0,1", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert first.returncode == 0, first.stderr[-2000:]
     before = {p: p.read_bytes() for p in sweep.rglob("summary.json")}
     assert len(before) == 2 and all((p.parent / "COMPLETE").is_file() for p in before)
     again = subprocess.run(
         [sys.executable, "-m", "experiments.run", "-m", "seed=5,6,7", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert again.returncode == 2
     err = again.stderr.strip()

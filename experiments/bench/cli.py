@@ -82,6 +82,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "under 'tournament' in bench.json; runs stay in RUN_STORE if given",
     )
     p.add_argument(
+        "--comparison",
+        action="store_true",
+        help="only the default comparison (13 policies x 10 replications, 2 workers) and the "
+        "cost of one policy-run inside it with its burn-in shared, kept under 'comparison'",
+    )
+    p.add_argument(
+        "--scenarios",
+        type=int,
+        default=None,
+        help="with --robustness: scenarios of the study (default: the default study's 64)",
+    )
+    p.add_argument(
         "--robustness",
         action="store_true",
         help="only the default robustness study (minutes; docs/robustness.md), kept "
@@ -131,6 +143,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--engines: must be an integer >= 0, got {args.engines}")
     if args.repeat < 1:
         p.error(f"--repeat: must be an integer >= 1, got {args.repeat}")
+    if args.scenarios is not None and args.scenarios < 1:
+        p.error(f"--scenarios: must be an integer >= 1, got {args.scenarios}")
     if args.seed < 0:
         p.error(f"--seed: must be an integer >= 0, got {args.seed}")
     return args
@@ -163,13 +177,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
         print(json.dumps(report["tournament"], indent=2))
         return report
-    for flag, key in (("design", "design"), ("twin", "twin")):
-        if getattr(args, flag):  # one study's benchmark, kept next to the others
+    for key in ("design", "twin", "comparison"):
+        if getattr(args, key):  # one study's benchmark, kept next to the others
+            from experiments.bench.comparison import bench_comparison
             from experiments.bench.studies import bench_design, bench_twin_run
 
             path = out_dir / "bench.json"
             report = json.loads(path.read_text()) if path.is_file() else {}
-            report[key] = bench_design() if key == "design" else bench_twin_run()
+            bench = {"design": bench_design, "twin": bench_twin_run}.get(key)
+            report[key] = bench() if bench else bench_comparison(repeats=args.repeat)
             atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
             print(json.dumps(report[key], indent=2))
             return report
@@ -178,7 +194,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
         path = out_dir / "bench.json"
         report = json.loads(path.read_text()) if path.is_file() else {}
-        report["robustness"] = bench_robustness()
+        extra = {} if args.scenarios is None else {"scenarios": args.scenarios}
+        report["robustness"] = bench_robustness(**extra)
         atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
         print(json.dumps(report["robustness"], indent=2))
         return report

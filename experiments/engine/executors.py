@@ -2,7 +2,8 @@
 
 Every executor takes batches of ``(index, RunSpec)`` and yields ``(index, result)`` pairs as
 batches finish; results do not depend on the executor because a run depends only on its spec.
-Runs travel in batches so that a 0.3-s run is not dominated by the cost of dispatching it.
+Runs travel in batches so that a 0.3-s run is not dominated by the cost of dispatching it, and
+the runs of one burn-in travel together so that it is computed once (`plan_batches`).
 
 Stopping: when the consumer stops early (an exception, SIGTERM/SIGINT turned into
 `Interrupted` by `run_study`), the local workers are killed at once and pending Ray tasks are
@@ -16,9 +17,11 @@ import math
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, as_completed
+from pathlib import Path
 from typing import Any
 
-from experiments.engine.runner import run_batch
+from experiments.engine.burn_ins import Share, burn_in_keys, grouped_batches
+from experiments.engine.runner import iter_batch, run_batch
 from experiments.engine.specs import RunSpec
 from experiments.paths import REPO
 from sim import ConfigError
@@ -40,12 +43,23 @@ def default_workers() -> int:
 
 
 def batches(items: Sequence[tuple[int, RunSpec]], workers: int, max_size: int = 8) -> list[Batch]:
-    """About four batches per worker (load balance), at most `max_size` runs each (so results
-    reach the store, and the progress bar, often)."""
+    """Batches in spec order, burn-ins aside: about four per worker (load balance), at most
+    `max_size` runs each (so results reach the store, and the progress bar, often). The
+    executors use `plan_batches`, which keeps each burn-in's runs together."""
     if not items:
         return []
     size = max(1, min(max_size, math.ceil(len(items) / (4 * max(1, workers)))))
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def plan_batches(
+    items: Sequence[tuple[int, RunSpec]], workers: int, store_root: Path | str | None
+) -> tuple[list[Batch], Share | None]:
+    """Batches keeping each burn-in's runs together (`grouped_batches`), and the run store's
+    share of the burn-ins of groups split over several batches (None: nothing to share)."""
+    keys = burn_in_keys([spec for _, spec in items])
+    groups, split = grouped_batches(items, keys, workers)
+    return groups, Share(store_root, split) if split and store_root is not None else None
 
 
 def execute(
@@ -54,28 +68,47 @@ def execute(
     executor: str | Executor = "local",
     workers: int | None = None,
     address: str | None = None,
+    store_root: Path | str | None = None,
 ) -> Iterator[tuple[int, Any]]:
-    """Run `items` and yield ``(index, result or RunFailure)`` as they finish."""
+    """Run `items` and yield ``(index, result or RunFailure)`` as they finish.
+
+    Runs sharing a burn-in (`experiments.engine.burn_ins`) travel in one batch where the
+    balance allows; `store_root` (a run store's directory, seen by every worker) shares the
+    burn-ins of groups split over batches, for as long as this call runs.
+    """
     workers = default_workers() if workers is None else workers
-    if isinstance(executor, Executor):
-        yield from _futures(items, executor, workers)
-    elif executor == "local":
-        yield from _local(items, workers)
-    elif executor == "ray":
-        yield from _ray(items, workers, address)
-    else:
+    if not isinstance(executor, Executor) and executor not in EXECUTORS:
         raise ConfigError("executor", f"must be one of {list(EXECUTORS)}, got {executor!r}")
-
-
-def _local(items: Sequence[tuple[int, RunSpec]], workers: int) -> Iterator[tuple[int, Any]]:
-    if workers <= 1 or len(items) <= 1:
-        for item in items:
-            yield from run_batch([item])
+    if executor == "local" and (workers <= 1 or len(items) <= 1):
+        yield from _in_process(items)
         return
+    if executor == "ray":  # a cluster's nodes may not see this machine's run store
+        yield from _ray(items, workers, address, None if address else store_root)
+        return
+    planned, share = plan_batches(items, workers, store_root)
+    try:
+        if isinstance(executor, Executor):
+            yield from _futures(planned, share, executor)
+        else:
+            yield from _local(planned, share, workers)
+    finally:
+        if share is not None:
+            share.clean()
+
+
+def _in_process(items: Sequence[tuple[int, RunSpec]]) -> Iterator[tuple[int, Any]]:
+    """One process: the runs of each burn-in one after the other, each yielded when done."""
+    keys = burn_in_keys([spec for _, spec in items])
+    first = {k: n for n, k in reversed(list(enumerate(keys)))}
+    order = sorted(range(len(items)), key=lambda n: first[keys[n]])
+    yield from iter_batch([items[n] for n in order])
+
+
+def _local(planned: list[Batch], share: Share | None, workers: int) -> Iterator[tuple[int, Any]]:
     from joblib.externals.loky import get_reusable_executor
 
     pool = get_reusable_executor(max_workers=workers)
-    futures = [pool.submit(run_batch, b) for b in batches(items, workers)]
+    futures = [pool.submit(run_batch, b, share) for b in planned]
     finished = False
     try:
         for fut in as_completed(futures):
@@ -89,9 +122,9 @@ def _local(items: Sequence[tuple[int, RunSpec]], workers: int) -> Iterator[tuple
 
 
 def _futures(
-    items: Sequence[tuple[int, RunSpec]], pool: Executor, workers: int
+    planned: list[Batch], share: Share | None, pool: Executor
 ) -> Iterator[tuple[int, Any]]:
-    futures = [pool.submit(run_batch, b) for b in batches(items, workers)]
+    futures = [pool.submit(run_batch, b, share) for b in planned]
     try:
         for fut in as_completed(futures):
             yield from fut.result()
@@ -153,7 +186,10 @@ def start_ray(workers: int, address: str | None) -> bool:
 
 
 def _ray(
-    items: Sequence[tuple[int, RunSpec]], workers: int, address: str | None
+    items: Sequence[tuple[int, RunSpec]],
+    workers: int,
+    address: str | None,
+    store_root: Path | str | None,
 ) -> Iterator[tuple[int, Any]]:
     started = start_ray(workers, address)
     import ray
@@ -164,8 +200,9 @@ def _ray(
     if address:
         total = max(1, int(ray.cluster_resources().get("CPU", workers)))
     pending: dict[Any, tuple[Batch, int]] = {}
-    for b in batches(items, total):
-        pending[remote.remote(b)] = (b, 0)
+    planned, share = plan_batches(items, total, store_root)
+    for b in planned:
+        pending[remote.remote(b, share)] = (b, 0)
     try:
         while pending:
             done, _ = ray.wait(list(pending), num_returns=1)
@@ -182,7 +219,7 @@ def _ray(
                             f"a Ray batch failed {tries + 1} times "
                             f"({_first_line(exc)}); finished runs are kept, run again to resume",
                         ) from None
-                    pending[remote.remote(batch)] = (batch, tries + 1)
+                    pending[remote.remote(batch, share)] = (batch, tries + 1)
                     continue
                 yield from out
     finally:
@@ -193,3 +230,5 @@ def _ray(
                 pass
         if started:
             ray.shutdown()
+        if share is not None:
+            share.clean()

@@ -11,16 +11,19 @@ import gc
 import logging
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from experiments.engine.burn_ins import BurnIns, Share
 from experiments.engine.specs import RunSpec
 from sim import ConfigError, RetailModel
 from sim.model import HOOKS
 from sim.policies import StorePolicy
+from sim.snapshot import BurnIn
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 
@@ -39,20 +42,23 @@ class RunFailure:
     details: str
 
 
-def simulate_spec(spec: RunSpec) -> RetailModel:
+def simulate_spec(spec: RunSpec, burn_in: BurnIn | None = None) -> RetailModel:
+    """Simulate `spec`, from `burn_in` (its market's and seed's burn-in) when given."""
     model = RetailModel(
         market=spec.market,
         policies=list(spec.policies) if spec.policies is not None else None,
         activation=spec.activation,
         seed=spec.seed,
+        burn_in=burn_in,
     )
     return model.run()
 
 
-def run_spec(spec: RunSpec) -> dict[str, Any]:
-    """Simulate one spec and extract its tidy pieces (small and picklable)."""
+def run_spec(spec: RunSpec, burn_in: BurnIn | None = None) -> dict[str, Any]:
+    """Simulate one spec and extract its tidy pieces (small and picklable); the same result
+    with or without a shared `burn_in` (`sim.snapshot`)."""
     start = time.perf_counter()
-    model = simulate_spec(spec)
+    model = simulate_spec(spec, burn_in)
     out = extract(model)
     del model
     _collect()
@@ -114,15 +120,32 @@ def extract(model: RetailModel) -> dict[str, Any]:
     }
 
 
-def run_batch(batch: list[tuple[int, RunSpec]]) -> list[tuple[int, Any]]:
-    """Run several specs in one task (dispatch costs more than a short run otherwise)."""
-    out: list[tuple[int, Any]] = []
-    for i, spec in batch:
+def run_batch(
+    batch: list[tuple[int, RunSpec]], share: Share | None = None
+) -> list[tuple[int, Any]]:
+    """Run several specs in one task (dispatch costs more than a short run otherwise).
+
+    Runs of one (market, seed) start from one burn-in, computed once here (or read from the
+    run store, `share`, when their group is split over batches: `experiments.engine.burn_ins`);
+    its seconds are counted in the run that needed it first.
+    """
+    return list(iter_batch(batch, share))
+
+
+def iter_batch(
+    batch: list[tuple[int, RunSpec]], share: Share | None = None
+) -> Iterator[tuple[int, Any]]:
+    """`run_batch`, yielding each run as it finishes (the in-process executor's loop)."""
+    burn_ins = BurnIns(batch, share)
+    for position, (i, spec) in enumerate(batch):
         try:
-            out.append((i, run_spec(spec)))
+            snap, seconds = burn_ins.get(position, spec)
+            res = run_spec(spec, snap)
+            res["seconds"] += seconds
         except Exception as exc:  # noqa: BLE001 - reported as one line, traceback kept
-            out.append((i, failure(i, spec, exc)))
-    return out
+            yield i, failure(i, spec, exc)
+            continue
+        yield i, res
 
 
 def failure(index: int, spec: RunSpec, exc: BaseException) -> RunFailure:

@@ -161,7 +161,9 @@ def run_study(
 
     def compute(items: list[tuple[int, RunSpec]]) -> None:
         nonlocal computed, kept
-        for i, res in execute(items, executor=executor, workers=workers, address=address):
+        for i, res in execute(
+            items, executor=executor, workers=workers, address=address, store_root=run_store.root
+        ):
             if isinstance(res, RunFailure):
                 failures.append(res)
             else:
