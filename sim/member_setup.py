@@ -121,7 +121,7 @@ def append_member_rows(
     mem.joined[:n_old] = first_tick
     mem.indptr = np.zeros(n + 1, dtype=pop.indptr.dtype)
     mem.clock = np.full(n, np.inf)
-    mem.next_tick = np.full(n, np.iinfo(np.int64).max, dtype=pop.next_tick.dtype)
+    mem.next_tick = np.full(n, np.iinfo(pop.next_tick.dtype).max, dtype=pop.next_tick.dtype)
     first = pop.n
     for name, value in list(vars(pop).items()):
         if name in ("indptr", "indices") or not isinstance(value, np.ndarray):

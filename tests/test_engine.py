@@ -218,6 +218,7 @@ COMPARE = [
     "workers=1",
     "output.progress=false",
     "report.enabled=false",
+    "scale_check=0",  # the runs of the comparison itself (the scale check has its own test)
 ]
 
 

@@ -168,6 +168,22 @@ def test_twin_runs_are_deterministic_per_seed_with_a_policy(cdnow_twin):
     assert np.array_equal(a.ledger.profit(), b.ledger.profit())
 
 
+def test_a_twin_run_from_the_shared_burn_in_is_the_fresh_run(cdnow_twin):
+    """Members attach after the residents' burn-in from their own seeds, so every policy of a
+    replication shares one burn-in snapshot on a twin market too (issue 23), bit for bit."""
+    from sim.snapshot import BurnIn
+
+    _, _, _, path = cdnow_twin
+    market = twin_market(path, years=0.5)
+    snap = BurnIn.compute(market, 9)
+    for policies in (["none"], ["gift_budget"]):
+        fresh = RetailModel(market=market, policies=policies, seed=9).run()
+        shared = RetailModel(market=market, policies=policies, seed=9, burn_in=snap).run()
+        pd.testing.assert_frame_equal(member_log(fresh), member_log(shared), check_exact=True)
+        assert np.array_equal(fresh.ledger.profit(), shared.ledger.profit())
+        assert repr(fresh.summary()) == repr(shared.summary())
+
+
 @pytest.mark.slow
 def test_twin_in_the_market_docks_at_baseline(cdnow_twin):
     """With no policy the members' holdout purchases (mean over seeds) are within 3% of the

@@ -58,7 +58,7 @@ DTYPES = {
     "rate": np.float64,
     "dropout": np.float64,
     "clock": np.float64,
-    "next_tick": np.int64,
+    "next_tick": np.int32,
     "repeat": np.bool_,
     "last_good": np.bool_,
     "last_bad": np.bool_,
