@@ -142,7 +142,7 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
                 "or from rival stores), which no stationary model follows"
             )
             cause_zh = (
-                f"早在校准期的最后 {LATE_WEEKS} 周，这批顾客的购买就比 BG/NBD 的预期"
+                f"早在校准期的最后 {LATE_WEEKS} 周，这批顾客的购买就与 BG/NBD 的预期相差 "
                 f"{late:+.0%}：其购买频率随时间{'下降' if late < 0 else '上升'}"
                 "（例如购买转向竞争门店或从竞争门店转来），任何平稳模型都无法跟上"
             )

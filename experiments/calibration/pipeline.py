@@ -227,20 +227,8 @@ def calibrate(
             },
         }
         if error is not None and abs(error) > HOLDOUT_TOLERANCE:
-            trend = extra["simulated_holdout"]["trend"]
-            extra["warnings"] = [
-                f"the calibrated simulation misses the holdout by {error:+.1%} (more than "
-                f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
-                f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
-                f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
-                "comparisons on this market as indicative only"
-            ]
-            extra["warnings_zh"] = [
-                f"校准后的模拟在留出期偏差 {error:+.1%}（超过 ±{HOLDOUT_TOLERANCE:.0%}）："
-                "其顾客留在门店的方式与数据中的不同（门店的购买在数据的时间跨度内，模拟中变化 "
-                f"{trend['simulated']:+.0%}，数据中变化 {trend['real']:+.0%}）；"
-                "此市场上的政策比较只能作为参考"
-            ]
+            en, zh = holdout_warning(error, extra["simulated_holdout"]["trend"])
+            extra["warnings"], extra["warnings_zh"] = [en], [zh]
             report("warning: " + extra["warnings"][0])
     health = check_health(cal, extra_twin, fit.to_json() if fit is not None else None)
     extra["health"] = health
@@ -307,6 +295,22 @@ def calibrate(
         lang,
     )
     return CalibrationRun(cal, fit, final, payload, files, time.perf_counter() - t0)
+
+
+def holdout_warning(error: float, trend: dict) -> tuple[str, str]:
+    """The calibrated simulation's holdout miss beyond the tolerance, in English and Chinese;
+    ``trend``: the store's purchase change over the log's span, ``simulated`` and ``real``."""
+    return (
+        f"the calibrated simulation misses the holdout by {error:+.1%} (more than "
+        f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
+        f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
+        f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
+        "comparisons on this market as indicative only",
+        f"校准后的模拟在留出期偏差 {error:+.1%}（超过 ±{HOLDOUT_TOLERANCE:.0%}）："
+        "其顾客留在门店的方式与数据中的不同（在数据的时间跨度内，门店的购买在模拟中变化 "
+        f"{trend['simulated']:+.0%}，在数据中变化 {trend['real']:+.0%}）；"
+        "此市场上的政策比较只能作为参考",
+    )
 
 
 def calibration_record(
