@@ -131,6 +131,13 @@ class StoreProfile:
         doc="the calibration's warnings and search-health notes, each one plain sentence "
         "(fit.json has the details); every study report repeats them",
     )
+    warnings_zh: tuple[str, ...] = declared(
+        (),
+        kind="list",
+        item=Spec(kind="text", doc="one warning in Chinese"),
+        doc="the same warnings in Chinese, line for line (Chinese reports show these; empty: "
+        "an older calibration, whose reports show the English lines)",
+    )
     fit_file: str | None = declared(
         None,
         kind="text",
@@ -139,8 +146,9 @@ class StoreProfile:
     )
 
     def __post_init__(self) -> None:
-        if isinstance(self.warnings, list):  # as read from a config: kept immutable
-            object.__setattr__(self, "warnings", tuple(self.warnings))
+        for key in ("warnings", "warnings_zh"):
+            if isinstance(getattr(self, key), list):  # as read from a config: kept immutable
+                object.__setattr__(self, key, tuple(getattr(self, key)))
 
     @property
     def calibrated(self) -> bool:
@@ -173,6 +181,12 @@ class StoreProfile:
                 "must map percentiles 0..100 to spends >= 0, like {'50': 30.0, '100': 412.0}",
             )
         check(
+            len(self.warnings_zh) in (0, len(self.warnings)),
+            f"{prefix}.warnings_zh",
+            f"must be empty or have one line per warning ({len(self.warnings)}), got "
+            f"{len(self.warnings_zh)}",
+        )
+        check(
             self.currency in CURRENCIES or self.symbol is not None,
             f"{prefix}.currency",
             f"{self.currency!r} has no known symbol; give {prefix}.symbol too (known: "
@@ -189,6 +203,7 @@ class StoreProfile:
         when there is one: a default market's profile reads as it always has."""
         d = dataclasses.asdict(self)
         d["warnings"] = list(self.warnings)
+        d["warnings_zh"] = list(self.warnings_zh)
         for key in _CALIBRATION_ONLY:
             if d[key] in (None, []):
                 del d[key]
@@ -228,4 +243,4 @@ def format_money(
 
 
 _DEFAULT = StoreProfile()
-_CALIBRATION_ONLY = ("holdout_error", "warnings", "fit_file")
+_CALIBRATION_ONLY = ("holdout_error", "warnings", "warnings_zh", "fit_file")

@@ -172,6 +172,11 @@ def test_market_tab_says_where_the_numbers_come_from(lang):
     assert "+3.1%" in plain and "statistic r simulated 0.5 vs 0.9" in plain
     assert "$80,000" in plain and "¥" not in plain and "600" in plain and "1,500" in plain
     assert ("calibrated from harmony.csv" if lang == "en" else "根据 harmony.csv") in plain
+    said = dataclasses.replace(shop, warnings_zh=("市场搜索：统计量 r 模拟值 0.5，实际值 0.9",))
+    _, body = market_view.provenance_html(dataclasses.replace(market, profile=said), lang)
+    plain = " ".join(visible_text(body).split())
+    zh_shown = "统计量 r 模拟值 0.5" in plain
+    assert zh_shown == (lang == "zh") and ("statistic r simulated" in plain) == (lang == "en")
     twin = Twin(policy="none", seed=2, market=market)
     twin.step(40)
     losing, _ = market_view.losing_vips(twin.chosen, limit=5)

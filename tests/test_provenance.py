@@ -5,6 +5,7 @@ its margin given or assumed, and policy effects always assumed."""
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
@@ -306,3 +307,110 @@ def test_reports_name_residents_and_members_of_a_calibrated_store() -> None:
     meta = {"n_customers": 37_580, "market_config": {"profile": {"members": 2_357}}}
     assert meta_size(meta, "en").startswith("37,580 residents")
     assert meta_size({"n_customers": 600}, "en") == "600 customers"
+
+
+class _Fit(dict):
+    """A fit as check_health and spend_warnings read it: parameters, at_bound, extra."""
+
+    def __init__(self, at_bound=(), **params):
+        super().__init__(params)
+        self.at_bound, self.extra = list(at_bound), {}
+
+
+def every_warning_kind(drift: bool) -> dict:
+    """A calibration's ``extra`` with each kind of warning and health note the producers write
+    (``drift``: the cohort's rates fall in the calibration period's last weeks, the other
+    holdout-miss cause)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from experiments.calibration.health import check_health
+    from experiments.calibration.pipeline import holdout_warning
+    from experiments.calibration.profile import spend_warnings
+
+    weeks = 20
+    tracking = pd.DataFrame(
+        {"holdout": [False] * weeks, "bgnbd": [10.0] * weeks, "actual": [8.0] * weeks}
+    )
+    cal = SimpleNamespace(
+        bgnbd=_Fit(["r"]),
+        paretonbd=None,
+        gammagamma=_Fit(["q"]),
+        tracking=tracking if drift else None,
+    )
+    twin = {
+        "timing_model": {"chosen": "bgnbd", "params": {"at_bound": ["a"]}},
+        "in_sample": {"model": 3000.0, "actual": 2457.0, "error": 3000 / 2457 - 1},
+        "docking": {
+            "twin": 1260.0,
+            "model": 1200.0,
+            "actual": 1000.0,
+            "twin_vs_model": 0.05,
+            "twin_vs_actual": 0.26,
+            "seeds": 4,
+            "by_frequency": {"0": {"twin_vs_model": 0.08, "customers": 50}},
+        },
+    }
+    fit = {
+        "at_limit": ["rate_scale"],
+        "targets": [{"statistic": "r", "real": 1.0, "simulated": 2.0, "z": 3.5}],
+    }
+    flat = pd.DataFrame({"amount": [12.5] * 4})
+    spread = pd.DataFrame({"amount": [10.0, 30.0, 20.0]})
+    prof = StoreProfile(currency="USD")
+    return {
+        "warnings": [holdout_warning(-0.181, {"simulated": -0.3, "real": 0.05})[0]],
+        "warnings_zh": [holdout_warning(-0.181, {"simulated": -0.3, "real": 0.05})[1]],
+        "twin": twin,
+        "health": check_health(cal, twin, fit),
+        "spend_warnings": spend_warnings(_Fit(["q"], p=2.0, q=3.0), flat, prof)
+        + spend_warnings(_Fit(p=5e4, q=3.0), spread, prof),
+    }
+
+
+@pytest.mark.parametrize("drift", [False, True])
+def test_chinese_reports_show_every_calibration_warning_in_chinese(tmp_path, drift):
+    """Every kind of warning and health note reaches the profile in both languages: the Chinese
+    provenance shows Chinese lines only, the English one the English lines, and the profile
+    round-trips through its config."""
+    from experiments.calibration.pipeline import calibration_record
+    from experiments.report.provenance import provenance
+    from sim.config import MarketConfig
+
+    extra = every_warning_kind(drift)
+    health = extra["health"]
+    assert len(health["blocking"]) == 2 and len(health["notes"]) == 6
+    assert [w["kind"] for w in extra["spend_warnings"]] == ["constant", "bound", "degenerate"]
+    prof = calibration_record(calibrated(warnings=()), extra, tmp_path / "fit.json", True)
+    assert len(prof.warnings) == len(prof.warnings_zh) == 12
+    market = dataclasses.replace(default_market(n_customers=500), profile=prof)
+    zh = provenance(market, "zh")
+    assert zh.warnings == prof.warnings_zh and zh.warnings_title == "校准的警告："
+    english_run = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){3,}")  # four English words in a row
+    for line in zh.warnings:
+        assert re.search(r"[\u4e00-\u9fff]", line) and not english_run.search(line), line
+    out = text(market, "zh")
+    assert "英文原文" not in out and not any(en in out for en in prof.warnings)
+    assert "z = +3.5" in out and "$12.50" in out and "-18.1%" in out and "+26%" in out
+    assert ("最后 13 周" in out) == drift
+    en = text(market, "en")
+    assert all(" ".join(w.split()) in en for w in prof.warnings)
+    assert "The calibration's warnings:" in en and "校准" not in en
+    assert MarketConfig.from_dict(market.to_dict()).profile == prof
+
+
+def test_an_older_profile_without_chinese_warnings_shows_the_english_lines():
+    from sim.config import MarketConfig
+    from sim.errors import ConfigError
+
+    market = dataclasses.replace(default_market(n_customers=500), profile=calibrated())
+    d = market.to_dict()
+    assert "warnings_zh" not in d["profile"]
+    old = MarketConfig.from_dict(d)
+    assert old.profile.warnings_zh == ()
+    out = text(old, "zh")
+    assert "校准的警告（英文原文）：" in out and "holdout miss: the twin predicts 1,633" in out
+    d["profile"]["warnings_zh"] = ["一", "二"]
+    with pytest.raises(ConfigError, match="warnings_zh"):
+        MarketConfig.from_dict(d)

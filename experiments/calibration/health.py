@@ -17,6 +17,9 @@ Checked (each problem is one plain sentence; all go to the terminal, ``fit.json`
 The first four make the market *unmatched*: its files are written only with ``--force``
 (``blocking``). The holdout miss is reported, never used to decide (the holdout must not
 choose anything).
+
+Each sentence is also worded in Chinese (``blocking_zh``, ``notes_zh``, in the same order):
+the store profile keeps both so a Chinese report can show its warnings in Chinese.
 """
 
 from __future__ import annotations
@@ -62,8 +65,8 @@ def late_calibration_gap(cal: Calibration) -> float | None:
 
 def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> dict:
     """Every problem found, ``blocking`` ones (market written only with --force) first."""
-    blocking: list[str] = []
-    notes: list[str] = []
+    blocking: list[tuple[str, str]] = []  # (English, Chinese)
+    notes: list[tuple[str, str]] = []
     chosen = twin["timing_model"]
     for name, fit in (
         ("BG/NBD", cal.bgnbd),
@@ -71,24 +74,40 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
         ("Gamma-Gamma", cal.gammagamma),
     ):
         if fit is not None and fit.at_bound:
+            names = ", ".join(fit.at_bound)
             notes.append(
-                f"{name} parameter(s) {', '.join(fit.at_bound)} at the fit's bound: "
-                "the log does not determine them (the likelihood is flat that way); "
-                "predictions can still be fine"
+                (
+                    f"{name} parameter(s) {names} at the fit's bound: "
+                    "the log does not determine them (the likelihood is flat that way); "
+                    "predictions can still be fine",
+                    f"{name} 的参数 {names} 停在拟合边界：数据无法确定它们"
+                    "（似然在这个方向上是平的）；预测仍可能准确",
+                )
             )
     bound = chosen["params"].get("at_bound") or []
     if bound:
+        names = ", ".join(bound)
         notes.append(
-            f"the twin's model ({chosen['chosen']}) has parameter(s) "
-            f"{', '.join(bound)} at the fit's bound"
+            (
+                f"the twin's model ({chosen['chosen']}) has parameter(s) {names} "
+                "at the fit's bound",
+                f"会员孪生的模型（{chosen['chosen']}）有参数 {names} 停在拟合边界",
+            )
         )
     ins = twin.get("in_sample", {})
     if ins and abs(ins["error"]) > IN_SAMPLE_TOLERANCE:
         blocking.append(
-            f"in-sample miss: the chosen model ({chosen['chosen']}) expects "
-            f"{ins['model']:,.0f} calibration-period repeat purchases where the log has "
-            f"{ins['actual']:,.0f} ({ins['error']:+.0%}): the model does not describe this "
-            "log (customers' rates change over the period, or the cohort is not one process)"
+            (
+                f"in-sample miss: the chosen model ({chosen['chosen']}) expects "
+                f"{ins['model']:,.0f} calibration-period repeat purchases where the log has "
+                f"{ins['actual']:,.0f} ({ins['error']:+.0%}): the model does not describe this "
+                "log (customers' rates change over the period, or the cohort is not one "
+                "process)",
+                f"样本内偏差：所选模型（{chosen['chosen']}）预计校准期内复购 "
+                f"{ins['model']:,.0f} 次，而数据中为 {ins['actual']:,.0f} 次"
+                f"（{ins['error']:+.0%}）：该模型不能描述这份数据（顾客的购买频率在期间内变化，"
+                "或这批顾客并非同一个购买过程）",
+            )
         )
     d = twin["docking"]
     bad_groups = [
@@ -99,11 +118,18 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
         and g["customers"] >= 30
     ]
     if abs(d["twin_vs_model"]) > DOCK_TOTAL or bad_groups:
+        groups = ", ".join(bad_groups)
         blocking.append(
-            f"the twin does not follow its model: baseline holdout {d['twin']:,.0f} vs "
-            f"{d['model']:,.0f} ({d['twin_vs_model']:+.1%})"
-            + (f", frequency group(s) {', '.join(bad_groups)} beyond ±5%" if bad_groups else "")
-            + f" over {d['seeds']} seeds"
+            (
+                f"the twin does not follow its model: baseline holdout {d['twin']:,.0f} vs "
+                f"{d['model']:,.0f} ({d['twin_vs_model']:+.1%})"
+                + (f", frequency group(s) {groups} beyond ±5%" if bad_groups else "")
+                + f" over {d['seeds']} seeds",
+                f"会员孪生没有遵循其模型：基线留出期复购 {d['twin']:,.0f} 对 "
+                f"{d['model']:,.0f}（{d['twin_vs_model']:+.1%}）"
+                + (f"，频次组 {groups} 超出 ±5%" if bad_groups else "")
+                + f"（{d['seeds']} 个种子）",
+            )
         )
     if d.get("twin_vs_actual") is not None and abs(d["twin_vs_actual"]) > HOLDOUT_TOLERANCE:
         model_err = d["model"] / d["actual"] - 1.0
@@ -115,6 +141,11 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
                 f"{'fall' if late < 0 else 'rise'} over time (e.g. purchases moving to "
                 "or from rival stores), which no stationary model follows"
             )
+            cause_zh = (
+                f"早在校准期的最后 {LATE_WEEKS} 周，这批顾客的购买就与 BG/NBD 的预期相差 "
+                f"{late:+.0%}：其购买频率随时间{'下降' if late < 0 else '上升'}"
+                "（例如购买转向竞争门店或从竞争门店转来），任何平稳模型都无法跟上"
+            )
         else:
             cause = (
                 "the store's customers bought "
@@ -122,29 +153,55 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
                 "their calibration-period behaviour predicts, and the calibration period "
                 "gave no sign of it (a season, a campaign or a change it does not show)"
             )
+            cause_zh = (
+                f"门店的顾客在校准结束后买得比其校准期行为预测的{'多' if model_err < 0 else '少'}，"
+                "而校准期没有显示任何迹象（校准期看不到的季节、促销活动或变化）"
+            )
         notes.append(
-            f"holdout miss: the twin predicts {d['twin']:,.0f} holdout repeat purchases, "
-            f"{d['actual']:,.0f} happened ({d['twin_vs_actual']:+.0%}). Cause: the fitted "
-            f"model itself misses by {model_err:+.0%} and the twin follows it "
-            f"({d['twin_vs_model']:+.1%}); {cause}; plan with this margin in mind"
+            (
+                f"holdout miss: the twin predicts {d['twin']:,.0f} holdout repeat purchases, "
+                f"{d['actual']:,.0f} happened ({d['twin_vs_actual']:+.0%}). Cause: the fitted "
+                f"model itself misses by {model_err:+.0%} and the twin follows it "
+                f"({d['twin_vs_model']:+.1%}); {cause}; plan with this margin in mind",
+                f"留出期偏差：会员孪生预测留出期复购 {d['twin']:,.0f} 次，实际为 "
+                f"{d['actual']:,.0f} 次（{d['twin_vs_actual']:+.0%}）。原因：拟合的模型本身"
+                f"偏差 {model_err:+.0%}，会员孪生跟随该模型（{d['twin_vs_model']:+.1%}）；"
+                f"{cause_zh}；做计划时请考虑这一误差",
+            )
         )
     if market_fit_json:
         limits = market_fit_json.get("at_limit") or []
         if limits:
+            names = ", ".join(limits)
             notes.append(
-                f"market search: {', '.join(limits)} at the search limit (the "
-                "default market's residents would need more than that); they only "
-                "shape the rival stores' customers, not the twin"
+                (
+                    f"market search: {names} at the search limit (the "
+                    "default market's residents would need more than that); they only "
+                    "shape the rival stores' customers, not the twin",
+                    f"市场搜索：{names} 停在搜索上限（默认市场的居民需要超出这个上限的值）；"
+                    "它们只影响竞争门店的顾客，不影响会员孪生",
+                )
             )
         far = [t for t in market_fit_json.get("targets", []) if abs(t["z"]) > Z_LIMIT]
         for t in far:
             notes.append(
-                f"market search: statistic {t['statistic']} simulated "
-                f"{t['simulated']:.3g} vs {t['real']:.3g} (z = {t['z']:+.1f}): the "
-                "default market's structure cannot reproduce it for this store's "
-                "customers; the twin carries the store itself"
+                (
+                    f"market search: statistic {t['statistic']} simulated "
+                    f"{t['simulated']:.3g} vs {t['real']:.3g} (z = {t['z']:+.1f}): the "
+                    "default market's structure cannot reproduce it for this store's "
+                    "customers; the twin carries the store itself",
+                    f"市场搜索：统计量 {t['statistic']} 模拟值 {t['simulated']:.3g}，"
+                    f"实际值 {t['real']:.3g}（z = {t['z']:+.1f}）：默认市场的结构无法为"
+                    "这家门店的顾客再现它；会员孪生承载门店本身",
+                )
             )
-    return {"blocking": blocking, "notes": notes, "matched": not blocking}
+    return {
+        "blocking": [en for en, _ in blocking],
+        "notes": [en for en, _ in notes],
+        "matched": not blocking,
+        "blocking_zh": [zh for _, zh in blocking],
+        "notes_zh": [zh for _, zh in notes],
+    }
 
 
 def html_section(payload: dict) -> tuple[str, str] | None:

@@ -227,14 +227,8 @@ def calibrate(
             },
         }
         if error is not None and abs(error) > HOLDOUT_TOLERANCE:
-            trend = extra["simulated_holdout"]["trend"]
-            extra["warnings"] = [
-                f"the calibrated simulation misses the holdout by {error:+.1%} (more than "
-                f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
-                f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
-                f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
-                "comparisons on this market as indicative only"
-            ]
+            en, zh = holdout_warning(error, extra["simulated_holdout"]["trend"])
+            extra["warnings"], extra["warnings_zh"] = [en], [zh]
             report("warning: " + extra["warnings"][0])
     health = check_health(cal, extra_twin, fit.to_json() if fit is not None else None)
     extra["health"] = health
@@ -303,29 +297,69 @@ def calibrate(
     return CalibrationRun(cal, fit, final, payload, files, time.perf_counter() - t0)
 
 
+def holdout_warning(error: float, trend: dict) -> tuple[str, str]:
+    """The calibrated simulation's holdout miss beyond the tolerance, in English and Chinese;
+    ``trend``: the store's purchase change over the log's span, ``simulated`` and ``real``."""
+    return (
+        f"the calibrated simulation misses the holdout by {error:+.1%} (more than "
+        f"±{HOLDOUT_TOLERANCE:.0%}): its customers do not stay with the store the way "
+        f"the log's do (store purchases change {trend['simulated']:+.0%} over the log's "
+        f"span in the simulation, {trend['real']:+.0%} in the log); treat policy "
+        "comparisons on this market as indicative only",
+        f"校准后的模拟在留出期偏差 {error:+.1%}（超过 ±{HOLDOUT_TOLERANCE:.0%}）："
+        "其顾客留在门店的方式与数据中的不同（在数据的时间跨度内，门店的购买在模拟中变化 "
+        f"{trend['simulated']:+.0%}，在数据中变化 {trend['real']:+.0%}）；"
+        "此市场上的政策比较只能作为参考",
+    )
+
+
 def calibration_record(
     profile: StoreProfile, extra: dict, fit_file: Path, twin: bool
 ) -> StoreProfile:
     """The profile with what every study report must repeat about the calibration: the
     market's holdout miss (the twin's when the twin is the market, else the calibrated
-    simulation's), every warning and health note, and where fit.json is."""
+    simulation's), every warning and health note (in English, and in Chinese when every one
+    has its Chinese wording), and where fit.json is."""
     if twin:
         error = extra["twin"]["docking"].get("twin_vs_actual")
     else:
         error = (extra.get("simulated_holdout") or {}).get("error")
     health = extra.get("health") or {}
-    lines = [
-        *extra.get("warnings", []),
-        *health.get("blocking", []),
-        *health.get("notes", []),
-        *(w["text"] for w in extra.get("spend_warnings", [])),
+    pairs = [
+        *_paired(extra.get("warnings", []), extra.get("warnings_zh")),
+        *_paired(health.get("blocking", []), health.get("blocking_zh")),
+        *_paired(health.get("notes", []), health.get("notes_zh")),
+        *((w["text"], _spend_zh(w)) for w in extra.get("spend_warnings", [])),
     ]
+    said: dict[str, str | None] = {}  # one line per English sentence
+    for en, zh in pairs:
+        if said.get(en) is None:
+            said[en] = zh
+    zh = tuple(said.values())
     return dataclasses.replace(
         profile,
         holdout_error=None if error is None else float(error),
-        warnings=tuple(dict.fromkeys(lines)),
+        warnings=tuple(said),
+        warnings_zh=zh if all(z is not None for z in zh) else (),
         fit_file=str(fit_file.resolve()),
     ).validate()
+
+
+def _paired(lines: list[str], zh: list[str] | None) -> list[tuple[str, str | None]]:
+    """English lines with their Chinese wording (None each when it is missing or does not match
+    them line for line)."""
+    if zh is None or len(zh) != len(lines):
+        return [(line, None) for line in lines]
+    return list(zip(lines, zh, strict=True))
+
+
+def _spend_zh(w: dict) -> str | None:
+    from experiments.calibration.profile_report import spend_warning_text
+
+    try:
+        return spend_warning_text(w, "zh")
+    except KeyError:  # a warning without its figures: English only
+        return None
 
 
 def bench_calibration(n_customers: int = 20_000, seed: int = 0, twin: bool = False) -> dict:

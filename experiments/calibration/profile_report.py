@@ -7,7 +7,7 @@ import html
 
 from sim.store_profile import StoreProfile
 
-__all__ = ["profile_of", "profile_section", "spend_sentence"]
+__all__ = ["profile_of", "profile_section", "spend_sentence", "spend_warning_text"]
 
 TEXT = {
     "en": {
@@ -88,7 +88,9 @@ def profile_section(payload: dict, lang: str) -> tuple[str, str]:
     if lines:
         body += f"<p>{esc(t['assumptions'])}{esc('; '.join(lines))}.</p>"
     for warning in payload.get("spend_warnings") or []:
-        body += f"<p><strong>{esc(t['warning'])}</strong>{esc(_warning(warning, lang))}</p>"
+        body += (
+            f"<p><strong>{esc(t['warning'])}</strong>{esc(spend_warning_text(warning, lang))}</p>"
+        )
     return t["head"], body
 
 
@@ -107,7 +109,8 @@ def _assumed(prof: StoreProfile, lang: str) -> list[str]:
     return out
 
 
-def _warning(w: dict, lang: str) -> str:
+def spend_warning_text(w: dict, lang: str) -> str:
+    """A spend warning (`spend_warnings`) in the language, worded from its kind and figures."""
     if lang != "zh":
         return w["text"]
     if w["kind"] == "constant":

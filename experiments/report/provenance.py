@@ -93,6 +93,7 @@ _TEXT = {
         "holdout_bad": "超出 ±10%，在此市场上的比较只能作为参考",
         "holdout_none": "留出期检验：此市场文件未记录（较早的校准，见其 fit.json）。",
         "warnings": "校准的警告（英文原文）：",
+        "warnings_zh": "校准的警告：",
         "no_warnings": "校准没有发出警告。",
         "details": "详细信息：{file}。",
         "calibrated_from": "根据 {file} 校准（{date}）",
@@ -117,7 +118,8 @@ class Provenance:
     """Input, value, where it comes from (the store's data, given, assumed)."""
     warnings_title: str
     warnings: tuple[str, ...]
-    """The calibration's own warnings and health notes, as it wrote them (English)."""
+    """The calibration's own warnings and health notes, as it wrote them (in Chinese when the
+    profile has their Chinese wording, else in English under a heading that says so)."""
 
 
 def store_title(name: str, lang: str) -> str:
@@ -222,13 +224,16 @@ def provenance(market: Any, lang: str) -> Provenance:
         rows.append((t["holdout"], shown, t["data"]))
     rows += [(t["effects"], "—", t["effects_src"]), (t["structure"], "—", t["structure_src"])]
     said = t["warnings"] if prof.warnings else t["no_warnings"]
+    listed = prof.warnings
+    if lang == "zh" and prof.warnings and len(prof.warnings_zh) == len(prof.warnings):
+        said, listed = t["warnings_zh"], prof.warnings_zh
     return Provenance(
         t["title"],
         tuple(lines),
         (t["input"], t["value"], t["from"]),
         tuple(rows),
         said if cal else "",
-        tuple(prof.warnings),
+        tuple(listed),
     )
 
 
