@@ -23,11 +23,12 @@ from experiments.studies.tournament.study import plan_from_config, run_tournamen
 from sim import default_market
 
 TARGET_ROBUSTNESS_SECONDS = 120  # the default study, 2 cores (issue 23; was 900)
+DEFAULT_SCENARIOS = 64  # the default robustness study (configs/robustness.yaml)
 
 
 def bench_robustness(
     *,
-    scenarios: int = 64,
+    scenarios: int = DEFAULT_SCENARIOS,
     replications: int = 3,
     n_customers: int | None = None,
     workers: int | None = None,
@@ -79,7 +80,12 @@ def bench_robustness(
         "cpu_seconds_all_processes": round(cpu, 2),
         "cpu_seconds_per_run": round(cpu / plan.n_runs, 4),
         "target_seconds": TARGET_ROBUSTNESS_SECONDS,
-        "met": plan_seconds + run_seconds + report_seconds <= TARGET_ROBUSTNESS_SECONDS,
+        # The target is the default study's; a smaller one is judged by its linear estimate.
+        "default_study_estimate_seconds": round(
+            plan_seconds + run_seconds * DEFAULT_SCENARIOS / plan.scenarios + report_seconds, 1
+        ),
+        "met": plan_seconds + run_seconds * DEFAULT_SCENARIOS / plan.scenarios + report_seconds
+        <= TARGET_ROBUSTNESS_SECONDS,
         "loadavg_at_start": load_start,
         "loadavg_at_end": [round(x, 2) for x in os.getloadavg()] if load_start else None,
     }
