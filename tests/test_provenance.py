@@ -301,7 +301,7 @@ def test_reports_name_residents_and_members_of_a_calibrated_store() -> None:
     assert size_phrase(600, None, "en") == "600 customers"
     assert size_phrase(600, None, "zh") == "600位顾客"
     assert size_phrase(37_580, 2_357, "en") == (
-        "37,580 residents (2,357 members in the store's export)"
+        "37,580 residents (the store's export: 2,357 members)"
     )
     assert size_phrase(37_580, 2_357, "zh") == "37,580位居民（门店导出数据中有2,357位会员）"
     meta = {"n_customers": 37_580, "market_config": {"profile": {"members": 2_357}}}

@@ -26,8 +26,6 @@ from sim.store_profile import StoreProfile
 
 @lru_cache(maxsize=64)
 def _fixed_cost(policy: str, profile_json: str) -> float:
-    from sim.store_profile import StoreProfile
-
     entries = focal_policies(policy)
     profile = StoreProfile.from_dict(json.loads(profile_json))
     return yearly_fixed_cost(entries, profile) if entries else 0.0

@@ -127,17 +127,8 @@ def store_title(name: str, lang: str) -> str:
     return STORE_NAMES_ZH.get(name, name) if lang == "zh" else name
 
 
-def market_size(market: Any) -> str:
-    """The market's size as the terminal says it: residents, and the store's members when the
-    export gave them (a calibrated store's 2,357 members are not its 37,580 residents)."""
-    members = market.profile.members
-    if members is None:
-        return f"{market.n_customers:,} customers"
-    return f"{market.n_customers:,} residents (the store's export: {members:,} members)"
-
-
 _SIZE = {
-    "en": ("{n} customers", "{n} residents ({m} members in the store's export)"),
+    "en": ("{n} customers", "{n} residents (the store's export: {m} members)"),
     "zh": ("{n}位顾客", "{n}位居民（门店导出数据中有{m}位会员）"),
 }
 
@@ -155,6 +146,11 @@ def meta_size(meta: dict, lang: str) -> str:
     """`size_phrase` of a study's meta.json (its market config carries the store profile)."""
     prof = ((meta.get("market_config") or {}).get("profile")) or {}
     return size_phrase(int(meta.get("n_customers", 0)), prof.get("members"), lang)
+
+
+def market_size(market: Any) -> str:
+    """The market's size as the terminal says it (`size_phrase` in English)."""
+    return size_phrase(market.n_customers, market.profile.members, "en")
 
 
 def source_text(source: str, lang: str) -> str:
