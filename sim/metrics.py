@@ -5,6 +5,7 @@ Each KPI's one-sentence definition is in docs/kpis.md; the code below computes e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -147,6 +148,48 @@ def metrics_frame(model: RetailModel) -> pd.DataFrame:
     frame["profit"] = frame["gross_margin"] - frame["policy_cost"]
     frame["active"] = led.snapshots["active"][:T].ravel()
     return pd.DataFrame(frame)
+
+
+def store_series(model: RetailModel, store: int, columns: Sequence[str]) -> pd.DataFrame:
+    """`metrics_frame(model)`'s rows of one store (tick, date and `columns`, index 0..T-1),
+    computed for that store only: the same values, from the same operations on its column."""
+    led, T = model.ledger, model.t
+    done: dict[str, np.ndarray] = {}
+
+    def value(name: str) -> np.ndarray:
+        if name in done:
+            return done[name]
+        if name in led.flows:
+            out = led.flows[name][:T, store].copy()
+        elif name == "active":
+            out = led.snapshots["active"][:T, store].copy()
+        elif name == "gross_margin":
+            out = value("revenue") - value("cogs")
+        elif name == "policy_cost":  # `Ledger.policy_cost()`'s sum, in its order
+            out = np.zeros(T)
+            for arr in led.costs.values():
+                out += arr[:T, store]
+        elif name == "profit":
+            out = value("gross_margin") - value("policy_cost")
+        elif name.startswith("cost_") and name[5:] in led.costs:
+            out = led.costs[name[5:]][:T, store].copy()
+        else:
+            raise KeyError(f"no metrics column {name!r}")
+        done[name] = out
+        return out
+
+    frame: dict[str, Any] = {
+        "tick": np.arange(T),
+        "date": pd.to_datetime(model.calendar.dates()[:T]),
+    }
+    for name in columns:
+        frame[name] = value(name)
+    return pd.DataFrame(frame)
+
+
+def focal_series(model: RetailModel, columns: Sequence[str]) -> pd.DataFrame:
+    """`store_series` of the focal store."""
+    return store_series(model, model.focal, columns)
 
 
 def _ratio(num: float, den: float) -> float:

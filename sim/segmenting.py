@@ -2,7 +2,9 @@
 
 Bridges the model's transaction buffer to the array core of `sim.segments`, so a policy can
 target members by segment name ("promo_only", "silent", "sleeping" ...) at any tick, and runs
-can write yearly segment snapshots.
+can write yearly segment snapshots. With the compiled engine the codes come from
+`sim.kernels.segcodes` (the same codes, in two passes over the log instead of the NumPy path's
+sixty array calls).
 """
 
 from __future__ import annotations
@@ -12,13 +14,30 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim import kernels
 from sim.errors import ConfigError
-from sim.segments import NOT_MEMBER, SEGMENTS, SegmentParams, segment_codes, summarize_arrays
+from sim.segments import (
+    NOT_MEMBER,
+    SEGMENTS,
+    SegmentParams,
+    bottom_cut,
+    segment_codes,
+    summarize_arrays,
+    top_cut,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
 
 DEFAULT = SegmentParams()
+SNAPSHOT_COLUMNS = (
+    "year",
+    "store_id",
+    "segment",
+    "members",
+    "share_of_members",
+    "share_of_revenue",
+)
 
 
 def store_segments(
@@ -39,6 +58,17 @@ def store_segments(
     cache = model.__dict__.setdefault("_segment_cache", {})
     if key in cache:
         return cache[key]
+    codes = _compiled_codes(model, s, t, params) if kernels.compiled() else None
+    if codes is None:
+        codes = _numpy_codes(model, s, t, params)
+    if len(cache) > 16:
+        cache.clear()
+    cache[key] = codes
+    return codes
+
+
+def _numpy_codes(model: RetailModel, s: int, t: int, params: SegmentParams) -> np.ndarray:
+    """The reference path: every feature of `summarize_arrays`, then `segment_codes`."""
     tick, cust, st, amount, discount = model.transactions.arrays()
     here = (st == s) & (tick <= t)
     days = tick[here].astype(np.int64) * model.calendar.tick_days
@@ -51,11 +81,76 @@ def store_segments(
         n_customers=model.pop.n,
         params=params,
     )
-    codes = segment_codes(features, params).astype(np.int8)
-    if len(cache) > 16:
-        cache.clear()
-    cache[key] = codes
-    return codes
+    return segment_codes(features, params).astype(np.int8)
+
+
+def _compiled_codes(model: RetailModel, s: int, t: int, params: SegmentParams) -> np.ndarray | None:
+    """The codes of `_numpy_codes` from `sim.kernels.segcodes`; None when the log is not in
+    tick order (the kernels count visits as the log goes)."""
+    from sim.kernels import segcodes
+
+    tick, cust, st, amount, discount = model.transactions.arrays()
+    n = int(model.pop.n)
+    ok, rows, n_visits, n_year, n_half, total, yearly, promo_rev, share, since, tenure, gap = (
+        segcodes.features(
+            tick,
+            cust,
+            st,
+            amount,
+            discount,
+            int(s),
+            int(t),
+            int(model.calendar.tick_days),
+            n,
+            float(params.year_days),
+            float(params.half_year_days),
+        )
+    )
+    if not ok:
+        return None
+    # What `segment_flags` takes with NumPy: the rank cut-offs among members active in the
+    # last year, and the store's average ticket (a pairwise sum over the members in row order,
+    # as here).
+    active = n_year > 0
+    active_yearly = yearly[active]
+    cuts = (
+        bottom_cut(active_yearly, params.promo_bottom_share),
+        top_cut(active_yearly, params.top_spend_share),
+        top_cut(active_yearly, params.loyalty_top_share),
+        top_cut(promo_rev[active & (promo_rev > 0)], params.promo_top_share),
+    )
+    visits = n_visits.sum()
+    store_ticket = total.sum() / visits if visits else 0.0
+    rules = np.array(
+        [
+            params.sleeping_days,
+            params.half_year_days,
+            params.silent_ratio,
+            params.promo_only_min_share,
+            params.ticket_multiple,
+            params.loyalty_max_gap_days,
+        ],
+        dtype=np.float64,
+    )
+    return segcodes.codes(
+        rows,
+        n,
+        n_visits,
+        n_year,
+        n_half,
+        total,
+        yearly,
+        promo_rev,
+        share,
+        since,
+        tenure,
+        gap,
+        np.array([0.0 if c is None else c for c in cuts], dtype=np.float64),
+        np.array([c is not None for c in cuts]),
+        float(store_ticket),
+        rules,
+        int(params.loyalty_min_purchases),
+    )
 
 
 def members_in(model: RetailModel, names: str | list[str], store: int | None = None) -> np.ndarray:
@@ -77,33 +172,41 @@ def current_segments(model: RetailModel, store: int | None = None) -> np.ndarray
     return names[np.where(codes == NOT_MEMBER, len(SEGMENTS), codes)]
 
 
-def yearly_segment_snapshots(model: RetailModel, store: int | None = None) -> pd.DataFrame:
-    """Segment counts and revenue shares of a store's members at each simulated year end."""
+def yearly_segment_snapshots(
+    model: RetailModel, store: int | None = None, *, store_column: bool = True
+) -> pd.DataFrame:
+    """Segment counts and revenue shares of a store's members at each simulated year end
+    (without the `store_id` column when `store_column` is false)."""
     s = model.focal if store is None else int(store)
     tpy = model.calendar.ticks_per_year
-    rows = []
+    columns = [c for c in SNAPSHOT_COLUMNS if store_column or c != "store_id"]
+    table: dict[str, list] = {c: [] for c in columns}
     tick, cust, st, amount, discount = model.transactions.arrays()
+    here = st == s
+    n_seg = len(SEGMENTS)
     for year_end in range(tpy - 1, model.t, tpy):
         codes = store_segments(model, s, as_of_tick=year_end)
-        members = codes != NOT_MEMBER
-        window = (st == s) & (tick <= year_end) & (tick > year_end - tpy)
+        window = here & (tick <= year_end) & (tick > year_end - tpy)
         spend = np.bincount(
             cust[window], weights=amount[window] - discount[window], minlength=model.pop.n
         )
         total = spend.sum()
+        # Rows grouped by segment, in row order within each: the sums of `spend[codes == k]`.
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(n_seg + 1), side="left")
+        by_segment = spend[order]
+        counts = np.diff(bounds)
+        n_members = max(int(counts.sum()), 1)
+        year = int(model.calendar.year_of(year_end))
         for k, name in enumerate(SEGMENTS):
-            inside = codes == k
-            rows.append(
-                {
-                    "year": int(model.calendar.year_of(year_end)),
-                    "store_id": model.store_ids[s],
-                    "segment": name,
-                    "members": int(inside.sum()),
-                    "share_of_members": float(inside.sum() / max(members.sum(), 1)),
-                    "share_of_revenue": float(spend[inside].sum() / total) if total else 0.0,
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=["year", "store_id", "segment", "members", "share_of_members", "share_of_revenue"],
-    )
+            table["year"].append(year)
+            if store_column:
+                table["store_id"].append(model.store_ids[s])
+            table["segment"].append(name)
+            table["members"].append(int(counts[k]))
+            table["share_of_members"].append(float(counts[k] / n_members))
+            seg_spend = by_segment[bounds[k] : bounds[k + 1]].sum()
+            table["share_of_revenue"].append(float(seg_spend / total) if total else 0.0)
+    if not table["year"]:
+        return pd.DataFrame([], columns=columns)
+    return pd.DataFrame(table, columns=columns)

@@ -25,10 +25,12 @@ __all__ = [
     "NOT_MEMBER",
     "SEGMENTS",
     "SegmentParams",
+    "bottom_cut",
     "resolve_precedence",
     "segment_codes",
     "segment_flags",
     "summarize_arrays",
+    "top_cut",
 ]
 
 #: Segment names in precedence order: a member meeting several rules gets the first one.
@@ -265,26 +267,34 @@ def _k_of(share: float, n: int) -> int:
     return min(n, math.ceil(share * n - 1e-9)) if n else 0
 
 
+def top_cut(pool: np.ndarray, share: float) -> np.floating | None:
+    """The k-th largest value of `pool`, k = ceil(share * size); None when k is 0."""
+    k = _k_of(share, len(pool))
+    return None if k == 0 else np.partition(pool, len(pool) - k)[len(pool) - k]
+
+
+def bottom_cut(pool: np.ndarray, share: float) -> np.floating | None:
+    """The k-th smallest value of `pool`, k = ceil(share * size); None when k is 0."""
+    k = _k_of(share, len(pool))
+    return None if k == 0 else np.partition(pool, k - 1)[k - 1]
+
+
 def _top(values: np.ndarray, population: np.ndarray, share: float) -> np.ndarray:
     """Members of ``population`` at or above the k-th largest value, k = ceil(share * size).
 
     Ties at the threshold are all included (nobody is split arbitrarily from an equal).
     """
-    pool = values[population]
-    k = _k_of(share, len(pool))
-    if k == 0:
+    threshold = top_cut(values[population], share)
+    if threshold is None:
         return np.zeros(len(values), dtype=bool)
-    threshold = np.partition(pool, len(pool) - k)[len(pool) - k]
     return population & (values >= threshold)
 
 
 def _bottom(values: np.ndarray, population: np.ndarray, share: float) -> np.ndarray:
     """Members of ``population`` at or below the k-th smallest value (ties included)."""
-    pool = values[population]
-    k = _k_of(share, len(pool))
-    if k == 0:
+    threshold = bottom_cut(values[population], share)
+    if threshold is None:
         return np.zeros(len(values), dtype=bool)
-    threshold = np.partition(pool, k - 1)[k - 1]
     return population & (values <= threshold)
 
 

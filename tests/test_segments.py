@@ -472,3 +472,99 @@ def test_summarize_requires_a_canonical_log() -> None:
         summarize(pd.DataFrame({"customer_id": [1], "amount": [1.0]}))
     with pytest.raises(ValueError, match="validate_log"):
         summarize(pd.DataFrame({"customer_id": [1], "date": ["2024-01-01"], "amount": [1.0]}))
+
+
+# ---------------------------------------------------------------------------- compiled codes
+
+
+def _toy_model(ticks, custs, stores, amounts, discounts, n, tick_days):
+    """What `sim.segmenting` reads of a model: the log, the tick length, the population size."""
+    from types import SimpleNamespace
+
+    from sim.transactions import TransactionBuffer
+
+    log = TransactionBuffer()
+    log._chunks = [
+        (
+            np.asarray(ticks, np.int32),
+            np.asarray(custs, np.int32),
+            np.asarray(stores, np.int16),
+            np.asarray(amounts, np.float64),
+            np.asarray(discounts, np.float64),
+        )
+    ]
+    return SimpleNamespace(
+        transactions=log,
+        calendar=SimpleNamespace(tick_days=tick_days),
+        pop=SimpleNamespace(n=n),
+        focal=0,
+        t=0,
+    )
+
+
+@st.composite
+def tick_logs(draw: st.DrawFn) -> tuple:
+    n = draw(st.integers(min_value=1, max_value=40))
+    size = draw(st.integers(min_value=0, max_value=120))
+    ticks = sorted(draw(st.lists(st.integers(0, 160), min_size=size, max_size=size)))
+    custs = draw(st.lists(st.integers(0, n - 1), min_size=size, max_size=size))
+    stores = draw(st.lists(st.integers(0, 1), min_size=size, max_size=size))
+    amounts = draw(
+        st.lists(
+            st.sampled_from([0.0, 5.0, 50.0, 50.0, 120.5, 999.5]), min_size=size, max_size=size
+        )
+    )
+    promo = draw(st.lists(st.sampled_from([0.0, 0.0, 0.5, 1.0]), min_size=size, max_size=size))
+    discounts = [a * p for a, p in zip(amounts, promo, strict=True)]
+    tick_days = draw(st.sampled_from([1, 7]))
+    as_of = draw(st.integers(0, 170))
+    params = SegmentParams(
+        top_spend_share=draw(st.sampled_from([0.2, 0.05, 0.9])),
+        loyalty_top_share=draw(st.sampled_from([0.5, 0.1])),
+        promo_top_share=draw(st.sampled_from([0.2, 0.6])),
+        promo_bottom_share=draw(st.sampled_from([0.2, 0.7])),
+        sleeping_days=draw(st.sampled_from([365.0, 30])),
+        loyalty_max_gap_days=draw(st.sampled_from([180.0, 14.0])),
+        half_year_days=draw(st.sampled_from([182.5, 50.0])),
+    )
+    return (ticks, custs, stores, amounts, discounts, n, tick_days), as_of, params
+
+
+@settings(max_examples=80, deadline=None)
+@given(case=tick_logs())
+def test_compiled_codes_are_the_numpy_ones(case: tuple) -> None:
+    pytest.importorskip("numba")
+    from sim.segmenting import _compiled_codes, _numpy_codes
+
+    log, as_of, params = case
+    model = _toy_model(*log)
+    for store in (0, 1):
+        fast = _compiled_codes(model, store, as_of, params)
+        ref = _numpy_codes(model, store, as_of, params)
+        assert fast is not None and fast.dtype == ref.dtype == np.int8
+        assert fast.tolist() == ref.tolist()
+
+
+def test_compiled_codes_leave_a_log_out_of_tick_order_to_numpy() -> None:
+    pytest.importorskip("numba")
+    from sim.segmenting import _compiled_codes, _numpy_codes, store_segments
+
+    model = _toy_model([3, 1, 2], [0, 1, 0], [0, 0, 0], [10.0, 20.0, 5.0], [0.0] * 3, 2, 7)
+    assert _compiled_codes(model, 0, 3, SegmentParams()) is None
+    expected = _numpy_codes(model, 0, 3, SegmentParams()).tolist()
+    assert store_segments(model, 0, as_of_tick=3).tolist() == expected
+
+
+def test_yearly_snapshots_are_the_same_with_either_engine() -> None:
+    pytest.importorskip("numba")
+    from sim import RetailModel, default_market, kernels
+    from sim.segmenting import yearly_segment_snapshots
+
+    model = RetailModel(market=default_market(n_customers=1500, years=2), seed=4).run()
+    frames = {}
+    for name in kernels.ENGINES:
+        with kernels.use(name):
+            model.__dict__.pop("_segment_cache", None)
+            frames[name] = yearly_segment_snapshots(model)
+    pd.testing.assert_frame_equal(frames["numba"], frames["numpy"], check_exact=True)
+    assert len(frames["numba"]) == 2 * len(SEGMENTS)

@@ -84,40 +84,53 @@ def _collect() -> None:
 
 
 def extract(model: RetailModel) -> dict[str, Any]:
-    """Every store's KPIs, the market view, and the focal store's series and yearly tables."""
-    from sim.metrics import retention_table
+    """Every store's KPIs, the market view, and the focal store's series and yearly tables.
+
+    The pieces of `model.summary()`, `metrics_frame()`, `retention_table()` and
+    `yearly_segment_snapshots()` a study keeps, built for the focal store only (the same values
+    and dtypes: tests/test_golden.py), without the parts it drops (the config's dict, the other
+    stores' series).
+    """
+    from sim.metrics import focal_series, store_kpis
     from sim.segmenting import yearly_segment_snapshots
 
-    summary = model.summary()
-    focal = summary["focal_store"]
-    stores = [
-        {"store_id": sid, "is_focal": sid == focal, **kpis}
-        for sid, kpis in summary["stores"].items()
-    ]
-    metrics = model.metrics_frame()
-    series = metrics.loc[metrics["store_id"] == focal, ["tick", "date", *SERIES_COLUMNS]]
-    yearly = retention_table(model)
-    yearly = yearly[yearly["store"] == focal].drop(columns="store")
-    segments = yearly_segment_snapshots(model).drop(columns="store_id")
+    focal = model.store_ids[model.focal]
+    kpis = {sid: store_kpis(model, s) for s, sid in enumerate(model.store_ids)}
+    stores = [{"store_id": sid, "is_focal": sid == focal, **k} for sid, k in kpis.items()]
+    series = focal_series(model, SERIES_COLUMNS)
+    yearly = _focal_yearly(model, focal)
+    segments = yearly_segment_snapshots(model, store_column=False)
     from sim.population import CHURNED, PROSPECT
 
     state = model.pop.state
+    churned = int(np.count_nonzero(state == CHURNED))
+    prospects = int(np.count_nonzero(state == PROSPECT))
     market = {
-        "category_revenue": float(sum(s.get("revenue", 0.0) for s in summary["stores"].values())),
-        "category_profit": float(sum(s.get("profit", 0.0) for s in summary["stores"].values())),
-        "customers_lost": int(np.count_nonzero(state == CHURNED)),
-        "prospects": int(np.count_nonzero(state == PROSPECT)),
-        "members": int(
-            state.size - np.count_nonzero(state == CHURNED) - np.count_nonzero(state == PROSPECT)
-        ),
+        "category_revenue": float(sum(s.get("revenue", 0.0) for s in kpis.values())),
+        "category_profit": float(sum(s.get("profit", 0.0) for s in kpis.values())),
+        "customers_lost": churned,
+        "prospects": prospects,
+        "members": int(state.size - churned - prospects),
     }
     return {
         "stores": stores,
         "market": market,
-        "series": series.reset_index(drop=True),
-        "yearly": yearly.reset_index(drop=True),
-        "segments": segments.reset_index(drop=True),
+        "series": series,
+        "yearly": yearly,
+        "segments": segments,
     }
+
+
+def _focal_yearly(model: RetailModel, focal: str) -> pd.DataFrame:
+    """`retention_table(model)`'s rows of the focal store, without the store column."""
+    from sim.metrics import retention_table
+
+    rows = [r for r in model.ledger.yearly if r["store"] == focal]
+    if not rows:  # no year end yet: the empty table of `retention_table`, as it comes
+        yearly = retention_table(model)
+        return yearly[yearly["store"] == focal].drop(columns="store").reset_index(drop=True)
+    cols = ("year", "base", "retained", "vip_base", "vip_retained")
+    return pd.DataFrame({c: [r[c] for r in rows] for c in cols})
 
 
 def run_batch(
