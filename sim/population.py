@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import kernels
 from sim.config import CLASSES, ELITE_CLASSES, TIERS, MarketConfig
 
 PROSPECT, ACTIVE, SILENT, SLEEPING, CHURNED = range(5)
@@ -228,9 +229,6 @@ def _homophilous_network(
     g_start, g_size = _slices(group)
     p_start, p_size = _slices(place)
     # int32 offsets: 3n < 2**31 for every allowed population (MAX_CUSTOMERS).
-    start = np.stack([g_start, n + p_start, np.full(n, 2 * n)], axis=1).ravel().astype(np.int32)
-    size = np.stack([g_size, p_size, np.full(n, n)], axis=1).ravel().astype(np.float64)
-    del g_start, g_size, p_start, p_size
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
     m = int(indptr[-1])
@@ -243,6 +241,26 @@ def _homophilous_network(
     rng.bit_generator.advance(m)
     dst = np.empty(m, dtype=np.int32)
     rows_per_block = max(1, _CHUNK // max(int(mean_degree), 1))
+    if kernels.compiled():  # the same ties in one compiled pass per block (sim.kernels.setup)
+        _compiled_ties(
+            indptr,
+            degree,
+            rows_per_block,
+            u_gen,
+            rng,
+            pools,
+            g_start,
+            g_size,
+            p_start,
+            p_size,
+            same_group,
+            same_place,
+            dst,
+        )
+        return indptr, dst
+    start = np.stack([g_start, n + p_start, np.full(n, 2 * n)], axis=1).ravel().astype(np.int32)
+    size = np.stack([g_size, p_size, np.full(n, n)], axis=1).ravel().astype(np.float64)
+    del g_start, g_size, p_start, p_size
     for r0 in range(0, n, rows_per_block):
         r1 = min(r0 + rows_per_block, n)
         lo, hi = int(indptr[r0]), int(indptr[r1])
@@ -260,6 +278,52 @@ def _homophilous_network(
         self_tie = out == src
         out[self_tie] = (out[self_tie] + 1) % max(n, 1)
     return indptr, dst
+
+
+def _compiled_ties(
+    indptr: np.ndarray,
+    degree: np.ndarray,
+    rows_per_block: int,
+    u_gen: np.random.Generator,
+    rng: np.random.Generator,
+    pools: np.ndarray,
+    g_start: np.ndarray,
+    g_size: np.ndarray,
+    p_start: np.ndarray,
+    p_size: np.ndarray,
+    same_group: float,
+    same_place: float,
+    dst: np.ndarray,
+) -> None:
+    """`_homophilous_network`'s blocks with `sim.kernels.setup.ties`: the same uniforms (drawn
+    into two reused buffers), the same arithmetic, no temporaries per tie."""
+    from sim.kernels import setup
+
+    n = degree.size
+    width = int(degree[:rows_per_block].sum()) if n else 0
+    u_buf, pick_buf = np.empty(width), np.empty(width)
+    for r0 in range(0, n, rows_per_block):
+        r1 = min(r0 + rows_per_block, n)
+        lo, hi = int(indptr[r0]), int(indptr[r1])
+        if hi - lo > u_buf.size:
+            u_buf, pick_buf = np.empty(hi - lo), np.empty(hi - lo)
+        u = u_gen.random(out=u_buf[: hi - lo])
+        pick = rng.random(out=pick_buf[: hi - lo])
+        setup.ties(
+            r0,
+            r1,
+            indptr,
+            u,
+            pick,
+            g_start,
+            g_size,
+            p_start,
+            p_size,
+            pools,
+            float(same_group),
+            float(same_group + same_place),
+            dst[lo:hi],
+        )
 
 
 _CHUNK = 1 << 16

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim import kernels
 from sim.calendar import Calendar
 from sim.config import MarketConfig
 from sim.errors import ConfigError
@@ -84,6 +85,11 @@ def burn_in(model: RetailModel, burn_in_years: int) -> None:
         (pop.last_purchase, NEVER),
         (pop.joined, NEVER),
     ):
+        if kernels.compiled() and stamp.dtype == np.int32 and stamp.flags.c_contiguous:
+            from sim.kernels import setup  # the same in one pass, in place
+
+            setup.shift_stamps(stamp, int(never), int(ticks), int(week), int(cal.tick_days))
+            continue
         keep = stamp != never
         stamp[keep] = to_run_ticks(stamp[keep])
     pop.clock -= burn_clock

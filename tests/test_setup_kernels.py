@@ -1,0 +1,59 @@
+"""The set-up's compiled kernels (sim.kernels.setup) give the NumPy path's results bit for bit:
+the social network's ties and the burn-in's tick stamps moved to the run's ticks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("numba")
+
+from sim import kernels  # noqa: E402
+from sim.population import NEVER, NOT_YET, _homophilous_network  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 3000),
+    places=st.integers(1, 5),
+    degree=st.sampled_from([1.0, 3.5, 12.0, 40.0]),
+    same_group=st.sampled_from([0.0, 0.6, 1.0]),
+    same_place=st.sampled_from([0.0, 0.25]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_compiled_network_is_the_numpy_one(n, places, degree, same_group, same_place, seed):
+    same_place = min(same_place, 1.0 - same_group)
+    r = np.random.default_rng(seed)
+    place = np.sort(r.integers(0, places, n)).astype(np.int16)
+    cls = r.integers(0, 6, n).astype(np.int8)
+    nets, states = {}, {}
+    for engine in kernels.ENGINES:
+        rng = np.random.default_rng(seed + 1)
+        with kernels.use(engine):
+            nets[engine] = _homophilous_network(place, cls, degree, same_group, same_place, rng)
+        states[engine] = rng.bit_generator.state
+    (ip_a, ix_a), (ip_b, ix_b) = nets["numba"], nets["numpy"]
+    assert ip_a.dtype == ip_b.dtype and ix_a.dtype == ix_b.dtype == np.int32
+    assert np.array_equal(ip_a, ip_b) and np.array_equal(ix_a, ix_b)
+    assert states["numba"] == states["numpy"]  # the stream moves on by the same draws
+    assert n == 1 or not np.any(ix_a == np.repeat(np.arange(n), np.diff(ip_a)))  # no self-tie
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    values=st.lists(st.integers(-400, 400), min_size=0, max_size=60),
+    sentinel=st.sampled_from([NEVER, NOT_YET]),
+    ticks=st.sampled_from([52, 104]),
+    tick_days=st.sampled_from([1, 7]),
+)
+def test_shifted_stamps_are_the_numpy_ones(values, sentinel, ticks, tick_days):
+    from sim.kernels import setup
+
+    stamps = np.array(values + values + [sentinel, sentinel], dtype=np.int32).reshape(-1, 2)
+    expected = stamps.copy()
+    keep = expected != sentinel
+    expected[keep] = (expected[keep] - ticks) * 7 // tick_days  # snapshot.burn_in's rule
+    setup.shift_stamps(stamps, int(sentinel), ticks, 7, tick_days)
+    assert stamps.dtype == np.int32 and np.array_equal(stamps, expected)
