@@ -47,28 +47,61 @@ def retention_table(model: RetailModel) -> pd.DataFrame:
 
 def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
     """Every KPI of one store over the ticks run so far."""
-    led, pop = model.ledger, model.pop
-    done = slice(0, model.t)
-    f = {name: float(arr[done, s].sum()) for name, arr in led.flows.items()}
-    costs = {f"cost_{name}": float(arr[done, s].sum()) for name, arr in sorted(led.costs.items())}
+    return _store_kpis(model, s, _LedgerSums(model))
+
+
+def all_store_kpis(model: RetailModel) -> dict[str, dict[str, float]]:
+    """`store_kpis` of every store, by store id (the ledger's sums taken once for all)."""
+    sums = _LedgerSums(model)
+    return {sid: _store_kpis(model, s, sums) for s, sid in enumerate(model.store_ids)}
+
+
+class _LedgerSums:
+    """Per store: each flow's and cost's sum over the ticks run and over the last year.
+
+    Each store's sum is NumPy's pairwise sum of its column, as `arr[rows, s].sum()` takes it,
+    from one contiguous (stores x ticks) copy per array instead of one call per store.
+    """
+
+    def __init__(self, model: RetailModel) -> None:
+        led, per_year = model.ledger, model.calendar.ticks_per_year
+        done = slice(0, model.t)
+        self.window = slice(max(model.t - per_year, 0), model.t)
+        self.flows = {name: _column_sums(arr, done) for name, arr in led.flows.items()}
+        self.costs = {name: _column_sums(arr, done) for name, arr in led.costs.items()}
+        self.last_year = {
+            name: _column_sums(led.flows[name], self.window) for name in ("revenue", "cogs")
+        }
+        self.last_year_costs = [_column_sums(arr, self.window) for arr in led.costs.values()]
+
+
+def _column_sums(arr: np.ndarray, rows: slice) -> np.ndarray:
+    return np.ascontiguousarray(arr[rows].T).sum(axis=1)
+
+
+def _store_kpis(model: RetailModel, s: int, sums: _LedgerSums) -> dict[str, float]:
+    pop = model.pop
+    f = {name: float(v[s]) for name, v in sums.flows.items()}
+    costs = {f"cost_{name}": float(sums.costs[name][s]) for name in sorted(sums.costs)}
     policy_cost = float(sum(costs.values()))
     gross_margin = f["revenue"] - f["cogs"]
-    mine = [row for row in led.yearly if row["store"] == model.store_ids[s]]
+    mine = [row for row in model.ledger.yearly if row["store"] == model.store_ids[s]]
 
     def total(key: str) -> int:
         return sum(row[key] for row in mine)
 
     retention = _ratio(total("retained"), total("base"))
     vip_retention = _ratio(total("vip_retained"), total("vip_base"))
-    spenders = pop.revenue[:, s] > 0
-    n_customers = int(spenders.sum())
+    spend = pop.revenue[:, s]
+    buyers = spend[spend > 0]
+    n_customers = buyers.size
     years = max(model.t * model.calendar.dt_years, 1e-9)
     if n_customers and not np.isnan(retention):
         lifetime = clv.expected_lifetime(retention)  # one definition, shared with log CLV
         clv_mean = (gross_margin - policy_cost) / n_customers / years * lifetime
     else:
         clv_mean = float("nan")
-    horizon_value = _horizon_value(model, s, retention)
+    horizon_value = _horizon_value(model, s, retention, sums)
     out = {
         "revenue": f["revenue"],
         "gross_margin": gross_margin,
@@ -83,7 +116,7 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
         "defected": f["defected"],
         "complaints": f["complaints"],
         "complaints_resolved": f["complaints_resolved"],
-        "top20_revenue_share": clv.buyer_top_share(pop.revenue[:, s]),
+        "top20_revenue_share": clv.buyer_top_share(buyers),  # its buyers are these
         "clv_mean": clv_mean,
         "horizon_value": horizon_value,
         "profit_with_horizon_value": gross_margin - policy_cost + horizon_value,
@@ -91,7 +124,7 @@ def store_kpis(model: RetailModel, s: int) -> dict[str, float]:
     return out
 
 
-def _horizon_value(model: RetailModel, s: int, retention: float) -> float:
+def _horizon_value(model: RetailModel, s: int, retention: float, sums: _LedgerSums) -> float:
     """What the customers a store ends the run with are still worth: the store's profit of
     its last year (gross margin minus accrued policy costs, over the last year of ticks or,
     in a shorter run, all ticks scaled to a year) times the discounted number of further years
@@ -99,19 +132,17 @@ def _horizon_value(model: RetailModel, s: int, retention: float) -> float:
     a year-on-year retention (two years)."""
     if model.t == 0 or np.isnan(retention):
         return float("nan")
-    led, per_year = model.ledger, model.calendar.ticks_per_year
-    window = slice(max(model.t - per_year, 0), model.t)
-    n = window.stop - window.start
-    f = led.flows
-    margin = f["revenue"][window, s].sum() - f["cogs"][window, s].sum()
-    cost = sum(arr[window, s].sum() for arr in led.costs.values())
+    per_year = model.calendar.ticks_per_year
+    n = sums.window.stop - sums.window.start
+    margin = sums.last_year["revenue"][s] - sums.last_year["cogs"][s]
+    cost = sum(c[s] for c in sums.last_year_costs)
     yearly_profit = float(margin - cost) * per_year / n
     return yearly_profit * clv.remaining_years(retention)
 
 
 def summary(model: RetailModel) -> dict[str, Any]:
     """The `summary.json` structure of DESIGN.md (plus per-policy extras under `policies`)."""
-    stores = {sid: store_kpis(model, s) for s, sid in enumerate(model.store_ids)}
+    stores = all_store_kpis(model)
     policies = {p.name: p.kpis() for p in model.focal_policies}
     focal_id = model.store_ids[model.focal]
     return {

@@ -153,6 +153,28 @@ def _compiled_codes(model: RetailModel, s: int, t: int, params: SegmentParams) -
     )
 
 
+def _year_spend(
+    model: RetailModel, s: int, first: int, last: int, codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Spend per row at store `s` in ticks `first`..`last`, and the members' spend grouped by
+    segment (rows in order within each, so each group's sum is `spend[codes == k].sum()`)
+    with the groups' bounds."""
+    tick, cust, st, amount, discount = model.transactions.arrays()
+    n_seg = len(SEGMENTS)
+    if kernels.compiled():
+        from sim.kernels import segcodes
+
+        args = (int(s), int(first), int(last), codes, n_seg)
+        return segcodes.window_spend(tick, cust, st, amount, discount, *args)
+    window = (st == s) & (tick <= last) & (tick >= first)
+    spend = np.bincount(
+        cust[window], weights=amount[window] - discount[window], minlength=model.pop.n
+    )
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n_seg + 1), side="left")
+    return spend, spend[order[bounds[0] :]], bounds - bounds[0]
+
+
 def members_in(model: RetailModel, names: str | list[str], store: int | None = None) -> np.ndarray:
     """Rows of the store's members currently in any of the named segments."""
     wanted = [names] if isinstance(names, str) else list(names)
@@ -181,20 +203,10 @@ def yearly_segment_snapshots(
     tpy = model.calendar.ticks_per_year
     columns = [c for c in SNAPSHOT_COLUMNS if store_column or c != "store_id"]
     table: dict[str, list] = {c: [] for c in columns}
-    tick, cust, st, amount, discount = model.transactions.arrays()
-    here = st == s
-    n_seg = len(SEGMENTS)
     for year_end in range(tpy - 1, model.t, tpy):
         codes = store_segments(model, s, as_of_tick=year_end)
-        window = here & (tick <= year_end) & (tick > year_end - tpy)
-        spend = np.bincount(
-            cust[window], weights=amount[window] - discount[window], minlength=model.pop.n
-        )
+        spend, by_segment, bounds = _year_spend(model, s, year_end - tpy + 1, year_end, codes)
         total = spend.sum()
-        # Rows grouped by segment, in row order within each: the sums of `spend[codes == k]`.
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(n_seg + 1), side="left")
-        by_segment = spend[order]
         counts = np.diff(bounds)
         n_members = max(int(counts.sum()), 1)
         year = int(model.calendar.year_of(year_end))

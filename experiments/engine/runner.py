@@ -121,11 +121,11 @@ def extract(model: RetailModel) -> dict[str, Any]:
     and dtypes: tests/test_golden.py), without the parts it drops (the config's dict, the other
     stores' series).
     """
-    from sim.metrics import focal_series, store_kpis
+    from sim.metrics import all_store_kpis, focal_series
     from sim.segmenting import yearly_segment_snapshots
 
     focal = model.store_ids[model.focal]
-    kpis = {sid: store_kpis(model, s) for s, sid in enumerate(model.store_ids)}
+    kpis = all_store_kpis(model)
     stores = [{"store_id": sid, "is_focal": sid == focal, **k} for sid, k in kpis.items()]
     series = focal_series(model, SERIES_COLUMNS)
     yearly = _focal_yearly(model, focal)

@@ -193,3 +193,30 @@ def codes(
         else:
             out[r] = 7
     return out
+
+
+@njit(cache=True)
+def window_spend(tick, cust, store, amount, discount, s, first_tick, last_tick, codes, n_codes):
+    """Spend per customer row at store `s` in ticks `first_tick`..`last_tick` (log order, as
+    `np.bincount` adds), and the members' spend grouped by segment code (rows in order within a
+    code) with each code's bounds: `np.bincount` and the stable sort by code of the NumPy path.
+    """
+    spend = np.zeros(codes.size)
+    for i in range(tick.size):
+        tk = tick[i]
+        if tk >= first_tick and tk <= last_tick and store[i] == s:
+            spend[cust[i]] += amount[i] - discount[i]
+    bounds = np.zeros(n_codes + 1, np.int64)
+    for r in range(codes.size):
+        if codes[r] >= 0:
+            bounds[codes[r] + 1] += 1
+    for k in range(n_codes):
+        bounds[k + 1] += bounds[k]
+    grouped = np.empty(bounds[n_codes])
+    fill = bounds[:n_codes].copy()
+    for r in range(codes.size):
+        k = codes[r]
+        if k >= 0:
+            grouped[fill[k]] = spend[r]
+            fill[k] += 1
+    return spend, grouped, bounds
