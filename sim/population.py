@@ -76,7 +76,9 @@ class Population:
         self.n, self.n_stores = n, n_stores
         shares = np.array([p.population_share for p in market.places], dtype=float)
         origin = rng.choice(len(shares), size=n, p=shares / shares.sum())
-        origin.sort()  # residents grouped by place: contiguous rows, cache-friendly
+        # Residents grouped by place (contiguous rows, cache-friendly): the sorted draws,
+        # counted rather than sorted.
+        origin = np.repeat(np.arange(len(shares)), np.bincount(origin, minlength=len(shares)))
         origin_tier = geo.tier_rank[origin]
         cls = np.empty(n, dtype=np.int8)
         for t, tier in enumerate(TIERS):
