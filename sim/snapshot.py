@@ -79,6 +79,8 @@ def burn_in(model: RetailModel, burn_in_years: int) -> None:
         return (burn_ticks - ticks) * week // cal.tick_days
 
     pop = model.pop
+    if kernels.compiled():
+        from sim.kernels import setup  # the same results in one pass each (in place)
     for stamp, never in (
         (pop.last_visit, NEVER),
         (pop.first_visit, NOT_YET),
@@ -86,14 +88,15 @@ def burn_in(model: RetailModel, burn_in_years: int) -> None:
         (pop.joined, NEVER),
     ):
         if kernels.compiled() and stamp.dtype == np.int32 and stamp.flags.c_contiguous:
-            from sim.kernels import setup  # the same in one pass, in place
-
             setup.shift_stamps(stamp, int(never), int(ticks), int(week), int(cal.tick_days))
             continue
         keep = stamp != never
         stamp[keep] = to_run_ticks(stamp[keep])
     pop.clock -= burn_clock
-    pop.next_tick = np.searchsorted(model.clock_end, pop.clock, side="left").astype(np.int32)
+    if kernels.compiled() and pop.clock.dtype == model.clock_end.dtype == np.float64:
+        pop.next_tick = setup.next_ticks(model.clock_end, pop.clock)
+    else:
+        pop.next_tick = np.searchsorted(model.clock_end, pop.clock, side="left").astype(np.int32)
     pending = defaultdict(list)
     for k, batches in model._pending.items():
         if k >= ticks:

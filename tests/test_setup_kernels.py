@@ -57,3 +57,22 @@ def test_shifted_stamps_are_the_numpy_ones(values, sentinel, ticks, tick_days):
     expected[keep] = (expected[keep] - ticks) * 7 // tick_days  # snapshot.burn_in's rule
     setup.shift_stamps(stamps, int(sentinel), ticks, 7, tick_days)
     assert stamps.dtype == np.int32 and np.array_equal(stamps, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    clocks=st.lists(
+        st.one_of(st.floats(-2.0, 4.0), st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.0])),
+        max_size=50,
+    ),
+    ticks=st.integers(1, 60),
+)
+def test_next_ticks_are_numpys_searchsorted(clocks, ticks):
+    from sim.kernels import setup
+
+    clock_end = np.cumsum(np.linspace(0.5, 1.5, ticks) / ticks)
+    clock_end[ticks // 2 :] = np.maximum(clock_end[ticks // 2 :], 1.0)  # ties at 1.0
+    clock = np.array(clocks, dtype=np.float64)
+    expected = np.searchsorted(clock_end, clock, side="left").astype(np.int32)
+    got = setup.next_ticks(clock_end, clock)
+    assert got.dtype == np.int32 and np.array_equal(got, expected)

@@ -60,3 +60,25 @@ def shift_stamps(stamps, never, ticks, week, tick_days):
         v = flat[k]
         if v != never:
             flat[k] = (np.int64(v) - ticks) * week // tick_days
+
+
+@njit(cache=True)
+def next_ticks(clock_end, clock):
+    """`np.searchsorted(clock_end, clock, side="left")` as int32 (a NaN sorts last, as in
+    NumPy), without the int64 temporary: the first tick whose clock end reaches each clock."""
+    out = np.empty(clock.size, np.int32)
+    n = clock_end.size
+    for k in range(clock.size):
+        v = clock[k]
+        if np.isnan(v):
+            out[k] = n
+            continue
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if clock_end[mid] < v:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[k] = lo
+    return out
