@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-PROSPECT = 0  # as sim.population (checked by tests/test_kernels.py)
+PROSPECT, ACTIVE = 0, 1  # as sim.population (checked by tests/test_kernels.py)
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _COLUMN = np.uint64(0xD6E8FEB86659FD93)
@@ -44,15 +44,25 @@ def keyed_uniforms(rows, key, k):
 
 
 @njit(cache=True)
-def recruiters(base, store, key, threshold):
-    """The base rows whose first keyed uniform falls below their store's threshold."""
-    out = np.empty(base.size, np.int64)
-    n = 0
-    for i in range(base.size):
-        if keyed_uniform(base[i], key, 0) < threshold[store[i]]:
-            out[n] = base[i]
-            n += 1
-    return out[:n]
+def satisfied_by_store(state, last_good, last_store, n_stores):
+    """Rows of active customers whose latest experience satisfied them (ascending), and how many
+    of them last bought at each store (`np.bincount` of their stores)."""
+    n = state.size
+    keep = np.empty(n, np.bool_)
+    m = 0
+    for i in range(n):  # branch-free mask, then the rows
+        k = (state[i] == ACTIVE) & last_good[i] & (last_store[i] >= 0)
+        keep[i] = k
+        m += k
+    rows = np.empty(m, np.int64)
+    per_store = np.zeros(n_stores, np.int64)
+    j = 0
+    for i in range(n):
+        if keep[i]:
+            rows[j] = i
+            per_store[last_store[i]] += 1
+            j += 1
+    return rows, per_store
 
 
 @njit(cache=True)
@@ -108,7 +118,6 @@ def find_prospects(recruiters, u, tries, indptr, indices, state, home):
 def recruit_and_join(
     t,
     base,
-    store,
     key,
     threshold,
     pick_key,
@@ -127,13 +136,21 @@ def recruit_and_join(
     boost,
     referral_parent,
 ):
-    """`recruit` from the satisfied base to `join`: who recruits, whom (a prospect each, the
-    first recruiter of a prospect keeps it, prospects in ascending order as `np.unique`), and
-    the recruits joining the category. Returns (recruiters, recruits, their stores)."""
-    hit = recruiters(base, store, key, threshold)
+    """`recruit` from the satisfied base to `join`: who recruits (the base rows whose first
+    keyed uniform falls below their store's threshold), whom (a prospect each, the first
+    recruiter of a prospect keeps it, prospects in ascending order as `np.unique`), and the
+    recruits joining the category. Returns (recruiters, recruits, their stores, the recruits'
+    second keyed uniforms: their waits before visiting)."""
+    hit = np.empty(base.size, np.int64)
+    n = 0
+    for i in range(base.size):
+        if keyed_uniform(base[i], key, 0) < threshold[last_store[base[i]]]:
+            hit[n] = base[i]
+            n += 1
+    hit = hit[:n]
     empty = np.zeros(0, np.int64)
     if hit.size == 0:
-        return empty, empty, empty
+        return empty, empty, empty, np.zeros(0)
     found = find_prospects(
         hit, keyed_uniforms(hit, pick_key, tries + 1), tries, indptr, indices, state, home
     )
@@ -146,10 +163,11 @@ def recruit_and_join(
     first = order[keep]
     recruits, parents = cand[first], who[first]
     stores = np.empty(recruits.size, np.int64)
+    wait = np.empty(recruits.size)
     for i in range(recruits.size):
         r, s = recruits[i], last_store[parents[i]]
         stores[i] = s
-        state[r] = 1  # ACTIVE
+        state[r] = ACTIVE
         joined[r] = t
         last_purchase[r] = t
         acquired_via[r] = via
@@ -157,4 +175,56 @@ def recruit_and_join(
         v = satisfaction[r, s]
         satisfaction[r, s] = v if (v >= boost or np.isnan(v)) else boost  # np.maximum
         referral_parent[r] = parents[i]
-    return parents, recruits, stores
+        wait[i] = keyed_uniform(r, key, 1)
+    return parents, recruits, stores, wait
+
+
+@njit(cache=True)
+def recruit_week(
+    t,
+    n_stores,
+    last_good,
+    key,
+    threshold,
+    pick_key,
+    tries,
+    indptr,
+    indices,
+    state,
+    home,
+    last_store,
+    joined,
+    last_purchase,
+    acquired_via,
+    via,
+    acquired_store,
+    satisfaction,
+    boost,
+    referral_parent,
+):
+    """A week's recruitment when no policy scales it: the satisfied base and its count per
+    store (`satisfied_by_store`), then `recruit_and_join`. Returns (the base's count per
+    store, then `recruit_and_join`'s four arrays)."""
+    base, per_store = satisfied_by_store(state, last_good, last_store, n_stores)
+    parents, recruits, stores, wait = recruit_and_join(
+        t,
+        base,
+        key,
+        threshold,
+        pick_key,
+        tries,
+        indptr,
+        indices,
+        state,
+        home,
+        last_store,
+        joined,
+        last_purchase,
+        acquired_via,
+        via,
+        acquired_store,
+        satisfaction,
+        boost,
+        referral_parent,
+    )
+    return per_store, parents, recruits, stores, wait

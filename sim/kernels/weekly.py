@@ -1,9 +1,12 @@
-"""Compiled kernels of the weekly housekeeping: member states, the satisfaction bound, active
-counts and the satisfied customers (recruitment's own kernels: `sim.kernels.recruit`).
+"""Compiled kernels of the weekly housekeeping: natural entry, member states, the satisfaction
+bound, the census (active counts, prospects, churned) and the satisfied customers
+(recruitment's own kernels: `sim.kernels.recruit`).
 
-Each is one pass over the population instead of a handful of NumPy passes (and their
-temporaries); the results are those of the NumPy rules bit for bit: integer arithmetic wraps
-in int32 as NumPy's does on int32 arrays,.
+A week's housekeeping is a few passes over the whole population; `settle` makes them in one
+call (entry, states, bound and, when nothing runs between them, the census) instead of a
+dozen NumPy calls and their temporaries. Results are those of the NumPy rules bit for bit:
+integer arithmetic wraps in int32 as NumPy's does on int32 arrays, and the census is integer
+counts (the order of additions does not matter).
 """
 
 from __future__ import annotations
@@ -12,17 +15,22 @@ import numpy as np
 from numba import njit
 
 PROSPECT, ACTIVE, CHURNED = 0, 1, 4  # as sim.population (checked by tests/test_kernels.py)
+_ROWS = 256  # rows per block of the active counts
 
 
 @njit(cache=True)
-def update_states(
-    t, tick_days, active_days, sleeping_days, state, last_purchase, satisfaction, bound
-):
-    """Members' states from recency (days in int32, wrapping as NumPy's), then the
-    satisfaction bound (`np.clip` in float32)."""
+def _states(t, tick_days, active_days, sleeping_days, state, last_purchase):
+    """Members' states from recency (days in int32, wrapping as NumPy's); returns the numbers
+    of prospects and of churned customers (whose states stay as they are)."""
+    prospects = 0
+    churned = 0
     for i in range(state.size):
         s = state[i]
-        if s == PROSPECT or s == CHURNED:
+        if s == PROSPECT:
+            prospects += 1
+            continue
+        if s == CHURNED:
+            churned += 1
             continue
         days = np.int32(np.int32(t - np.int64(last_purchase[i])) * np.int64(tick_days))
         code = ACTIVE
@@ -31,28 +39,35 @@ def update_states(
         if days >= sleeping_days:
             code += 1
         state[i] = code
+    return prospects, churned
+
+
+@njit(cache=True)
+def _bound(satisfaction, bound):
+    """`np.clip(satisfaction, -bound, bound)` in place (float32; NaN stays NaN)."""
     flat = satisfaction.reshape(-1)
     lo, hi = -bound, bound
-    for k in range(flat.size):  # selects, not branches: vectorised (NaN stays NaN)
+    for k in range(flat.size):  # selects, not branches: vectorised
         v = flat[k]
         flat[k] = lo if v < lo else (hi if v > hi else v)
 
 
 @njit(cache=True)
-def active_counts(last_visit, state, since):
+def _active(last_visit, state, since):
     """Per store: customers not churned whose last visit there is after `since`.
 
     Counted over the flat matrix in blocks of 256 rows (a contiguous, vectorised compare-and-add
-    into 256 x stores counters, folded per store), then the churned rows taken out: integer
-    counts, so the order does not matter.
+    into 256 x stores int32 counters, folded per store), then the churned rows taken out.
     """
     n, S = last_visit.shape
     flat = last_visit.reshape(-1)
-    width = 256 * S
+    width = _ROWS * S
     acc = np.zeros(width, np.int32)
-    full = (n // 256) * width
+    full = (n // _ROWS) * width
     for base in range(0, full, width):
-        acc += flat[base : base + width] > since  # an array expression: vectorised
+        block = flat[base : base + width]
+        for j in range(width):
+            acc[j] += np.int32(block[j] > since)
     out = np.zeros(S, np.int64)
     for j in range(width):
         out[j % S] += acc[j]
@@ -66,11 +81,96 @@ def active_counts(last_visit, state, since):
 
 
 @njit(cache=True)
+def _after(sorted_ticks, tick):
+    """`np.searchsorted(sorted_ticks, tick, side="right")`."""
+    lo, hi = 0, sorted_ticks.size
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sorted_ticks[mid] <= tick:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def update_states(
+    t, tick_days, active_days, sleeping_days, state, last_purchase, satisfaction, bound
+):
+    """Members' states from recency, then the satisfaction bound (`update_states`)."""
+    _states(t, tick_days, active_days, sleeping_days, state, last_purchase)
+    _bound(satisfaction, bound)
+
+
+@njit(cache=True)
+def active_counts(last_visit, state, since):
+    """Per store: customers not churned whose last visit there is after `since`."""
+    return _active(last_visit, state, since)
+
+
+@njit(cache=True)
+def census(last_visit, state, since):
+    """(active counts per store, prospects, churned): what the weekly series records."""
+    prospects = 0
+    churned = 0
+    for i in range(state.size):
+        s = state[i]
+        prospects += s == PROSPECT
+        churned += s == CHURNED
+    return _active(last_visit, state, since), prospects, churned
+
+
+@njit(cache=True)
+def settle(
+    t,
+    since_tick,
+    entry_ticks_sorted,
+    entry_order,
+    via,
+    tick_days,
+    active_days,
+    sleeping_days,
+    state,
+    joined,
+    last_purchase,
+    acquired_via,
+    satisfaction,
+    bound,
+    last_visit,
+    active_since,
+    count,
+):
+    """The week after recruitment: prospects whose entry tick fell in (since_tick, t] join
+    (`natural_entry`), members' states and the satisfaction bound (`update_states`), then,
+    with `count`, the census (else zero active counts)."""
+    for q in range(_after(entry_ticks_sorted, since_tick), _after(entry_ticks_sorted, t)):
+        r = entry_order[q]
+        if state[r] == PROSPECT:  # `join(..., VIA_NATURAL)`
+            state[r] = ACTIVE
+            joined[r] = t
+            last_purchase[r] = t
+            acquired_via[r] = via
+    prospects, churned = _states(t, tick_days, active_days, sleeping_days, state, last_purchase)
+    _bound(satisfaction, bound)
+    if count:
+        return _active(last_visit, state, active_since), prospects, churned
+    return np.zeros(last_visit.shape[1], np.int64), prospects, churned
+
+
+@njit(cache=True)
 def satisfied(state, last_good, last_store):
     """Rows of active customers whose latest experience satisfied them, ascending."""
-    out = np.empty(state.size + 1, np.int64)
-    n = 0
-    for i in range(state.size):  # branch-free: write every row, keep the ones that count
-        out[n] = i
-        n += (state[i] == ACTIVE) & last_good[i] & (last_store[i] >= 0)
-    return out[:n]
+    n = state.size
+    keep = np.empty(n, np.bool_)
+    m = 0
+    for i in range(n):
+        k = (state[i] == ACTIVE) & last_good[i] & (last_store[i] >= 0)
+        keep[i] = k
+        m += k
+    rows = np.empty(m, np.int64)
+    j = 0
+    for i in range(n):
+        if keep[i]:
+            rows[j] = i
+            j += 1
+    return rows
