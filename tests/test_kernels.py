@@ -111,7 +111,7 @@ def test_kernels_use_the_population_codes():
 
     for mod in (occasions, weekly):
         assert (mod.PROSPECT, mod.ACTIVE, mod.CHURNED) == (P.PROSPECT, P.ACTIVE, P.CHURNED)
-    assert recruit.PROSPECT == P.PROSPECT
+    assert (recruit.PROSPECT, recruit.ACTIVE) == (P.PROSPECT, P.ACTIVE)
     assert occasions.NOT_YET == P.NOT_YET
 
 

@@ -27,9 +27,9 @@ def satisfied_customers(model: RetailModel) -> np.ndarray:
     """Rows of active customers whose latest experience satisfied them (the WOM base)."""
     pop = model.pop
     if kernels.compiled():
-        from sim.kernels import weekly
+        from sim.kernels import recruit as kernel
 
-        return weekly.satisfied(pop.state, pop.last_good, pop.last_store)
+        return kernel.satisfied(pop.state, pop.last_good, pop.last_store)
     return np.flatnonzero((pop.state == ACTIVE) & pop.last_good & (pop.last_store >= 0))
 
 

@@ -44,24 +44,36 @@ def keyed_uniforms(rows, key, k):
 
 
 @njit(cache=True)
-def satisfied_by_store(state, last_good, last_store, n_stores):
-    """Rows of active customers whose latest experience satisfied them (ascending), and how many
-    of them last bought at each store (`np.bincount` of their stores)."""
+def satisfied(state, last_good, last_store):
+    """Rows of active customers whose latest experience satisfied them, ascending."""
     n = state.size
-    keep = np.empty(n, np.bool_)
+    keep = np.empty(n, np.uint8)
+    for i in range(n):  # a vectorised mask, then the rows without a branch per row
+        keep[i] = (
+            np.uint8(state[i] == ACTIVE) & np.uint8(last_good[i]) & np.uint8(last_store[i] >= 0)
+        )
     m = 0
-    for i in range(n):  # branch-free mask, then the rows
-        k = (state[i] == ACTIVE) & last_good[i] & (last_store[i] >= 0)
-        keep[i] = k
-        m += k
+    for i in range(n):
+        m += keep[i]
     rows = np.empty(m, np.int64)
-    per_store = np.zeros(n_stores, np.int64)
     j = 0
     for i in range(n):
-        if keep[i]:
-            rows[j] = i
-            per_store[last_store[i]] += 1
-            j += 1
+        if j == m:
+            break
+        rows[j] = i  # overwritten until a kept row moves j on
+        j += keep[i]
+    return rows
+
+
+@njit(cache=True)
+def satisfied_by_store(state, last_good, last_store, n_stores):
+    """Rows of active customers whose latest experience satisfied them (ascending:
+    `satisfied`), and how many of them last bought at each store
+    (`np.bincount` of their stores)."""
+    rows = satisfied(state, last_good, last_store)
+    per_store = np.zeros(n_stores, np.int64)
+    for q in range(rows.size):
+        per_store[last_store[rows[q]]] += 1
     return rows, per_store
 
 

@@ -1,6 +1,6 @@
 """Compiled kernels of the weekly housekeeping: natural entry, member states, the satisfaction
-bound, the census (active counts, prospects, churned) and the satisfied customers
-(recruitment's own kernels: `sim.kernels.recruit`).
+bound, the census (active counts, prospects, churned); recruitment's kernels (the satisfied
+customers among them) are in `sim.kernels.recruit`.
 
 A week's housekeeping is a few passes over the whole population; `settle` makes them in one
 call (entry, states, bound and, when nothing runs between them, the census) instead of a
@@ -21,35 +21,46 @@ _ROWS = 256  # rows per block of the active counts
 @njit(cache=True)
 def _states(t, tick_days, active_days, sleeping_days, state, last_purchase):
     """Members' states from recency (days in int32, wrapping as NumPy's); returns the numbers
-    of prospects and of churned customers (whose states stay as they are)."""
+    of prospects and of churned customers (whose states stay as they are). Selects, not
+    branches: vectorised."""
     prospects = 0
     churned = 0
+    per_tick = np.int64(tick_days)
     for i in range(state.size):
         s = state[i]
-        if s == PROSPECT:
-            prospects += 1
-            continue
-        if s == CHURNED:
-            churned += 1
-            continue
-        days = np.int32(np.int32(t - np.int64(last_purchase[i])) * np.int64(tick_days))
-        code = ACTIVE
-        if days >= active_days:
-            code += 1
-        if days >= sleeping_days:
-            code += 1
-        state[i] = code
+        days = np.int32(np.int64(np.int32(t - np.int64(last_purchase[i]))) * per_tick)
+        code = np.int8(ACTIVE + (days >= active_days) + (days >= sleeping_days))
+        prospect = s == PROSPECT
+        gone = s == CHURNED
+        prospects += prospect
+        churned += gone
+        state[i] = s if (prospect | gone) else code
     return prospects, churned
 
 
 @njit(cache=True)
+def _out_of_bound(x, lo, hi):
+    """How many values of `x` lie outside [lo, hi] (a vectorised count, nothing written)."""
+    n = 0
+    for k in range(x.size):
+        v = x[k]
+        n += (v < lo) | (v > hi)
+    return n
+
+
+@njit(cache=True)
 def _bound(satisfaction, bound):
-    """`np.clip(satisfaction, -bound, bound)` in place (float32; NaN stays NaN)."""
+    """`np.clip(satisfaction, -bound, bound)` in place (float32; NaN stays NaN), block by block:
+    a block is written only if one of its values is out of bound (few are: the weekly bound
+    mostly finds nothing to do, and reading is half the memory traffic of rewriting)."""
     flat = satisfaction.reshape(-1)
     lo, hi = -bound, bound
-    for k in range(flat.size):  # selects, not branches: vectorised
-        v = flat[k]
-        flat[k] = lo if v < lo else (hi if v > hi else v)
+    for start in range(0, flat.size, 4096):
+        block = flat[start : start + 4096]
+        if _out_of_bound(block, lo, hi):
+            for k in range(block.size):  # selects, not branches: vectorised
+                v = block[k]
+                block[k] = lo if v < lo else (hi if v > hi else v)
 
 
 @njit(cache=True)
@@ -155,22 +166,3 @@ def settle(
     if count:
         return _active(last_visit, state, active_since), prospects, churned
     return np.zeros(last_visit.shape[1], np.int64), prospects, churned
-
-
-@njit(cache=True)
-def satisfied(state, last_good, last_store):
-    """Rows of active customers whose latest experience satisfied them, ascending."""
-    n = state.size
-    keep = np.empty(n, np.bool_)
-    m = 0
-    for i in range(n):
-        k = (state[i] == ACTIVE) & last_good[i] & (last_store[i] >= 0)
-        keep[i] = k
-        m += k
-    rows = np.empty(m, np.int64)
-    j = 0
-    for i in range(n):
-        if keep[i]:
-            rows[j] = i
-            j += 1
-    return rows
