@@ -57,7 +57,7 @@ def focal_active(model: RetailModel) -> int:
 
 def focal_profit(model: RetailModel) -> float:
     """The focal store's profit so far (gross margin minus policy costs), in yuan."""
-    return float(model.ledger.profit()[: model.t + 1, model.focal].sum())
+    return model.ledger.store_profit(model.focal, model.t + 1)
 
 
 def members_in_category(model: RetailModel) -> int:

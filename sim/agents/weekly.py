@@ -97,6 +97,32 @@ def _recruited(
 
 
 _THRESHOLDS: dict[tuple[float, float, int], np.ndarray] = {}
+_NO_INDEX = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def _prospect_index(model: RetailModel) -> tuple[np.ndarray, np.ndarray]:
+    """The prospects by home place the kernels left last week (`sim.kernels.recruit`
+    refreshes or remakes it; none yet, or made for another population: empty)."""
+    kept = getattr(model, "_prospect_index", None)
+    if kept is None or kept[0] is not model.pop.home:
+        return _NO_INDEX
+    return kept[1], kept[2]
+
+
+_KEYS: dict[tuple[int, str, int], np.uint64] = {}
+
+
+def _key(model: RetailModel, process: str, t: int) -> np.uint64:
+    """`model.streams.keyed(process, t).key`, remembered: every policy run from one seed asks
+    for the same keys."""
+    streams = model.streams
+    k = (streams.seed, process, t + streams.tick_offset)
+    key = _KEYS.get(k)
+    if key is None:
+        if len(_KEYS) >= 65536:
+            _KEYS.clear()
+        key = _KEYS[k] = streams.keyed(process, t).key
+    return key
 
 
 def _thresholds(rate: float, multiplier: np.ndarray, period_years: float) -> np.ndarray:
@@ -110,8 +136,7 @@ def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
     from sim.kernels import recruit as kernel
 
     pop, b, ledger, n_stores = model.pop, model.behaviour, model.ledger, model.n_stores
-    key = model.streams.keyed("recruitment", t).key
-    pick_key = model.streams.keyed("recruit_pick", t).key
+    key, pick_key = _key(model, "recruitment", t), _key(model, "recruit_pick", t)
     rate = b.wom_new_per_satisfied_year
     boost = pop.satisfaction.dtype.type(b.wom_positive_shift * 5)
     scaled = model.hooks("recruit_multiplier")
@@ -126,7 +151,7 @@ def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
         for s, recruit_multiplier in scaled:
             multiplier[s] *= recruit_multiplier()
         threshold = _thresholds(rate, multiplier, period_years)
-        recruiters, recruits, stores, u = kernel.recruit_and_join(
+        recruiters, recruits, stores, u, *index = kernel.recruit_and_join(
             t,
             base,
             key,
@@ -146,13 +171,15 @@ def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
             pop.satisfaction,
             boost,
             pop.referral_parent,
+            *_prospect_index(model),
         )
+        model._prospect_index = (pop.home, *index)
     else:  # one call from the satisfied base to the recruits
         threshold = _THRESHOLDS.get((rate, period_years, n_stores))
         if threshold is None:
             threshold = _thresholds(rate, np.ones(n_stores), period_years)
             _THRESHOLDS[(rate, period_years, n_stores)] = threshold
-        per_store, recruiters, recruits, stores, u = kernel.recruit_week(
+        per_store, recruiters, recruits, stores, u, *index = kernel.recruit_week(
             t,
             n_stores,
             pop.last_good,
@@ -173,7 +200,9 @@ def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
             pop.satisfaction,
             boost,
             pop.referral_parent,
+            *_prospect_index(model),
         )
+        model._prospect_index = (pop.home, *index)
         if not per_store.any():
             return
         ledger.add_by_store("satisfied_customer_years", t, per_store * period_years)

@@ -78,10 +78,9 @@ def satisfied_by_store(state, last_good, last_store, n_stores):
 
 
 @njit(cache=True)
-def find_prospects(recruiters, u, tries, indptr, indices, state, home):
-    """A prospect for each recruiter (-1: none): the first of `tries` contacts picked by `u`
-    who is a prospect, else the prospect picked by `u[:, tries]` among those of the same home
-    place in row order (the NumPy rule's stable sort by home)."""
+def _contacts(recruiters, u, tries, indptr, indices, state):
+    """Each recruiter's first of `tries` contacts picked by `u` who is a prospect (-1: none),
+    and how many found none."""
     n = recruiters.size
     found = np.full(n, -1, np.int64)
     missing = 0
@@ -95,34 +94,72 @@ def find_prospects(recruiters, u, tries, indptr, indices, state, home):
                 if state[c] == PROSPECT:
                     found[i] = c
                     break
-        if found[i] < 0:
-            missing += 1
-    if missing == 0:
-        return found
+        missing += found[i] < 0
+    return found, missing
+
+
+@njit(cache=True)
+def prospect_index(state, home):
+    """The prospects grouped by home place, in row order within a place (the NumPy rule's
+    stable sort by home): (rows, starts), place p's prospects at rows[starts[p]:starts[p+1]]."""
     listed = np.empty(state.size + 1, np.int64)  # the prospects in row order (branch-free)
     m = 0
     for j in range(state.size):
         listed[m] = j
         m += state[j] == PROSPECT
     places = home.max() + 1 if home.size else 1
-    first = np.zeros(places + 1, np.int64)
+    starts = np.zeros(places + 1, np.int64)
     for q in range(m):
-        first[home[listed[q]] + 1] += 1
+        starts[home[listed[q]] + 1] += 1
     for p in range(places):
-        first[p + 1] += first[p]
-    by_home = np.empty(m, np.int64)
-    fill = first[:places].copy()
+        starts[p + 1] += starts[p]
+    rows = np.empty(m, np.int64)
+    fill = starts[:places].copy()
     for q in range(m):
         h = home[listed[q]]
-        by_home[fill[h]] = listed[q]
+        rows[fill[h]] = listed[q]
         fill[h] += 1
-    for i in range(n):
+    return rows, starts
+
+
+@njit(cache=True)
+def refresh_index(rows, starts, state):
+    """Keep only the rows still prospects, in place and in order (`prospect_index` of today's
+    state if no row became a prospect since it was made); returns how many are kept."""
+    kept = 0
+    for p in range(starts.size - 1):
+        lo, hi = starts[p], starts[p + 1]
+        starts[p] = kept
+        for q in range(lo, hi):
+            r = rows[q]
+            rows[kept] = r
+            kept += state[r] == PROSPECT
+    starts[starts.size - 1] = kept
+    return kept
+
+
+@njit(cache=True)
+def _from_home(found, recruiters, u, tries, home, rows, starts):
+    """For the recruiters without a prospect among their contacts: the prospect picked by
+    `u[:, tries]` among those of their home place (`prospect_index`)."""
+    for i in range(recruiters.size):
         if found[i] >= 0:
             continue
         want = home[recruiters[i]]
-        size = first[want + 1] - first[want]
+        size = starts[want + 1] - starts[want]
         if size > 0:
-            found[i] = by_home[first[want] + np.int64(u[i, tries] * np.float64(size))]
+            found[i] = rows[starts[want] + np.int64(u[i, tries] * np.float64(size))]
+
+
+@njit(cache=True)
+def find_prospects(recruiters, u, tries, indptr, indices, state, home):
+    """A prospect for each recruiter (-1: none): the first of `tries` contacts picked by `u`
+    who is a prospect, else the prospect picked by `u[:, tries]` among those of the same home
+    place in row order (the NumPy rule's stable sort by home)."""
+    found, missing = _contacts(recruiters, u, tries, indptr, indices, state)
+    if missing:
+        rows, starts = prospect_index(state, home)
+        _from_home(found, recruiters, u, tries, home, rows, starts)
     return found
 
 
@@ -147,12 +184,18 @@ def recruit_and_join(
     satisfaction,
     boost,
     referral_parent,
+    index_rows,
+    index_starts,
 ):
     """`recruit` from the satisfied base to `join`: who recruits (the base rows whose first
     keyed uniform falls below their store's threshold), whom (a prospect each, the first
     recruiter of a prospect keeps it, prospects in ascending order as `np.unique`), and the
     recruits joining the category. Returns (recruiters, recruits, their stores, the recruits'
-    second keyed uniforms: their waits before visiting)."""
+    second keyed uniforms: their waits before visiting, then the prospect index).
+
+    The prospects by home place are those of `index_rows`/`index_starts` (a `prospect_index`
+    made earlier: rows only ever leave the prospects) once refreshed, if that keeps every
+    prospect of today; else (or if empty) a new index, returned for the next week."""
     hit = np.empty(base.size, np.int64)
     n = 0
     for i in range(base.size):
@@ -162,10 +205,16 @@ def recruit_and_join(
     hit = hit[:n]
     empty = np.zeros(0, np.int64)
     if hit.size == 0:
-        return empty, empty, empty, np.zeros(0)
-    found = find_prospects(
-        hit, keyed_uniforms(hit, pick_key, tries + 1), tries, indptr, indices, state, home
-    )
+        return empty, empty, empty, np.zeros(0), index_rows, index_starts
+    u = keyed_uniforms(hit, pick_key, tries + 1)
+    found, missing = _contacts(hit, u, tries, indptr, indices, state)
+    if missing:
+        prospects = 0
+        for j in range(state.size):
+            prospects += state[j] == PROSPECT
+        if index_starts.size == 0 or refresh_index(index_rows, index_starts, state) != prospects:
+            index_rows, index_starts = prospect_index(state, home)
+        _from_home(found, hit, u, tries, home, index_rows, index_starts)
     ok = np.flatnonzero(found >= 0)
     cand, who = found[ok], hit[ok]
     order = np.argsort(cand, kind="mergesort")  # stable: the first recruiter of each prospect
@@ -188,7 +237,7 @@ def recruit_and_join(
         satisfaction[r, s] = v if (v >= boost or np.isnan(v)) else boost  # np.maximum
         referral_parent[r] = parents[i]
         wait[i] = keyed_uniform(r, key, 1)
-    return parents, recruits, stores, wait
+    return parents, recruits, stores, wait, index_rows, index_starts
 
 
 @njit(cache=True)
@@ -213,12 +262,14 @@ def recruit_week(
     satisfaction,
     boost,
     referral_parent,
+    index_rows,
+    index_starts,
 ):
     """A week's recruitment when no policy scales it: the satisfied base and its count per
     store (`satisfied_by_store`), then `recruit_and_join`. Returns (the base's count per
-    store, then `recruit_and_join`'s four arrays)."""
+    store, then what `recruit_and_join` returns)."""
     base, per_store = satisfied_by_store(state, last_good, last_store, n_stores)
-    parents, recruits, stores, wait = recruit_and_join(
+    out = recruit_and_join(
         t,
         base,
         key,
@@ -238,5 +289,7 @@ def recruit_week(
         satisfaction,
         boost,
         referral_parent,
+        index_rows,
+        index_starts,
     )
-    return per_store, parents, recruits, stores, wait
+    return (per_store,) + out
