@@ -96,7 +96,10 @@ class Ledger:
         """`profit()[:ticks, store].sum()` from that one column (the same operations in the same
         order, without building every store's matrices: the weekly series asks for it)."""
         f = self.flows
-        cost = np.zeros(min(ticks, self.n_ticks))
-        for arr in self.costs.values():
-            cost += arr[:ticks, store]
-        return float((f["revenue"][:ticks, store] - f["cogs"][:ticks, store] - cost).sum())
+        margin = f["revenue"][:ticks, store] - f["cogs"][:ticks, store]
+        if self.costs:  # (x - 0.0 is x: no costs, nothing to subtract)
+            cost = np.zeros(margin.size)
+            for arr in self.costs.values():
+                cost += arr[:ticks, store]
+            margin -= cost
+        return float(margin.sum())

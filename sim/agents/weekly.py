@@ -73,8 +73,9 @@ def recruit(model: RetailModel, t: int, period_years: float, compiled: bool | No
         return
     stores = pop.last_store[recruiters]
     join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
-    wait = draws.exponential(recruits, 2)[:, 1]  # column 0 decided `hit`
-    _recruited(model, t, recruiters, recruits, stores, wait)
+    wait_days = 21.0 * draws.exponential(recruits, 2)[:, 1]  # column 0 decided `hit`
+    visit_in = np.ceil(wait_days / model.calendar.tick_days).astype(np.int64)
+    _recruited(model, t, recruiters, recruits, stores, t + np.maximum(visit_in, 1))
 
 
 def _recruited(
@@ -83,12 +84,11 @@ def _recruited(
     recruiters: np.ndarray,
     recruits: np.ndarray,
     stores: np.ndarray,
-    wait: np.ndarray,
+    visits: np.ndarray,
 ) -> None:
-    """After the recruits joined: their first visits (`wait`: standard exponential draws of
-    their waits), the ledger and the policies told (`on_recruits`)."""
-    visit_in = np.ceil(21.0 * wait / model.calendar.tick_days).astype(np.int64)
-    model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
+    """After the recruits joined: their first visits (at ticks `visits`: within a few weeks),
+    the ledger and the policies told (`on_recruits`)."""
+    model.schedule_visits(visits, recruits)
     model.ledger.add("wom_recruits", t, stores)
     for s, on_recruits in model.hooks("on_recruits"):
         mine = stores == s
@@ -206,8 +206,9 @@ def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
         if not per_store.any():
             return
         ledger.add_by_store("satisfied_customer_years", t, per_store * period_years)
-    if recruits.size:
-        _recruited(model, t, recruiters, recruits, stores, -np.log(u))
+    if recruits.size:  # the waits' logarithms are NumPy's (its own SIMD log)
+        visits = kernel.visit_ticks(t, np.log(u), model.calendar.tick_days)
+        _recruited(model, t, recruiters, recruits, stores, visits)
 
 
 def _kernel_ready(model: RetailModel) -> bool:

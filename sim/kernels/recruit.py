@@ -293,3 +293,14 @@ def recruit_week(
         index_starts,
     )
     return (per_store,) + out
+
+
+@njit(cache=True)
+def visit_ticks(t, log_u, tick_days):
+    """The recruits' first visits: `t + max(ceil(21 days * wait / tick_days), 1)` for the
+    exponential waits `-log_u` (`recruit`'s NumPy arithmetic, element by element)."""
+    out = np.empty(log_u.size, np.int64)
+    for i in range(log_u.size):
+        visit_in = np.int64(np.ceil(21.0 * -log_u[i] / tick_days))
+        out[i] = t + max(visit_in, 1)
+    return out
