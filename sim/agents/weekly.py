@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import kernels
+from sim.kernels.heap import keep_freed_pages
 from sim.population import ACTIVE, CHURNED, PROSPECT, VIA_NATURAL, VIA_WOM
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -347,6 +348,7 @@ def weekly_rules(model: RetailModel, t: int, since: int, count: bool) -> Census 
     """The week's rules in their order: recruitment, natural entry (of prospects whose entry
     tick fell after `since`, the previous housekeeping), members' states; with `count`, the
     census right after them (what `census` would return)."""
+    keep_freed_pages()  # once per process: see sim.kernels.heap
     compiled = kernels.compiled() and _kernel_ready(model)
     recruit(model, t, (t - since) * model.calendar.dt_years, compiled)
     if not compiled:
