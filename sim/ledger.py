@@ -91,3 +91,15 @@ class Ledger:
     def profit(self) -> np.ndarray:
         f = self.flows
         return f["revenue"] - f["cogs"] - self.policy_cost()
+
+    def store_profit(self, store: int, ticks: int) -> float:
+        """`profit()[:ticks, store].sum()` from that one column (the same operations in the same
+        order, without building every store's matrices: the weekly series asks for it)."""
+        f = self.flows
+        margin = f["revenue"][:ticks, store] - f["cogs"][:ticks, store]
+        if self.costs:  # (x - 0.0 is x: no costs, nothing to subtract)
+            cost = np.zeros(margin.size)
+            for arr in self.costs.values():
+                cost += arr[:ticks, store]
+            margin -= cost
+        return float(margin.sum())

@@ -25,7 +25,7 @@ from sim.agents.base import RetailAgent, register_in_bulk
 from sim.agents.choice import store_utilities, travel_table
 from sim.agents.customer import Customer, OccasionDraws, advance_clocks, due_now, process_occasions
 from sim.agents.store import Store, StoreArrays
-from sim.agents.weekly import natural_entry, recruit, update_states
+from sim.agents.weekly import Census, active_since, census, weekly_rules
 from sim.calendar import Calendar
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
@@ -57,7 +57,7 @@ def focal_active(model: RetailModel) -> int:
 
 def focal_profit(model: RetailModel) -> float:
     """The focal store's profit so far (gross margin minus policy costs), in yuan."""
-    return float(model.ledger.profit()[: model.t + 1, model.focal].sum())
+    return model.ledger.store_profit(model.focal, model.t + 1)
 
 
 def members_in_category(model: RetailModel) -> int:
@@ -72,6 +72,34 @@ def prospects(model: RetailModel) -> int:
 def churned_total(model: RetailModel) -> int:
     churned = np.count_nonzero(model.pop.state == CHURNED)
     return churned - (model.twin.waiting() if model.twin is not None else 0)
+
+
+SERIES = {
+    "focal_active": focal_active,
+    "focal_profit": focal_profit,
+    "members": members_in_category,
+    "prospects": prospects,
+    "churned": churned_total,
+}
+"""The weekly series (the model's DataCollector reporters)."""
+
+
+def record_series(model: RetailModel, counts: Census) -> None:
+    """Append the week's row to the DataCollector: the values `SERIES`' reporters return, from
+    the census the housekeeping took (Mesa's `collect` with the standard reporters, without
+    counting the population again). Any other set of reporters: Mesa's `collect`."""
+    dc = model.datacollector
+    if dc.model_reporters != SERIES or dc.agent_reporters or dc.agenttype_reporters:
+        dc.collect(model)
+        return
+    active, n_prospects, n_churned = counts
+    waiting = model.twin.waiting() if model.twin is not None else 0
+    columns = dc.model_vars
+    columns["focal_active"].append(int(active[model.focal]))
+    columns["focal_profit"].append(focal_profit(model))
+    columns["members"].append(model.pop.n - n_prospects - n_churned)
+    columns["prospects"].append(n_prospects)
+    columns["churned"].append(n_churned - waiting)
 
 
 class RetailModel(mesa.Model):
@@ -178,15 +206,7 @@ class RetailModel(mesa.Model):
         self._customers: list[Customer] | None = None
         if activation == "agent":
             self._make_customers()
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "focal_active": focal_active,
-                "focal_profit": focal_profit,
-                "members": members_in_category,
-                "prospects": prospects,
-                "churned": churned_total,
-            }
-        )
+        self.datacollector = mesa.DataCollector(model_reporters=dict(SERIES))
         self.running = True
 
     # ------------------------------------------------------------------ set-up
@@ -330,8 +350,7 @@ class RetailModel(mesa.Model):
     def active_counts(self) -> np.ndarray:
         """Per store: customers who bought there in the last 180 days, still in the category."""
         pop = self.pop
-        window = self.behaviour.active_days / self.calendar.tick_days
-        since = np.int32(np.floor(self.t - window))  # t - last_visit < window, in integers
+        since = active_since(self, self.t)  # t - last_visit < window, in integers
         if kernels.compiled():  # one pass, the same integer counts
             from sim.kernels import weekly
 
@@ -395,15 +414,19 @@ class RetailModel(mesa.Model):
             self.running = False
 
     def _housekeeping(self, t: int) -> None:
-        period_years = (t - self._last_housekeeping) * self.calendar.dt_years
-        recruit(self, t, period_years)
-        natural_entry(self, t, self._last_housekeeping)
-        update_states(self, t)
-        for _, housekeeping in self.hooks("housekeeping"):
+        """The week's rules (`sim.agents.weekly`), the policies' housekeeping, then the active
+        counts and the series' row (counted in the same pass as the states when no policy
+        runs in between)."""
+        hooks = self.hooks("housekeeping")
+        counting = not self._burning  # the burn-in's ledger is thrown away: no counts for it
+        counts = weekly_rules(self, t, self._last_housekeeping, counting and not hooks)
+        for _, housekeeping in hooks:
             housekeeping(t)
-        if not self._burning:  # the burn-in's ledger is thrown away: no counts for it
-            self.ledger.snapshots["active"][t:] = self.active_counts()
-            self.datacollector.collect(self)
+        if counting:
+            if counts is None:
+                counts = census(self)
+            self.ledger.snapshots["active"][t:] = counts[0]
+            record_series(self, counts)
         self._last_housekeeping = t
 
     def _year_end(self, t: int) -> None:

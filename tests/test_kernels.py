@@ -106,12 +106,29 @@ def test_unexpected_dtypes_fall_back_to_numpy():
     assert widened("numba") == widened("numpy")
 
 
+def test_prospects_made_mid_run_are_found_as_by_numpy():
+    """Recruitment keeps its prospects-by-place index between weeks (rows only leave the
+    prospects); rows made prospects again mid-run must still be found exactly as NumPy does."""
+
+    def made_prospects(engine: str) -> dict[str, str]:
+        with kernels.use(engine):
+            m = RetailModel(market=default_market(n_customers=2000, years=0.5), seed=21)
+            rng = np.random.default_rng(0)
+            for t in range(m.n_ticks):
+                if t in (6, 14):
+                    m.pop.state[rng.choice(m.pop.n, 200, replace=False)] = P.PROSPECT
+                m.step()
+            return digest(m)
+
+    assert made_prospects("numba") == made_prospects("numpy")
+
+
 def test_kernels_use_the_population_codes():
     from sim.kernels import occasions, recruit, weekly
 
     for mod in (occasions, weekly):
         assert (mod.PROSPECT, mod.ACTIVE, mod.CHURNED) == (P.PROSPECT, P.ACTIVE, P.CHURNED)
-    assert recruit.PROSPECT == P.PROSPECT
+    assert (recruit.PROSPECT, recruit.ACTIVE) == (P.PROSPECT, P.ACTIVE)
     assert occasions.NOT_YET == P.NOT_YET
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import kernels
+from sim.kernels.heap import keep_freed_pages
 from sim.population import ACTIVE, CHURNED, PROSPECT, VIA_NATURAL, VIA_WOM
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,20 +28,26 @@ def satisfied_customers(model: RetailModel) -> np.ndarray:
     """Rows of active customers whose latest experience satisfied them (the WOM base)."""
     pop = model.pop
     if kernels.compiled():
-        from sim.kernels import weekly
+        from sim.kernels import recruit as kernel
 
-        return weekly.satisfied(pop.state, pop.last_good, pop.last_store)
+        return kernel.satisfied(pop.state, pop.last_good, pop.last_store)
     return np.flatnonzero((pop.state == ACTIVE) & pop.last_good & (pop.last_store >= 0))
 
 
-def recruit(model: RetailModel, t: int, period_years: float) -> None:
+def recruit(model: RetailModel, t: int, period_years: float, compiled: bool | None = None) -> None:
     """Satisfied customers bring new customers: 25 per 100 satisfied per year (SEEDS 001).
 
     Each satisfied customer recruits at that rate (times the multiplier of their store's
     referral policies) for the store they last bought at. The recruit is a prospect among their
     contacts if there is one, else a prospect from the same home place; the recruit joins the
-    category and visits within a few weeks.
+    category and visits within a few weeks. `compiled`: whether the compiled kernels serve
+    this model (None: ask).
     """
+    if compiled is None:
+        compiled = kernels.compiled() and _kernel_ready(model)
+    if compiled:
+        _recruit_compiled(model, t, period_years)
+        return
     pop, b, ledger = model.pop, model.behaviour, model.ledger
     draws = model.streams.keyed("recruitment", t)
     base = satisfied_customers(model)
@@ -53,17 +60,104 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
     multiplier = np.ones(model.n_stores)
     for s, recruit_multiplier in model.hooks("recruit_multiplier"):
         multiplier[s] *= recruit_multiplier()
-    if kernels.compiled() and _kernel_ready(model):  # the same numbers and steps, compiled
-        from sim.kernels import recruit as kernel
+    rate = b.wom_new_per_satisfied_year * multiplier[store]
+    hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
+    recruiters = base[hit]
+    if recruiters.size == 0:
+        return
+    recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
+    ok = recruits >= 0
+    recruiters, recruits = recruiters[ok], recruits[ok]
+    recruits, first = np.unique(recruits, return_index=True)
+    recruiters = recruiters[first]
+    if recruits.size == 0:
+        return
+    stores = pop.last_store[recruiters]
+    join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
+    wait_days = 21.0 * draws.exponential(recruits, 2)[:, 1]  # column 0 decided `hit`
+    visit_in = np.ceil(wait_days / model.calendar.tick_days).astype(np.int64)
+    _recruited(model, t, recruiters, recruits, stores, t + np.maximum(visit_in, 1))
 
-        threshold = -np.expm1(-(b.wom_new_per_satisfied_year * multiplier) * period_years)
-        recruiters, recruits, stores = kernel.recruit_and_join(
+
+def _recruited(
+    model: RetailModel,
+    t: int,
+    recruiters: np.ndarray,
+    recruits: np.ndarray,
+    stores: np.ndarray,
+    visits: np.ndarray,
+) -> None:
+    """After the recruits joined: their first visits (at ticks `visits`: within a few weeks),
+    the ledger and the policies told (`on_recruits`)."""
+    model.schedule_visits(visits, recruits)
+    model.ledger.add("wom_recruits", t, stores)
+    for s, on_recruits in model.hooks("on_recruits"):
+        mine = stores == s
+        if mine.any():
+            on_recruits(t, recruiters[mine], recruits[mine])
+
+
+_THRESHOLDS: dict[tuple[float, float, int], np.ndarray] = {}
+_NO_INDEX = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def _prospect_index(model: RetailModel) -> tuple[np.ndarray, np.ndarray]:
+    """The prospects by home place the kernels left last week (`sim.kernels.recruit`
+    refreshes or remakes it; none yet, or made for another population: empty)."""
+    kept = getattr(model, "_prospect_index", None)
+    if kept is None or kept[0] is not model.pop.home:
+        return _NO_INDEX
+    return kept[1], kept[2]
+
+
+_KEYS: dict[tuple[int, str, int], np.uint64] = {}
+
+
+def _key(model: RetailModel, process: str, t: int) -> np.uint64:
+    """`model.streams.keyed(process, t).key`, remembered: every policy run from one seed asks
+    for the same keys."""
+    streams = model.streams
+    k = (streams.seed, process, t + streams.tick_offset)
+    key = _KEYS.get(k)
+    if key is None:
+        if len(_KEYS) >= 65536:
+            _KEYS.clear()
+        key = _KEYS[k] = streams.keyed(process, t).key
+    return key
+
+
+def _thresholds(rate: float, multiplier: np.ndarray, period_years: float) -> np.ndarray:
+    """Per store: the chance that a satisfied customer recruits in the period."""
+    return -np.expm1(-(rate * multiplier) * period_years)
+
+
+def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
+    """`recruit` through the compiled kernels (`sim.kernels.recruit`): the same numbers, steps
+    and order of hooks and bookings."""
+    from sim.kernels import recruit as kernel
+
+    pop, b, ledger, n_stores = model.pop, model.behaviour, model.ledger, model.n_stores
+    key, pick_key = _key(model, "recruitment", t), _key(model, "recruit_pick", t)
+    rate = b.wom_new_per_satisfied_year
+    boost = pop.satisfaction.dtype.type(b.wom_positive_shift * 5)
+    scaled = model.hooks("recruit_multiplier")
+    if scaled:  # the policies are asked once the base is known (and only if there is one)
+        base, per_store = kernel.satisfied_by_store(
+            pop.state, pop.last_good, pop.last_store, n_stores
+        )
+        if base.size == 0:
+            return
+        ledger.add_by_store("satisfied_customer_years", t, per_store * period_years)
+        multiplier = np.ones(n_stores)
+        for s, recruit_multiplier in scaled:
+            multiplier[s] *= recruit_multiplier()
+        threshold = _thresholds(rate, multiplier, period_years)
+        recruiters, recruits, stores, u, *index = kernel.recruit_and_join(
             t,
             base,
-            store,
-            draws.key,
+            key,
             threshold,
-            model.streams.keyed("recruit_pick", t).key,
+            pick_key,
             3,
             pop.indptr,
             pop.indices,
@@ -76,34 +170,46 @@ def recruit(model: RetailModel, t: int, period_years: float) -> None:
             VIA_WOM,
             pop.acquired_store,
             pop.satisfaction,
-            pop.satisfaction.dtype.type(b.wom_positive_shift * 5),
+            boost,
             pop.referral_parent,
+            *_prospect_index(model),
         )
-        if recruits.size == 0:
+        model._prospect_index = (pop.home, *index)
+    else:  # one call from the satisfied base to the recruits
+        threshold = _THRESHOLDS.get((rate, period_years, n_stores))
+        if threshold is None:
+            threshold = _thresholds(rate, np.ones(n_stores), period_years)
+            _THRESHOLDS[(rate, period_years, n_stores)] = threshold
+        per_store, recruiters, recruits, stores, u, *index = kernel.recruit_week(
+            t,
+            n_stores,
+            pop.last_good,
+            key,
+            threshold,
+            pick_key,
+            3,
+            pop.indptr,
+            pop.indices,
+            pop.state,
+            pop.home,
+            pop.last_store,
+            pop.joined,
+            pop.last_purchase,
+            pop.acquired_via,
+            VIA_WOM,
+            pop.acquired_store,
+            pop.satisfaction,
+            boost,
+            pop.referral_parent,
+            *_prospect_index(model),
+        )
+        model._prospect_index = (pop.home, *index)
+        if not per_store.any():
             return
-    else:
-        rate = b.wom_new_per_satisfied_year * multiplier[store]
-        hit = draws.random(base)[:, 0] < -np.expm1(-rate * period_years)
-        recruiters = base[hit]
-        if recruiters.size == 0:
-            return
-        recruits = _find_prospects(model, recruiters, model.streams.keyed("recruit_pick", t))
-        ok = recruits >= 0
-        recruiters, recruits = recruiters[ok], recruits[ok]
-        recruits, first = np.unique(recruits, return_index=True)
-        recruiters = recruiters[first]
-        if recruits.size == 0:
-            return
-        stores = pop.last_store[recruiters]
-        join(model, t, recruits, VIA_WOM, stores=stores, parents=recruiters)
-    wait_days = 21.0 * draws.exponential(recruits, 2)[:, 1]  # column 0 decided `hit`
-    visit_in = np.ceil(wait_days / model.calendar.tick_days).astype(np.int64)
-    model.schedule_visits(t + np.maximum(visit_in, 1), recruits)
-    ledger.add("wom_recruits", t, stores)
-    for s, on_recruits in model.hooks("on_recruits"):
-        mine = stores == s
-        if mine.any():
-            on_recruits(t, recruiters[mine], recruits[mine])
+        ledger.add_by_store("satisfied_customer_years", t, per_store * period_years)
+    if recruits.size:  # the waits' logarithms are NumPy's (its own SIMD log)
+        visits = kernel.visit_ticks(t, np.log(u), model.calendar.tick_days)
+        _recruited(model, t, recruiters, recruits, stores, visits)
 
 
 def _kernel_ready(model: RetailModel) -> bool:
@@ -207,3 +313,68 @@ def update_states(model: RetailModel, t: int) -> None:
     code += ACTIVE  # ACTIVE, SILENT, SLEEPING are consecutive codes
     np.putmask(pop.state, member, code)  # = copyto(where=member), ~4x faster
     np.clip(pop.satisfaction, -SATISFACTION_BOUND, SATISFACTION_BOUND, out=pop.satisfaction)
+
+
+Census = tuple[np.ndarray, int, int]
+"""What the weekly series counts: active customers per store, prospects, churned customers."""
+
+
+def active_since(model: RetailModel, t: int) -> np.int32:
+    """The tick after which a last visit counts as recent (active: bought in the last 180 days;
+    t - last_visit < window, in integers)."""
+    window = model.behaviour.active_days / model.calendar.tick_days
+    return np.int32(np.floor(t - window))
+
+
+def census(model: RetailModel) -> Census:
+    """Active customers per store (`RetailModel.active_counts`), prospects and churned customers,
+    at the model's current tick."""
+    pop = model.pop
+    if kernels.compiled():  # one pass, the same integer counts
+        from sim.kernels import weekly
+
+        active, prospects, churned = weekly.census(
+            pop.last_visit, pop.state, active_since(model, model.t)
+        )
+        return active, int(prospects), int(churned)
+    return (
+        model.active_counts(),
+        int(np.count_nonzero(pop.state == PROSPECT)),
+        int(np.count_nonzero(pop.state == CHURNED)),
+    )
+
+
+def weekly_rules(model: RetailModel, t: int, since: int, count: bool) -> Census | None:
+    """The week's rules in their order: recruitment, natural entry (of prospects whose entry
+    tick fell after `since`, the previous housekeeping), members' states; with `count`, the
+    census right after them (what `census` would return)."""
+    keep_freed_pages()  # once per process: see sim.kernels.heap
+    compiled = kernels.compiled() and _kernel_ready(model)
+    recruit(model, t, (t - since) * model.calendar.dt_years, compiled)
+    if not compiled:
+        natural_entry(model, t, since)
+        update_states(model, t)
+        return census(model) if count else None
+    from sim.kernels import weekly
+
+    pop, b = model.pop, model.behaviour
+    active, prospects, churned = weekly.settle(
+        t,
+        since,
+        model.entry_ticks_sorted,
+        model.entry_order,
+        VIA_NATURAL,
+        model.calendar.tick_days,
+        float(b.active_days),
+        float(b.sleeping_days),
+        pop.state,
+        pop.joined,
+        pop.last_purchase,
+        pop.acquired_via,
+        pop.satisfaction,
+        pop.satisfaction.dtype.type(SATISFACTION_BOUND),
+        pop.last_visit,
+        active_since(model, t),
+        count,
+    )
+    return (active, int(prospects), int(churned)) if count else None
