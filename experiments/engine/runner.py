@@ -7,11 +7,8 @@ line naming the policy, hook, store and run, and the full traceback for the log 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import gc
 import logging
-import sys
 import time
 import traceback
 from collections.abc import Iterator
@@ -24,6 +21,7 @@ import pandas as pd
 from experiments.engine.burn_ins import BurnIns, Share
 from experiments.engine.specs import RunSpec
 from sim import ConfigError, RetailModel
+from sim.kernels.heap import keep_freed_pages
 from sim.model import HOOKS
 from sim.policies import StorePolicy
 from sim.snapshot import BurnIn
@@ -61,7 +59,7 @@ def run_spec(spec: RunSpec, burn_in: BurnIn | None = None) -> dict[str, Any]:
     """Simulate one spec and extract its tidy pieces (small and picklable); the same result
     with or without a shared `burn_in` (`sim.snapshot`)."""
     start = time.perf_counter()
-    _keep_freed_memory()
+    keep_freed_pages()  # the next run reuses what this one frees (sim.kernels.heap)
     model = simulate_spec(spec, burn_in)
     out = extract(model)
     del model
@@ -71,32 +69,6 @@ def run_spec(spec: RunSpec, burn_in: BurnIn | None = None) -> dict[str, Any]:
 
 
 _FROZEN = False
-_TUNED = False
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
-KEEP_FREED_BYTES = 64 << 20
-
-
-def _keep_freed_memory() -> None:
-    """Let the C allocator keep the memory a finished run frees, for the next run (glibc).
-
-    A run frees ~10 MB of arrays (its population copy, ledger, log) and the next allocates as
-    much. By default glibc hands freed blocks of more than 128 kB back to the kernel, and
-    every page of the next run's arrays faults again on first touch: ~4 ms per run at the
-    default size, more than the copying itself. Blocks up to 16 MB now come from the heap, and
-    up to 64 MB of it stays mapped between runs (the worker's resident size keeps its peak).
-    """
-    global _TUNED
-    if _TUNED:
-        return
-    _TUNED = True
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(M_MMAP_THRESHOLD, 16 << 20)
-        libc.mallopt(M_TRIM_THRESHOLD, KEEP_FREED_BYTES)
-    except (OSError, AttributeError):  # not glibc: its defaults stay
-        pass
 
 
 def _collect() -> None:
