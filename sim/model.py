@@ -365,18 +365,26 @@ class RetailModel(mesa.Model):
             visits = self.twin.split(visits)
         if self.activation == "batch":
             rows = due_now(self, t)
-            draws = OccasionDraws.draw(self, rows.size)
-            if visits.size:  # one pipeline call for both: the per-call overhead dominates
-                natural = np.zeros(rows.size + visits.size, bool)
-                natural[: rows.size] = True
-                draws = OccasionDraws.concat(draws, OccasionDraws.keyed(self, t, visits))
-                process_occasions(self, t, np.concatenate([rows, visits]), draws, natural=natural)
-            elif rows.size:
-                process_occasions(self, t, rows, draws)
-            rows = rows[self.pop.next_tick[rows] == t]
-            while rows.size:  # customers with several occasions in this tick
-                process_occasions(self, t, rows, OccasionDraws.draw(self, rows.size))
+            compiled = False
+            if kernels.compiled():  # the tick's batches compiled; False: the NumPy rules
+                from sim.kernels.pipeline import tick_occasions
+
+                compiled = tick_occasions(self, t, rows, visits)
+            if not compiled:
+                draws = OccasionDraws.draw(self, rows.size)
+                if visits.size:  # one pipeline call for both: the per-call overhead dominates
+                    natural = np.zeros(rows.size + visits.size, bool)
+                    natural[: rows.size] = True
+                    draws = OccasionDraws.concat(draws, OccasionDraws.keyed(self, t, visits))
+                    process_occasions(
+                        self, t, np.concatenate([rows, visits]), draws, natural=natural
+                    )
+                elif rows.size:
+                    process_occasions(self, t, rows, draws)
                 rows = rows[self.pop.next_tick[rows] == t]
+                while rows.size:  # customers with several occasions in this tick
+                    process_occasions(self, t, rows, OccasionDraws.draw(self, rows.size))
+                    rows = rows[self.pop.next_tick[rows] == t]
         else:
             self.customer_set.shuffle_do("step")
             if visits.size:

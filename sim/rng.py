@@ -45,6 +45,7 @@ class Streams:
             name: np.random.default_rng(ss) for name, ss in zip(PROCESSES, children, strict=True)
         }
         self._ahead: dict[str, DrawsAhead] = {}
+        self._occasions: tuple[tuple[int, float, int], tuple[DrawsAhead, ...]] | None = None
         self.tick_offset = 0
         """Added to the tick of keyed draws: the burn-in runs at ticks -B..-1 for its keys."""
 
@@ -58,6 +59,28 @@ class Streams:
         if buf is None:
             buf = self._ahead[process] = DrawsAhead(self._gens[process], method, width, *args)
         return buf
+
+    def occasion_buffers(
+        self, n_choice: int, ticket_shape: float, n_wom: int
+    ) -> tuple[DrawsAhead, ...]:
+        """The buffers of an occasion's draws, in `OccasionDraws`' order: clock, churn, choice
+        (Gumbel, `n_choice` columns), ticket (Gamma(`ticket_shape`)), service, complaint (3
+        columns), word of mouth (`n_wom` columns). Looked up once, then kept."""
+        key = (n_choice, ticket_shape, n_wom)
+        got = self._occasions
+        if got is not None and got[0] == key:
+            return got[1]
+        bufs = (
+            self.ahead("occasions", "exponential"),
+            self.ahead("churn", "random"),
+            self.ahead("choice", "gumbel", n_choice),
+            self.ahead("purchase", "standard_gamma", 1, ticket_shape),
+            self.ahead("service", "standard_normal"),
+            self.ahead("complaints", "random", 3),
+            self.ahead("wom", "random", n_wom),
+        )
+        self._occasions = (key, bufs)
+        return bufs
 
     def state(self) -> dict[str, Any]:
         """Every stream's generator state and its blocks drawn ahead (`restore` takes it)."""
@@ -74,6 +97,7 @@ class Streams:
         self._ahead = {
             name: DrawsAhead.resumed(self._gens[name], buf) for name, buf in state["ahead"].items()
         }
+        self._occasions = None
         self.tick_offset = state["tick_offset"]
 
     def keyed(self, process: str, tick: int) -> KeyedDraws:

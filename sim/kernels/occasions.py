@@ -10,7 +10,8 @@ what one phase writes is seen by the next exactly as before. The loyalty decay
 NumPy's SIMD exp2 and the C library's differ in the last bit for ~2% of arguments.
 
 Constants come in two arrays: `c` (float64) and `c32` (float32: the scalars NumPy rounds to
-float32 before multiplying a float32 array); indices are the `C_*` and `F_*` names below.
+float32 before multiplying a float32 array); indices are the `C_*` and `F_*` names of
+`sim.kernels.layout` (re-exported here).
 """
 
 from __future__ import annotations
@@ -18,66 +19,55 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-PROSPECT, ACTIVE, CHURNED = 0, 1, 4  # as sim.population (checked by tests/test_kernels.py)
-NOT_YET = np.iinfo(np.int32).max
-
-# c (float64)
-(
+from sim.kernels.choice import utilities
+from sim.kernels.layout import (  # noqa: F401  (re-exported: hooked.py and tests use them)
+    ACTIVE,
+    C32_NEG_SHIFT,
+    C32_POS_SHIFT,
+    C32_PRICE,
+    C32_SAT,
+    C32_TIER,
+    C32_YEARS,
     C_ASP,
-    C_BRAND,
-    C_TRAVEL,
-    C_LOYALTY,
-    C_FRIENDS,
-    C_OUTSIDE,
-    C_LEFT,
-    C_SHAPE,
-    C_LOY_LEARN,
-    C_NOISE,
-    C_SAT_THR,
-    C_DIS_THR,
-    C_SAT_LEARN,
-    C_BOUND,
-    C_COMPLAIN,
-    C_RES_STAY,
-    C_UNRES_STAY,
     C_ATTRITION,
-    C_POS_MIN,
-    C_POS_SPAN,
+    C_BOUND,
+    C_BRAND,
+    C_COMPLAIN,
+    C_DIS_THR,
+    C_FRIENDS,
+    C_LEFT,
+    C_LOY_LEARN,
+    C_LOYALTY,
     C_NEG_MIN,
     C_NEG_SPAN,
-) = range(22)
-# c32 (float32)
-C32_YEARS, C32_TIER, C32_PRICE, C32_SAT, C32_POS_SHIFT, C32_NEG_SHIFT = range(6)
-# rows of the ledger accumulator: sim.kernels.pipeline.FLOWS
-(
-    F_REVENUE,
-    F_COGS,
-    F_PURCHASES,
-    F_NEW,
-    F_REFERRED,
-    F_DEFECTED,
-    F_SATISFIED,
-    F_DISSATISFIED,
-    F_COMPLAINTS,
-    F_RESOLVED,
-    F_STAYED,
-    F_RESOLVED_STAYED,
+    C_NOISE,
+    C_OUTSIDE,
+    C_POS_MIN,
+    C_POS_SPAN,
+    C_RES_STAY,
+    C_SAT_LEARN,
+    C_SAT_THR,
+    C_SHAPE,
+    C_TRAVEL,
+    C_UNRES_STAY,
+    CHURNED,
     F_CHURNED,
-) = range(13)
-
-
-@njit(cache=True)
-def decay_of(t, last_visit, decay, cutoff):
-    """(exp2(-age / half-life) from the table, status): status 0 ok, k > 0 table too short for
-    age k, -1 negative age (the caller then uses NumPy)."""
-    k = t - np.int64(last_visit)
-    if k >= cutoff:
-        return 0.0, 0
-    if k < 0:
-        return 0.0, -1
-    if k >= decay.size:
-        return 0.0, k
-    return decay[k], 0
+    F_COGS,
+    F_COMPLAINTS,
+    F_DEFECTED,
+    F_DISSATISFIED,
+    F_NEW,
+    F_PURCHASES,
+    F_REFERRED,
+    F_RESOLVED,
+    F_RESOLVED_STAYED,
+    F_REVENUE,
+    F_SATISFIED,
+    F_STAYED,
+    NOT_YET,
+    PROSPECT,
+    decay_of,
+)
 
 
 @njit(cache=True)
@@ -291,24 +281,27 @@ def attrition(rows, idx, mode, natural, bad_at, churn, dropout, repeat, state, l
 def after_choice(
     t,
     rows,
-    idx,
-    V,
-    d_choice,
     mode,
     natural,
     d_clock,
+    d_churn,
+    d_choice,
     d_ticket,
     d_service,
     d_complaint,
     d_wom,
-    d_churn,
+    state,
+    home,
+    work,
+    elite,
+    brand_asp,
+    tier_pref,
+    drift,
+    price_sens,
     clock,
     next_tick,
     rate,
-    clock_end,
     spend,
-    price_level,
-    margin,
     first_visit,
     acquired_store,
     referral_parent,
@@ -316,31 +309,75 @@ def after_choice(
     last_visit,
     loyalty,
     last_purchase,
-    state,
     revenue,
     year_spend,
-    service,
     satisfaction,
     last_good,
     last_bad,
-    resolution,
     left_store,
     indptr,
     indices,
     dropout,
     repeat,
+    travel_hops,
+    tier_gap,
+    attract,
+    brand_sign,
+    price_level,
+    margin,
+    service,
+    resolution,
+    clock_end,
     c,
     c32,
     decay,
     cutoff,
     flows,
 ):
-    """Everything after the choice for a batch without policy hooks, in the rules' order.
-    Returns (the stores chosen, the buyers' positions in idx, their amounts, ok) for the
-    transaction log; ok is False if the decay table missed an age."""
-    acc = np.zeros((len(flows), price_level.size))
+    """The whole pipeline for a batch without policy hooks, in the rules' order: the shoppers'
+    utilities, the choice, the clocks, purchase, service, complaints, word of mouth, attrition
+    (one call per batch: the calls' fixed cost is most of a small batch's time).
+
+    Returns (the buyers' rows, their stores, their amounts, status) for the transaction log;
+    status: 0 done; k > 0 the decay table must reach age k, -1 use NumPy (nothing changed in
+    either case, as `utilities` says); -2 the decay table missed an age (cannot happen)."""
+    no_rows, no_amounts = np.empty(0, np.int64), np.empty(0)
+    idx, V, need = utilities(
+        t,
+        rows,
+        state,
+        True,
+        home,
+        elite,
+        work,
+        brand_asp,
+        tier_pref,
+        drift,
+        price_sens,
+        last_visit,
+        loyalty,
+        satisfaction,
+        left_store,
+        last_store,
+        indptr,
+        indices,
+        travel_hops,
+        tier_gap,
+        attract,
+        brand_sign,
+        price_level,
+        c,
+        c32,
+        decay,
+        cutoff,
+    )
+    if need != 0:
+        return no_rows, no_rows, no_amounts, need
     stores = choose(idx, V, d_choice)
     advance(rows, mode, natural, d_clock, clock, next_tick, rate, clock_end)
+    if idx.size == 0:
+        return no_rows, no_rows, no_amounts, 0
+    acc = np.zeros((len(flows), price_level.size))
     buys = np.flatnonzero(stores >= 0)
     b_idx = idx[buys]
     b_rows = rows[b_idx]
@@ -368,7 +405,7 @@ def after_choice(
         acc,
     )
     if not ok:
-        return stores, buys, amount, False
+        return b_rows, b_stores, amount, -2
     exp = experience(b_stores, b_idx, d_service, service, c)
     good, bad = serve_book(b_rows, b_stores, exp, satisfaction, last_good, last_bad, c, acc)
     complains, rate_r = complainers(b_stores, b_idx, bad, d_complaint, resolution, c)
@@ -380,4 +417,4 @@ def after_choice(
     bad_at[buys] = bad
     attrition(rows, idx, mode, natural, bad_at, d_churn, dropout, repeat, state, last_store, c, acc)
     flush(acc, flows, t, 0, len(flows))
-    return stores, buys, amount, True
+    return b_rows, b_stores, amount, 0

@@ -247,86 +247,159 @@ def _flows(model: RetailModel) -> tuple[np.ndarray, ...]:
     return tuple(f[name] for name in FLOWS)
 
 
+def _hooked(model: RetailModel) -> bool:
+    """True when a policy hook has to be called inside the pipeline (`sim.kernels.hooked`)."""
+    return bool(model.hooks("utility")) or any(model.hooks(name) for name in PIPELINE_HOOKS)
+
+
 def process_occasions(
     model: RetailModel, t: int, rows: np.ndarray, draws: OccasionDraws, natural
 ) -> bool:
     """The compiled `process_occasions`; False (nothing done): use NumPy."""
     if not usable(model):
         return False
-    pop, st = model.pop, model.store_arrays
     rows = np.asarray(rows, dtype=np.int64)
     if natural is True or natural is False:
         mode, mask = int(natural), _EMPTY_MASK
     else:
         mode, mask = 2, np.asarray(natural, dtype=np.bool_)
-    c, c32 = constants(model, t)
-    got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
-    if got is None:
-        return False
-    idx, V = got
-    draws = _read_only(draws)
-    decay, cutoff = decay_table(model.calendar.dt_years, model.behaviour.loyalty_half_life_years)
-    flows = _flows(model)
-    if any(model.hooks(name) for name in PIPELINE_HOOKS) or model.hooks("utility"):
-        from sim.kernels.hooked import with_hooks
+    return _Tick(model, t).batch(rows, mode, mask, draws)
 
-        with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows)
-        return True
-    if idx.size == 0:
-        K.advance(
-            rows, mode, mask, draws.clock, pop.clock, pop.next_tick, pop.rate, model.clock_end
-        )
-        return True
-    stores, buys, amount, ok = K.after_choice(
-        t,
-        rows,
-        idx,
-        V,
-        draws.choice,
-        mode,
-        mask,
-        draws.clock,
-        draws.ticket,
-        draws.service,
-        draws.complaint,
-        draws.wom,
-        draws.churn,
-        pop.clock,
-        pop.next_tick,
-        pop.rate,
-        model.clock_end,
-        pop.spend,
-        st.price_level,
-        st.margin,
-        pop.first_visit,
-        pop.acquired_store,
-        pop.referral_parent,
-        pop.last_store,
-        pop.last_visit,
-        pop.loyalty,
-        pop.last_purchase,
-        pop.state,
-        pop.revenue,
-        pop.year_spend,
-        st.service,
-        pop.satisfaction,
-        pop.last_good,
-        pop.last_bad,
-        st.resolution,
-        pop.left_store,
-        pop.indptr,
-        pop.indices,
-        pop.dropout,
-        pop.repeat,
-        c,
-        c32,
-        decay,
-        cutoff,
-        flows,
-    )
-    if not ok:
-        raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
-    if buys.size:
-        b_idx = idx[buys]
-        model.transactions.append(t, rows[b_idx], stores[buys], amount, np.zeros(buys.size))
+
+def tick_occasions(model: RetailModel, t: int, rows: np.ndarray, visits: np.ndarray) -> bool:
+    """A tick's occasions in batch activation, as `RetailModel.step` runs them through
+    `process_occasions`: the natural occasions due now (`rows`) with the scheduled extra
+    `visits` in one batch, then the further occasions of customers due again in the same tick,
+    batch after batch. The checks and constants are made once for the tick. False (nothing
+    done, no number drawn): use NumPy."""
+    if not usable(model):
+        return False
+    from sim.agents.customer import OccasionDraws
+
+    tick = _Tick(model, t)
+
+    def batch(rows: np.ndarray, mode: int, mask: np.ndarray, draws: OccasionDraws) -> None:
+        if not tick.batch(rows, mode, mask, draws):
+            _numpy_batch(model, t, rows, mode, mask, draws)
+
+    rows = rows.astype(np.int64, copy=False)
+    if visits.size:
+        both = np.concatenate([rows, visits.astype(np.int64, copy=False)])
+        natural = np.zeros(both.size, dtype=np.bool_)
+        natural[: rows.size] = True
+        batch(both, 2, natural, OccasionDraws.joined(model, t, rows.size, visits))
+    elif rows.size:
+        batch(rows, 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size))
+    while rows.size:  # customers with several occasions in this tick
+        rows = rows[model.pop.next_tick[rows] == t]
+        if rows.size:
+            batch(rows, 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size))
     return True
+
+
+class _Tick:
+    """What every batch of one tick shares: the constants, the ledger's flows, the hooks."""
+
+    __slots__ = ("model", "t", "c", "c32", "flows", "hooked", "dt", "hl")
+
+    def __init__(self, model: RetailModel, t: int) -> None:
+        self.model, self.t = model, t
+        self.c, self.c32 = constants(model, t)
+        self.flows = _flows(model)
+        self.hooked = _hooked(model)
+        self.dt, self.hl = model.calendar.dt_years, model.behaviour.loyalty_half_life_years
+
+    def batch(self, rows: np.ndarray, mode: int, mask: np.ndarray, draws: OccasionDraws) -> bool:
+        """One batch through the kernels (int64 `rows`; `mode`, `mask` as `occasions.advance`);
+        False (nothing done) when they cannot reproduce NumPy (a negative age)."""
+        model, t, c, c32 = self.model, self.t, self.c, self.c32
+        draws = _read_only(draws)
+        if self.hooked:
+            got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
+            if got is None:
+                return False
+            idx, V = got
+            decay, cutoff = decay_table(self.dt, self.hl)
+            from sim.kernels.hooked import with_hooks
+
+            with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, self.flows)
+            return True
+        pop, st = model.pop, model.store_arrays
+        need = 0
+        while True:
+            decay, cutoff = decay_table(self.dt, self.hl, need)
+            b_rows, b_stores, amount, status = K.after_choice(
+                t,
+                rows,
+                mode,
+                mask,
+                draws.clock,
+                draws.churn,
+                draws.choice,
+                draws.ticket,
+                draws.service,
+                draws.complaint,
+                draws.wom,
+                pop.state,
+                pop.home,
+                pop.work,
+                pop.elite,
+                pop.brand_asp,
+                pop.tier_pref,
+                pop.drift,
+                pop.price_sens,
+                pop.clock,
+                pop.next_tick,
+                pop.rate,
+                pop.spend,
+                pop.first_visit,
+                pop.acquired_store,
+                pop.referral_parent,
+                pop.last_store,
+                pop.last_visit,
+                pop.loyalty,
+                pop.last_purchase,
+                pop.revenue,
+                pop.year_spend,
+                pop.satisfaction,
+                pop.last_good,
+                pop.last_bad,
+                pop.left_store,
+                pop.indptr,
+                pop.indices,
+                pop.dropout,
+                pop.repeat,
+                model.travel_hops,
+                model.tier_gap,
+                st.attractiveness,
+                st.brand_sign,
+                st.price_level,
+                st.margin,
+                st.service,
+                st.resolution,
+                model.clock_end,
+                c,
+                c32,
+                decay,
+                cutoff,
+                self.flows,
+            )
+            if status <= 0:
+                break
+            need = status
+        if status == -1:
+            return False
+        if status != 0:
+            raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+        if b_rows.size:
+            model.transactions.append(t, b_rows, b_stores, amount, np.zeros(b_rows.size))
+        return True
+
+
+def _numpy_batch(
+    model: RetailModel, t: int, rows: np.ndarray, mode: int, mask: np.ndarray, draws
+) -> None:
+    """A batch the kernels stand aside for: the NumPy rules, with the same draws."""
+    from sim.agents.customer import process_occasions as rules
+
+    rules(model, t, rows, draws, mask if mode == 2 else bool(mode))
