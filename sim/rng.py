@@ -143,6 +143,16 @@ class DrawsAhead:
         out._buf, out._pos = buf, pos
         return out
 
+    def rows(self) -> tuple[np.ndarray, int]:
+        """The block drawn ahead, as rows of `width` (1-D for width 1), and the next row to hand
+        out: a compiled caller reads on from there, then says where it stopped (`skip_to`)."""
+        buf = self._buf
+        return (buf if self.width == 1 else buf.reshape(-1, self.width)), self._pos // self.width
+
+    def skip_to(self, row: int) -> None:
+        """The rows before `row` of the current block have been used (see `rows`)."""
+        self._pos = row * self.width
+
     def take(self, m: int) -> np.ndarray:
         """The next `m` draws: shape (m,) for width 1, else (m, width) in row-major order."""
         n = m * self.width

@@ -32,6 +32,7 @@ from sim.population import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
+    from sim.rng import DrawsAhead
 
 
 @dataclass
@@ -54,9 +55,7 @@ class OccasionDraws:
     def draw(cls, model: RetailModel, m: int) -> OccasionDraws:
         """Draws for a batch of natural occasions from the process streams, in batch order."""
         # Drawn ahead in blocks: the same numbers as one call per batch (`DrawsAhead`).
-        clock, churn, choice, ticket, service, complaint, wom = model.streams.occasion_buffers(
-            model.n_stores + 1, model.behaviour.ticket_shape, _wom_columns(model)
-        )
+        clock, churn, choice, ticket, service, complaint, wom = cls.buffers(model)
         return cls(
             clock.take(m),
             churn.take(m),
@@ -65,6 +64,13 @@ class OccasionDraws:
             service.take(m),
             complaint.take(m),
             wom.take(m),
+        )
+
+    @staticmethod
+    def buffers(model: RetailModel) -> tuple[DrawsAhead, ...]:
+        """The streams' blocks drawn ahead that `draw` takes from, in the fields' order."""
+        return model.streams.occasion_buffers(
+            model.n_stores + 1, model.behaviour.ticket_shape, _wom_columns(model)
         )
 
     @classmethod

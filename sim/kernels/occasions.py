@@ -278,7 +278,53 @@ def attrition(rows, idx, mode, natural, bad_at, churn, dropout, repeat, state, l
 
 
 @njit(cache=True)
-def after_choice(
+def prefetch(
+    rows,
+    state,
+    home,
+    work,
+    elite,
+    brand_asp,
+    tier_pref,
+    drift,
+    price_sens,
+    clock,
+    rate,
+    spend,
+    acquired_store,
+    referral_parent,
+    last_store,
+    dropout,
+    repeat,
+    indptr,
+    last_visit,
+    loyalty,
+    satisfaction,
+    left_store,
+    first_visit,
+    year_spend,
+    revenue,
+):
+    """Reads each row's entries of the arrays the phases use, in one pass of independent loads
+    (the memory system serves many at once), so the phases that follow, each a long chain of
+    work per row, find them in the cache: the batch's rows are scattered over the population.
+    Returns a meaningless sum (so the loads are kept)."""
+    out = 0.0
+    last = last_visit.shape[1] - 1
+    for j in range(rows.size):
+        r = rows[j]
+        out += state[r] + home[r] + work[r] + elite[r] + last_store[r] + acquired_store[r]
+        out += brand_asp[r] + tier_pref[r] + drift[r] + price_sens[r] + clock[r] + rate[r]
+        out += spend[r] + referral_parent[r] + dropout[r] + repeat[r] + indptr[r]
+        out += last_visit[r, 0] + last_visit[r, last] + loyalty[r, 0] + loyalty[r, last]
+        out += satisfaction[r, 0] + satisfaction[r, last] + left_store[r, 0] + left_store[r, last]
+        out += first_visit[r, 0] + first_visit[r, last] + year_spend[r, 0] + year_spend[r, last]
+        out += revenue[r, 0] + revenue[r, last]
+    return out
+
+
+@njit(cache=True)
+def one_batch(
     t,
     rows,
     mode,
@@ -335,13 +381,41 @@ def after_choice(
     flows,
 ):
     """The whole pipeline for a batch without policy hooks, in the rules' order: the shoppers'
-    utilities, the choice, the clocks, purchase, service, complaints, word of mouth, attrition
-    (one call per batch: the calls' fixed cost is most of a small batch's time).
+    utilities, the choice, the clocks, purchase, service, complaints, word of mouth, attrition.
 
     Returns (the buyers' rows, their stores, their amounts, status) for the transaction log;
     status: 0 done; k > 0 the decay table must reach age k, -1 use NumPy (nothing changed in
     either case, as `utilities` says); -2 the decay table missed an age (cannot happen)."""
     no_rows, no_amounts = np.empty(0, np.int64), np.empty(0)
+    touched = prefetch(
+        rows,
+        state,
+        home,
+        work,
+        elite,
+        brand_asp,
+        tier_pref,
+        drift,
+        price_sens,
+        clock,
+        rate,
+        spend,
+        acquired_store,
+        referral_parent,
+        last_store,
+        dropout,
+        repeat,
+        indptr,
+        last_visit,
+        loyalty,
+        satisfaction,
+        left_store,
+        first_visit,
+        year_spend,
+        revenue,
+    )
+    if rows.size < 0 and touched == 0.5:  # never: keeps the loads of `prefetch`
+        return no_rows, no_rows, no_amounts, -1
     idx, V, need = utilities(
         t,
         rows,
@@ -418,3 +492,227 @@ def after_choice(
     attrition(rows, idx, mode, natural, bad_at, d_churn, dropout, repeat, state, last_store, c, acc)
     flush(acc, flows, t, 0, len(flows))
     return b_rows, b_stores, amount, 0
+
+
+@njit(cache=True)
+def after_choice(
+    t,
+    rows,
+    mode,
+    natural,
+    d_clock,
+    d_churn,
+    d_choice,
+    d_ticket,
+    d_service,
+    d_complaint,
+    d_wom,
+    b_clock,
+    b_churn,
+    b_choice,
+    b_ticket,
+    b_service,
+    b_complaint,
+    b_wom,
+    pos,
+    state,
+    home,
+    work,
+    elite,
+    brand_asp,
+    tier_pref,
+    drift,
+    price_sens,
+    clock,
+    next_tick,
+    rate,
+    spend,
+    first_visit,
+    acquired_store,
+    referral_parent,
+    last_store,
+    last_visit,
+    loyalty,
+    last_purchase,
+    revenue,
+    year_spend,
+    satisfaction,
+    last_good,
+    last_bad,
+    left_store,
+    indptr,
+    indices,
+    dropout,
+    repeat,
+    travel_hops,
+    tier_gap,
+    attract,
+    brand_sign,
+    price_level,
+    margin,
+    service,
+    resolution,
+    clock_end,
+    c,
+    c32,
+    decay,
+    cutoff,
+    flows,
+):
+    """A tick's batches without policy hooks (`one_batch` each): the given batch with its draws,
+    then, while customers are due again in the same tick, their batch with draws read from the
+    streams' blocks drawn ahead (`b_*`, rows `pos[k]` on; `pos` moved on past what was used), in
+    the order `RetailModel.step` gives (one call per tick: the calls' fixed cost is most of a
+    small batch's time).
+
+    Returns (the buyers' rows, their stores, their amounts, status, rows still due): status as
+    `one_batch`'s for the batch of the rows still due, which were left untouched (also when a
+    block ran short for them: status 0); buyers in batch order."""
+    b_rows, b_stores, amount, status = one_batch(
+        t,
+        rows,
+        mode,
+        natural,
+        d_clock,
+        d_churn,
+        d_choice,
+        d_ticket,
+        d_service,
+        d_complaint,
+        d_wom,
+        state,
+        home,
+        work,
+        elite,
+        brand_asp,
+        tier_pref,
+        drift,
+        price_sens,
+        clock,
+        next_tick,
+        rate,
+        spend,
+        first_visit,
+        acquired_store,
+        referral_parent,
+        last_store,
+        last_visit,
+        loyalty,
+        last_purchase,
+        revenue,
+        year_spend,
+        satisfaction,
+        last_good,
+        last_bad,
+        left_store,
+        indptr,
+        indices,
+        dropout,
+        repeat,
+        travel_hops,
+        tier_gap,
+        attract,
+        brand_sign,
+        price_level,
+        margin,
+        service,
+        resolution,
+        clock_end,
+        c,
+        c32,
+        decay,
+        cutoff,
+        flows,
+    )
+    if status != 0:
+        return b_rows, b_stores, amount, status, rows[:0]
+    while True:
+        again = due_again(t, rows, mode, natural, next_tick)
+        m = again.size
+        if m == 0:
+            return b_rows, b_stores, amount, 0, again
+        if (
+            pos[0] + m > b_clock.shape[0]
+            or pos[1] + m > b_churn.shape[0]
+            or pos[2] + m > b_choice.shape[0]
+            or pos[3] + m > b_ticket.shape[0]
+            or pos[4] + m > b_service.shape[0]
+            or pos[5] + m > b_complaint.shape[0]
+            or pos[6] + m > b_wom.shape[0]
+        ):
+            return b_rows, b_stores, amount, 0, again
+        more_rows, more_stores, more_amount, status = one_batch(
+            t,
+            again,
+            1,
+            natural[:0],
+            b_clock[pos[0] : pos[0] + m],
+            b_churn[pos[1] : pos[1] + m],
+            b_choice[pos[2] : pos[2] + m],
+            b_ticket[pos[3] : pos[3] + m],
+            b_service[pos[4] : pos[4] + m],
+            b_complaint[pos[5] : pos[5] + m],
+            b_wom[pos[6] : pos[6] + m],
+            state,
+            home,
+            work,
+            elite,
+            brand_asp,
+            tier_pref,
+            drift,
+            price_sens,
+            clock,
+            next_tick,
+            rate,
+            spend,
+            first_visit,
+            acquired_store,
+            referral_parent,
+            last_store,
+            last_visit,
+            loyalty,
+            last_purchase,
+            revenue,
+            year_spend,
+            satisfaction,
+            last_good,
+            last_bad,
+            left_store,
+            indptr,
+            indices,
+            dropout,
+            repeat,
+            travel_hops,
+            tier_gap,
+            attract,
+            brand_sign,
+            price_level,
+            margin,
+            service,
+            resolution,
+            clock_end,
+            c,
+            c32,
+            decay,
+            cutoff,
+            flows,
+        )
+        if status != 0:
+            return b_rows, b_stores, amount, status, again
+        pos += m
+        b_rows = np.concatenate((b_rows, more_rows))
+        b_stores = np.concatenate((b_stores, more_stores))
+        amount = np.concatenate((amount, more_amount))
+        rows, mode = again, 1
+
+
+@njit(cache=True)
+def due_again(t, rows, mode, natural, next_tick):
+    """The batch's natural occasions whose next one falls in the same tick, in batch order."""
+    out = np.empty(rows.size, np.int64)
+    n = 0
+    for j in range(rows.size):
+        if (mode == 1 or (mode == 2 and natural[j])) and next_tick[rows[j]] == t:
+            out[n] = rows[j]
+            n += 1
+    return out[:n]

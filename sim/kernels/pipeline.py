@@ -73,6 +73,7 @@ DTYPES = {
 _EMPTY_MASK = np.zeros(0, dtype=np.bool_)
 _TABLES: dict[tuple[float, float], tuple[np.ndarray, int]] = {}
 _CONSTANTS: dict[tuple[int, float], tuple[object, tuple[np.ndarray, np.ndarray]]] = {}
+_BASE: dict[int, tuple[object, tuple[np.ndarray, np.ndarray]]] = {}
 
 
 def usable(model: RetailModel) -> bool:
@@ -108,7 +109,9 @@ def decay_table(dt: float, hl: float, need: int = 0) -> tuple[np.ndarray, int]:
 
 def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
     """The rules' scalars, as `occasions.C_*` (float64) and `C32_*` (float32); kept for the
-    batches of the same tick (a tick has ~2 pipeline calls and the housekeeping's)."""
+    batches of the same tick (a tick has ~2 pipeline calls and the housekeeping's). Only the
+    years since the start change from tick to tick: the rest is made once per (frozen)
+    `Behaviour`."""
     b = model.behaviour
     years = (t - model.t_origin) * model.calendar.dt_years
     key = (id(b), years)
@@ -117,7 +120,15 @@ def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
         return got[1]
     if len(_CONSTANTS) > 64:
         _CONSTANTS.clear()
-    out = _CONSTANTS[key] = (b, _constants(b, years))
+    base = _BASE.get(id(b))
+    if base is None or base[0] is not b:
+        if len(_BASE) > 16:
+            _BASE.clear()
+        base = _BASE[id(b)] = (b, _constants(b, 0.0))
+    c, c32 = base[1][0].copy(), base[1][1].copy()
+    c[K.C_ASP] = b.brand_drift_per_year * years  # the two entries that depend on the tick
+    c32[K.C32_YEARS] = years
+    out = _CONSTANTS[key] = (b, (c, c32))
     return out[1]
 
 
@@ -263,72 +274,108 @@ def process_occasions(
         mode, mask = int(natural), _EMPTY_MASK
     else:
         mode, mask = 2, np.asarray(natural, dtype=np.bool_)
-    return _Tick(model, t).batch(rows, mode, mask, draws)
+    return _Tick(model, t, repeats=False).batch(rows, mode, mask, draws) is not None
 
 
 def tick_occasions(model: RetailModel, t: int, rows: np.ndarray, visits: np.ndarray) -> bool:
     """A tick's occasions in batch activation, as `RetailModel.step` runs them through
     `process_occasions`: the natural occasions due now (`rows`) with the scheduled extra
     `visits` in one batch, then the further occasions of customers due again in the same tick,
-    batch after batch. The checks and constants are made once for the tick. False (nothing
-    done, no number drawn): use NumPy."""
+    batch after batch (without hooks, in the same kernel call). The checks and constants are
+    made once for the tick. False (nothing done, no number drawn): use NumPy."""
     if not usable(model):
         return False
     from sim.agents.customer import OccasionDraws
 
-    tick = _Tick(model, t)
-
-    def batch(rows: np.ndarray, mode: int, mask: np.ndarray, draws: OccasionDraws) -> None:
-        if not tick.batch(rows, mode, mask, draws):
-            _numpy_batch(model, t, rows, mode, mask, draws)
-
     rows = rows.astype(np.int64, copy=False)
     if visits.size:
         both = np.concatenate([rows, visits.astype(np.int64, copy=False)])
-        natural = np.zeros(both.size, dtype=np.bool_)
-        natural[: rows.size] = True
-        batch(both, 2, natural, OccasionDraws.joined(model, t, rows.size, visits))
+        mask = np.zeros(both.size, dtype=np.bool_)
+        mask[: rows.size] = True
+        mode, draws, rows = 2, OccasionDraws.joined(model, t, rows.size, visits), both
     elif rows.size:
-        batch(rows, 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size))
-    while rows.size:  # customers with several occasions in this tick
-        rows = rows[model.pop.next_tick[rows] == t]
-        if rows.size:
-            batch(rows, 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size))
-    return True
+        mode, mask, draws = 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size)
+    else:
+        return True
+    tick = _Tick(model, t, repeats=True)
+    while True:
+        again = tick.batch(rows, mode, mask, draws)
+        if again is None:  # the kernels stand aside for this batch
+            _numpy_batch(model, t, rows, mode, mask, draws)
+            again = _due_again(model, t, rows, mode, mask)
+        if not again.size:
+            return True
+        rows, mode, mask = again, 1, _EMPTY_MASK  # customers with several occasions this tick
+        draws = OccasionDraws.draw(model, rows.size)
+
+
+def _due_again(model: RetailModel, t: int, rows: np.ndarray, mode: int, mask: np.ndarray):
+    """The batch's natural occasions whose next one falls in the same tick, in batch order."""
+    if mode == 0:
+        return rows[:0]
+    if mode == 2:
+        rows = rows[mask]
+    return rows[model.pop.next_tick[rows] == t]
+
+
+def _no_block(ndim: int) -> np.ndarray:
+    a = np.zeros((0,) * ndim)
+    a.flags.writeable = False
+    return a
+
+
+_NO_BLOCKS = (_no_block(1), _no_block(1), _no_block(2), _no_block(1), _no_block(1))
+_NO_BLOCKS += (_no_block(2), _no_block(2))
 
 
 class _Tick:
     """What every batch of one tick shares: the constants, the ledger's flows, the hooks."""
 
-    __slots__ = ("model", "t", "c", "c32", "flows", "hooked", "dt", "hl")
+    __slots__ = ("model", "t", "c", "c32", "flows", "hooked", "dt", "hl", "buffers")
 
-    def __init__(self, model: RetailModel, t: int) -> None:
+    def __init__(self, model: RetailModel, t: int, repeats: bool) -> None:
         self.model, self.t = model, t
         self.c, self.c32 = constants(model, t)
         self.flows = _flows(model)
         self.hooked = _hooked(model)
         self.dt, self.hl = model.calendar.dt_years, model.behaviour.loyalty_half_life_years
+        self.buffers = None
+        if repeats:
+            from sim.agents.customer import OccasionDraws
 
-    def batch(self, rows: np.ndarray, mode: int, mask: np.ndarray, draws: OccasionDraws) -> bool:
-        """One batch through the kernels (int64 `rows`; `mode`, `mask` as `occasions.advance`);
-        False (nothing done) when they cannot reproduce NumPy (a negative age)."""
+            self.buffers = OccasionDraws.buffers(model)
+
+    def batch(
+        self, rows: np.ndarray, mode: int, mask: np.ndarray, draws: OccasionDraws
+    ) -> np.ndarray | None:
+        """One batch through the kernels (int64 `rows`; `mode`, `mask` as `occasions.advance`)
+        and, without hooks and if made with `repeats`, the batches of the customers due again
+        in this tick whose draws the blocks drawn ahead hold. Returns the rows due again still
+        to do (they need fresh draws), or None (nothing done) when the kernels cannot
+        reproduce NumPy for this batch (a negative age)."""
         model, t, c, c32 = self.model, self.t, self.c, self.c32
         draws = _read_only(draws)
         if self.hooked:
             got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
             if got is None:
-                return False
+                return None
             idx, V = got
             decay, cutoff = decay_table(self.dt, self.hl)
             from sim.kernels.hooked import with_hooks
 
             with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, self.flows)
-            return True
+            return _due_again(model, t, rows, mode, mask)
         pop, st = model.pop, model.store_arrays
+        if self.buffers is None:
+            blocks, pos = _NO_BLOCKS, np.zeros(len(_NO_BLOCKS), dtype=np.int64)
+        else:
+            got = [b.rows() for b in self.buffers]
+            blocks = tuple(block for block, _ in got)
+            pos = np.array([at for _, at in got], dtype=np.int64)
         need = 0
         while True:
             decay, cutoff = decay_table(self.dt, self.hl, need)
-            b_rows, b_stores, amount, status = K.after_choice(
+            b_rows, b_stores, amount, status, again = K.after_choice(
                 t,
                 rows,
                 mode,
@@ -340,6 +387,8 @@ class _Tick:
                 draws.service,
                 draws.complaint,
                 draws.wom,
+                *blocks,
+                pos,
                 pop.state,
                 pop.home,
                 pop.work,
@@ -384,16 +433,20 @@ class _Tick:
                 cutoff,
                 self.flows,
             )
-            if status <= 0:
-                break
-            need = status
-        if status == -1:
-            return False
-        if status != 0:
-            raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+            if status > 0 and not again.size:  # the first batch needs a longer decay table
+                need = status
+                continue
+            break
+        if self.buffers is not None:
+            for buffer, at in zip(self.buffers, pos.tolist(), strict=True):
+                buffer.skip_to(at)
         if b_rows.size:
             model.transactions.append(t, b_rows, b_stores, amount, np.zeros(b_rows.size))
-        return True
+        if status == -2:
+            raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+        if status == -1 and not again.size:
+            return None
+        return again
 
 
 def _numpy_batch(
