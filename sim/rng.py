@@ -8,6 +8,7 @@ any other process.
 from __future__ import annotations
 
 import copy
+import functools
 import zlib
 from typing import Any
 
@@ -161,8 +162,13 @@ class DrawsAhead:
             rest = self._buf[pos:]
             draw = getattr(self._gen, self._method)
             more = draw(*self._args, size=max(self.BLOCK_ROWS * self.width, n - rest.size))
-            self._buf = np.concatenate([rest, more]) if rest.size else more
-            self._buf.flags.writeable = False
+            more.flags.writeable = False
+            self._buf = more
+            if rest.size:  # the batch straddles two blocks: only its own numbers are copied
+                self._pos = n - rest.size
+                out = np.concatenate([rest, more[: self._pos]])
+                out.flags.writeable = False
+                return out if self.width == 1 else out.reshape(m, self.width)
             pos, end = 0, n
         self._pos = end
         out = self._buf[pos:end]
@@ -190,12 +196,22 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z
 
 
+_M1_INT, _M2_INT, _GOLDEN_INT = int(_M1), int(_M2), int(_GOLDEN)
+
+
 def _mix_int(z: int) -> int:
     """`_mix` on one Python integer (cheaper than a NumPy scalar for a single key)."""
     z &= _MASK
-    z = ((z ^ (z >> 30)) * int(_M1)) & _MASK
-    z = ((z ^ (z >> 27)) * int(_M2)) & _MASK
+    z = ((z ^ (z >> 30)) * _M1_INT) & _MASK
+    z = ((z ^ (z >> 27)) * _M2_INT) & _MASK
     return z ^ (z >> 31)
+
+
+@functools.lru_cache(maxsize=256)
+def _process_key(seed: int, process: str) -> int:
+    """The key mixed from the seed and the process (what every tick's key starts from)."""
+    z = _mix_int(int(seed) * _GOLDEN_INT)
+    return _mix_int(z + zlib.crc32(process.encode()) * _GOLDEN_INT)
 
 
 def _column_offsets(k: int) -> np.ndarray:
@@ -216,10 +232,8 @@ class KeyedDraws:
     """
 
     def __init__(self, seed: int, process: str, tick: int) -> None:
-        z = 0
-        for part in (seed, zlib.crc32(process.encode()), tick):
-            z = _mix_int(z + int(part) * int(_GOLDEN))
-        self._key = np.uint64(z)
+        z = _process_key(int(seed), process)
+        self._key = np.uint64(_mix_int(z + int(tick) * _GOLDEN_INT))
 
     @property
     def key(self) -> np.uint64:

@@ -278,52 +278,6 @@ def attrition(rows, idx, mode, natural, bad_at, churn, dropout, repeat, state, l
 
 
 @njit(cache=True)
-def prefetch(
-    rows,
-    state,
-    home,
-    work,
-    elite,
-    brand_asp,
-    tier_pref,
-    drift,
-    price_sens,
-    clock,
-    rate,
-    spend,
-    acquired_store,
-    referral_parent,
-    last_store,
-    dropout,
-    repeat,
-    indptr,
-    last_visit,
-    loyalty,
-    satisfaction,
-    left_store,
-    first_visit,
-    year_spend,
-    revenue,
-):
-    """Reads each row's entries of the arrays the phases use, in one pass of independent loads
-    (the memory system serves many at once), so the phases that follow, each a long chain of
-    work per row, find them in the cache: the batch's rows are scattered over the population.
-    Returns a meaningless sum (so the loads are kept)."""
-    out = 0.0
-    last = last_visit.shape[1] - 1
-    for j in range(rows.size):
-        r = rows[j]
-        out += state[r] + home[r] + work[r] + elite[r] + last_store[r] + acquired_store[r]
-        out += brand_asp[r] + tier_pref[r] + drift[r] + price_sens[r] + clock[r] + rate[r]
-        out += spend[r] + referral_parent[r] + dropout[r] + repeat[r] + indptr[r]
-        out += last_visit[r, 0] + last_visit[r, last] + loyalty[r, 0] + loyalty[r, last]
-        out += satisfaction[r, 0] + satisfaction[r, last] + left_store[r, 0] + left_store[r, last]
-        out += first_visit[r, 0] + first_visit[r, last] + year_spend[r, 0] + year_spend[r, last]
-        out += revenue[r, 0] + revenue[r, last]
-    return out
-
-
-@njit(cache=True)
 def one_batch(
     t,
     rows,
@@ -387,35 +341,6 @@ def one_batch(
     status: 0 done; k > 0 the decay table must reach age k, -1 use NumPy (nothing changed in
     either case, as `utilities` says); -2 the decay table missed an age (cannot happen)."""
     no_rows, no_amounts = np.empty(0, np.int64), np.empty(0)
-    touched = prefetch(
-        rows,
-        state,
-        home,
-        work,
-        elite,
-        brand_asp,
-        tier_pref,
-        drift,
-        price_sens,
-        clock,
-        rate,
-        spend,
-        acquired_store,
-        referral_parent,
-        last_store,
-        dropout,
-        repeat,
-        indptr,
-        last_visit,
-        loyalty,
-        satisfaction,
-        left_store,
-        first_visit,
-        year_spend,
-        revenue,
-    )
-    if rows.size < 0 and touched == 0.5:  # never: keeps the loads of `prefetch`
-        return no_rows, no_rows, no_amounts, -1
     idx, V, need = utilities(
         t,
         rows,
