@@ -314,13 +314,17 @@ class RetailModel(mesa.Model):
     def schedule_visits(self, ticks: np.ndarray, rows: np.ndarray) -> None:
         """Extra (policy- or word-of-mouth-driven) occasions at given future ticks."""
         ticks = np.asarray(ticks)
+        if ticks.size <= 16:  # the usual few recruits: one-row views, no sorting
+            horizon, pending = self._horizon, self._pending
+            for i, tick in enumerate(ticks.tolist()):
+                if tick < horizon:
+                    pending[tick].append(rows[i : i + 1])
+            return
         inside = ticks < self._horizon
         if not inside.all():
             ticks, rows = ticks[inside], rows[inside]
-        if ticks.size <= 16:  # the usual few recruits: one-row views, no sorting
-            for i, tick in enumerate(ticks.tolist()):
-                self._pending[tick].append(rows[i : i + 1])
-            return
+            if not ticks.size:
+                return
         order = np.argsort(ticks, kind="stable")  # each tick's rows in their given order
         ticks, rows = ticks[order], rows[order]
         cuts = np.flatnonzero(ticks[1:] != ticks[:-1]) + 1
