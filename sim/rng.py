@@ -118,7 +118,8 @@ class DrawsAhead:
     those that direct calls with the same sizes would have given: buffering saves the fixed cost
     of a generator call per batch (most batches have a few rows), it does not change results —
     as long as the stream, once buffered, is drawn from only through its buffer. Arrays handed
-    out are read-only views.
+    out are read-only: views of the block (a batch straddling two blocks gets a copy of its
+    numbers).
     """
 
     BLOCK_ROWS = 2048

@@ -78,9 +78,8 @@ class OccasionDraws:
         """`concat(draw(model, m), keyed(model, t, rows))`, as read-only arrays (what the
         compiled pipeline takes)."""
         out = cls.concat(cls.draw(model, m), cls.keyed(model, t, rows))
-        for a in (out.clock, out.churn, out.choice, out.ticket, out.service, out.complaint):
+        for a in vars(out).values():
             a.flags.writeable = False
-        out.wom.flags.writeable = False
         return out
 
     @classmethod

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.kernels import choice as KC
 from sim.kernels import occasions as K
+from sim.kernels.layout import C32_YEARS, C_ASP
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.agents.customer import OccasionDraws
@@ -34,7 +35,7 @@ FLOWS = (
     "resolved_stayed",
     "churned",
 )
-"""Ledger flows the kernels book, in the order of `occasions.F_*`."""
+"""Ledger flows the kernels book, in the order of `layout.F_*`."""
 PIPELINE_HOOKS = ("discount", "service", "resolution", "on_purchases", "on_complaints")
 DTYPES = {
     "state": np.int8,
@@ -108,7 +109,7 @@ def decay_table(dt: float, hl: float, need: int = 0) -> tuple[np.ndarray, int]:
 
 
 def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rules' scalars, as `occasions.C_*` (float64) and `C32_*` (float32); kept for the
+    """The rules' scalars, as `layout.C_*` (float64) and `C32_*` (float32); kept for the
     batches of the same tick (a tick has ~2 pipeline calls and the housekeeping's). Only the
     years since the start change from tick to tick: the rest is made once per (frozen)
     `Behaviour`."""
@@ -126,8 +127,8 @@ def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
             _BASE.clear()
         base = _BASE[id(b)] = (b, _constants(b, 0.0))
     c, c32 = base[1][0].copy(), base[1][1].copy()
-    c[K.C_ASP] = b.brand_drift_per_year * years  # the two entries that depend on the tick
-    c32[K.C32_YEARS] = years
+    c[C_ASP] = b.brand_drift_per_year * years  # the two entries that depend on the tick
+    c32[C32_YEARS] = years
     out = _CONSTANTS[key] = (b, (c, c32))
     return out[1]
 
@@ -324,8 +325,8 @@ def _no_block(ndim: int) -> np.ndarray:
     return a
 
 
-_NO_BLOCKS = (_no_block(1), _no_block(1), _no_block(2), _no_block(1), _no_block(1))
-_NO_BLOCKS += (_no_block(2), _no_block(2))
+_NO_BLOCKS = tuple(_no_block(ndim) for ndim in (1, 1, 2, 1, 1, 2, 2))
+"""Empty blocks in `OccasionDraws`' order (one batch only: no draws for repeats)."""
 
 
 class _Tick:
