@@ -155,14 +155,23 @@ class DrawsAhead:
         """The rows before `row` of the current block have been used (see `rows`)."""
         self._pos = row * self.width
 
+    def _draw(self, size: int) -> np.ndarray:
+        """The next `size` numbers of the distribution (standard Gumbels: compiled, the same)."""
+        if self._method == "gumbel" and not self._args and kernels.compiled():
+            from sim.kernels.draws import gumbel_block
+
+            got = gumbel_block(self._gen, size)
+            if got is not None:
+                return got
+        return getattr(self._gen, self._method)(*self._args, size=size)
+
     def take(self, m: int) -> np.ndarray:
         """The next `m` draws: shape (m,) for width 1, else (m, width) in row-major order."""
         n = m * self.width
         pos, end = self._pos, self._pos + n
         if end > self._buf.size:
             rest = self._buf[pos:]
-            draw = getattr(self._gen, self._method)
-            more = draw(*self._args, size=max(self.BLOCK_ROWS * self.width, n - rest.size))
+            more = self._draw(max(self.BLOCK_ROWS * self.width, n - rest.size))
             more.flags.writeable = False
             self._buf = more
             if rest.size:  # the batch straddles two blocks: only its own numbers are copied
