@@ -334,13 +334,17 @@ class RetailModel(mesa.Model):
     def schedule_visits(self, ticks: np.ndarray, rows: np.ndarray) -> None:
         """Extra (policy- or word-of-mouth-driven) occasions at given future ticks."""
         ticks = np.asarray(ticks)
+        if ticks.size <= 16:  # the usual few recruits: one-row views, no sorting
+            horizon, pending = self._horizon, self._pending
+            for i, tick in enumerate(ticks.tolist()):
+                if tick < horizon:
+                    pending[tick].append(rows[i : i + 1])
+            return
         inside = ticks < self._horizon
         if not inside.all():
             ticks, rows = ticks[inside], rows[inside]
-        if ticks.size <= 16:  # the usual few recruits: one-row views, no sorting
-            for i, tick in enumerate(ticks.tolist()):
-                self._pending[tick].append(rows[i : i + 1])
-            return
+            if not ticks.size:
+                return
         order = np.argsort(ticks, kind="stable")  # each tick's rows in their given order
         ticks, rows = ticks[order], rows[order]
         cuts = np.flatnonzero(ticks[1:] != ticks[:-1]) + 1
@@ -384,18 +388,26 @@ class RetailModel(mesa.Model):
             visits = self.twin.split(visits)
         if self.activation == "batch":
             rows = due_now(self, t)
-            draws = OccasionDraws.draw(self, rows.size)
-            if visits.size:  # one pipeline call for both: the per-call overhead dominates
-                natural = np.zeros(rows.size + visits.size, bool)
-                natural[: rows.size] = True
-                draws = OccasionDraws.concat(draws, OccasionDraws.keyed(self, t, visits))
-                process_occasions(self, t, np.concatenate([rows, visits]), draws, natural=natural)
-            elif rows.size:
-                process_occasions(self, t, rows, draws)
-            rows = rows[self.pop.next_tick[rows] == t]
-            while rows.size:  # customers with several occasions in this tick
-                process_occasions(self, t, rows, OccasionDraws.draw(self, rows.size))
+            compiled = False
+            if kernels.compiled():  # the tick's batches compiled; False: the NumPy rules
+                from sim.kernels.pipeline import tick_occasions
+
+                compiled = tick_occasions(self, t, rows, visits)
+            if not compiled:
+                draws = OccasionDraws.draw(self, rows.size)
+                if visits.size:  # one pipeline call for both: the per-call overhead dominates
+                    natural = np.zeros(rows.size + visits.size, bool)
+                    natural[: rows.size] = True
+                    draws = OccasionDraws.concat(draws, OccasionDraws.keyed(self, t, visits))
+                    process_occasions(
+                        self, t, np.concatenate([rows, visits]), draws, natural=natural
+                    )
+                elif rows.size:
+                    process_occasions(self, t, rows, draws)
                 rows = rows[self.pop.next_tick[rows] == t]
+                while rows.size:  # customers with several occasions in this tick
+                    process_occasions(self, t, rows, OccasionDraws.draw(self, rows.size))
+                    rows = rows[self.pop.next_tick[rows] == t]
         else:
             self.customer_set.shuffle_do("step")
             if visits.size:

@@ -8,6 +8,7 @@ any other process.
 from __future__ import annotations
 
 import copy
+import functools
 import zlib
 from typing import Any
 
@@ -45,6 +46,7 @@ class Streams:
             name: np.random.default_rng(ss) for name, ss in zip(PROCESSES, children, strict=True)
         }
         self._ahead: dict[str, DrawsAhead] = {}
+        self._occasions: tuple[tuple[int, float, int], tuple[DrawsAhead, ...]] | None = None
         self.tick_offset = 0
         """Added to the tick of keyed draws: the burn-in runs at ticks -B..-1 for its keys."""
 
@@ -58,6 +60,28 @@ class Streams:
         if buf is None:
             buf = self._ahead[process] = DrawsAhead(self._gens[process], method, width, *args)
         return buf
+
+    def occasion_buffers(
+        self, n_choice: int, ticket_shape: float, n_wom: int
+    ) -> tuple[DrawsAhead, ...]:
+        """The buffers of an occasion's draws, in `OccasionDraws`' order: clock, churn, choice
+        (Gumbel, `n_choice` columns), ticket (Gamma(`ticket_shape`)), service, complaint (3
+        columns), word of mouth (`n_wom` columns). Looked up once, then kept."""
+        key = (n_choice, ticket_shape, n_wom)
+        got = self._occasions
+        if got is not None and got[0] == key:
+            return got[1]
+        bufs = (
+            self.ahead("occasions", "exponential"),
+            self.ahead("churn", "random"),
+            self.ahead("choice", "gumbel", n_choice),
+            self.ahead("purchase", "standard_gamma", 1, ticket_shape),
+            self.ahead("service", "standard_normal"),
+            self.ahead("complaints", "random", 3),
+            self.ahead("wom", "random", n_wom),
+        )
+        self._occasions = (key, bufs)
+        return bufs
 
     def state(self) -> dict[str, Any]:
         """Every stream's generator state and its blocks drawn ahead (`restore` takes it)."""
@@ -74,6 +98,7 @@ class Streams:
         self._ahead = {
             name: DrawsAhead.resumed(self._gens[name], buf) for name, buf in state["ahead"].items()
         }
+        self._occasions = None
         self.tick_offset = state["tick_offset"]
 
     def keyed(self, process: str, tick: int) -> KeyedDraws:
@@ -93,7 +118,8 @@ class DrawsAhead:
     those that direct calls with the same sizes would have given: buffering saves the fixed cost
     of a generator call per batch (most batches have a few rows), it does not change results —
     as long as the stream, once buffered, is drawn from only through its buffer. Arrays handed
-    out are read-only views.
+    out are read-only: views of the block (a batch straddling two blocks gets a copy of its
+    numbers).
     """
 
     BLOCK_ROWS = 2048
@@ -119,16 +145,40 @@ class DrawsAhead:
         out._buf, out._pos = buf, pos
         return out
 
+    def rows(self) -> tuple[np.ndarray, int]:
+        """The block drawn ahead, as rows of `width` (1-D for width 1), and the next row to hand
+        out: a compiled caller reads on from there, then says where it stopped (`skip_to`)."""
+        buf = self._buf
+        return (buf if self.width == 1 else buf.reshape(-1, self.width)), self._pos // self.width
+
+    def skip_to(self, row: int) -> None:
+        """The rows before `row` of the current block have been used (see `rows`)."""
+        self._pos = row * self.width
+
+    def _draw(self, size: int) -> np.ndarray:
+        """The next `size` numbers of the distribution (standard Gumbels: compiled, the same)."""
+        if self._method == "gumbel" and not self._args and kernels.compiled():
+            from sim.kernels.draws import gumbel_block
+
+            got = gumbel_block(self._gen, size)
+            if got is not None:
+                return got
+        return getattr(self._gen, self._method)(*self._args, size=size)
+
     def take(self, m: int) -> np.ndarray:
         """The next `m` draws: shape (m,) for width 1, else (m, width) in row-major order."""
         n = m * self.width
         pos, end = self._pos, self._pos + n
         if end > self._buf.size:
             rest = self._buf[pos:]
-            draw = getattr(self._gen, self._method)
-            more = draw(*self._args, size=max(self.BLOCK_ROWS * self.width, n - rest.size))
-            self._buf = np.concatenate([rest, more]) if rest.size else more
-            self._buf.flags.writeable = False
+            more = self._draw(max(self.BLOCK_ROWS * self.width, n - rest.size))
+            more.flags.writeable = False
+            self._buf = more
+            if rest.size:  # the batch straddles two blocks: only its own numbers are copied
+                self._pos = n - rest.size
+                out = np.concatenate([rest, more[: self._pos]])
+                out.flags.writeable = False
+                return out if self.width == 1 else out.reshape(m, self.width)
             pos, end = 0, n
         self._pos = end
         out = self._buf[pos:end]
@@ -156,12 +206,22 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z
 
 
+_M1_INT, _M2_INT, _GOLDEN_INT = int(_M1), int(_M2), int(_GOLDEN)
+
+
 def _mix_int(z: int) -> int:
     """`_mix` on one Python integer (cheaper than a NumPy scalar for a single key)."""
     z &= _MASK
-    z = ((z ^ (z >> 30)) * int(_M1)) & _MASK
-    z = ((z ^ (z >> 27)) * int(_M2)) & _MASK
+    z = ((z ^ (z >> 30)) * _M1_INT) & _MASK
+    z = ((z ^ (z >> 27)) * _M2_INT) & _MASK
     return z ^ (z >> 31)
+
+
+@functools.lru_cache(maxsize=256)
+def _process_key(seed: int, process: str) -> int:
+    """The key mixed from the seed and the process (what every tick's key starts from)."""
+    z = _mix_int(int(seed) * _GOLDEN_INT)
+    return _mix_int(z + zlib.crc32(process.encode()) * _GOLDEN_INT)
 
 
 def _column_offsets(k: int) -> np.ndarray:
@@ -182,10 +242,8 @@ class KeyedDraws:
     """
 
     def __init__(self, seed: int, process: str, tick: int) -> None:
-        z = 0
-        for part in (seed, zlib.crc32(process.encode()), tick):
-            z = _mix_int(z + int(part) * int(_GOLDEN))
-        self._key = np.uint64(z)
+        z = _process_key(int(seed), process)
+        self._key = np.uint64(_mix_int(z + int(tick) * _GOLDEN_INT))
 
     @property
     def key(self) -> np.uint64:

@@ -32,6 +32,7 @@ from sim.population import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
+    from sim.rng import DrawsAhead
 
 
 @dataclass
@@ -53,16 +54,33 @@ class OccasionDraws:
     @classmethod
     def draw(cls, model: RetailModel, m: int) -> OccasionDraws:
         """Draws for a batch of natural occasions from the process streams, in batch order."""
-        s = model.streams  # drawn ahead in blocks: the same numbers as one call per batch
+        # Drawn ahead in blocks: the same numbers as one call per batch (`DrawsAhead`).
+        clock, churn, choice, ticket, service, complaint, wom = cls.buffers(model)
         return cls(
-            clock=s.ahead("occasions", "exponential").take(m),
-            churn=s.ahead("churn", "random").take(m),
-            choice=s.ahead("choice", "gumbel", model.n_stores + 1).take(m),
-            ticket=s.ahead("purchase", "standard_gamma", 1, model.behaviour.ticket_shape).take(m),
-            service=s.ahead("service", "standard_normal").take(m),
-            complaint=s.ahead("complaints", "random", 3).take(m),
-            wom=s.ahead("wom", "random", _wom_columns(model)).take(m),
+            clock.take(m),
+            churn.take(m),
+            choice.take(m),
+            ticket.take(m),
+            service.take(m),
+            complaint.take(m),
+            wom.take(m),
         )
+
+    @staticmethod
+    def buffers(model: RetailModel) -> tuple[DrawsAhead, ...]:
+        """The streams' blocks drawn ahead that `draw` takes from, in the fields' order."""
+        return model.streams.occasion_buffers(
+            model.n_stores + 1, model.behaviour.ticket_shape, _wom_columns(model)
+        )
+
+    @classmethod
+    def joined(cls, model: RetailModel, t: int, m: int, rows: np.ndarray) -> OccasionDraws:
+        """`concat(draw(model, m), keyed(model, t, rows))`, as read-only arrays (what the
+        compiled pipeline takes)."""
+        out = cls.concat(cls.draw(model, m), cls.keyed(model, t, rows))
+        for a in vars(out).values():
+            a.flags.writeable = False
+        return out
 
     @classmethod
     def keyed(cls, model: RetailModel, t: int, rows: np.ndarray) -> OccasionDraws:
@@ -86,11 +104,15 @@ class OccasionDraws:
     @classmethod
     def concat(cls, first: OccasionDraws, second: OccasionDraws) -> OccasionDraws:
         """Draws of two batches, one after the other."""
+        cat = np.concatenate
         return cls(
-            **{
-                f: np.concatenate([getattr(first, f), getattr(second, f)])
-                for f in first.__dataclass_fields__
-            }
+            cat((first.clock, second.clock)),
+            cat((first.churn, second.churn)),
+            cat((first.choice, second.choice)),
+            cat((first.ticket, second.ticket)),
+            cat((first.service, second.service)),
+            cat((first.complaint, second.complaint)),
+            cat((first.wom, second.wom)),
         )
 
 

@@ -1,12 +1,12 @@
 """Compiled kernels of the choice step: who shops, the stores' utilities, the Gumbel-max
-choice (see `sim.kernels.occasions` for the conventions)."""
+choice (see `sim.kernels.occasions` for the conventions, `sim.kernels.layout` for the names)."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
 
-from sim.kernels.occasions import (
+from sim.kernels.layout import (
     C32_PRICE,
     C32_SAT,
     C32_TIER,

@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.kernels import choice as KC
 from sim.kernels import occasions as K
+from sim.kernels.layout import C32_YEARS, C_ASP
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.agents.customer import OccasionDraws
@@ -34,7 +35,7 @@ FLOWS = (
     "resolved_stayed",
     "churned",
 )
-"""Ledger flows the kernels book, in the order of `occasions.F_*`."""
+"""Ledger flows the kernels book, in the order of `layout.F_*`."""
 PIPELINE_HOOKS = ("discount", "service", "resolution", "on_purchases", "on_complaints")
 DTYPES = {
     "state": np.int8,
@@ -73,6 +74,7 @@ DTYPES = {
 _EMPTY_MASK = np.zeros(0, dtype=np.bool_)
 _TABLES: dict[tuple[float, float], tuple[np.ndarray, int]] = {}
 _CONSTANTS: dict[tuple[int, float], tuple[object, tuple[np.ndarray, np.ndarray]]] = {}
+_BASE: dict[int, tuple[object, tuple[np.ndarray, np.ndarray]]] = {}
 
 
 def usable(model: RetailModel) -> bool:
@@ -107,8 +109,10 @@ def decay_table(dt: float, hl: float, need: int = 0) -> tuple[np.ndarray, int]:
 
 
 def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rules' scalars, as `occasions.C_*` (float64) and `C32_*` (float32); kept for the
-    batches of the same tick (a tick has ~2 pipeline calls and the housekeeping's)."""
+    """The rules' scalars, as `layout.C_*` (float64) and `C32_*` (float32); kept for the
+    batches of the same tick (a tick has ~2 pipeline calls and the housekeeping's). Only the
+    years since the start change from tick to tick: the rest is made once per (frozen)
+    `Behaviour`."""
     b = model.behaviour
     years = (t - model.t_origin) * model.calendar.dt_years
     key = (id(b), years)
@@ -117,7 +121,15 @@ def constants(model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
         return got[1]
     if len(_CONSTANTS) > 64:
         _CONSTANTS.clear()
-    out = _CONSTANTS[key] = (b, _constants(b, years))
+    base = _BASE.get(id(b))
+    if base is None or base[0] is not b:
+        if len(_BASE) > 16:
+            _BASE.clear()
+        base = _BASE[id(b)] = (b, _constants(b, 0.0))
+    c, c32 = base[1][0].copy(), base[1][1].copy()
+    c[C_ASP] = b.brand_drift_per_year * years  # the two entries that depend on the tick
+    c32[C32_YEARS] = years
+    out = _CONSTANTS[key] = (b, (c, c32))
     return out[1]
 
 
@@ -247,86 +259,201 @@ def _flows(model: RetailModel) -> tuple[np.ndarray, ...]:
     return tuple(f[name] for name in FLOWS)
 
 
+def _hooked(model: RetailModel) -> bool:
+    """True when a policy hook has to be called inside the pipeline (`sim.kernels.hooked`)."""
+    return bool(model.hooks("utility")) or any(model.hooks(name) for name in PIPELINE_HOOKS)
+
+
 def process_occasions(
     model: RetailModel, t: int, rows: np.ndarray, draws: OccasionDraws, natural
 ) -> bool:
     """The compiled `process_occasions`; False (nothing done): use NumPy."""
     if not usable(model):
         return False
-    pop, st = model.pop, model.store_arrays
     rows = np.asarray(rows, dtype=np.int64)
     if natural is True or natural is False:
         mode, mask = int(natural), _EMPTY_MASK
     else:
         mode, mask = 2, np.asarray(natural, dtype=np.bool_)
-    c, c32 = constants(model, t)
-    got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
-    if got is None:
-        return False
-    idx, V = got
-    draws = _read_only(draws)
-    decay, cutoff = decay_table(model.calendar.dt_years, model.behaviour.loyalty_half_life_years)
-    flows = _flows(model)
-    if any(model.hooks(name) for name in PIPELINE_HOOKS) or model.hooks("utility"):
-        from sim.kernels.hooked import with_hooks
+    return _Tick(model, t, repeats=False).batch(rows, mode, mask, draws) is not None
 
-        with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows)
+
+def tick_occasions(model: RetailModel, t: int, rows: np.ndarray, visits: np.ndarray) -> bool:
+    """A tick's occasions in batch activation, as `RetailModel.step` runs them through
+    `process_occasions`: the natural occasions due now (`rows`) with the scheduled extra
+    `visits` in one batch, then the further occasions of customers due again in the same tick,
+    batch after batch (without hooks, in the same kernel call). The checks and constants are
+    made once for the tick. False (nothing done, no number drawn): use NumPy."""
+    if not usable(model):
+        return False
+    from sim.agents.customer import OccasionDraws
+
+    rows = rows.astype(np.int64, copy=False)
+    if visits.size:
+        both = np.concatenate([rows, visits.astype(np.int64, copy=False)])
+        mask = np.zeros(both.size, dtype=np.bool_)
+        mask[: rows.size] = True
+        mode, draws, rows = 2, OccasionDraws.joined(model, t, rows.size, visits), both
+    elif rows.size:
+        mode, mask, draws = 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size)
+    else:
         return True
-    if idx.size == 0:
-        K.advance(
-            rows, mode, mask, draws.clock, pop.clock, pop.next_tick, pop.rate, model.clock_end
-        )
-        return True
-    stores, buys, amount, ok = K.after_choice(
-        t,
-        rows,
-        idx,
-        V,
-        draws.choice,
-        mode,
-        mask,
-        draws.clock,
-        draws.ticket,
-        draws.service,
-        draws.complaint,
-        draws.wom,
-        draws.churn,
-        pop.clock,
-        pop.next_tick,
-        pop.rate,
-        model.clock_end,
-        pop.spend,
-        st.price_level,
-        st.margin,
-        pop.first_visit,
-        pop.acquired_store,
-        pop.referral_parent,
-        pop.last_store,
-        pop.last_visit,
-        pop.loyalty,
-        pop.last_purchase,
-        pop.state,
-        pop.revenue,
-        pop.year_spend,
-        st.service,
-        pop.satisfaction,
-        pop.last_good,
-        pop.last_bad,
-        st.resolution,
-        pop.left_store,
-        pop.indptr,
-        pop.indices,
-        pop.dropout,
-        pop.repeat,
-        c,
-        c32,
-        decay,
-        cutoff,
-        flows,
-    )
-    if not ok:
-        raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
-    if buys.size:
-        b_idx = idx[buys]
-        model.transactions.append(t, rows[b_idx], stores[buys], amount, np.zeros(buys.size))
-    return True
+    tick = _Tick(model, t, repeats=True)
+    while True:
+        again = tick.batch(rows, mode, mask, draws)
+        if again is None:  # the kernels stand aside for this batch
+            _numpy_batch(model, t, rows, mode, mask, draws)
+            again = _due_again(model, t, rows, mode, mask)
+        if not again.size:
+            return True
+        rows, mode, mask = again, 1, _EMPTY_MASK  # customers with several occasions this tick
+        draws = OccasionDraws.draw(model, rows.size)
+
+
+def _due_again(model: RetailModel, t: int, rows: np.ndarray, mode: int, mask: np.ndarray):
+    """The batch's natural occasions whose next one falls in the same tick, in batch order."""
+    if mode == 0:
+        return rows[:0]
+    if mode == 2:
+        rows = rows[mask]
+    return rows[model.pop.next_tick[rows] == t]
+
+
+def _no_block(ndim: int) -> np.ndarray:
+    a = np.zeros((0,) * ndim)
+    a.flags.writeable = False
+    return a
+
+
+_NO_BLOCKS = tuple(_no_block(ndim) for ndim in (1, 1, 2, 1, 1, 2, 2))
+"""Empty blocks in `OccasionDraws`' order (one batch only: no draws for repeats)."""
+
+
+class _Tick:
+    """What every batch of one tick shares: the constants, the ledger's flows, the hooks."""
+
+    __slots__ = ("model", "t", "c", "c32", "flows", "hooked", "dt", "hl", "buffers")
+
+    def __init__(self, model: RetailModel, t: int, repeats: bool) -> None:
+        self.model, self.t = model, t
+        self.c, self.c32 = constants(model, t)
+        self.flows = _flows(model)
+        self.hooked = _hooked(model)
+        self.dt, self.hl = model.calendar.dt_years, model.behaviour.loyalty_half_life_years
+        self.buffers = None
+        if repeats:
+            from sim.agents.customer import OccasionDraws
+
+            self.buffers = OccasionDraws.buffers(model)
+
+    def batch(
+        self, rows: np.ndarray, mode: int, mask: np.ndarray, draws: OccasionDraws
+    ) -> np.ndarray | None:
+        """One batch through the kernels (int64 `rows`; `mode`, `mask` as `occasions.advance`)
+        and, without hooks and if made with `repeats`, the batches of the customers due again
+        in this tick whose draws the blocks drawn ahead hold. Returns the rows due again still
+        to do (they need fresh draws), or None (nothing done) when the kernels cannot
+        reproduce NumPy for this batch (a negative age)."""
+        model, t, c, c32 = self.model, self.t, self.c, self.c32
+        draws = _read_only(draws)
+        if self.hooked:
+            got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
+            if got is None:
+                return None
+            idx, V = got
+            decay, cutoff = decay_table(self.dt, self.hl)
+            from sim.kernels.hooked import with_hooks
+
+            with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, self.flows)
+            return _due_again(model, t, rows, mode, mask)
+        pop, st = model.pop, model.store_arrays
+        if self.buffers is None:
+            blocks, pos = _NO_BLOCKS, np.zeros(len(_NO_BLOCKS), dtype=np.int64)
+        else:
+            got = [b.rows() for b in self.buffers]
+            blocks = tuple(block for block, _ in got)
+            pos = np.array([at for _, at in got], dtype=np.int64)
+        need = 0
+        while True:
+            decay, cutoff = decay_table(self.dt, self.hl, need)
+            b_rows, b_stores, amount, status, again = K.after_choice(
+                t,
+                rows,
+                mode,
+                mask,
+                draws.clock,
+                draws.churn,
+                draws.choice,
+                draws.ticket,
+                draws.service,
+                draws.complaint,
+                draws.wom,
+                *blocks,
+                pos,
+                pop.state,
+                pop.home,
+                pop.work,
+                pop.elite,
+                pop.brand_asp,
+                pop.tier_pref,
+                pop.drift,
+                pop.price_sens,
+                pop.clock,
+                pop.next_tick,
+                pop.rate,
+                pop.spend,
+                pop.first_visit,
+                pop.acquired_store,
+                pop.referral_parent,
+                pop.last_store,
+                pop.last_visit,
+                pop.loyalty,
+                pop.last_purchase,
+                pop.revenue,
+                pop.year_spend,
+                pop.satisfaction,
+                pop.last_good,
+                pop.last_bad,
+                pop.left_store,
+                pop.indptr,
+                pop.indices,
+                pop.dropout,
+                pop.repeat,
+                model.travel_hops,
+                model.tier_gap,
+                st.attractiveness,
+                st.brand_sign,
+                st.price_level,
+                st.margin,
+                st.service,
+                st.resolution,
+                model.clock_end,
+                c,
+                c32,
+                decay,
+                cutoff,
+                self.flows,
+            )
+            if status > 0 and not again.size:  # the first batch needs a longer decay table
+                need = status
+                continue
+            break
+        if self.buffers is not None:
+            for buffer, at in zip(self.buffers, pos.tolist(), strict=True):
+                buffer.skip_to(at)
+        if b_rows.size:
+            model.transactions.append(t, b_rows, b_stores, amount, np.zeros(b_rows.size))
+        if status == -2:
+            raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+        if status == -1 and not again.size:
+            return None
+        return again
+
+
+def _numpy_batch(
+    model: RetailModel, t: int, rows: np.ndarray, mode: int, mask: np.ndarray, draws
+) -> None:
+    """A batch the kernels stand aside for: the NumPy rules, with the same draws."""
+    from sim.agents.customer import process_occasions as rules
+
+    rules(model, t, rows, draws, mask if mode == 2 else bool(mode))
