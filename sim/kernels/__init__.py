@@ -13,13 +13,16 @@ The switch is the environment variable ``SIM_KERNELS``:
 - ``numpy``: the plain NumPy rules (the reference; what the kernels are tested against).
 
 `use("numpy")` switches in-process (tests, benchmarks); `engine()` says which one is in use.
-Kernels compile on first use and are cached on disk (`cache=True`; ``NUMBA_CACHE_DIR`` is set
-to a writable directory if the default place next to the sources is not writable).
+Kernels compile on first use and are cached on disk (`cache=True`) in a directory named by a
+hash of every kernel module's source (`_cache_dir`): Numba's own check sees only the file a
+kernel lives in, so a kernel calling into another module would otherwise keep running the old
+callee after that module changed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib.util
 import os
 import tempfile
@@ -31,13 +34,21 @@ ENV = "SIM_KERNELS"
 ENGINES = ("numba", "numpy")
 
 
-def _writable_cache() -> None:
-    """Numba caches next to the sources; a read-only install gets a per-user temp dir."""
-    if os.environ.get("NUMBA_CACHE_DIR"):
-        return
+def _cache_dir() -> Path:
+    """Where compiled kernels are cached: ``numba-<hash of the kernel sources>`` under
+    ``NUMBA_CACHE_DIR`` if set, else next to the sources (a per-user temp dir if that is not
+    writable). Any edit of any kernel module starts a fresh cache, so no kernel runs a stale
+    callee from another module."""
     here = Path(__file__).resolve().parent
-    if not os.access(here, os.W_OK):
-        os.environ["NUMBA_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / "sim-numba-cache")
+    digest = hashlib.sha1()
+    for source in sorted(here.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    root = os.environ.get("NUMBA_CACHE_DIR")
+    if not root:
+        root = here / "__pycache__" if os.access(here, os.W_OK) else None
+        root = root or Path(tempfile.gettempdir()) / "sim-numba-cache"
+    return Path(root) / f"numba-{digest.hexdigest()[:12]}"
 
 
 def _numba_available() -> bool:
@@ -51,9 +62,12 @@ def _from_env() -> str:
     return wanted
 
 
-_writable_cache()
 _engine = _from_env()
 _HAVE_NUMBA = _numba_available()
+if _HAVE_NUMBA:  # before any kernel module is imported: their caches are located then
+    import numba
+
+    numba.config.CACHE_DIR = str(_cache_dir())
 if _engine == "numba" and _HAVE_NUMBA:
     # Numba's import and its compiler's one-off set-up (~0.5 s together, the set-up otherwise
     # paid by the first kernel call) belong with the other imports, not with a run.
