@@ -14,9 +14,9 @@ Constants come in two arrays: `c` (float64) and `c32` (float32: the scalars NumP
 float32 before multiplying a float32 array); indices are the `C_*` and `F_*` names of
 `sim.kernels.layout`.
 
-Numba's on-disk cache checks only the file of the function it compiled: after editing
-`phases`, `choice` or `layout`, clear the cache of this module's kernels (``__pycache__``)
-or touch this file, so `after_choice` is compiled again with the new code.
+`after_choice` calls into `phases`, `choice` and `layout`: Numba's own cache check sees only
+this file, so the cache lives in a directory named by a hash of every kernel module's source
+(`sim.kernels._cache_dir`), and an edit of any of them compiles everything afresh.
 """
 
 from __future__ import annotations
@@ -183,6 +183,108 @@ def one_batch(
     )
     if need != 0:
         return no_rows, no_rows, no_amounts, need
+    return chosen_batch(
+        t,
+        rows,
+        idx,
+        V,
+        mode,
+        natural,
+        d_clock,
+        d_churn,
+        d_choice,
+        d_ticket,
+        d_service,
+        d_complaint,
+        d_wom,
+        state,
+        clock,
+        next_tick,
+        rate,
+        spend,
+        first_visit,
+        acquired_store,
+        referral_parent,
+        last_store,
+        last_visit,
+        loyalty,
+        last_purchase,
+        revenue,
+        year_spend,
+        satisfaction,
+        last_good,
+        last_bad,
+        left_store,
+        indptr,
+        indices,
+        dropout,
+        repeat,
+        price_level,
+        margin,
+        service,
+        resolution,
+        clock_end,
+        c,
+        c32,
+        decay,
+        cutoff,
+        flows,
+    )
+
+
+@njit(cache=True)
+def chosen_batch(
+    t,
+    rows,
+    idx,
+    V,
+    mode,
+    natural,
+    d_clock,
+    d_churn,
+    d_choice,
+    d_ticket,
+    d_service,
+    d_complaint,
+    d_wom,
+    state,
+    clock,
+    next_tick,
+    rate,
+    spend,
+    first_visit,
+    acquired_store,
+    referral_parent,
+    last_store,
+    last_visit,
+    loyalty,
+    last_purchase,
+    revenue,
+    year_spend,
+    satisfaction,
+    last_good,
+    last_bad,
+    left_store,
+    indptr,
+    indices,
+    dropout,
+    repeat,
+    price_level,
+    margin,
+    service,
+    resolution,
+    clock_end,
+    c,
+    c32,
+    decay,
+    cutoff,
+    flows,
+):
+    """`one_batch` from the shoppers' utilities `V` on (positions `idx` in `rows`): the
+    choice, the clocks, purchase, service, complaints, word of mouth, attrition. The hooked
+    pipeline (`sim.kernels.hooked`) calls it when its policies' hooks allow (utility terms
+    already added to `V`)."""
+    no_rows, no_amounts = np.empty(0, np.int64), np.empty(0)
     stores = choose(idx, V, d_choice)
     advance(rows, mode, natural, d_clock, clock, next_tick, rate, clock_end)
     if idx.size == 0:
