@@ -46,6 +46,7 @@ class Promotions(BudgetedPolicy):
         "stochastic": True,
     }
     budget_period = "year"
+    movable_hooks = frozenset({"utility", "discount"})  # own arrays and budget only
 
     param_docs = {
         "every_weeks": "a campaign every this many weeks",

@@ -45,6 +45,7 @@ class VipPrivileges(BudgetedPolicy):
         "stochastic": False,
     }
     budget_period = "year"
+    movable_hooks = frozenset({"utility", "discount"})  # own arrays and budget only
 
     param_docs = {
         "top_share": "VIPs: the top share of members by 12-month spend",
