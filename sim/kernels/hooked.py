@@ -28,7 +28,7 @@ _NAMES = ("utility", "discount", "service", "resolution", "on_purchases", "on_co
 class _Plan:
     """What a model's installed hooks allow, worked out once per model (`_plan`)."""
 
-    __slots__ = ("lists", "sizes", "fused", "complaint_stores")
+    __slots__ = ("lists", "sizes", "fused", "complaint_at")
 
     def __init__(self, model: RetailModel, lists: tuple[list, ...]) -> None:
         self.lists, self.sizes = lists, tuple(len(h) for h in lists)
@@ -39,8 +39,11 @@ class _Plan:
             and all(_movable(model, "discount", h) for _, h in hooks["discount"])
             and all(_movable(model, "on_purchases", h) for _, h in hooks["on_purchases"])
         )
-        stores = {s for s, _ in hooks["resolution"]} | {s for s, _ in hooks["on_complaints"]}
-        self.complaint_stores = np.array(sorted(stores), dtype=np.int64)
+        stores = [s for s, _ in hooks["resolution"]] + [s for s, _ in hooks["on_complaints"]]
+        # per store (and -1, the outside option, last): whether a complaint there calls a hook
+        self.complaint_at = np.zeros(model.n_stores + 1, dtype=np.bool_) if stores else None
+        if stores:
+            self.complaint_at[stores] = True
 
     def fits(self, lists: tuple[list, ...]) -> bool:
         """Still the model's hooks (the same lists, none added or removed since)."""
@@ -52,8 +55,8 @@ class _Plan:
 def _movable(model: RetailModel, name: str, hook: Any) -> bool:
     """True when the hook's owner declares it movable (`StorePolicy.movable_hooks`); the
     twin's utility term for the focal store (a constant -inf) reads nothing either."""
-    inner = getattr(hook, "__wrapped__", hook)  # `sim.hooks.checked_hook` wraps value hooks
-    owner = getattr(inner, "__self__", None)
+    inner = hook if hasattr(hook, "__self__") else getattr(hook, "__wrapped__", hook)
+    owner = getattr(inner, "__self__", None)  # `sim.hooks.checked_hook` wraps value hooks
     if owner is not None and owner is getattr(model, "twin", None):
         return name == "utility" and inner == owner.residents_elsewhere
     return name in getattr(owner, "movable_hooks", ())
@@ -90,7 +93,7 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
     pop, st = model.pop, model.store_arrays
     shoppers = rows[idx]
     add_utility_hooks(model, shoppers, V)  # before the clocks move: they read none
-    if plan.complaint_stores.size and _complaint_at(plan, idx, V, draws, st, c):
+    if plan.complaint_at is not None and _complaint_at(plan, idx, V, draws, st, c):
         return _phase_by_phase(
             model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
         )
@@ -157,19 +160,19 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
 
 
 def _complaint_at(plan: _Plan, idx, V, draws, st, c) -> bool:
-    """Whether a buyer of this batch will complain at a store with complaint hooks: the
-    choice, the experience and the complaint draw of `complainers`, read ahead (none of them
-    depends on what the phases before it change; there are no service hooks here)."""
-    stores = K.choose(idx, V, draws.choice)
-    buys = np.flatnonzero(stores >= 0)
-    if buys.size == 0:
+    """Whether a shopper of this batch will complain at a store with complaint hooks, read
+    ahead from the draws: the complaint draw of `complainers`, then, for the few it picks, the
+    kernels' own choice and experience (neither depends on what the phases before it change;
+    there are no service hooks here)."""
+    may = np.flatnonzero(draws.complaint[idx, 0] < c[K.C_COMPLAIN])
+    if may.size == 0:
         return False
-    b_idx, b_stores = idx[buys], stores[buys]
-    exp = K.experience(b_stores, b_idx, draws.service, st.service, c)
-    complains = (exp <= c[K.C_DIS_THR]) & (draws.complaint[b_idx, 0] < c[K.C_COMPLAIN])
-    if not complains.any():
+    stores = K.choose(idx[may], np.ascontiguousarray(V[may]), draws.choice)
+    at = plan.complaint_at[stores]
+    if not at.any():
         return False
-    return bool(np.isin(b_stores[complains], plan.complaint_stores).any())
+    exp = K.experience(stores[at], idx[may[at]], draws.service, st.service, c)
+    return bool((exp <= c[K.C_DIS_THR]).any())
 
 
 def _phase_by_phase(

@@ -36,7 +36,7 @@ class StoreLog:
         self.max_tick = _NONE
         self._parts: list[tuple[np.ndarray, ...]] = []
         self._cols: tuple[np.ndarray, ...] | None = None
-        self.first_tick = np.full(n, _NONE, dtype=np.int64)
+        self.first_tick = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
         self.last_tick = np.full(n, _NONE, dtype=np.int64)
         self.n_visits = np.zeros(n, dtype=np.int64)
         self._visits: list[tuple[np.ndarray, np.ndarray]] = []
@@ -74,10 +74,8 @@ class StoreLog:
         vt, vc = vt[new], vc[new]
         if vc.size == 0:
             return
-        self.n_visits += np.bincount(vc, minlength=self.n)
-        first = np.unique(vc, return_index=True)[1]  # each customer's earliest new visit
-        fresh = self.first_tick[vc[first]] == _NONE
-        self.first_tick[vc[first[fresh]]] = vt[first[fresh]]
+        np.add.at(self.n_visits, vc, 1)
+        np.minimum.at(self.first_tick, vc, vt)
         np.maximum.at(self.last_tick, vc, vt)
         self._visits.append((vc, vt))
         self._vcols = None
@@ -172,14 +170,11 @@ def promo_only_mask(
     c, paid, promo = c[in_year], paid[in_year], promo[in_year]
     n = log.n
     n_tx_year = np.bincount(c, minlength=n)
+    active = np.flatnonzero(n_tx_year)  # members with a purchase in the last year
     # Summed in log order, as `summarize_arrays` does (its zeros for older rows add nothing).
-    yearly = np.bincount(c, weights=paid, minlength=n)
-    n_promo_year = np.bincount(c[promo], minlength=n)
-    active = n_tx_year > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(active, n_promo_year / n_tx_year, 0.0)
-    return (
-        active
-        & (share >= params.promo_only_min_share)
-        & _bottom(yearly, active, params.promo_bottom_share)
-    )
+    yearly = np.bincount(c, weights=paid, minlength=n)[active]
+    share = np.bincount(c[promo], minlength=n)[active] / n_tx_year[active]
+    bottom = _bottom(yearly, np.ones(active.size, dtype=bool), params.promo_bottom_share)
+    out = np.zeros(n, dtype=bool)
+    out[active[(share >= params.promo_only_min_share) & bottom]] = True
+    return out

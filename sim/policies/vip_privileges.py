@@ -127,7 +127,9 @@ class VipPrivileges(BudgetedPolicy):
         self.vip = top_share_mask(value, members(model, s), self.top_share)
         self.ever_vip |= self.vip
         self.birthday = self.vip & (model.pop.birth_month == model.calendar.date(t).month)
-        self._bonus = self.vip * self.vip_utility + self.birthday * self.birthday_utility
+        # vip x vip_utility + birthday x birthday_utility (birthdays are VIPs), the same sums
+        self._bonus = np.where(self.vip, self.vip_utility, 0.0)
+        self._bonus[self.birthday] += self.birthday_utility
         rows = ranked(self.birthday, value)
         n = self.affordable(t, self.birthday_gift, rows.size)
         if n:
