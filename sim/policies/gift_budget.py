@@ -15,7 +15,7 @@ from sim.policies.budget import (
 from sim.policies.levers import Lever, count_lever, money_lever, share_lever
 from sim.policies.targeting import (
     days_since_visit,
-    first_ranked,
+    first_of,
     members,
     raise_attachment,
     ranked,
@@ -134,11 +134,14 @@ class GiftBudget(BudgetedPolicy):
         # `candidates(t)` past the cooldown, of which the budget buys the first n: the same
         # rows, ranked only as far as the n needed
         mask, value, tiebreak = self._eligible(t)
-        mask &= (t - self.last_gift) * self.model.calendar.tick_days >= self.cooldown_days
-        n = self.affordable(t, self.gift_price, int(np.count_nonzero(mask)))
+        rows = np.flatnonzero(mask)
+        rows = rows[
+            (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
+        ]
+        n = self.affordable(t, self.gift_price, rows.size)
         if n == 0:
             return
-        rows = first_ranked(mask, value, n, tiebreak)
+        rows = first_of(rows, value, n, tiebreak)
         self.spend(t, n * self.gift_price)
         damp = 1.0 / (1.0 + self.gifts_received[rows])
         raise_attachment(

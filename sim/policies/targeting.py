@@ -47,19 +47,13 @@ def ranked(
     return rows[order]
 
 
-def first_ranked(
-    candidates: np.ndarray, value: np.ndarray, k: int, tiebreak: np.ndarray | None = None
-) -> np.ndarray:
-    """``ranked(candidates, value, tiebreak)[:k]``, sorting no more than the first k need."""
-    return first_of(np.flatnonzero(candidates), value, k, tiebreak)
-
-
 def first_of(
     rows: np.ndarray, value: np.ndarray, k: int, tiebreak: np.ndarray | None = None
 ) -> np.ndarray:
     """The first k of `rows` (ascending) ordered by `value` descending (stable; optional
-    tiebreak ascending as second key). The k-th largest value is found first and only rows at
-    or above it are sorted: every one of the first k is among them, in the same order."""
+    tiebreak ascending as second key): ``ranked(mask of rows, value, tiebreak)[:k]``. The k-th
+    largest value is found first and only rows at or above it are sorted: every one of the
+    first k is among them, in the same order."""
     if k <= 0:
         return rows[:0]
     if 4 * k < rows.size:

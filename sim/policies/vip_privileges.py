@@ -144,8 +144,11 @@ class VipPrivileges(BudgetedPolicy):
         vip = self.vip[rows]
         if not vip.any():
             return None
-        bday = np.where(self.birthday[rows], self.birthday_discount, 0.0)
-        large = np.where(vip & (list_amounts >= self.large_purchase), self.price_discount, 0.0)
+        in_bday, is_large = self.birthday[rows], vip & (list_amounts >= self.large_purchase)
+        if not (in_bday.any() or is_large.any()):
+            return None  # every rate 0: nothing granted, booked or counted
+        bday = np.where(in_bday, self.birthday_discount, 0.0)
+        large = np.where(is_large, self.price_discount, 0.0)
         rate = np.maximum(bday, large)
         got = self.grant_discounts(t, rate * list_amounts)
         from_bday = bday >= large
