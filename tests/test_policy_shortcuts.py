@@ -4,6 +4,7 @@ cut, and the store log kept between rounds gives the segments of the whole log."
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,3 +69,32 @@ def test_store_log_segments_are_the_whole_logs():
             checked += int(rows.size > 0) + int(flags.any())
         model.t = t + 1
     assert checked > 20  # the segments were not all empty
+
+
+def test_a_subclass_overriding_a_movable_hook_keeps_it_in_place():
+    """`movable_hooks` covers the code it was declared with: a user's subclass that rewrites
+    `discount` (it might read what the later phases change) gets the phase-by-phase pipeline,
+    and its run still equals the NumPy rules'."""
+    pytest.importorskip("numba")
+    from sim import kernels
+    from sim.kernels.hooked import _plan
+    from sim.policies import Promotions
+
+    class LoyalDiscount(Promotions):
+        name = "loyal_discount"
+
+        def discount(self, t, rows, list_amounts):
+            loyal = self.model.pop.loyalty[rows, self.store] > 0.5
+            return np.where(loyal, 0.05 * list_amounts, 0.0)
+
+    market = default_market(n_customers=600, years=0.5)
+    runs = {}
+    for engine in ("numpy", "numba"):
+        with kernels.use(engine):
+            model = RetailModel(market=market, policies=[LoyalDiscount()], seed=4).run()
+            runs[engine] = model.transactions.arrays()
+    assert all(np.array_equal(a, b) for a, b in zip(runs["numpy"], runs["numba"], strict=True))
+    assert not _plan(model).fused
+    with kernels.use("numba"):
+        plain = RetailModel(market=market, policies=["promotions"], seed=4)
+    assert _plan(plain).fused

@@ -59,7 +59,14 @@ def _movable(model: RetailModel, name: str, hook: Any) -> bool:
     owner = getattr(inner, "__self__", None)  # `sim.hooks.checked_hook` wraps value hooks
     if owner is not None and owner is getattr(model, "twin", None):
         return name == "utility" and inner == owner.residents_elsewhere
-    return name in getattr(owner, "movable_hooks", ())
+    if name not in getattr(owner, "movable_hooks", ()):
+        return False
+    # The declaration covers the code it was written for: a subclass that overrides the hook
+    # without declaring it again has its hook called at its place.
+    mro = type(owner).__mro__
+    declarer = next(k for k in mro if "movable_hooks" in k.__dict__)
+    definer = next((k for k in mro if name in k.__dict__), None)
+    return definer is not None and issubclass(declarer, definer)
 
 
 def _plan(model: RetailModel) -> _Plan:
@@ -164,10 +171,10 @@ def _complaint_at(plan: _Plan, idx, V, draws, st, c) -> bool:
     ahead from the draws: the complaint draw of `complainers`, then, for the few it picks, the
     kernels' own choice and experience (neither depends on what the phases before it change;
     there are no service hooks here)."""
-    may = np.flatnonzero(draws.complaint[idx, 0] < c[K.C_COMPLAIN])
+    may = np.flatnonzero(draws.complaint[:, 0][idx] < c[K.C_COMPLAIN])
     if may.size == 0:
         return False
-    stores = K.choose(idx[may], np.ascontiguousarray(V[may]), draws.choice)
+    stores = K.choose(idx[may], V[may], draws.choice)  # V's rows: a C-ordered copy, as V
     at = plan.complaint_at[stores]
     if not at.any():
         return False
