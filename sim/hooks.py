@@ -77,6 +77,7 @@ def checked_hook(policy: StorePolicy, name: str, store: str) -> Any:
                 fail(f"returned {value!r}; expected a finite number >= 0")
             return value
 
+        scalar_hook.__wrapped__ = hook  # type: ignore[attr-defined]  # whose hook it is
         return scalar_hook
 
     def array_hook(*args: Any) -> Any:
@@ -95,4 +96,5 @@ def checked_hook(policy: StorePolicy, name: str, store: str) -> Any:
             fail("returned NaN, inf or non-numeric values; expected finite numbers")
         return out
 
+    array_hook.__wrapped__ = hook  # type: ignore[attr-defined]  # whose hook it is
     return array_hook

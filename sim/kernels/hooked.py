@@ -1,31 +1,199 @@
 """The compiled occasion pipeline with policy hooks: the kernels of `sim.kernels.occasions`
 called phase by phase, each hook called where the NumPy rules call it (same rows, same arrays,
-same state of the population and the ledger)."""
+same state of the population and the ledger).
+
+Most batches need no hook between the kernels: the shipped policies' utility terms read no
+purchase clock, their discounts and purchase rewards read nothing the later phases change
+(`StorePolicy.movable_hooks`), and complaint hooks are only called for a batch with a
+complaint at their store, which is known from the draws before anything is changed. Such a
+batch runs the fused kernel of the hook-free pipeline (`occasions.after_choice`) between its
+utility hooks and its discount and purchase hooks; any other batch goes phase by phase.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.kernels import occasions as K
 from sim.kernels.pipeline import FLOWS, add_utility_hooks
 
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
+
+_NAMES = ("utility", "discount", "service", "resolution", "on_purchases", "on_complaints")
+
+
+class _Plan:
+    """What a model's installed hooks allow, worked out once per model (`_plan`)."""
+
+    __slots__ = ("lists", "sizes", "fused", "complaint_at")
+
+    def __init__(self, model: RetailModel, lists: tuple[list, ...]) -> None:
+        self.lists, self.sizes = lists, tuple(len(h) for h in lists)
+        hooks = dict(zip(_NAMES, lists, strict=True))
+        self.fused = (
+            not hooks["service"]
+            and all(_movable(model, "utility", h) for _, h in hooks["utility"])
+            and all(_movable(model, "discount", h) for _, h in hooks["discount"])
+            and all(_movable(model, "on_purchases", h) for _, h in hooks["on_purchases"])
+        )
+        stores = [s for s, _ in hooks["resolution"]] + [s for s, _ in hooks["on_complaints"]]
+        # per store (and -1, the outside option, last): whether a complaint there calls a hook
+        self.complaint_at = np.zeros(model.n_stores + 1, dtype=np.bool_) if stores else None
+        if stores:
+            self.complaint_at[stores] = True
+
+    def fits(self, lists: tuple[list, ...]) -> bool:
+        """Still the model's hooks (the same lists, none added or removed since)."""
+        return all(a is b for a, b in zip(self.lists, lists, strict=True)) and self.sizes == tuple(
+            len(h) for h in lists
+        )
+
+
+def _movable(model: RetailModel, name: str, hook: Any) -> bool:
+    """True when the hook's owner declares it movable (`StorePolicy.movable_hooks`); the
+    twin's utility term for the focal store (a constant -inf) reads nothing either."""
+    inner = hook if hasattr(hook, "__self__") else getattr(hook, "__wrapped__", hook)
+    owner = getattr(inner, "__self__", None)  # `sim.hooks.checked_hook` wraps value hooks
+    if owner is not None and owner is getattr(model, "twin", None):
+        return name == "utility" and inner == owner.residents_elsewhere
+    if name not in getattr(owner, "movable_hooks", ()):
+        return False
+    # The declaration covers the code it was written for: a subclass that overrides the hook
+    # without declaring it again has its hook called at its place.
+    mro = type(owner).__mro__
+    declarer = next(k for k in mro if "movable_hooks" in k.__dict__)
+    definer = next((k for k in mro if name in k.__dict__), None)
+    return definer is not None and issubclass(declarer, definer)
+
+
+def _plan(model: RetailModel) -> _Plan:
+    lists = tuple(model.hooks(name) for name in _NAMES)
+    plan = model.__dict__.get("_hook_plan")
+    if plan is None or not plan.fits(lists):
+        plan = model.__dict__["_hook_plan"] = _Plan(model, lists)
+    return plan
+
 
 def _by_store(hooks, stores: np.ndarray, mask: np.ndarray | None = None):
-    """(store, hook, positions) of each hook whose store has rows here (as the rules do)."""
+    """(hook, positions) of each hook whose store has rows here (as the rules do); the
+    positions of a store are worked out once for all its hooks."""
+    seen: dict[int, np.ndarray | None] = {}
     for s, hook in hooks:
-        here = stores == s if mask is None else mask & (stores == s)
-        if here.any():
+        if s not in seen:
+            here = stores == s if mask is None else mask & (stores == s)
+            seen[s] = here if here.any() else None
+        here = seen[s]
+        if here is not None:
             yield hook, here
 
 
 def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows):
-    """The pipeline with the policies' hooks called between the kernels, as in the rules."""
+    """The pipeline with the policies' hooks, each called as in the rules (module doc)."""
+    plan = _plan(model)
+    if not plan.fused or idx.size == 0:
+        return _phase_by_phase(
+            model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows
+        )
+    pop, st = model.pop, model.store_arrays
+    shoppers = rows[idx]
+    add_utility_hooks(model, shoppers, V)  # before the clocks move: they read none
+    if plan.complaint_at is not None and _complaint_at(plan, idx, V, draws, st, c):
+        return _phase_by_phase(
+            model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
+        )
+    stores, buys, amount, ok = K.after_choice(
+        t,
+        rows,
+        idx,
+        V,
+        draws.choice,
+        mode,
+        mask,
+        draws.clock,
+        draws.ticket,
+        draws.service,
+        draws.complaint,
+        draws.wom,
+        draws.churn,
+        pop.clock,
+        pop.next_tick,
+        pop.rate,
+        model.clock_end,
+        pop.spend,
+        st.price_level,
+        st.margin,
+        pop.first_visit,
+        pop.acquired_store,
+        pop.referral_parent,
+        pop.last_store,
+        pop.last_visit,
+        pop.loyalty,
+        pop.last_purchase,
+        pop.state,
+        pop.revenue,
+        pop.year_spend,
+        st.service,
+        pop.satisfaction,
+        pop.last_good,
+        pop.last_bad,
+        st.resolution,
+        pop.left_store,
+        pop.indptr,
+        pop.indices,
+        pop.dropout,
+        pop.repeat,
+        c,
+        c32,
+        decay,
+        cutoff,
+        flows,
+    )
+    if not ok:
+        raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+    if buys.size == 0:
+        return
+    b_rows, b_stores = shoppers[buys], stores[buys]
+    discount = np.zeros_like(amount)
+    for discount_of, here in _by_store(model.hooks("discount"), b_stores):
+        d = discount_of(t, b_rows[here], amount[here])
+        if d is not None:
+            discount[here] += d
+    model.transactions.append(t, b_rows, b_stores, amount, discount)
+    for on_purchases, here in _by_store(model.hooks("on_purchases"), b_stores):
+        on_purchases(t, b_rows[here], amount[here])
+
+
+def _complaint_at(plan: _Plan, idx, V, draws, st, c) -> bool:
+    """Whether a shopper of this batch will complain at a store with complaint hooks, read
+    ahead from the draws: the complaint draw of `complainers`, then, for the few it picks, the
+    kernels' own choice and experience (neither depends on what the phases before it change;
+    there are no service hooks here)."""
+    may = np.flatnonzero(draws.complaint[:, 0][idx] < c[K.C_COMPLAIN])
+    if may.size == 0:
+        return False
+    stores = K.choose(idx[may], V[may], draws.choice)  # V's rows: a C-ordered copy, as V
+    at = plan.complaint_at[stores]
+    if not at.any():
+        return False
+    exp = K.experience(stores[at], idx[may[at]], draws.service, st.service, c)
+    return bool((exp <= c[K.C_DIS_THR]).any())
+
+
+def _phase_by_phase(
+    model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, utilities=True
+):
+    """Each kernel on its own, each hook at its place (`utilities`: the utility hooks are
+    still to be added; False: they were, before the clocks moved, which they do not read)."""
     pop, st = model.pop, model.store_arrays
     K.advance(rows, mode, mask, draws.clock, pop.clock, pop.next_tick, pop.rate, model.clock_end)
     if idx.size == 0:
         return
     shoppers = rows[idx]
-    add_utility_hooks(model, shoppers, V)
+    if utilities:
+        add_utility_hooks(model, shoppers, V)
     stores = K.choose(idx, V, draws.choice)
     buys = np.flatnonzero(stores >= 0)
     bad_at = np.zeros(idx.size, dtype=np.bool_)

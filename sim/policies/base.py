@@ -48,6 +48,14 @@ class StorePolicy:
     """None: a spend is a cost of the tick it happens in. "year": a spend buys the year that
     follows (a gala whose goodwill lasts a year) and is accrued in equal parts over the next
     year's ticks, so a run that ends just after it is not charged for a year it never sees."""
+    movable_hooks: ClassVar[frozenset[str]] = frozenset()
+    """Hooks the compiled pipeline may call away from their place in a batch of occasions, with
+    the same arguments and results (`sim.kernels.hooked`): ``utility`` before the batch's
+    purchase clocks move on (it reads no clock); ``discount`` and ``on_purchases`` after the
+    batch's last phase. List one only if its code reads nothing the occasion pipeline writes
+    (it may read its arguments, ``model.t``, the calendar, the policy's own attributes and
+    population arrays the pipeline never writes, such as ``referral_parent``) and writes
+    nothing but the policy's own attributes and costs. Unlisted hooks stay at their place."""
 
     def __init__(self) -> None:
         self.model: RetailModel | None = None

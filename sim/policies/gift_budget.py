@@ -15,6 +15,7 @@ from sim.policies.budget import (
 from sim.policies.levers import Lever, count_lever, money_lever, share_lever
 from sim.policies.targeting import (
     days_since_visit,
+    first_of,
     members,
     raise_attachment,
     ranked,
@@ -109,16 +110,20 @@ class GiftBudget(BudgetedPolicy):
 
     def candidates(self, t: int) -> np.ndarray:
         """Rows to gift this month, in priority order (before the cooldown and budget)."""
+        return ranked(*self._eligible(t))
+
+    def _eligible(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(mask of the candidates, value ranked descending, tiebreak ascending or None)."""
         model, s = self.model, self.store
         assert model is not None
         mine = members(model, s)
         if self.target == "top_spend":
             value = trailing_spend(model, s, t)
-            return ranked(top_share_mask(value, mine, self.top_share), value)
+            return top_share_mask(value, mine, self.top_share), value, None
         b = model.behaviour
         away = days_since_visit(model, s, t)
         at_risk = mine & (away >= b.active_days) & (away < 2 * b.sleeping_days)
-        return ranked(at_risk, model.pop.revenue[:, s], model.pop.satisfaction[:, s])
+        return at_risk, model.pop.revenue[:, s], model.pop.satisfaction[:, s]
 
     def housekeeping(self, t: int) -> None:
         assert self.model is not None
@@ -126,13 +131,17 @@ class GiftBudget(BudgetedPolicy):
         if month == self._month:
             return
         self._month = month
-        rows = self.candidates(t)
-        cool = (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
-        rows = rows[cool]
+        # `candidates(t)` past the cooldown, of which the budget buys the first n: the same
+        # rows, ranked only as far as the n needed
+        mask, value, tiebreak = self._eligible(t)
+        rows = np.flatnonzero(mask)
+        rows = rows[
+            (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
+        ]
         n = self.affordable(t, self.gift_price, rows.size)
         if n == 0:
             return
-        rows = rows[:n]
+        rows = first_of(rows, value, n, tiebreak)
         self.spend(t, n * self.gift_price)
         damp = 1.0 / (1.0 + self.gifts_received[rows])
         raise_attachment(

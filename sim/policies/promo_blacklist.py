@@ -7,6 +7,7 @@ import numpy as np
 from sim.policies.base import StorePolicy
 from sim.policies.budget import check_bool, check_int, check_number
 from sim.policies.levers import Lever, count_lever, share_lever
+from sim.policies.store_log import promo_only_mask
 from sim.segments import SEGMENTS, SegmentParams, segment_flags, summarize_arrays
 
 
@@ -34,6 +35,7 @@ class PromoBlacklist(StorePolicy):
         "cost": "none (saves promotion spending)",
         "stochastic": False,
     }
+    movable_hooks = frozenset({"on_purchases"})  # its own list only
 
     param_docs = {
         "refresh_weeks": "rebuild or extend the list every this many weeks",
@@ -86,6 +88,9 @@ class PromoBlacklist(StorePolicy):
         """Mask of members meeting the promo_only rule (SEEDS 003, segment 5) as of tick t."""
         model, s = self.model, self.store
         assert model is not None
+        flags = promo_only_mask(model, s, t, self.segment_params)  # the store's log, kept
+        if flags is not None:
+            return flags
         tick, cust, st, amount, discount = model.transactions.arrays()
         here = (st == s) & (tick <= t)
         td = model.calendar.tick_days

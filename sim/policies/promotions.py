@@ -46,6 +46,7 @@ class Promotions(BudgetedPolicy):
         "stochastic": True,
     }
     budget_period = "year"
+    movable_hooks = frozenset({"utility", "discount"})  # own arrays and budget only
 
     param_docs = {
         "every_weeks": "a campaign every this many weeks",
@@ -168,21 +169,22 @@ class Promotions(BudgetedPolicy):
         self.spend(t, self.campaign_cost + self.contact_cost * rows.size)
         self.target[:] = False
         self.target[rows] = True
-        affinity = pop.promo_aff.astype(np.float64)
-        self._bonus = np.where(
-            self.target, model.behaviour.beta_promo * affinity * self.depth * self.appeal, 0.0
-        )
+        targets = np.flatnonzero(self.target)  # everything below is computed for them only
+        affinity = pop.promo_aff[targets].astype(np.float64)
+        self._bonus = np.zeros(pop.n)
+        self._bonus[targets] = model.behaviour.beta_promo * affinity * self.depth * self.appeal
         # Who comes for the campaign: a fixed-shape draw over everyone (common random numbers).
         u = rng.random(pop.n)
         when = rng.random(pop.n)
+        u = u[targets]
         buy = self.response * affinity
-        come = np.flatnonzero(self.target & (u < buy))
+        come = targets[u < buy]
         ticks = np.flatnonzero(self._schedule == self._campaign)
         if come.size and ticks.size:
             at = ticks[(when[come] * ticks.size).astype(np.int64)]
             model.schedule_visits(at, come)
         # Giveaway hunters: the next slice of the same uniform draw, so buyers never claim.
-        claim = self.target & (u >= buy) & (u < buy + self.claim_rate * affinity)
+        claim = (u >= buy) & (u < buy + self.claim_rate * affinity)
         claimed = self.grant_discounts(t, np.full(int(claim.sum()), self.giveaway_cost))
         self.claims += int((claimed > 0).sum())
         self.giveaways += float(claimed.sum())

@@ -6,6 +6,8 @@ import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import Lever, count_lever, money_lever
+from sim.policies.store_log import lapsed_members
+from sim.policies.targeting import first_of
 
 
 class Reactivation(BudgetedPolicy):
@@ -30,6 +32,7 @@ class Reactivation(BudgetedPolicy):
         "stochastic": True,
     }
     budget_period = "year"
+    movable_hooks = frozenset({"utility", "discount"})  # own arrays, model.t, budget only
     SEGMENTS = ("silent", "sleeping")
 
     param_docs = {
@@ -98,19 +101,19 @@ class Reactivation(BudgetedPolicy):
             self.wave(t)
 
     def wave(self, t: int) -> None:
-        from sim.segmenting import members_in
+        from sim.segmenting import DEFAULT
 
         model, s, rng = self.model, self.store, self.rng
         assert model is not None and rng is not None
         tick_days = model.calendar.tick_days
-        rows = members_in(model, list(self.SEGMENTS), s)
+        # `members_in(model, SEGMENTS, s)`, from the store's log kept between waves
+        rows = lapsed_members(model, self.SEGMENTS, s, DEFAULT)
         rows = rows[(t - self.contacted_at[rows]) * tick_days >= self.cooldown_days]
-        rows = rows[np.argsort(-model.pop.revenue[rows, s], kind="stable")]
         n = self.affordable(t, self.contact_cost, min(rows.size, self.max_contacts))
         self.waves += 1
         if n == 0:
             return
-        rows = rows[:n]
+        rows = first_of(rows, model.pop.revenue[:, s], n)  # the n most valuable (stable)
         self.spend(t, n * self.contact_cost)
         offer_ticks = max(int(np.ceil(self.offer_days / tick_days)), 1)
         self.contacted_at[rows] = t

@@ -41,6 +41,8 @@ class ReferralPoints(BudgetedPolicy):
         "stochastic": False,
     }
     budget_period = "year"
+    # on_purchases reads referral_parent and acquired_store (never written by the pipeline)
+    movable_hooks = frozenset({"on_purchases"})
 
     param_docs = {
         "points_per_referral": "points for bringing a new customer",

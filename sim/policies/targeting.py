@@ -47,6 +47,27 @@ def ranked(
     return rows[order]
 
 
+def first_of(
+    rows: np.ndarray, value: np.ndarray, k: int, tiebreak: np.ndarray | None = None
+) -> np.ndarray:
+    """The first k of `rows` (ascending) ordered by `value` descending (stable; optional
+    tiebreak ascending as second key): ``ranked(mask of rows, value, tiebreak)[:k]``. The k-th
+    largest value is found first and only rows at or above it are sorted: every one of the
+    first k is among them, in the same order."""
+    if k <= 0:
+        return rows[:0]
+    if 4 * k < rows.size:
+        key = -value[rows]
+        kth = np.partition(key, k - 1)[k - 1]
+        if not np.isnan(kth):
+            rows = rows[key <= kth]
+    if tiebreak is None:
+        order = np.argsort(-value[rows], kind="stable")
+    else:
+        order = np.lexsort((tiebreak[rows], -value[rows]))
+    return rows[order[:k]]
+
+
 def top_share_mask(value: np.ndarray, pool: np.ndarray, share: float) -> np.ndarray:
     """Members of `pool` with a positive value in its top `share` (ties at the cut included)."""
     eligible = pool & (value > 0)

@@ -45,6 +45,7 @@ class VipPrivileges(BudgetedPolicy):
         "stochastic": False,
     }
     budget_period = "year"
+    movable_hooks = frozenset({"utility", "discount"})  # own arrays and budget only
 
     param_docs = {
         "top_share": "VIPs: the top share of members by 12-month spend",
@@ -126,7 +127,9 @@ class VipPrivileges(BudgetedPolicy):
         self.vip = top_share_mask(value, members(model, s), self.top_share)
         self.ever_vip |= self.vip
         self.birthday = self.vip & (model.pop.birth_month == model.calendar.date(t).month)
-        self._bonus = self.vip * self.vip_utility + self.birthday * self.birthday_utility
+        # vip x vip_utility + birthday x birthday_utility (birthdays are VIPs), the same sums
+        self._bonus = np.where(self.vip, self.vip_utility, 0.0)
+        self._bonus[self.birthday] += self.birthday_utility
         rows = ranked(self.birthday, value)
         n = self.affordable(t, self.birthday_gift, rows.size)
         if n:
@@ -141,8 +144,11 @@ class VipPrivileges(BudgetedPolicy):
         vip = self.vip[rows]
         if not vip.any():
             return None
-        bday = np.where(self.birthday[rows], self.birthday_discount, 0.0)
-        large = np.where(vip & (list_amounts >= self.large_purchase), self.price_discount, 0.0)
+        in_bday, is_large = self.birthday[rows], vip & (list_amounts >= self.large_purchase)
+        if not (in_bday.any() or is_large.any()):
+            return None  # every rate 0: nothing granted, booked or counted
+        bday = np.where(in_bday, self.birthday_discount, 0.0)
+        large = np.where(is_large, self.price_discount, 0.0)
         rate = np.maximum(bday, large)
         got = self.grant_discounts(t, rate * list_amounts)
         from_bday = bday >= large

@@ -1,0 +1,100 @@
+"""The policies' shortcuts give the reference results: a partial ranking equals the full one
+cut, and the store log kept between rounds gives the segments of the whole log."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import RetailModel, default_market
+from sim.policies.store_log import lapsed_members, promo_only_mask
+from sim.policies.targeting import first_of, ranked
+from sim.segmenting import DEFAULT, members_in
+from sim.segments import SEGMENTS, SegmentParams, segment_flags, summarize_arrays
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 200),
+    levels=st.integers(1, 12),
+    k=st.integers(-1, 210),
+    tiebreak=st.booleans(),
+)
+def test_first_of_is_the_full_ranking_cut(seed, n, levels, k, tiebreak):
+    rng = np.random.default_rng(seed)
+    mask = rng.random(n) < rng.random()
+    value = rng.integers(0, levels, n).astype(np.float32)  # many ties
+    value[rng.random(n) < 0.1] = -0.0
+    tb = rng.integers(0, 3, n).astype(np.float64) if tiebreak else None
+    got = first_of(np.flatnonzero(mask), value, k, tb)
+    assert np.array_equal(got, ranked(mask, value, tb)[: max(k, 0)])
+
+
+def _promo_only_reference(model, s, t, params):
+    tick, cust, store, amount, discount = model.transactions.arrays()
+    here = (store == s) & (tick <= t)
+    td = model.calendar.tick_days
+    features = summarize_arrays(
+        cust[here],
+        tick[here].astype(np.int64) * td,
+        amount[here] - discount[here],
+        discount[here] > 0,
+        as_of=t * td,
+        n_customers=model.pop.n,
+        params=params,
+    )
+    return segment_flags(features, params)[:, SEGMENTS.index("promo_only")]
+
+
+def test_store_log_segments_are_the_whole_logs():
+    """Checked at every week of a run with promotions (so some purchases are on promotion),
+    for the focal store and a competitor, read at irregular intervals."""
+    model = RetailModel(
+        market=default_market(n_customers=1500, years=1.5), policies=["promotions"], seed=3
+    )
+    params = SegmentParams(promo_bottom_share=0.5, promo_only_min_share=0.5)
+    checked = 0
+    while model.t < model.n_ticks:
+        model.step()
+        t = model.t - 1
+        model.t = t  # as the policies see it: during tick t
+        for s in (model.focal, 2) if t % 3 else (model.focal,):
+            rows = lapsed_members(model, ("silent", "sleeping"), s, DEFAULT)
+            assert np.array_equal(rows, members_in(model, ["silent", "sleeping"], s))
+            flags = promo_only_mask(model, s, t, params)
+            assert np.array_equal(flags, _promo_only_reference(model, s, t, params))
+            checked += int(rows.size > 0) + int(flags.any())
+        model.t = t + 1
+    assert checked > 20  # the segments were not all empty
+
+
+def test_a_subclass_overriding_a_movable_hook_keeps_it_in_place():
+    """`movable_hooks` covers the code it was declared with: a user's subclass that rewrites
+    `discount` (it might read what the later phases change) gets the phase-by-phase pipeline,
+    and its run still equals the NumPy rules'."""
+    pytest.importorskip("numba")
+    from sim import kernels
+    from sim.kernels.hooked import _plan
+    from sim.policies import Promotions
+
+    class LoyalDiscount(Promotions):
+        name = "loyal_discount"
+
+        def discount(self, t, rows, list_amounts):
+            loyal = self.model.pop.loyalty[rows, self.store] > 0.5
+            return np.where(loyal, 0.05 * list_amounts, 0.0)
+
+    market = default_market(n_customers=600, years=0.5)
+    runs = {}
+    for engine in ("numpy", "numba"):
+        with kernels.use(engine):
+            model = RetailModel(market=market, policies=[LoyalDiscount()], seed=4).run()
+            runs[engine] = model.transactions.arrays()
+    assert all(np.array_equal(a, b) for a, b in zip(runs["numpy"], runs["numba"], strict=True))
+    assert not _plan(model).fused
+    with kernels.use("numba"):
+        plain = RetailModel(market=market, policies=["promotions"], seed=4)
+    assert _plan(plain).fused
