@@ -6,8 +6,9 @@ Most batches need no hook between the kernels: the shipped policies' utility ter
 purchase clock, their discounts and purchase rewards read nothing the later phases change
 (`StorePolicy.movable_hooks`), and complaint hooks are only called for a batch with a
 complaint at their store, which is known from the draws before anything is changed. Such a
-batch runs the fused kernel of the hook-free pipeline (`occasions.after_choice`) between its
-utility hooks and its discount and purchase hooks; any other batch goes phase by phase.
+batch runs the fused kernel of the hook-free pipeline from the choice on
+(`occasions.chosen_batch`) between its utility hooks and its discount and purchase hooks; any
+other batch goes phase by phase.
 """
 
 from __future__ import annotations
@@ -104,27 +105,25 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
         return _phase_by_phase(
             model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
         )
-    stores, buys, amount, ok = K.after_choice(
+    b_rows, b_stores, amount, status = K.chosen_batch(
         t,
         rows,
         idx,
         V,
-        draws.choice,
         mode,
         mask,
         draws.clock,
+        draws.churn,
+        draws.choice,
         draws.ticket,
         draws.service,
         draws.complaint,
         draws.wom,
-        draws.churn,
+        pop.state,
         pop.clock,
         pop.next_tick,
         pop.rate,
-        model.clock_end,
         pop.spend,
-        st.price_level,
-        st.margin,
         pop.first_visit,
         pop.acquired_store,
         pop.referral_parent,
@@ -132,30 +131,31 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
         pop.last_visit,
         pop.loyalty,
         pop.last_purchase,
-        pop.state,
         pop.revenue,
         pop.year_spend,
-        st.service,
         pop.satisfaction,
         pop.last_good,
         pop.last_bad,
-        st.resolution,
         pop.left_store,
         pop.indptr,
         pop.indices,
         pop.dropout,
         pop.repeat,
+        st.price_level,
+        st.margin,
+        st.service,
+        st.resolution,
+        model.clock_end,
         c,
         c32,
         decay,
         cutoff,
         flows,
     )
-    if not ok:
+    if status != 0:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
-    if buys.size == 0:
+    if b_rows.size == 0:
         return
-    b_rows, b_stores = shoppers[buys], stores[buys]
     discount = np.zeros_like(amount)
     for discount_of, here in _by_store(model.hooks("discount"), b_stores):
         d = discount_of(t, b_rows[here], amount[here])
