@@ -74,6 +74,26 @@ def churned_total(model: RetailModel) -> int:
     return churned - (model.twin.waiting() if model.twin is not None else 0)
 
 
+_RELATIONSHIP_DTYPES = {
+    "loyalty": np.float32,
+    "satisfaction": np.float32,
+    "last_visit": np.int32,
+    "first_visit": np.int32,
+    "last_store": np.int16,
+    "last_purchase": np.int32,
+    "joined": np.int32,
+}
+
+
+def _setup_kernels_fit(pop: Population) -> bool:
+    """True when the relationship arrays have the dtypes `setup.initial_choice` writes."""
+    for name, dtype in _RELATIONSHIP_DTYPES.items():
+        a = getattr(pop, name)
+        if a.dtype != dtype or not a.flags.c_contiguous:
+            return False
+    return True
+
+
 class RetailModel(mesa.Model):
     """Customers of town, county and prefecture tiers buying from the market's stores.
 
@@ -202,12 +222,33 @@ class RetailModel(mesa.Model):
         rows = np.flatnonzero(pop.state == ACTIVE)
         if rows.size == 0:
             return
-        V = store_utilities(self, 0, rows)[:, :-1]
-        stores = np.argmax(V + rng.gumbel(size=V.shape), axis=1)
+        V = store_utilities(self, 0, rows)
+        gumbel = rng.gumbel(size=(rows.size, V.shape[1] - 1))
         tpy = self.calendar.ticks_per_year
         last = -1 - rng.integers(0, tpy, rows.size)
-        pop.loyalty[rows, stores] = rng.uniform(0.2, 0.7, rows.size)
-        pop.satisfaction[rows, stores] = rng.normal(0.2, 0.3, rows.size)
+        loyalty, satisfaction = rng.uniform(0.2, 0.7, rows.size), rng.normal(0.2, 0.3, rows.size)
+        if kernels.compiled() and _setup_kernels_fit(pop):  # one pass, the same writes
+            from sim.kernels import setup
+
+            setup.initial_choice(
+                V,
+                gumbel,
+                rows,
+                loyalty,
+                satisfaction,
+                last,
+                pop.loyalty,
+                pop.satisfaction,
+                pop.last_visit,
+                pop.first_visit,
+                pop.last_store,
+                pop.last_purchase,
+                pop.joined,
+            )
+            return
+        stores = np.argmax(V[:, :-1] + gumbel, axis=1)
+        pop.loyalty[rows, stores] = loyalty
+        pop.satisfaction[rows, stores] = satisfaction
         pop.last_visit[rows, stores] = last
         pop.first_visit[rows, stores] = -1
         pop.last_store[rows] = stores
@@ -216,6 +257,7 @@ class RetailModel(mesa.Model):
 
     def _start_clocks(self) -> None:
         pop, rng = self.pop, self.streams["occasions"]
+        self._last_housekeeping = -1
         pop.clock = np.zeros(pop.n)
         pop.next_tick = np.zeros(pop.n, dtype=np.int32)  # tick numbers: int32 is plenty
         advance_clocks(self, np.arange(pop.n), rng.exponential(size=pop.n))
@@ -224,9 +266,15 @@ class RetailModel(mesa.Model):
         rate = max(b.natural_entry_per_year, 1e-12)
         entry = self.streams["population"].exponential(1 / rate, pop.n) / self.calendar.dt_years
         entry_ticks = np.floor(entry).astype(np.int64)
+        top = int(entry_ticks.max()) if pop.n else 0
+        small = pop.n == 0 or (entry_ticks.min() >= 0 and top <= 4 * pop.n + 4096)
+        if kernels.compiled() and small:  # the same order, by counting
+            from sim.kernels import setup
+
+            self.entry_order, self.entry_ticks_sorted = setup.counting_order(entry_ticks, top)
+            return
         self.entry_order = np.argsort(entry_ticks, kind="stable").astype(np.int32)
         self.entry_ticks_sorted = entry_ticks[self.entry_order]
-        self._last_housekeeping = -1
 
     # ------------------------------------------------------------------ Mesa agents
     def _make_customers(self) -> list[Customer]:
