@@ -74,6 +74,8 @@ def churned_total(model: RetailModel) -> int:
     return churned - (model.twin.waiting() if model.twin is not None else 0)
 
 
+_CHOICE_BLOCK = 1 << 16
+"""Members whose first store is chosen at a time (compiled engine)."""
 _RELATIONSHIP_DTYPES = {
     "loyalty": np.float32,
     "satisfaction": np.float32,
@@ -86,7 +88,7 @@ _RELATIONSHIP_DTYPES = {
 
 
 def _setup_kernels_fit(pop: Population) -> bool:
-    """True when the relationship arrays have the dtypes `setup.initial_choice` writes."""
+    """True when the relationship arrays have the dtypes `setup.first_relationships` writes."""
     for name, dtype in _RELATIONSHIP_DTYPES.items():
         a = getattr(pop, name)
         if a.dtype != dtype or not a.flags.c_contiguous:
@@ -222,20 +224,26 @@ class RetailModel(mesa.Model):
         rows = np.flatnonzero(pop.state == ACTIVE)
         if rows.size == 0:
             return
-        V = store_utilities(self, 0, rows)
-        gumbel = rng.gumbel(size=(rows.size, V.shape[1] - 1))
         tpy = self.calendar.ticks_per_year
-        last = -1 - rng.integers(0, tpy, rows.size)
-        loyalty, satisfaction = rng.uniform(0.2, 0.7, rows.size), rng.normal(0.2, 0.3, rows.size)
-        if kernels.compiled() and _setup_kernels_fit(pop):  # one pass, the same writes
+        if kernels.compiled() and _setup_kernels_fit(pop):
+            # The same draws and choices, a block of rows at a time: no (members x stores)
+            # temporaries (utilities, Gumbel draws, their sum), ~90 MB of fresh pages at 1M.
+            # Nothing is written before every block is chosen (the friends' term reads it).
             from sim.kernels import setup
 
-            setup.initial_choice(
-                V,
-                gumbel,
+            stores = np.empty(rows.size, dtype=np.int64)
+            for a in range(0, rows.size, _CHOICE_BLOCK):
+                part = rows[a : a + _CHOICE_BLOCK]
+                V = store_utilities(self, 0, part)
+                gumbel = rng.gumbel(size=(part.size, V.shape[1] - 1))
+                setup.first_stores(V, gumbel, stores[a : a + part.size])
+            del V, gumbel
+            last = -1 - rng.integers(0, tpy, rows.size)
+            setup.first_relationships(
                 rows,
-                loyalty,
-                satisfaction,
+                stores,
+                rng.uniform(0.2, 0.7, rows.size),
+                rng.normal(0.2, 0.3, rows.size),
                 last,
                 pop.loyalty,
                 pop.satisfaction,
@@ -246,6 +254,10 @@ class RetailModel(mesa.Model):
                 pop.joined,
             )
             return
+        V = store_utilities(self, 0, rows)
+        gumbel = rng.gumbel(size=(rows.size, V.shape[1] - 1))
+        last = -1 - rng.integers(0, tpy, rows.size)
+        loyalty, satisfaction = rng.uniform(0.2, 0.7, rows.size), rng.normal(0.2, 0.3, rows.size)
         stores = np.argmax(V[:, :-1] + gumbel, axis=1)
         pop.loyalty[rows, stores] = loyalty
         pop.satisfaction[rows, stores] = satisfaction

@@ -98,7 +98,7 @@ def test_counting_order_is_numpys_stable_argsort(keys):
     nan=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_initial_choice_is_the_numpy_rule(n, stores, ties, nan, seed):
+def test_first_stores_and_relationships_are_the_numpy_rule(n, stores, ties, nan, seed):
     """The members' first stores and relationship stamps, as `_initial_relationships`' NumPy
     rule writes them (the first maximum; NaN wins as in np.argmax; float32/int32 rounding)."""
     from sim.kernels import setup
@@ -136,6 +136,9 @@ def test_initial_choice_is_the_numpy_rule(n, stores, ties, nan, seed):
     want["last_store"][rows] = best
     want["last_purchase"][rows] = last
     want["joined"][rows] = -1
-    setup.initial_choice(V, gumbel, rows, loy, sat, last, *got.values())
+    stores = np.empty(n, dtype=np.int64)
+    setup.first_stores(V, gumbel, stores)
+    assert np.array_equal(stores, best)
+    setup.first_relationships(rows, stores, loy, sat, last, *got.values())
     for name in want:
         assert np.array_equal(got[name], want[name]), name

@@ -105,10 +105,27 @@ def counting_order(keys, max_key):
 
 
 @njit(cache=True)
-def initial_choice(
-    V,
-    gumbel,
+def first_stores(V, gumbel, out):
+    """`np.argmax(V[:, :S] + gumbel, axis=1)` into `out`, row by row: the first maximum (a NaN
+    wins, as in NumPy), with no (rows x stores) temporary."""
+    S = gumbel.shape[1]
+    for i in range(gumbel.shape[0]):
+        best, top = 0, V[i, 0] + gumbel[i, 0]
+        if top == top:
+            for s in range(1, S):
+                x = V[i, s] + gumbel[i, s]
+                if x != x:
+                    best = s
+                    break
+                if x > top:
+                    best, top = s, x
+        out[i] = best
+
+
+@njit(cache=True)
+def first_relationships(
     rows,
+    stores,
     loyalty_draw,
     satisfaction_draw,
     last,
@@ -120,22 +137,11 @@ def initial_choice(
     last_purchase,
     joined,
 ):
-    """The members' first stores, `np.argmax(V[:, :S] + gumbel, axis=1)` row by row (the first
-    maximum; a NaN wins, as in NumPy), and their relationship with it written in place, as the
-    NumPy rule's fancy-index assignments (`rows` distinct): float64 draws rounded to float32,
-    ticks to int32."""
-    S = gumbel.shape[1]
+    """The members' relationship with their first store, written in place as the NumPy rule's
+    fancy-index assignments do (`rows` distinct): float64 draws rounded to float32, ticks and
+    stores cast to int32 and int16."""
     for i in range(rows.size):
-        best, top = 0, V[i, 0] + gumbel[i, 0]
-        if top == top:
-            for s in range(1, S):
-                x = V[i, s] + gumbel[i, s]
-                if x != x:
-                    best = s
-                    break
-                if x > top:
-                    best, top = s, x
-        r = rows[i]
+        r, best = rows[i], stores[i]
         loyalty[r, best] = np.float32(loyalty_draw[i])
         satisfaction[r, best] = np.float32(satisfaction_draw[i])
         last_visit[r, best] = np.int32(last[i])
