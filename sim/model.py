@@ -102,6 +102,28 @@ def record_series(model: RetailModel, counts: Census) -> None:
     columns["churned"].append(n_churned - waiting)
 
 
+_CHOICE_BLOCK = 1 << 16
+"""Members whose first store is chosen at a time (compiled engine)."""
+_RELATIONSHIP_DTYPES = {
+    "loyalty": np.float32,
+    "satisfaction": np.float32,
+    "last_visit": np.int32,
+    "first_visit": np.int32,
+    "last_store": np.int16,
+    "last_purchase": np.int32,
+    "joined": np.int32,
+}
+
+
+def _setup_kernels_fit(pop: Population) -> bool:
+    """True when the relationship arrays have the dtypes `setup.first_relationships` writes."""
+    for name, dtype in _RELATIONSHIP_DTYPES.items():
+        a = getattr(pop, name)
+        if a.dtype != dtype or not a.flags.c_contiguous:
+            return False
+    return True
+
+
 class RetailModel(mesa.Model):
     """Customers of town, county and prefecture tiers buying from the market's stores.
 
@@ -222,12 +244,43 @@ class RetailModel(mesa.Model):
         rows = np.flatnonzero(pop.state == ACTIVE)
         if rows.size == 0:
             return
-        V = store_utilities(self, 0, rows)[:, :-1]
-        stores = np.argmax(V + rng.gumbel(size=V.shape), axis=1)
         tpy = self.calendar.ticks_per_year
+        if kernels.compiled() and _setup_kernels_fit(pop):
+            # The same draws and choices, a block of rows at a time: no (members x stores)
+            # temporaries (utilities, Gumbel draws, their sum), ~90 MB of fresh pages at 1M.
+            # Nothing is written before every block is chosen (the friends' term reads it).
+            from sim.kernels import setup
+
+            stores = np.empty(rows.size, dtype=np.int64)
+            for a in range(0, rows.size, _CHOICE_BLOCK):
+                part = rows[a : a + _CHOICE_BLOCK]
+                V = store_utilities(self, 0, part)
+                gumbel = rng.gumbel(size=(part.size, V.shape[1] - 1))
+                setup.first_stores(V, gumbel, stores[a : a + part.size])
+            del V, gumbel
+            last = -1 - rng.integers(0, tpy, rows.size)
+            setup.first_relationships(
+                rows,
+                stores,
+                rng.uniform(0.2, 0.7, rows.size),
+                rng.normal(0.2, 0.3, rows.size),
+                last,
+                pop.loyalty,
+                pop.satisfaction,
+                pop.last_visit,
+                pop.first_visit,
+                pop.last_store,
+                pop.last_purchase,
+                pop.joined,
+            )
+            return
+        V = store_utilities(self, 0, rows)
+        gumbel = rng.gumbel(size=(rows.size, V.shape[1] - 1))
         last = -1 - rng.integers(0, tpy, rows.size)
-        pop.loyalty[rows, stores] = rng.uniform(0.2, 0.7, rows.size)
-        pop.satisfaction[rows, stores] = rng.normal(0.2, 0.3, rows.size)
+        loyalty, satisfaction = rng.uniform(0.2, 0.7, rows.size), rng.normal(0.2, 0.3, rows.size)
+        stores = np.argmax(V[:, :-1] + gumbel, axis=1)
+        pop.loyalty[rows, stores] = loyalty
+        pop.satisfaction[rows, stores] = satisfaction
         pop.last_visit[rows, stores] = last
         pop.first_visit[rows, stores] = -1
         pop.last_store[rows] = stores
@@ -236,6 +289,7 @@ class RetailModel(mesa.Model):
 
     def _start_clocks(self) -> None:
         pop, rng = self.pop, self.streams["occasions"]
+        self._last_housekeeping = -1
         pop.clock = np.zeros(pop.n)
         pop.next_tick = np.zeros(pop.n, dtype=np.int32)  # tick numbers: int32 is plenty
         advance_clocks(self, np.arange(pop.n), rng.exponential(size=pop.n))
@@ -244,9 +298,15 @@ class RetailModel(mesa.Model):
         rate = max(b.natural_entry_per_year, 1e-12)
         entry = self.streams["population"].exponential(1 / rate, pop.n) / self.calendar.dt_years
         entry_ticks = np.floor(entry).astype(np.int64)
+        top = int(entry_ticks.max()) if pop.n else 0
+        small = pop.n == 0 or (entry_ticks.min() >= 0 and top <= 4 * pop.n + 4096)
+        if kernels.compiled() and small:  # the same order, by counting
+            from sim.kernels import setup
+
+            self.entry_order, self.entry_ticks_sorted = setup.counting_order(entry_ticks, top)
+            return
         self.entry_order = np.argsort(entry_ticks, kind="stable").astype(np.int32)
         self.entry_ticks_sorted = entry_ticks[self.entry_order]
-        self._last_housekeeping = -1
 
     # ------------------------------------------------------------------ Mesa agents
     def _make_customers(self) -> list[Customer]:

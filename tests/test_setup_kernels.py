@@ -76,3 +76,69 @@ def test_next_ticks_are_numpys_searchsorted(clocks, ticks):
     expected = np.searchsorted(clock_end, clock, side="left").astype(np.int32)
     got = setup.next_ticks(clock_end, clock)
     assert got.dtype == np.int32 and np.array_equal(got, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(keys=st.lists(st.integers(0, 30), max_size=200))
+def test_counting_order_is_numpys_stable_argsort(keys):
+    from sim.kernels import setup
+
+    ticks = np.array(keys, dtype=np.int64)
+    order, ordered = setup.counting_order(ticks, int(ticks.max()) if ticks.size else 0)
+    expected = np.argsort(ticks, kind="stable").astype(np.int32)
+    assert order.dtype == np.int32 and np.array_equal(order, expected)
+    assert ordered.dtype == np.int64 and np.array_equal(ordered, ticks[expected])
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    n=st.integers(1, 40),
+    stores=st.integers(1, 5),
+    ties=st.booleans(),
+    nan=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_first_stores_and_relationships_are_the_numpy_rule(n, stores, ties, nan, seed):
+    """The members' first stores and relationship stamps, as `_initial_relationships`' NumPy
+    rule writes them (the first maximum; NaN wins as in np.argmax; float32/int32 rounding)."""
+    from sim.kernels import setup
+
+    r = np.random.default_rng(seed)
+    V = r.normal(size=(n, stores + 1))
+    gumbel = r.gumbel(size=(n, stores))
+    if ties:  # equal sums: the first store wins
+        V[:, :stores] = 0.0
+        gumbel[:] = np.round(gumbel)
+    if nan:
+        V[r.integers(0, n), r.integers(0, stores)] = np.nan
+    total = 2 * n + 3
+    rows = np.sort(r.choice(total, size=n, replace=False)).astype(np.int64)
+    last = -1 - r.integers(0, 52, n)
+    loy, sat = r.uniform(0.2, 0.7, n), r.normal(0.2, 0.3, n)
+
+    def fresh():
+        return {
+            "loyalty": np.zeros((total, stores), np.float32),
+            "satisfaction": np.zeros((total, stores), np.float32),
+            "last_visit": np.full((total, stores), NEVER, np.int32),
+            "first_visit": np.full((total, stores), NOT_YET, np.int32),
+            "last_store": np.full(total, -1, np.int16),
+            "last_purchase": np.full(total, NEVER, np.int32),
+            "joined": np.full(total, NEVER, np.int32),
+        }
+
+    want, got = fresh(), fresh()
+    best = np.argmax(V[:, :-1] + gumbel, axis=1)
+    want["loyalty"][rows, best] = loy
+    want["satisfaction"][rows, best] = sat
+    want["last_visit"][rows, best] = last
+    want["first_visit"][rows, best] = -1
+    want["last_store"][rows] = best
+    want["last_purchase"][rows] = last
+    want["joined"][rows] = -1
+    stores = np.empty(n, dtype=np.int64)
+    setup.first_stores(V, gumbel, stores)
+    assert np.array_equal(stores, best)
+    setup.first_relationships(rows, stores, loy, sat, last, *got.values())
+    for name in want:
+        assert np.array_equal(got[name], want[name]), name

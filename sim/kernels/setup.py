@@ -82,3 +82,70 @@ def next_ticks(clock_end, clock):
                 hi = mid
         out[k] = lo
     return out
+
+
+@njit(cache=True)
+def counting_order(keys, max_key):
+    """`np.argsort(keys, kind="stable")` as int32 and `keys` in that order, by counting: keys
+    are integers in 0..`max_key` (the caller checks), so a stable counting sort gives the
+    very order of NumPy's stable sort in two passes, without comparisons."""
+    counts = np.zeros(max_key + 2, np.int64)
+    for k in range(keys.size):
+        counts[keys[k] + 1] += 1
+    for v in range(1, max_key + 2):
+        counts[v] += counts[v - 1]
+    order = np.empty(keys.size, np.int32)
+    ordered = np.empty(keys.size, np.int64)
+    for k in range(keys.size):
+        at = counts[keys[k]]
+        counts[keys[k]] = at + 1
+        order[at] = k
+        ordered[at] = keys[k]
+    return order, ordered
+
+
+@njit(cache=True)
+def first_stores(V, gumbel, out):
+    """`np.argmax(V[:, :S] + gumbel, axis=1)` into `out`, row by row: the first maximum (a NaN
+    wins, as in NumPy), with no (rows x stores) temporary."""
+    S = gumbel.shape[1]
+    for i in range(gumbel.shape[0]):
+        best, top = 0, V[i, 0] + gumbel[i, 0]
+        if top == top:
+            for s in range(1, S):
+                x = V[i, s] + gumbel[i, s]
+                if x != x:
+                    best = s
+                    break
+                if x > top:
+                    best, top = s, x
+        out[i] = best
+
+
+@njit(cache=True)
+def first_relationships(
+    rows,
+    stores,
+    loyalty_draw,
+    satisfaction_draw,
+    last,
+    loyalty,
+    satisfaction,
+    last_visit,
+    first_visit,
+    last_store,
+    last_purchase,
+    joined,
+):
+    """The members' relationship with their first store, written in place as the NumPy rule's
+    fancy-index assignments do (`rows` distinct): float64 draws rounded to float32, ticks and
+    stores cast to int32 and int16."""
+    for i in range(rows.size):
+        r, best = rows[i], stores[i]
+        loyalty[r, best] = np.float32(loyalty_draw[i])
+        satisfaction[r, best] = np.float32(satisfaction_draw[i])
+        last_visit[r, best] = np.int32(last[i])
+        first_visit[r, best] = -1
+        last_store[r] = np.int16(best)
+        last_purchase[r] = np.int32(last[i])
+        joined[r] = -1
