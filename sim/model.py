@@ -48,6 +48,8 @@ from sim.transactions import TransactionBuffer
 
 ACTIVATIONS = ("batch", "agent")
 HOUSEKEEPING_DAYS = 7
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+_NO_ROWS.flags.writeable = False
 
 
 def focal_active(model: RetailModel) -> int:
@@ -442,8 +444,17 @@ class RetailModel(mesa.Model):
         extra = self._pending.pop(t, None)
         # Scheduled extra visits: at most one per customer and tick, none for a customer who
         # comes anyway (a natural occasion this tick).
-        visits = np.unique(np.concatenate(extra)) if extra else np.zeros(0, dtype=np.int64)
-        visits = visits[self.pop.next_tick[visits] != t]
+        visits = np.concatenate(extra) if extra else _NO_ROWS
+        next_tick = self.pop.next_tick
+        if not visits.size:
+            visits = _NO_ROWS
+        elif visits.dtype == np.int64 and next_tick.dtype == np.int32 and kernels.compiled():
+            from sim.kernels.clocks import scheduled
+
+            visits = scheduled(visits, next_tick, t)  # the same rows, one compiled pass
+        else:
+            visits = np.unique(visits)
+            visits = visits[next_tick[visits] != t]
         if self.twin is not None and visits.size:  # members' visits go to their block
             visits = self.twin.split(visits)
         if self.activation == "batch":
@@ -506,24 +517,27 @@ class RetailModel(mesa.Model):
         pop = self.pop
         year = int(self.calendar.year_of(t))
         if year >= 1:
+            # Each store's column made contiguous once; its buyers of last year picked out once.
+            prev_by_store = np.ascontiguousarray(pop.prev_year_spend.T)
+            this_by_store = np.ascontiguousarray(pop.year_spend.T)
             for s in range(self.n_stores):
-                prev = pop.prev_year_spend[:, s]
-                base = prev > 0
-                kept = base & (pop.year_spend[:, s] > 0)
-                n_base = int(base.sum())
+                base = prev_by_store[s] > 0
+                prev = prev_by_store[s][base]
+                kept = this_by_store[s][base] > 0
+                n_base = prev.size
                 if n_base:
-                    cut = np.quantile(prev[base], 0.8)
-                    vip = base & (prev >= cut)
+                    vip = prev >= np.quantile(prev, 0.8)
+                    n_vip, n_vip_kept = int(vip.sum()), int((vip & kept).sum())
                 else:
-                    vip = base
+                    n_vip = n_vip_kept = 0
                 self.ledger.yearly.append(
                     {
                         "year": year,
                         "store": self.store_ids[s],
                         "base": n_base,
                         "retained": int(kept.sum()),
-                        "vip_base": int(vip.sum()),
-                        "vip_retained": int((vip & kept).sum()),
+                        "vip_base": n_vip,
+                        "vip_retained": n_vip_kept,
                     }
                 )
         pop.prev_year_spend[:] = pop.year_spend

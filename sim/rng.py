@@ -151,6 +151,17 @@ class DrawsAhead:
         buf = self._buf
         return (buf if self.width == 1 else buf.reshape(-1, self.width)), self._pos // self.width
 
+    def hand_out(self, m: int) -> tuple[np.ndarray, int]:
+        """The next `m` draws handed out as `take` would, as (rows, at): they are rows
+        `at`..`at + m` of `rows` (the block itself, as `rows()` gives it, if they are in it:
+        nothing copied)."""
+        n = m * self.width
+        if self._pos + n <= self._buf.size:
+            block, at = self.rows()
+            self._pos += n
+            return block, at
+        return self.take(m), 0
+
     def skip_to(self, row: int) -> None:
         """The rows before `row` of the current block have been used (see `rows`)."""
         self._pos = row * self.width

@@ -82,6 +82,11 @@ class OccasionDraws:
             a.flags.writeable = False
         return out
 
+    @staticmethod
+    def width_of_wom(model: RetailModel) -> int:
+        """Columns of the word-of-mouth draws (one for how many are told, one per contact)."""
+        return _wom_columns(model)
+
     @classmethod
     def keyed(cls, model: RetailModel, t: int, rows: np.ndarray) -> OccasionDraws:
         """Draws for extra (scheduled) visits, keyed by customer row and tick.

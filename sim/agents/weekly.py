@@ -131,6 +131,15 @@ def _thresholds(rate: float, multiplier: np.ndarray, period_years: float) -> np.
     return -np.expm1(-(rate * multiplier) * period_years)
 
 
+def _unscaled_thresholds(rate: float, period_years: float, n_stores: int) -> np.ndarray:
+    """`_thresholds` with no policy's multiplier, remembered."""
+    threshold = _THRESHOLDS.get((rate, period_years, n_stores))
+    if threshold is None:
+        threshold = _thresholds(rate, np.ones(n_stores), period_years)
+        _THRESHOLDS[(rate, period_years, n_stores)] = threshold
+    return threshold
+
+
 def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
     """`recruit` through the compiled kernels (`sim.kernels.recruit`): the same numbers, steps
     and order of hooks and bookings."""
@@ -176,10 +185,7 @@ def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
         )
         model._prospect_index = (pop.home, *index)
     else:  # one call from the satisfied base to the recruits
-        threshold = _THRESHOLDS.get((rate, period_years, n_stores))
-        if threshold is None:
-            threshold = _thresholds(rate, np.ones(n_stores), period_years)
-            _THRESHOLDS[(rate, period_years, n_stores)] = threshold
+        threshold = _unscaled_thresholds(rate, period_years, n_stores)
         per_store, recruiters, recruits, stores, u, *index = kernel.recruit_week(
             t,
             n_stores,
@@ -350,6 +356,8 @@ def weekly_rules(model: RetailModel, t: int, since: int, count: bool) -> Census 
     census right after them (what `census` would return)."""
     keep_freed_pages()  # once per process: see sim.kernels.heap
     compiled = kernels.compiled() and _kernel_ready(model)
+    if compiled and not model.hooks("recruit_multiplier") and not model.hooks("on_recruits"):
+        return _week_compiled(model, t, since, count)  # nothing runs between the rules
     recruit(model, t, (t - since) * model.calendar.dt_years, compiled)
     if not compiled:
         natural_entry(model, t, since)
@@ -377,4 +385,67 @@ def weekly_rules(model: RetailModel, t: int, since: int, count: bool) -> Census 
         active_since(model, t),
         count,
     )
+    return (active, int(prospects), int(churned)) if count else None
+
+
+def _week_compiled(model: RetailModel, t: int, since: int, count: bool) -> Census | None:
+    """`weekly_rules` through one compiled call (`sim.kernels.weekly.week`) when no policy
+    scales or hears of the recruitment: the recruitment's bookings and first visits (which
+    nothing in the later rules reads) follow it. The same numbers, bookings and order."""
+    from sim.kernels import recruit as kernel
+    from sim.kernels import weekly
+
+    pop, b, cal, n_stores = model.pop, model.behaviour, model.calendar, model.n_stores
+    period_years = (t - since) * cal.dt_years
+    (
+        per_store,
+        recruiters,
+        recruits,
+        stores,
+        u,
+        index_rows,
+        index_starts,
+        active,
+        prospects,
+        churned,
+    ) = weekly.week(
+        t,
+        n_stores,
+        pop.last_good,
+        _key(model, "recruitment", t),
+        _unscaled_thresholds(b.wom_new_per_satisfied_year, period_years, n_stores),
+        _key(model, "recruit_pick", t),
+        3,
+        pop.indptr,
+        pop.indices,
+        pop.state,
+        pop.home,
+        pop.last_store,
+        pop.joined,
+        pop.last_purchase,
+        pop.acquired_via,
+        VIA_WOM,
+        pop.acquired_store,
+        pop.satisfaction,
+        pop.satisfaction.dtype.type(b.wom_positive_shift * 5),
+        pop.referral_parent,
+        *_prospect_index(model),
+        since,
+        model.entry_ticks_sorted,
+        model.entry_order,
+        VIA_NATURAL,
+        cal.tick_days,
+        float(b.active_days),
+        float(b.sleeping_days),
+        pop.satisfaction.dtype.type(SATISFACTION_BOUND),
+        pop.last_visit,
+        active_since(model, t),
+        count,
+    )
+    model._prospect_index = (pop.home, index_rows, index_starts)
+    if per_store.any():
+        model.ledger.add_by_store("satisfied_customer_years", t, per_store * period_years)
+        if recruits.size:  # the waits' logarithms are NumPy's (its own SIMD log)
+            visits = kernel.visit_ticks(t, np.log(u), cal.tick_days)
+            _recruited(model, t, recruiters, recruits, stores, visits)
     return (active, int(prospects), int(churned)) if count else None

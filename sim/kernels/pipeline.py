@@ -77,11 +77,34 @@ _CONSTANTS: dict[tuple[int, float], tuple[object, tuple[np.ndarray, np.ndarray]]
 _BASE: dict[int, tuple[object, tuple[np.ndarray, np.ndarray]]] = {}
 
 
+_NAMES = tuple(DTYPES)
+_WANTED = [np.dtype(dt) for dt in DTYPES.values()]
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(cls: type) -> bool:
+    """True when instances of `cls` keep the kernels' arrays in their `__dict__` only (no class
+    attribute or property of those names): then the dict is read instead of `getattr`."""
+    got = _PLAIN.get(cls)
+    if got is None:
+        got = _PLAIN[cls] = not any(hasattr(cls, name) for name in _NAMES)
+    return got
+
+
 def usable(model: RetailModel) -> bool:
-    """True when every population array the kernels touch has the dtype they were written for."""
+    """True when every population array the kernels touch has the dtype they were written for.
+    Checked afresh at each call (any array may have been replaced): with all of them present,
+    one list comparison (NumPy's native dtypes are singletons: identity settles each)."""
     pop = model.pop
-    for name, dt in DTYPES.items():
-        a = getattr(pop, name, None)  # `clock` and `next_tick` come after the first choices
+    fields = getattr(pop, "__dict__", None) if _plain(type(pop)) else None
+    if fields is not None:
+        try:
+            if [fields[name].dtype for name in _NAMES] == _WANTED:
+                return True
+        except KeyError:  # `clock` and `next_tick` come after the first choices
+            pass
+    for name, dt in zip(_NAMES, _WANTED, strict=True):
+        a = getattr(pop, name, None)
         if a is not None and a.dtype != dt:
             return False
     return True
@@ -293,7 +316,7 @@ def tick_occasions(model: RetailModel, t: int, rows: np.ndarray, visits: np.ndar
         both = np.concatenate([rows, visits.astype(np.int64, copy=False)])
         mask = np.zeros(both.size, dtype=np.bool_)
         mask[: rows.size] = True
-        mode, draws, rows = 2, OccasionDraws.joined(model, t, rows.size, visits), both
+        mode, draws, rows = 2, _joined(model, t, rows.size, visits), both
     elif rows.size:
         mode, mask, draws = 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size)
     else:
@@ -308,6 +331,33 @@ def tick_occasions(model: RetailModel, t: int, rows: np.ndarray, visits: np.ndar
             return True
         rows, mode, mask = again, 1, _EMPTY_MASK  # customers with several occasions this tick
         draws = OccasionDraws.draw(model, rows.size)
+
+
+def _joined(model: RetailModel, t: int, m: int, visits: np.ndarray) -> OccasionDraws:
+    """`OccasionDraws.joined(model, t, m, visits)`: the same numbers, the natural rows read
+    straight from the blocks drawn ahead and both parts joined in one compiled call (NumPy
+    still transforms the keyed uniforms: its SIMD `log`, SciPy's `gammaincinv`, `ndtri`)."""
+    from scipy.special import gammaincinv, ndtri
+
+    from sim.agents.customer import OccasionDraws
+    from sim.kernels.draws import joined
+    from sim.kernels.recruit import keyed_uniforms
+
+    n_choice = model.n_stores + 1
+    n_wom = OccasionDraws.width_of_wom(model)
+    visits = visits.astype(np.int64, copy=False)
+    u = keyed_uniforms(visits, model.streams.keyed("visit", t).key, 6 + n_choice + n_wom)
+    sources = [part for b in OccasionDraws.buffers(model) for part in b.hand_out(m)]
+    return OccasionDraws(
+        *joined(
+            m,
+            *sources,
+            u,
+            gammaincinv(model.behaviour.ticket_shape, u[:, 1]),
+            ndtri(u[:, 2]),
+            -np.log(-np.log(u[:, 6 : 6 + n_choice])),
+        )
+    )
 
 
 def _due_again(model: RetailModel, t: int, rows: np.ndarray, mode: int, mask: np.ndarray):

@@ -44,25 +44,37 @@ def keyed_uniforms(rows, key, k):
 
 
 @njit(cache=True)
-def satisfied(state, last_good, last_store):
-    """Rows of active customers whose latest experience satisfied them, ascending."""
+def _satisfied_scan(state, last_good, last_store, per_store):
+    """Rows of active customers whose latest experience satisfied them, ascending, counted
+    into `per_store` by the store they last bought at (unless it is empty). A vectorised mask
+    first, padded to whole 8-byte words; then only the words with a kept row are looked into
+    (few rows are kept)."""
     n = state.size
-    keep = np.empty(n, np.uint8)
-    for i in range(n):  # a vectorised mask, then the rows without a branch per row
+    words = (n + 7) // 8
+    keep = np.zeros(words * 8, np.uint8)
+    for i in range(n):
         keep[i] = (
             np.uint8(state[i] == ACTIVE) & np.uint8(last_good[i]) & np.uint8(last_store[i] >= 0)
         )
+    packed = keep.view(np.uint64)
+    rows = np.empty(n, np.int64)
+    counting = per_store.size > 0
     m = 0
-    for i in range(n):
-        m += keep[i]
-    rows = np.empty(m, np.int64)
-    j = 0
-    for i in range(n):
-        if j == m:
-            break
-        rows[j] = i  # overwritten until a kept row moves j on
-        j += keep[i]
-    return rows
+    for q in range(words):
+        if packed[q] != 0:
+            for i in range(q * 8, q * 8 + 8):
+                if keep[i]:
+                    rows[m] = i
+                    if counting:
+                        per_store[last_store[i]] += 1
+                    m += 1
+    return rows[:m].copy()
+
+
+@njit(cache=True)
+def satisfied(state, last_good, last_store):
+    """Rows of active customers whose latest experience satisfied them, ascending."""
+    return _satisfied_scan(state, last_good, last_store, np.zeros(0, np.int64))
 
 
 @njit(cache=True)
@@ -70,11 +82,8 @@ def satisfied_by_store(state, last_good, last_store, n_stores):
     """Rows of active customers whose latest experience satisfied them (ascending:
     `satisfied`), and how many of them last bought at each store
     (`np.bincount` of their stores)."""
-    rows = satisfied(state, last_good, last_store)
     per_store = np.zeros(n_stores, np.int64)
-    for q in range(rows.size):
-        per_store[last_store[rows[q]]] += 1
-    return rows, per_store
+    return _satisfied_scan(state, last_good, last_store, per_store), per_store
 
 
 @njit(cache=True)

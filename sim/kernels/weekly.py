@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels.recruit import recruit_week
+
 PROSPECT, ACTIVE, CHURNED = 0, 1, 4  # as sim.population (checked by tests/test_kernels.py)
 _ROWS = 256  # rows per block of the active counts
 
@@ -166,3 +168,88 @@ def settle(
     if count:
         return _active(last_visit, state, active_since), prospects, churned
     return np.zeros(last_visit.shape[1], np.int64), prospects, churned
+
+
+@njit(cache=True)
+def week(
+    t,
+    n_stores,
+    last_good,
+    key,
+    threshold,
+    pick_key,
+    tries,
+    indptr,
+    indices,
+    state,
+    home,
+    last_store,
+    joined,
+    last_purchase,
+    acquired_via,
+    via_wom,
+    acquired_store,
+    satisfaction,
+    boost,
+    referral_parent,
+    index_rows,
+    index_starts,
+    since_tick,
+    entry_ticks_sorted,
+    entry_order,
+    via_natural,
+    tick_days,
+    active_days,
+    sleeping_days,
+    bound,
+    last_visit,
+    active_since,
+    count,
+):
+    """A week's rules in one call when nothing runs between them (no policy scales or hears
+    of the recruitment): `recruit.recruit_week`, then `settle`. Returns what `recruit_week`
+    returns, then what `settle` returns."""
+    got = recruit_week(
+        t,
+        n_stores,
+        last_good,
+        key,
+        threshold,
+        pick_key,
+        tries,
+        indptr,
+        indices,
+        state,
+        home,
+        last_store,
+        joined,
+        last_purchase,
+        acquired_via,
+        via_wom,
+        acquired_store,
+        satisfaction,
+        boost,
+        referral_parent,
+        index_rows,
+        index_starts,
+    )
+    counts = settle(
+        t,
+        since_tick,
+        entry_ticks_sorted,
+        entry_order,
+        via_natural,
+        tick_days,
+        active_days,
+        sleeping_days,
+        state,
+        joined,
+        last_purchase,
+        acquired_via,
+        satisfaction,
+        bound,
+        last_visit,
+        active_since,
+        count,
+    )
+    return got + counts
