@@ -8,7 +8,10 @@ purchase clock, their discounts and purchase rewards read nothing the later phas
 complaint at their store, which is known from the draws before anything is changed. Such a
 batch runs the fused kernel of the hook-free pipeline from the choice on
 (`occasions.chosen_batch`) between its utility hooks and its discount and purchase hooks; any
-other batch goes phase by phase.
+other batch goes phase by phase. When every utility hook's owner publishes its term as a
+per-customer array (`StorePolicy.utility_term`), the terms are added, the complaint look-ahead
+made and the batch run in one compiled call (`sim.kernels.termed`), without a Python call per
+hook or per look-ahead.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.errors import PolicyError
 from sim.kernels import occasions as K
 from sim.kernels.pipeline import FLOWS, add_utility_hooks
+from sim.kernels.termed import termed_batch
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
@@ -29,7 +34,7 @@ _NAMES = ("utility", "discount", "service", "resolution", "on_purchases", "on_co
 class _Plan:
     """What a model's installed hooks allow, worked out once per model (`_plan`)."""
 
-    __slots__ = ("lists", "sizes", "fused", "complaint_at")
+    __slots__ = ("lists", "sizes", "fused", "complaint_at", "publishers", "terms", "no_complaints")
 
     def __init__(self, model: RetailModel, lists: tuple[list, ...]) -> None:
         self.lists, self.sizes = lists, tuple(len(h) for h in lists)
@@ -45,6 +50,15 @@ class _Plan:
         self.complaint_at = np.zeros(model.n_stores + 1, dtype=np.bool_) if stores else None
         if stores:
             self.complaint_at[stores] = True
+        self.no_complaints = np.zeros(model.n_stores + 1, dtype=np.bool_)
+        # (store, owner, hook) of each utility hook, when every one is published as an array
+        owners = [_publisher(model, h) for _, h in hooks["utility"]]
+        self.publishers = None
+        if self.fused and all(o is not None for o in owners):
+            self.publishers = [
+                (s, o, h) for (s, h), o in zip(hooks["utility"], owners, strict=True)
+            ]
+        self.terms: tuple[tuple, np.ndarray, np.ndarray] | None = None  # (arrays, stores, stack)
 
     def fits(self, lists: tuple[list, ...]) -> bool:
         """Still the model's hooks (the same lists, none added or removed since)."""
@@ -68,6 +82,50 @@ def _movable(model: RetailModel, name: str, hook: Any) -> bool:
     declarer = next(k for k in mro if "movable_hooks" in k.__dict__)
     definer = next((k for k in mro if name in k.__dict__), None)
     return definer is not None and issubclass(declarer, definer)
+
+
+def _publisher(model: RetailModel, hook: Any) -> Any:
+    """The policy behind a utility hook when it publishes the hook's term as an array
+    (`StorePolicy.utility_term`, defined with or below the `utility` it stands for), else
+    None."""
+    inner = getattr(hook, "__wrapped__", hook)
+    owner = getattr(inner, "__self__", None)
+    if owner is None or owner is getattr(model, "twin", None):
+        return None
+    mro = type(owner).__mro__
+    term = next((k for k in mro if "utility_term" in k.__dict__), None)
+    util = next((k for k in mro if "utility" in k.__dict__), None)
+    if term is None or util is None or not getattr(term, "publishes_utility", False):
+        return None
+    return owner if issubclass(term, util) else None
+
+
+def _terms(plan: _Plan, model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(store of each term, the terms stacked), the published arrays of this tick; stacked
+    again only when one of them is another array than before (arrays are never changed in
+    place: `StorePolicy.utility_term`)."""
+    arrays = tuple(owner.utility_term(t) for _, owner, _ in plan.publishers)
+    got = plan.terms
+    if got is not None and all(a is b for a, b in zip(got[0], arrays, strict=True)):
+        return got[1], got[2]
+    n = model.pop.n
+    stores, stack = [], []
+    for (s, owner, _), a in zip(plan.publishers, arrays, strict=True):
+        if a is None:
+            continue
+        arr = np.asarray(a, dtype=np.float64)
+        if arr.shape != (n,) or not np.isfinite(arr).all():
+            raise PolicyError(
+                f"policy.{owner.name}",
+                f"hook utility_term() of the policy at store {model.store_ids[s]!r} returned "
+                f"a bad array (shape {arr.shape}); expected ({n},) finite numbers",
+            )
+        stores.append(s)
+        stack.append(arr)
+    term_store = np.array(stores, dtype=np.int64)
+    terms = np.stack(stack) if stack else np.zeros((0, n))
+    plan.terms = (arrays, term_store, np.ascontiguousarray(terms))
+    return plan.terms[1], plan.terms[2]
 
 
 def _plan(model: RetailModel) -> _Plan:
@@ -99,17 +157,29 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
             model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows
         )
     pop, st = model.pop, model.store_arrays
-    shoppers = rows[idx]
-    add_utility_hooks(model, shoppers, V)  # before the clocks move: they read none
-    if plan.complaint_at is not None and _complaint_at(plan, idx, V, draws, st, c):
-        return _phase_by_phase(
-            model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
+    if plan.publishers is not None:
+        term_store, terms = _terms(plan, model, t)
+        check = plan.complaint_at is not None
+        head = (
+            t,
+            rows,
+            idx,
+            V,
+            term_store,
+            terms,
+            check,
+            plan.complaint_at if check else plan.no_complaints,
         )
-    b_rows, b_stores, amount, status = K.chosen_batch(
-        t,
-        rows,
-        idx,
-        V,
+        kernel = termed_batch
+    else:
+        add_utility_hooks(model, rows[idx], V)  # before the clocks move: they read none
+        if plan.complaint_at is not None and _complaint_at(plan, idx, V, draws, st, c):
+            return _phase_by_phase(
+                model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
+            )
+        head, kernel = (t, rows, idx, V), K.chosen_batch
+    b_rows, b_stores, amount, status = kernel(
+        *head,
         mode,
         mask,
         draws.clock,
@@ -152,6 +222,10 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
         cutoff,
         flows,
     )
+    if status == 1:  # a complaint calls a hook: the utility terms are in V already
+        return _phase_by_phase(
+            model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
+        )
     if status != 0:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
     if b_rows.size == 0:

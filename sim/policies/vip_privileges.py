@@ -46,6 +46,7 @@ class VipPrivileges(BudgetedPolicy):
     }
     budget_period = "year"
     movable_hooks = frozenset({"utility", "discount"})  # own arrays and budget only
+    publishes_utility = True  # `_bonus`, a new array each month
 
     param_docs = {
         "top_share": "VIPs: the top share of members by 12-month spend",
@@ -139,6 +140,9 @@ class VipPrivileges(BudgetedPolicy):
 
     def utility(self, rows: np.ndarray) -> np.ndarray | None:
         return self._bonus[rows]
+
+    def utility_term(self, t: int) -> np.ndarray | None:
+        return self._bonus
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
         vip = self.vip[rows]
