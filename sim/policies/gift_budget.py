@@ -19,8 +19,7 @@ from sim.policies.targeting import (
     members,
     raise_attachment,
     ranked,
-    top_share_mask,
-    trailing_spend,
+    top_spenders,
 )
 
 
@@ -116,10 +115,10 @@ class GiftBudget(BudgetedPolicy):
         """(mask of the candidates, value ranked descending, tiebreak ascending or None)."""
         model, s = self.model, self.store
         assert model is not None
-        mine = members(model, s)
         if self.target == "top_spend":
-            value = trailing_spend(model, s, t)
-            return top_share_mask(value, mine, self.top_share), value, None
+            value, mask = top_spenders(model, s, t, self.top_share)
+            return mask, value, None
+        mine = members(model, s)
         b = model.behaviour
         away = days_since_visit(model, s, t)
         at_risk = mine & (away >= b.active_days) & (away < 2 * b.sleeping_days)

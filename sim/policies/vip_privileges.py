@@ -6,13 +6,7 @@ import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_money, check_number, period_key
 from sim.policies.levers import Lever, money_lever
-from sim.policies.targeting import (
-    members,
-    raise_attachment,
-    ranked,
-    top_share_mask,
-    trailing_spend,
-)
+from sim.policies.targeting import raise_attachment, ranked, top_spenders
 
 
 class VipPrivileges(BudgetedPolicy):
@@ -124,8 +118,7 @@ class VipPrivileges(BudgetedPolicy):
     def new_month(self, t: int) -> None:
         model, s = self.model, self.store
         assert model is not None
-        value = trailing_spend(model, s, t)
-        self.vip = top_share_mask(value, members(model, s), self.top_share)
+        value, self.vip = top_spenders(model, s, t, self.top_share)
         self.ever_vip |= self.vip
         self.birthday = self.vip & (model.pop.birth_month == model.calendar.date(t).month)
         # vip x vip_utility + birthday x birthday_utility (birthdays are VIPs), the same sums
