@@ -23,7 +23,7 @@ import numpy as np
 from sim.errors import PolicyError
 from sim.kernels import occasions as K
 from sim.kernels.pipeline import FLOWS, add_utility_hooks
-from sim.kernels.termed import termed_batch
+from sim.kernels.termed import termed_batch, termed_tick
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
@@ -149,14 +149,25 @@ def _by_store(hooks, stores: np.ndarray, mask: np.ndarray | None = None):
             yield hook, here
 
 
-def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows):
-    """The pipeline with the policies' hooks, each called as in the rules (module doc)."""
+def with_hooks(
+    model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, buffers=None
+):
+    """The pipeline with the policies' hooks, each called as in the rules (module doc).
+
+    `buffers` (the streams' blocks drawn ahead, `OccasionDraws.buffers`), given by a caller
+    that runs the tick's further batches next (`pipeline.tick_occasions`): with published
+    terms, those batches run in the same compiled call (`termed.termed_tick`) and the rows
+    still due after it are left to the caller, as `occasions.after_choice` leaves them."""
     plan = _plan(model)
     if not plan.fused or idx.size == 0:
         return _phase_by_phase(
             model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows
         )
     pop, st = model.pop, model.store_arrays
+    if plan.publishers is not None and buffers is not None:
+        return _tick(
+            model, plan, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, buffers
+        )
     if plan.publishers is not None:
         term_store, terms = _terms(plan, model, t)
         check = plan.complaint_at is not None
@@ -228,8 +239,12 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
         )
     if status != 0:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
-    if b_rows.size == 0:
-        return
+    if b_rows.size:
+        _purchases(model, t, b_rows, b_stores, amount)
+
+
+def _purchases(model, t, b_rows, b_stores, amount) -> None:
+    """A batch's discount hooks, its rows of the log, its purchase hooks."""
     discount = np.zeros_like(amount)
     for discount_of, here in _by_store(model.hooks("discount"), b_stores):
         d = discount_of(t, b_rows[here], amount[here])
@@ -238,6 +253,94 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
     model.transactions.append(t, b_rows, b_stores, amount, discount)
     for on_purchases, here in _by_store(model.hooks("on_purchases"), b_stores):
         on_purchases(t, b_rows[here], amount[here])
+
+
+def _tick(model, plan, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, buffers):
+    """The batch and the tick's further batches in one compiled call (`with_hooks`), then each
+    batch's discount and purchase hooks, in batch order (movable: they read nothing the later
+    batches write, and the published terms stay the same through the tick)."""
+    pop, st = model.pop, model.store_arrays
+    term_store, terms = _terms(plan, model, t)
+    check = plan.complaint_at is not None
+    got = [b.rows() for b in buffers]
+    pos = np.array([at for _, at in got], dtype=np.int64)
+    b_rows, b_stores, amount, ends, status, _ = termed_tick(
+        t,
+        rows,
+        idx,
+        V,
+        term_store,
+        terms,
+        check,
+        plan.complaint_at if check else plan.no_complaints,
+        mode,
+        mask,
+        draws.clock,
+        draws.churn,
+        draws.choice,
+        draws.ticket,
+        draws.service,
+        draws.complaint,
+        draws.wom,
+        *(block for block, _ in got),
+        pos,
+        pop.state,
+        pop.home,
+        pop.work,
+        pop.elite,
+        pop.brand_asp,
+        pop.tier_pref,
+        pop.drift,
+        pop.price_sens,
+        pop.clock,
+        pop.next_tick,
+        pop.rate,
+        pop.spend,
+        pop.first_visit,
+        pop.acquired_store,
+        pop.referral_parent,
+        pop.last_store,
+        pop.last_visit,
+        pop.loyalty,
+        pop.last_purchase,
+        pop.revenue,
+        pop.year_spend,
+        pop.satisfaction,
+        pop.last_good,
+        pop.last_bad,
+        pop.left_store,
+        pop.indptr,
+        pop.indices,
+        pop.dropout,
+        pop.repeat,
+        model.travel_hops,
+        model.tier_gap,
+        st.attractiveness,
+        st.brand_sign,
+        st.price_level,
+        st.margin,
+        st.service,
+        st.resolution,
+        model.clock_end,
+        c,
+        c32,
+        decay,
+        cutoff,
+        flows,
+    )
+    for buffer, at in zip(buffers, pos.tolist(), strict=True):
+        buffer.skip_to(at)
+    if status == 1:  # a complaint calls a hook: the utility terms are in V already
+        return _phase_by_phase(
+            model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
+        )
+    if status != 0:
+        raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+    lo = 0
+    for hi in ends.tolist():
+        if hi > lo:
+            _purchases(model, t, b_rows[lo:hi], b_stores[lo:hi], amount[lo:hi])
+        lo = hi
 
 
 def _complaint_at(plan: _Plan, idx, V, draws, st, c) -> bool:

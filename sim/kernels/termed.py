@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernels.choice import utilities
 from sim.kernels.layout import C_COMPLAIN, C_DIS_THR, C_NOISE
-from sim.kernels.occasions import chosen_batch
+from sim.kernels.occasions import chosen_batch, due_again
 from sim.kernels.phases import choose
 
 
@@ -149,3 +150,244 @@ def termed_batch(
         cutoff,
         flows,
     )
+
+
+@njit(cache=True)
+def termed_tick(
+    t,
+    rows,
+    idx,
+    V,
+    term_store,
+    terms,
+    check_complaints,
+    complaint_at,
+    mode,
+    natural,
+    d_clock,
+    d_churn,
+    d_choice,
+    d_ticket,
+    d_service,
+    d_complaint,
+    d_wom,
+    b_clock,
+    b_churn,
+    b_choice,
+    b_ticket,
+    b_service,
+    b_complaint,
+    b_wom,
+    pos,
+    state,
+    home,
+    work,
+    elite,
+    brand_asp,
+    tier_pref,
+    drift,
+    price_sens,
+    clock,
+    next_tick,
+    rate,
+    spend,
+    first_visit,
+    acquired_store,
+    referral_parent,
+    last_store,
+    last_visit,
+    loyalty,
+    last_purchase,
+    revenue,
+    year_spend,
+    satisfaction,
+    last_good,
+    last_bad,
+    left_store,
+    indptr,
+    indices,
+    dropout,
+    repeat,
+    travel_hops,
+    tier_gap,
+    attract,
+    brand_sign,
+    price_level,
+    margin,
+    service,
+    resolution,
+    clock_end,
+    c,
+    c32,
+    decay,
+    cutoff,
+    flows,
+):
+    """`termed_batch` for the given batch, then, as `occasions.after_choice` does, the batches
+    of the customers due again in the tick with draws from the blocks drawn ahead (`b_*` from
+    rows `pos`, moved on past what was used), each with its terms and look-ahead, until none is
+    due, a block runs short, the decay table is too short or a complaint will call a hook: those
+    rows are left untouched for the caller. Returns (buyers' rows, stores, amounts in batch
+    order, the number of buyers after each batch done, status as `termed_batch`'s for the given
+    batch, the rows still due)."""
+    b_rows, b_stores, amount, status = termed_batch(
+        t,
+        rows,
+        idx,
+        V,
+        term_store,
+        terms,
+        check_complaints,
+        complaint_at,
+        mode,
+        natural,
+        d_clock,
+        d_churn,
+        d_choice,
+        d_ticket,
+        d_service,
+        d_complaint,
+        d_wom,
+        state,
+        clock,
+        next_tick,
+        rate,
+        spend,
+        first_visit,
+        acquired_store,
+        referral_parent,
+        last_store,
+        last_visit,
+        loyalty,
+        last_purchase,
+        revenue,
+        year_spend,
+        satisfaction,
+        last_good,
+        last_bad,
+        left_store,
+        indptr,
+        indices,
+        dropout,
+        repeat,
+        price_level,
+        margin,
+        service,
+        resolution,
+        clock_end,
+        c,
+        c32,
+        decay,
+        cutoff,
+        flows,
+    )
+    ends = np.full(1, b_rows.size, np.int64)
+    if status != 0:
+        return b_rows, b_stores, amount, ends[:0], status, rows[:0]
+    while True:
+        again = due_again(t, rows, mode, natural, next_tick)
+        m = again.size
+        if m == 0:
+            return b_rows, b_stores, amount, ends, 0, again
+        if (
+            pos[0] + m > b_clock.shape[0]
+            or pos[1] + m > b_churn.shape[0]
+            or pos[2] + m > b_choice.shape[0]
+            or pos[3] + m > b_ticket.shape[0]
+            or pos[4] + m > b_service.shape[0]
+            or pos[5] + m > b_complaint.shape[0]
+            or pos[6] + m > b_wom.shape[0]
+        ):
+            return b_rows, b_stores, amount, ends, 0, again
+        idx2, V2, need = utilities(
+            t,
+            again,
+            state,
+            True,
+            home,
+            elite,
+            work,
+            brand_asp,
+            tier_pref,
+            drift,
+            price_sens,
+            last_visit,
+            loyalty,
+            satisfaction,
+            left_store,
+            last_store,
+            indptr,
+            indices,
+            travel_hops,
+            tier_gap,
+            attract,
+            brand_sign,
+            price_level,
+            c,
+            c32,
+            decay,
+            cutoff,
+        )
+        if need != 0:
+            return b_rows, b_stores, amount, ends, 0, again
+        more_rows, more_stores, more_amount, status = termed_batch(
+            t,
+            again,
+            idx2,
+            V2,
+            term_store,
+            terms,
+            check_complaints,
+            complaint_at,
+            1,
+            natural[:0],
+            b_clock[pos[0] : pos[0] + m],
+            b_churn[pos[1] : pos[1] + m],
+            b_choice[pos[2] : pos[2] + m],
+            b_ticket[pos[3] : pos[3] + m],
+            b_service[pos[4] : pos[4] + m],
+            b_complaint[pos[5] : pos[5] + m],
+            b_wom[pos[6] : pos[6] + m],
+            state,
+            clock,
+            next_tick,
+            rate,
+            spend,
+            first_visit,
+            acquired_store,
+            referral_parent,
+            last_store,
+            last_visit,
+            loyalty,
+            last_purchase,
+            revenue,
+            year_spend,
+            satisfaction,
+            last_good,
+            last_bad,
+            left_store,
+            indptr,
+            indices,
+            dropout,
+            repeat,
+            price_level,
+            margin,
+            service,
+            resolution,
+            clock_end,
+            c,
+            c32,
+            decay,
+            cutoff,
+            flows,
+        )
+        if status == 1:  # a complaint will call a hook: the caller runs this batch
+            return b_rows, b_stores, amount, ends, 0, again
+        if status != 0:
+            return b_rows, b_stores, amount, ends, status, again
+        pos += m
+        b_rows = np.concatenate((b_rows, more_rows))
+        b_stores = np.concatenate((b_stores, more_stores))
+        amount = np.concatenate((amount, more_amount))
+        ends = np.append(ends, b_rows.size)
+        rows, mode = again, 1
