@@ -49,3 +49,21 @@ def lapsed(n_visits, first_tick, last_tick, vc, vt, as_of, td, half_year, sleepi
                 out[m] = r
                 m += 1
     return out[:m]
+
+
+@njit(cache=True)
+def year_counts(c, tk, paid, promo, n, now, td, year_days):
+    """Per customer, over the purchases within `year_days` of day `now` (``now - tk x td``):
+    their number, the sum paid (added in log order, as `np.bincount`) and the number on
+    promotion."""
+    n_tx = np.zeros(n, np.int64)
+    total = np.zeros(n)
+    n_promo = np.zeros(n, np.int64)
+    for i in range(c.size):
+        if (now - tk[i] * td) < year_days:
+            r = c[i]
+            n_tx[r] += 1
+            total[r] += paid[i]
+            if promo[i]:
+                n_promo[r] += 1
+    return n_tx, total, n_promo
