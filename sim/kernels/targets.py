@@ -31,3 +31,20 @@ def top_spenders(year_spend, prev_year_spend, last_visit, never, store, factor, 
         if last_visit[r, store] > never and value[r] > 0 and value[r] >= cut:
             mask[r] = True
     return value, mask
+
+
+@njit(cache=True)
+def away_between(last_visit, never, store, t, td, low, high):
+    """Rows of the store's members whose last purchase there was at least `low` and less than
+    `high` days before tick t (``(t - last_visit) x td``), ascending."""
+    n = last_visit.shape[0]
+    out = np.empty(n, np.int64)
+    m = 0
+    for r in range(n):
+        lv = last_visit[r, store]
+        if lv > never:
+            away = (t - np.int64(lv)) * td
+            if away >= low and away < high:
+                out[m] = r
+                m += 1
+    return out[:m]

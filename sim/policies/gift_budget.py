@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.policies.budget import (
     BudgetedPolicy,
     check_choice,
@@ -21,6 +22,7 @@ from sim.policies.targeting import (
     ranked,
     top_spenders,
 )
+from sim.population import NEVER
 
 
 class GiftBudget(BudgetedPolicy):
@@ -124,6 +126,28 @@ class GiftBudget(BudgetedPolicy):
         at_risk = mine & (away >= b.active_days) & (away < 2 * b.sleeping_days)
         return at_risk, model.pop.revenue[:, s], model.pop.satisfaction[:, s]
 
+    def _eligible_rows(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`_eligible` with the candidates as rows (ascending): churn risk in one compiled
+        pass over the store's last visits when the kernels run."""
+        model, s = self.model, self.store
+        assert model is not None
+        if self.target == "churn_risk" and kernels.compiled():
+            from sim.kernels.targets import away_between
+
+            b, pop = model.behaviour, model.pop
+            rows = away_between(
+                pop.last_visit,
+                NEVER,
+                s,
+                t,
+                model.calendar.tick_days,
+                float(b.active_days),
+                float(2 * b.sleeping_days),
+            )
+            return rows, pop.revenue[:, s], pop.satisfaction[:, s]
+        mask, value, tiebreak = self._eligible(t)
+        return np.flatnonzero(mask), value, tiebreak
+
     def housekeeping(self, t: int) -> None:
         assert self.model is not None
         month = period_key(self.model, t, "month")
@@ -132,8 +156,7 @@ class GiftBudget(BudgetedPolicy):
         self._month = month
         # `candidates(t)` past the cooldown, of which the budget buys the first n: the same
         # rows, ranked only as far as the n needed
-        mask, value, tiebreak = self._eligible(t)
-        rows = np.flatnonzero(mask)
+        rows, value, tiebreak = self._eligible_rows(t)
         rows = rows[
             (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
         ]
