@@ -114,12 +114,16 @@ def _terms(plan: _Plan, model: RetailModel, t: int) -> tuple[np.ndarray, np.ndar
         if a is None:
             continue
         arr = np.asarray(a, dtype=np.float64)
-        if arr.shape != (n,) or not np.isfinite(arr).all():
-            raise PolicyError(
-                f"policy.{owner.name}",
-                f"hook utility_term() of the policy at store {model.store_ids[s]!r} returned "
-                f"a bad array (shape {arr.shape}); expected ({n},) finite numbers",
-            )
+        bad = (
+            f"returned shape {arr.shape}; expected ({n},)"
+            if arr.shape != (n,)
+            else None
+            if np.isfinite(arr).all()
+            else "returned NaN, inf or non-numeric values; expected finite numbers"
+        )
+        if bad is not None:
+            where = f"hook utility_term() of the policy at store {model.store_ids[s]!r}"
+            raise PolicyError(f"policy.{owner.name}", f"{where} {bad}")
         stores.append(s)
         stack.append(arr)
     term_store = np.array(stores, dtype=np.int64)
