@@ -5,6 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+_EMPTY = (
+    np.zeros(0, np.int32),
+    np.zeros(0, np.int32),
+    np.zeros(0, np.int16),
+    np.zeros(0),
+    np.zeros(0),
+)
+
 
 class TransactionBuffer:
     """Appends purchase batches cheaply; `frame()` builds the tidy log once, when asked."""
@@ -12,6 +20,7 @@ class TransactionBuffer:
     def __init__(self) -> None:
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._arrays: tuple[np.ndarray, ...] | None = None
+        self._rows = 0  # rows appended so far
 
     def append(
         self,
@@ -30,6 +39,7 @@ class TransactionBuffer:
                 discounts.astype(np.float64),
             )
         )
+        self._rows += rows.size
         self._arrays = None
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -50,7 +60,27 @@ class TransactionBuffer:
         return self._arrays  # type: ignore[return-value]
 
     def __len__(self) -> int:
-        return sum(c[0].size for c in self._chunks)
+        return self._rows
+
+    def since(
+        self, start: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The columns of `arrays()` from row `start` on, joining only the chunks that hold them
+        (a reader that keeps up with the log copies each row once, not the whole log)."""
+        parts, end = [], self._rows
+        for chunk in reversed(self._chunks):
+            if end <= start:
+                break
+            size = chunk[0].size
+            parts.append(
+                chunk if end - size >= start else tuple(c[start - end + size :] for c in chunk)
+            )
+            end -= size
+        if len(parts) == 1:
+            return parts[0]  # type: ignore[return-value]
+        if not parts:
+            return tuple(c[:0] for c in self._chunks[-1]) if self._chunks else _EMPTY
+        return tuple(np.concatenate(c) for c in zip(*reversed(parts), strict=True))  # type: ignore[return-value]
 
     def frame(self, dates: np.ndarray, store_ids: list[str]) -> pd.DataFrame:
         """The log schema of DESIGN.md: customer_id, date, amount, store_id, promo, discount.

@@ -35,8 +35,8 @@ class InfMultiplier(StorePolicy):
 
 
 @pytest.mark.parametrize(
-    "policy, hook", [(NanUtility, "utility"), (ShortDiscount, "discount"),
-                     (InfMultiplier, "recruit_multiplier")],
+    "policy, hook",
+    [(NanUtility, "utility"), (ShortDiscount, "discount"), (InfMultiplier, "recruit_multiplier")],
 )
 def test_bad_hook_returns_are_named(policy, hook):
     model = RetailModel(market=TINY, policies=[policy()], seed=1)
@@ -55,3 +55,33 @@ def test_a_competitor_is_named_by_its_store():
     market = TINY.replace(stores=tuple(stores))
     with pytest.raises(PolicyError, match="at store 'pref_national'"):
         RetailModel(market=market, seed=1).run()
+
+
+class NanTerm(StorePolicy):
+    """A published utility term (`StorePolicy.utility_term`) is checked as the hook is."""
+
+    name = "nan_term"
+    movable_hooks = frozenset({"utility"})
+    publishes_utility = True
+
+    def reset(self):
+        self.term = np.full(self.model.pop.n, np.nan)
+
+    def utility(self, rows):
+        return self.term[rows]
+
+    def utility_term(self, t):
+        return self.term
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_a_bad_published_utility_term_is_named(engine):
+    from sim import kernels
+
+    if engine == "numba":
+        pytest.importorskip("numba")
+    with kernels.use(engine), pytest.raises(PolicyError) as err:
+        RetailModel(market=TINY, policies=[NanTerm()], seed=1).run()
+    msg = str(err.value)
+    assert "\n" not in msg and msg.startswith("policy.nan_term: hook utility")
+    assert "at store 'focal'" in msg

@@ -98,3 +98,21 @@ def test_a_subclass_overriding_a_movable_hook_keeps_it_in_place():
     with kernels.use("numba"):
         plain = RetailModel(market=market, policies=["promotions"], seed=4)
     assert _plan(plain).fused
+
+
+def test_log_rows_since_are_the_tail_of_the_log():
+    """`TransactionBuffer.since(k)`: the log's rows from k on, whatever the chunks."""
+    from sim.transactions import TransactionBuffer
+
+    rng = np.random.default_rng(3)
+    buf = TransactionBuffer()
+    for t, size in enumerate([3, 0, 5, 1, 4]):
+        rows = rng.integers(0, 50, size)
+        buf.append(t, rows, rows % 3, rng.random(size), rng.random(size))
+        if t == 2:
+            buf.arrays()  # joined once in between, as a reader of the whole log does
+    whole = buf.arrays()
+    assert len(buf) == whole[0].size == 13
+    for k in range(len(buf) + 1):
+        for got, want in zip(buf.since(k), whole, strict=True):
+            assert got.dtype == want.dtype and np.array_equal(got, want[k:])

@@ -8,7 +8,10 @@ purchase clock, their discounts and purchase rewards read nothing the later phas
 complaint at their store, which is known from the draws before anything is changed. Such a
 batch runs the fused kernel of the hook-free pipeline from the choice on
 (`occasions.chosen_batch`) between its utility hooks and its discount and purchase hooks; any
-other batch goes phase by phase.
+other batch goes phase by phase. When every utility hook's owner publishes its term as a
+per-customer array (`StorePolicy.utility_term`), the terms are added, the complaint look-ahead
+made and the batch run in one compiled call (`sim.kernels.termed`), without a Python call per
+hook or per look-ahead.
 """
 
 from __future__ import annotations
@@ -19,6 +22,12 @@ import numpy as np
 
 from sim.kernels import occasions as K
 from sim.kernels.pipeline import FLOWS, add_utility_hooks
+from sim.kernels.published import by_store as _by_store
+from sim.kernels.published import publisher as _publisher
+from sim.kernels.published import purchases as _purchases
+from sim.kernels.published import terms as _terms
+from sim.kernels.published import tick as _tick
+from sim.kernels.termed import termed_batch
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
@@ -29,7 +38,7 @@ _NAMES = ("utility", "discount", "service", "resolution", "on_purchases", "on_co
 class _Plan:
     """What a model's installed hooks allow, worked out once per model (`_plan`)."""
 
-    __slots__ = ("lists", "sizes", "fused", "complaint_at")
+    __slots__ = ("lists", "sizes", "fused", "complaint_at", "publishers", "terms", "no_complaints")
 
     def __init__(self, model: RetailModel, lists: tuple[list, ...]) -> None:
         self.lists, self.sizes = lists, tuple(len(h) for h in lists)
@@ -45,6 +54,15 @@ class _Plan:
         self.complaint_at = np.zeros(model.n_stores + 1, dtype=np.bool_) if stores else None
         if stores:
             self.complaint_at[stores] = True
+        self.no_complaints = np.zeros(model.n_stores + 1, dtype=np.bool_)
+        # (store, owner, hook) of each utility hook, when every one is published as an array
+        owners = [_publisher(model, h) for _, h in hooks["utility"]]
+        self.publishers = None
+        if self.fused and all(o is not None for o in owners):
+            self.publishers = [
+                (s, o, h) for (s, h), o in zip(hooks["utility"], owners, strict=True)
+            ]
+        self.terms: tuple[tuple, np.ndarray, np.ndarray] | None = None  # (arrays, stores, stack)
 
     def fits(self, lists: tuple[list, ...]) -> bool:
         """Still the model's hooks (the same lists, none added or removed since)."""
@@ -78,38 +96,51 @@ def _plan(model: RetailModel) -> _Plan:
     return plan
 
 
-def _by_store(hooks, stores: np.ndarray, mask: np.ndarray | None = None):
-    """(hook, positions) of each hook whose store has rows here (as the rules do); the
-    positions of a store are worked out once for all its hooks."""
-    seen: dict[int, np.ndarray | None] = {}
-    for s, hook in hooks:
-        if s not in seen:
-            here = stores == s if mask is None else mask & (stores == s)
-            seen[s] = here if here.any() else None
-        here = seen[s]
-        if here is not None:
-            yield hook, here
+def with_hooks(
+    model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, buffers=None
+):
+    """The pipeline with the policies' hooks, each called as in the rules (module doc).
 
-
-def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows):
-    """The pipeline with the policies' hooks, each called as in the rules (module doc)."""
+    `buffers` (the streams' blocks drawn ahead, `OccasionDraws.buffers`), given by a caller
+    that runs the tick's further batches next (`pipeline.tick_occasions`): with published
+    terms, those batches run in the same compiled call (`termed.termed_tick`) and the rows
+    still due after it are left to the caller, as `occasions.after_choice` leaves them."""
     plan = _plan(model)
     if not plan.fused or idx.size == 0:
         return _phase_by_phase(
             model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows
         )
     pop, st = model.pop, model.store_arrays
-    shoppers = rows[idx]
-    add_utility_hooks(model, shoppers, V)  # before the clocks move: they read none
-    if plan.complaint_at is not None and _complaint_at(plan, idx, V, draws, st, c):
+    if plan.publishers is not None and buffers is not None:
+        args = (model, plan, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows)
+        if _tick(*args, buffers):
+            return None
         return _phase_by_phase(
             model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
         )
-    b_rows, b_stores, amount, status = K.chosen_batch(
-        t,
-        rows,
-        idx,
-        V,
+    if plan.publishers is not None:
+        term_store, terms = _terms(plan, model, t)
+        check = plan.complaint_at is not None
+        head = (
+            t,
+            rows,
+            idx,
+            V,
+            term_store,
+            terms,
+            check,
+            plan.complaint_at if check else plan.no_complaints,
+        )
+        kernel = termed_batch
+    else:
+        add_utility_hooks(model, rows[idx], V)  # before the clocks move: they read none
+        if plan.complaint_at is not None and _complaint_at(plan, idx, V, draws, st, c):
+            return _phase_by_phase(
+                model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
+            )
+        head, kernel = (t, rows, idx, V), K.chosen_batch
+    b_rows, b_stores, amount, status = kernel(
+        *head,
         mode,
         mask,
         draws.clock,
@@ -152,18 +183,14 @@ def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff,
         cutoff,
         flows,
     )
+    if status == 1:  # a complaint calls a hook: the utility terms are in V already
+        return _phase_by_phase(
+            model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
+        )
     if status != 0:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
-    if b_rows.size == 0:
-        return
-    discount = np.zeros_like(amount)
-    for discount_of, here in _by_store(model.hooks("discount"), b_stores):
-        d = discount_of(t, b_rows[here], amount[here])
-        if d is not None:
-            discount[here] += d
-    model.transactions.append(t, b_rows, b_stores, amount, discount)
-    for on_purchases, here in _by_store(model.hooks("on_purchases"), b_stores):
-        on_purchases(t, b_rows[here], amount[here])
+    if b_rows.size:
+        _purchases(model, t, b_rows, b_stores, amount)
 
 
 def _complaint_at(plan: _Plan, idx, V, draws, st, c) -> bool:

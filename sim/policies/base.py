@@ -56,6 +56,9 @@ class StorePolicy:
     (it may read its arguments, ``model.t``, the calendar, the policy's own attributes and
     population arrays the pipeline never writes, such as ``referral_parent``) and writes
     nothing but the policy's own attributes and costs. Unlisted hooks stay at their place."""
+    publishes_utility: ClassVar[bool] = False
+    """True when `utility_term` stands for `utility` (the compiled pipeline then adds the
+    published array itself, `sim.kernels.hooked`, instead of calling `utility` per batch)."""
 
     def __init__(self) -> None:
         self.model: RetailModel | None = None
@@ -146,6 +149,13 @@ class StorePolicy:
         return None
 
     def utility(self, rows: np.ndarray) -> np.ndarray | None:
+        return None
+
+    def utility_term(self, t: int) -> np.ndarray | None:
+        """With `publishes_utility`: the term `utility` gives at tick t, for every customer
+        (``utility(rows)`` is ``utility_term(t)[rows]``, or None when this is None). It may
+        change only in the policy's own rounds (``plan``, ``housekeeping``), never during the
+        tick's occasions, and a changed term is a new array (never one written in place)."""
         return None
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:

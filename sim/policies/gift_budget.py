@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.policies.budget import (
     BudgetedPolicy,
     check_choice,
@@ -19,9 +20,9 @@ from sim.policies.targeting import (
     members,
     raise_attachment,
     ranked,
-    top_share_mask,
-    trailing_spend,
+    top_spenders,
 )
+from sim.population import NEVER
 
 
 class GiftBudget(BudgetedPolicy):
@@ -116,14 +117,36 @@ class GiftBudget(BudgetedPolicy):
         """(mask of the candidates, value ranked descending, tiebreak ascending or None)."""
         model, s = self.model, self.store
         assert model is not None
-        mine = members(model, s)
         if self.target == "top_spend":
-            value = trailing_spend(model, s, t)
-            return top_share_mask(value, mine, self.top_share), value, None
+            value, mask = top_spenders(model, s, t, self.top_share)
+            return mask, value, None
+        mine = members(model, s)
         b = model.behaviour
         away = days_since_visit(model, s, t)
         at_risk = mine & (away >= b.active_days) & (away < 2 * b.sleeping_days)
         return at_risk, model.pop.revenue[:, s], model.pop.satisfaction[:, s]
+
+    def _eligible_rows(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`_eligible` with the candidates as rows (ascending): churn risk in one compiled
+        pass over the store's last visits when the kernels run."""
+        model, s = self.model, self.store
+        assert model is not None
+        if self.target == "churn_risk" and kernels.compiled():
+            from sim.kernels.targets import away_between
+
+            b, pop = model.behaviour, model.pop
+            rows = away_between(
+                pop.last_visit,
+                NEVER,
+                s,
+                t,
+                model.calendar.tick_days,
+                float(b.active_days),
+                float(2 * b.sleeping_days),
+            )
+            return rows, pop.revenue[:, s], pop.satisfaction[:, s]
+        mask, value, tiebreak = self._eligible(t)
+        return np.flatnonzero(mask), value, tiebreak
 
     def housekeeping(self, t: int) -> None:
         assert self.model is not None
@@ -133,8 +156,7 @@ class GiftBudget(BudgetedPolicy):
         self._month = month
         # `candidates(t)` past the cooldown, of which the budget buys the first n: the same
         # rows, ranked only as far as the n needed
-        mask, value, tiebreak = self._eligible(t)
-        rows = np.flatnonzero(mask)
+        rows, value, tiebreak = self._eligible_rows(t)
         rows = rows[
             (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
         ]

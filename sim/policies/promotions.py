@@ -47,6 +47,7 @@ class Promotions(BudgetedPolicy):
     }
     budget_period = "year"
     movable_hooks = frozenset({"utility", "discount"})  # own arrays and budget only
+    publishes_utility = True  # `_bonus`, a new array each campaign
 
     param_docs = {
         "every_weeks": "a campaign every this many weeks",
@@ -196,6 +197,9 @@ class Promotions(BudgetedPolicy):
         if not self._active:
             return None
         return self._bonus[rows]
+
+    def utility_term(self, t: int) -> np.ndarray | None:
+        return self._bonus if self._active else None
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
         if not self._active:

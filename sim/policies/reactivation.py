@@ -33,6 +33,7 @@ class Reactivation(BudgetedPolicy):
     }
     budget_period = "year"
     movable_hooks = frozenset({"utility", "discount"})  # own arrays, model.t, budget only
+    publishes_utility = True  # made anew after a wave and when an offer ends
     SEGMENTS = ("silent", "sleeping")
 
     param_docs = {
@@ -90,6 +91,7 @@ class Reactivation(BudgetedPolicy):
         self.offer_until = np.full(n, -1, dtype=np.int64)
         self.returned_mask = np.zeros(n, dtype=bool)
         self._last_wave: int | None = None
+        self._term: tuple[int, int, np.ndarray] | None = None  # (first tick, last tick, term)
         self.waves = self.contacts = self.responders = self.returns = 0
         self.discounts = 0.0
 
@@ -118,6 +120,7 @@ class Reactivation(BudgetedPolicy):
         offer_ticks = max(int(np.ceil(self.offer_days / tick_days)), 1)
         self.contacted_at[rows] = t
         self.offer_until[rows] = t + offer_ticks
+        self._term = None
         come = rows[rng.random(n) < self.response]
         at = t + 1 + (rng.random(come.size) * offer_ticks).astype(np.int64)
         model.schedule_visits(at, come)
@@ -132,6 +135,19 @@ class Reactivation(BudgetedPolicy):
         if self.contacts == 0:
             return None
         return np.where(self._on_offer(rows), self.offer_utility, 0.0)
+
+    def utility_term(self, t: int) -> np.ndarray | None:
+        if self.contacts == 0:
+            return None
+        got = self._term
+        if got is None or not got[0] <= t <= got[1]:
+            # `utility` at t, which stays the same until the next offer ends (or a wave)
+            until = self.offer_until
+            on = until >= t
+            ends = until[on]
+            last = int(ends.min()) if ends.size else np.iinfo(np.int64).max
+            got = self._term = (t, last, np.where(on, self.offer_utility, 0.0))
+        return got[2]
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
         on = self._on_offer(rows) if self.contacts else np.zeros(rows.size, dtype=bool)

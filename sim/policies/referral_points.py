@@ -101,6 +101,7 @@ class ReferralPoints(BudgetedPolicy):
         super().reset()
         n = self.model.pop.n if self.model else 0
         self.balance = np.zeros(n, dtype=np.float64)
+        self._may_redeem = False  # False: no balance has reached the threshold
         self.points_issued = self.points_redeemed = 0.0
         self.redemptions = self.referrals = 0
 
@@ -117,6 +118,8 @@ class ReferralPoints(BudgetedPolicy):
                 break
             holders, points = holders[ok], points[ok]
             np.add.at(self.balance, holders, points)
+            if not self._may_redeem:
+                self._may_redeem = bool((self.balance[holders] >= self.redeem_threshold).any())
             self.points_issued += float(points.sum())
             holders = parent_of[holders].astype(np.int64)
             points = points * self.decay
@@ -138,13 +141,17 @@ class ReferralPoints(BudgetedPolicy):
 
     # ------------------------------------------------------------------ redeeming
     def housekeeping(self, t: int) -> None:
+        if not self._may_redeem:  # balances only grow in `credit_chain`, which sets it
+            return
         ready = np.flatnonzero(self.balance >= self.redeem_threshold)
         if ready.size == 0:
+            self._may_redeem = False
             return
         ready = ready[np.argsort(-self.balance[ready], kind="stable")]
         value = self.balance[ready] * self.yuan_per_point
         # Redeem whole balances while the budget lasts (largest first); the rest waits.
         fits = np.cumsum(value) <= self.budget_left(t) + 1e-9
+        self._may_redeem = not fits.all()  # balances left waiting for the budget
         ready, value = ready[fits], value[fits]
         if ready.size == 0:
             return

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import kernels
 from sim.segments import SEGMENTS, SegmentParams, _bottom
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,13 +44,14 @@ class StoreLog:
         self._uncounted: list[tuple[np.ndarray, np.ndarray]] = []  # parts read, visits not yet
         self._vcols: tuple[np.ndarray, np.ndarray] | None = None
 
-    def read(self, tick, cust, st, amount, discount) -> bool:
+    def read(self, buffer) -> bool:
         """Take in the log rows added since the last call; False: the rows do not fit (the
         caller then computes from the whole log)."""
-        if tick.size == self.done:
+        if len(buffer) == self.done:
             return True
-        here = np.flatnonzero(st[self.done :] == self.store) + self.done
-        self.done = tick.size
+        tick, cust, st, amount, discount = buffer.since(self.done)
+        here = np.flatnonzero(st == self.store)
+        self.done = len(buffer)
         if here.size == 0:
             return True
         tk = tick[here].astype(np.int64)
@@ -67,6 +69,14 @@ class StoreLog:
     def _count_visits(self, c: np.ndarray, tk: np.ndarray) -> None:
         """Add the new customer-ticks (ticks in order, so a visit already counted is one at
         the customer's last tick)."""
+        if kernels.compiled():
+            from sim.kernels.storelog import count_visits
+
+            vc, vt = count_visits(c, tk, self.n, self.n_visits, self.first_tick, self.last_tick)
+            if vc.size:
+                self._visits.append((vc, vt))
+                self._vcols = None
+            return
         key = (tk - tk[0]) * self.n + c  # by tick, then customer
         key = np.unique(key)
         vt, vc = key // self.n + tk[0], key % self.n
@@ -115,11 +125,10 @@ def store_log(model: RetailModel, store: int, as_of_tick: int) -> StoreLog | Non
     module doc)."""
     logs = model.__dict__.setdefault("_store_logs", {})
     buf = model.transactions
-    tick, cust, st, amount, discount = buf.arrays()
     log = logs.get(store)
-    if log is None or log.buffer is not buf or log.n != model.pop.n or tick.size < log.done:
+    if log is None or log.buffer is not buf or log.n != model.pop.n or len(buf) < log.done:
         log = logs[store] = StoreLog(buf, store, model.pop.n)
-    if not log.read(tick, cust, st, amount, discount):
+    if not log.read(buf):
         logs.pop(store, None)
         return None
     if log.max_tick > as_of_tick:
@@ -142,6 +151,21 @@ def lapsed_members(
     td = model.calendar.tick_days
     as_of = t * td
     vc, vt = log.visits()
+    if kernels.compiled():
+        from sim.kernels.storelog import lapsed
+
+        return lapsed(
+            log.n_visits,
+            log.first_tick,
+            log.last_tick,
+            vc,
+            vt,
+            as_of,
+            td,
+            float(params.half_year_days),
+            float(params.sleeping_days),
+            float(params.silent_ratio),
+        )
     m = np.flatnonzero(log.n_visits > 0)
     recent = (as_of - vt * td) < params.half_year_days
     n_half = np.bincount(vc[recent], minlength=log.n)[m]
@@ -166,14 +190,25 @@ def promo_only_mask(
         return None
     c, tk, paid, promo = log.columns()
     td = model.calendar.tick_days
-    in_year = (t * td - tk * td) < params.year_days
-    c, paid, promo = c[in_year], paid[in_year], promo[in_year]
     n = log.n
-    n_tx_year = np.bincount(c, minlength=n)
-    active = np.flatnonzero(n_tx_year)  # members with a purchase in the last year
-    # Summed in log order, as `summarize_arrays` does (its zeros for older rows add nothing).
-    yearly = np.bincount(c, weights=paid, minlength=n)[active]
-    share = np.bincount(c[promo], minlength=n)[active] / n_tx_year[active]
+    if kernels.compiled():
+        from sim.kernels.storelog import year_counts
+
+        n_tx_year, yearly, n_promo = year_counts(
+            c, tk, paid, promo, n, t * td, td, float(params.year_days)
+        )
+        active = np.flatnonzero(n_tx_year)
+        yearly = yearly[active]
+        share = n_promo[active] / n_tx_year[active]
+    else:
+        in_year = (t * td - tk * td) < params.year_days
+        c, paid, promo = c[in_year], paid[in_year], promo[in_year]
+        n_tx_year = np.bincount(c, minlength=n)
+        active = np.flatnonzero(n_tx_year)  # members with a purchase in the last year
+        # Summed in log order, as `summarize_arrays` does (its zeros for older rows add
+        # nothing).
+        yearly = np.bincount(c, weights=paid, minlength=n)[active]
+        share = np.bincount(c[promo], minlength=n)[active] / n_tx_year[active]
     bottom = _bottom(yearly, np.ones(active.size, dtype=bool), params.promo_bottom_share)
     out = np.zeros(n, dtype=bool)
     out[active[(share >= params.promo_only_min_share) & bottom]] = True

@@ -34,6 +34,26 @@ def trailing_spend(model: RetailModel, store: int, t: int) -> np.ndarray:
     return pop.year_spend[:, store] + pop.prev_year_spend[:, store] * (1.0 - elapsed)
 
 
+def top_spenders(
+    model: RetailModel, store: int, t: int, share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(`trailing_spend`, `top_share_mask` of it over the `members`): the VIP list of a
+    store, in one compiled pass when the kernels run (the same values and mask)."""
+    from sim import kernels
+
+    pop = model.pop
+    if kernels.compiled() and pop.year_spend.dtype == pop.prev_year_spend.dtype == np.float32:
+        from sim.kernels.targets import top_spenders as kernel
+
+        tpy = model.calendar.ticks_per_year
+        factor = np.float32(1.0 - ((t % tpy) + 1) / tpy)  # the Python float NumPy rounds
+        return kernel(
+            pop.year_spend, pop.prev_year_spend, pop.last_visit, NEVER, store, factor, share
+        )
+    value = trailing_spend(model, store, t)
+    return value, top_share_mask(value, members(model, store), share)
+
+
 def ranked(
     candidates: np.ndarray, value: np.ndarray, tiebreak: np.ndarray | None = None
 ) -> np.ndarray:

@@ -6,13 +6,7 @@ import numpy as np
 
 from sim.policies.budget import BudgetedPolicy, check_money, check_number, period_key
 from sim.policies.levers import Lever, money_lever
-from sim.policies.targeting import (
-    members,
-    raise_attachment,
-    ranked,
-    top_share_mask,
-    trailing_spend,
-)
+from sim.policies.targeting import raise_attachment, ranked, top_spenders
 
 
 class VipPrivileges(BudgetedPolicy):
@@ -46,6 +40,7 @@ class VipPrivileges(BudgetedPolicy):
     }
     budget_period = "year"
     movable_hooks = frozenset({"utility", "discount"})  # own arrays and budget only
+    publishes_utility = True  # `_bonus`, a new array each month
 
     param_docs = {
         "top_share": "VIPs: the top share of members by 12-month spend",
@@ -123,8 +118,7 @@ class VipPrivileges(BudgetedPolicy):
     def new_month(self, t: int) -> None:
         model, s = self.model, self.store
         assert model is not None
-        value = trailing_spend(model, s, t)
-        self.vip = top_share_mask(value, members(model, s), self.top_share)
+        value, self.vip = top_spenders(model, s, t, self.top_share)
         self.ever_vip |= self.vip
         self.birthday = self.vip & (model.pop.birth_month == model.calendar.date(t).month)
         # vip x vip_utility + birthday x birthday_utility (birthdays are VIPs), the same sums
@@ -139,6 +133,9 @@ class VipPrivileges(BudgetedPolicy):
 
     def utility(self, rows: np.ndarray) -> np.ndarray | None:
         return self._bonus[rows]
+
+    def utility_term(self, t: int) -> np.ndarray | None:
+        return self._bonus
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
         vip = self.vip[rows]

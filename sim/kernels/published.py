@@ -1,0 +1,178 @@
+"""The hooked pipeline's Python side for published utility terms (`StorePolicy.utility_term`):
+which hooks publish, the terms stacked for the kernels, a batch's purchase hooks, and the tick
+run in one compiled call (`sim.kernels.termed`). See `sim.kernels.hooked`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.errors import PolicyError
+from sim.kernels.termed import termed_tick
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
+
+
+def publisher(model: RetailModel, hook: Any) -> Any:
+    """The policy behind a utility hook when it publishes the hook's term as an array
+    (`StorePolicy.utility_term`, defined with or below the `utility` it stands for), else
+    None."""
+    inner = getattr(hook, "__wrapped__", hook)
+    owner = getattr(inner, "__self__", None)
+    if owner is None or owner is getattr(model, "twin", None):
+        return None
+    mro = type(owner).__mro__
+    term = next((k for k in mro if "utility_term" in k.__dict__), None)
+    util = next((k for k in mro if "utility" in k.__dict__), None)
+    if term is None or util is None or not getattr(owner, "publishes_utility", False):
+        return None
+    return owner if issubclass(term, util) else None
+
+
+def terms(plan: Any, model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray]:
+    """(store of each term, the terms stacked), the published arrays of this tick; stacked
+    again only when one of them is another array than before (arrays are never changed in
+    place: `StorePolicy.utility_term`)."""
+    arrays = tuple(owner.utility_term(t) for _, owner, _ in plan.publishers)
+    got = plan.terms
+    if got is not None and all(a is b for a, b in zip(got[0], arrays, strict=True)):
+        return got[1], got[2]
+    n = model.pop.n
+    stores, stack = [], []
+    for (s, owner, _), a in zip(plan.publishers, arrays, strict=True):
+        if a is None:
+            continue
+        arr = np.asarray(a, dtype=np.float64)
+        bad = (
+            f"returned shape {arr.shape}; expected ({n},)"
+            if arr.shape != (n,)
+            else None
+            if np.isfinite(arr).all()
+            else "returned NaN, inf or non-numeric values; expected finite numbers"
+        )
+        if bad is not None:
+            where = f"hook utility_term() of the policy at store {model.store_ids[s]!r}"
+            raise PolicyError(f"policy.{owner.name}", f"{where} {bad}")
+        stores.append(s)
+        stack.append(arr)
+    term_store = np.array(stores, dtype=np.int64)
+    terms = np.stack(stack) if stack else np.zeros((0, n))
+    plan.terms = (arrays, term_store, np.ascontiguousarray(terms))
+    return plan.terms[1], plan.terms[2]
+
+
+def by_store(hooks, stores: np.ndarray, mask: np.ndarray | None = None):
+    """(hook, positions) of each hook whose store has rows here (as the rules do); the
+    positions of a store are worked out once for all its hooks."""
+    seen: dict[int, np.ndarray | None] = {}
+    for s, hook in hooks:
+        if s not in seen:
+            here = stores == s if mask is None else mask & (stores == s)
+            seen[s] = here if here.any() else None
+        here = seen[s]
+        if here is not None:
+            yield hook, here
+
+
+def purchases(model, t, b_rows, b_stores, amount) -> None:
+    """A batch's discount hooks, its rows of the log, its purchase hooks."""
+    discount = np.zeros_like(amount)
+    for discount_of, here in by_store(model.hooks("discount"), b_stores):
+        d = discount_of(t, b_rows[here], amount[here])
+        if d is not None:
+            discount[here] += d
+    model.transactions.append(t, b_rows, b_stores, amount, discount)
+    for on_purchases, here in by_store(model.hooks("on_purchases"), b_stores):
+        on_purchases(t, b_rows[here], amount[here])
+
+
+def tick(
+    model, plan, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, buffers
+) -> bool:
+    """The batch and the tick's further batches in one compiled call (`with_hooks`), then each
+    batch's discount and purchase hooks, in batch order (movable: they read nothing the later
+    batches write, and the published terms stay the same through the tick). False: nothing
+    done, a complaint of the batch calls a hook (the terms are in V already)."""
+    pop, st = model.pop, model.store_arrays
+    term_store, terms_ = terms(plan, model, t)
+    check = plan.complaint_at is not None
+    got = [b.rows() for b in buffers]
+    pos = np.array([at for _, at in got], dtype=np.int64)
+    b_rows, b_stores, amount, ends, status, _ = termed_tick(
+        t,
+        rows,
+        idx,
+        V,
+        term_store,
+        terms_,
+        check,
+        plan.complaint_at if check else plan.no_complaints,
+        mode,
+        mask,
+        draws.clock,
+        draws.churn,
+        draws.choice,
+        draws.ticket,
+        draws.service,
+        draws.complaint,
+        draws.wom,
+        *(block for block, _ in got),
+        pos,
+        pop.state,
+        pop.home,
+        pop.work,
+        pop.elite,
+        pop.brand_asp,
+        pop.tier_pref,
+        pop.drift,
+        pop.price_sens,
+        pop.clock,
+        pop.next_tick,
+        pop.rate,
+        pop.spend,
+        pop.first_visit,
+        pop.acquired_store,
+        pop.referral_parent,
+        pop.last_store,
+        pop.last_visit,
+        pop.loyalty,
+        pop.last_purchase,
+        pop.revenue,
+        pop.year_spend,
+        pop.satisfaction,
+        pop.last_good,
+        pop.last_bad,
+        pop.left_store,
+        pop.indptr,
+        pop.indices,
+        pop.dropout,
+        pop.repeat,
+        model.travel_hops,
+        model.tier_gap,
+        st.attractiveness,
+        st.brand_sign,
+        st.price_level,
+        st.margin,
+        st.service,
+        st.resolution,
+        model.clock_end,
+        c,
+        c32,
+        decay,
+        cutoff,
+        flows,
+    )
+    for buffer, at in zip(buffers, pos.tolist(), strict=True):
+        buffer.skip_to(at)
+    if status == 1:  # a complaint calls a hook: the caller runs the batch phase by phase
+        return False
+    if status != 0:
+        raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
+    lo = 0
+    for hi in ends.tolist():
+        if hi > lo:
+            purchases(model, t, b_rows[lo:hi], b_stores[lo:hi], amount[lo:hi])
+        lo = hi
+    return True

@@ -1,0 +1,69 @@
+"""Compiled kernels of `sim.policies.store_log`: a store's visits counted as its log grows, and
+the lapsed (sleeping or silent) members read from them. Integer counts and the same float64
+operations as the NumPy code there, element by element (`store_log` tests both engines)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def count_visits(c, tk, n, n_visits, first_tick, last_tick):
+    """`StoreLog._count_visits`: the new customer-ticks of purchases (c, tk) (ticks in order)
+    added to the counts; returns them (customer, tick), by tick then customer."""
+    t0 = tk[0]
+    key = np.unique((tk - t0) * n + c)
+    vc = np.empty(key.size, np.int64)
+    vt = np.empty(key.size, np.int64)
+    m = 0
+    for k in range(key.size):
+        r, at = key[k] % n, key[k] // n + t0
+        if last_tick[r] != at:  # ticks in order: an older visit's tick is below `at`
+            n_visits[r] += 1
+            first_tick[r] = min(first_tick[r], at)
+            last_tick[r] = max(last_tick[r], at)
+            vc[m], vt[m] = r, at
+            m += 1
+    return vc[:m], vt[:m]
+
+
+@njit(cache=True)
+def lapsed(n_visits, first_tick, last_tick, vc, vt, as_of, td, half_year, sleeping, ratio):
+    """`store_log.lapsed_members`' rule: members with no visit for `sleeping` days, or fewer
+    visits in the last half year than `ratio` x their visits per half year of tenure."""
+    n = n_visits.size
+    n_half = np.zeros(n, np.int64)
+    for k in range(vt.size):
+        if (as_of - vt[k] * td) < half_year:
+            n_half[vc[k]] += 1
+    out = np.empty(n, np.int64)
+    m = 0
+    for r in range(n):
+        if n_visits[r] > 0:
+            tenure = np.float64(as_of - first_tick[r] * td) + 1
+            half_years = max(tenure / half_year, 1.0)
+            if (as_of - last_tick[r] * td) >= sleeping or n_half[r] < ratio * (
+                n_visits[r] / half_years
+            ):
+                out[m] = r
+                m += 1
+    return out[:m]
+
+
+@njit(cache=True)
+def year_counts(c, tk, paid, promo, n, now, td, year_days):
+    """Per customer, over the purchases within `year_days` of day `now` (``now - tk x td``):
+    their number, the sum paid (added in log order, as `np.bincount`) and the number on
+    promotion."""
+    n_tx = np.zeros(n, np.int64)
+    total = np.zeros(n)
+    n_promo = np.zeros(n, np.int64)
+    for i in range(c.size):
+        if (now - tk[i] * td) < year_days:
+            r = c[i]
+            n_tx[r] += 1
+            total[r] += paid[i]
+            if promo[i]:
+                n_promo[r] += 1
+    return n_tx, total, n_promo
