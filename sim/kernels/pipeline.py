@@ -414,7 +414,22 @@ class _Tick:
             decay, cutoff = decay_table(self.dt, self.hl)
             from sim.kernels.hooked import with_hooks
 
-            with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, self.flows)
+            with_hooks(
+                model,
+                t,
+                rows,
+                idx,
+                V,
+                mode,
+                mask,
+                draws,
+                c,
+                c32,
+                decay,
+                cutoff,
+                self.flows,
+                buffers=self.buffers,
+            )
             return _due_again(model, t, rows, mode, mask)
         pop, st = model.pop, model.store_arrays
         if self.buffers is None:
