@@ -106,20 +106,22 @@ def use(name: str) -> Iterator[None]:
 
 
 def warm_up() -> float:
-    """Load every kernel now (compiling it if the on-disk cache lacks it): one tiny run with
-    policies, which passes through the hook-free pipeline (the burn-in) and the hooked one.
-    Returns the seconds it took (0 with the NumPy engine). What a process's first run pays
-    otherwise; benchmarks call it before timing."""
+    """Load every kernel now (compiling it if the on-disk cache lacks it): tiny runs of each
+    shipped policy alone and of a bundle, which pass through the hook-free pipeline (the
+    burn-in), the fused and phase-by-phase hooked ones and the policies' own kernels.
+    Returns the seconds it took (0 with the NumPy engine). What a process's first runs pay
+    otherwise (a few ms per kernel); benchmarks call it before timing."""
     if not compiled():
         return 0.0
     started = time.perf_counter()
     from sim.config import default_market
     from sim.model import RetailModel
-    from sim.policies import policy_names
+    from sim.policies import BUILTIN_POLICIES, policy_names
 
     bundle = [
         p for p in ("promotions", "referral_points", "complaint_recovery") if p in policy_names()
     ]
     market = default_market(n_customers=400, years=8 / 52, tick="week")
-    RetailModel(market=market, policies=bundle or None, seed=0).run()
+    for policies in [bundle, *([p.name] for p in BUILTIN_POLICIES)]:
+        RetailModel(market=market, policies=policies or None, seed=0).run()
     return time.perf_counter() - started
