@@ -22,27 +22,26 @@ import pandas as pd
 
 from sim import kernels
 from sim.agents.base import RetailAgent, register_in_bulk
-from sim.agents.choice import store_utilities, travel_table
-from sim.agents.customer import Customer, OccasionDraws, advance_clocks, due_now, process_occasions
+from sim.agents.choice import travel_table
+from sim.agents.customer import Customer, OccasionDraws, due_now, process_occasions
 from sim.agents.store import Store, StoreArrays
-from sim.agents.weekly import Census, active_since, census, weekly_rules
+from sim.agents.weekly import active_since, census, weekly_rules
 from sim.calendar import Calendar
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
 from sim.hooks import HOOKS, VALUE_HOOKS, build_store_policies, checked_hook
 from sim.ledger import Ledger
+from sim.market_start import initial_relationships, start_clocks
 from sim.policies import StorePolicy
 from sim.population import (
-    ACTIVE,
     CHURNED,
     NEVER,
     NOT_YET,
-    PROSPECT,
     Geography,
     Population,
-    settle_members,
 )
 from sim.rng import Streams
+from sim.series import SERIES, record_series
 from sim.snapshot import BurnIn, burn_in
 from sim.transactions import TransactionBuffer
 
@@ -50,80 +49,6 @@ ACTIVATIONS = ("batch", "agent")
 HOUSEKEEPING_DAYS = 7
 _NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_ROWS.flags.writeable = False
-
-
-def focal_active(model: RetailModel) -> int:
-    """Customers who bought at the focal store in the last 180 days, still in the category."""
-    return int(model.ledger.snapshots["active"][model.t, model.focal])
-
-
-def focal_profit(model: RetailModel) -> float:
-    """The focal store's profit so far (gross margin minus policy costs), in yuan."""
-    return model.ledger.store_profit(model.focal, model.t + 1)
-
-
-def members_in_category(model: RetailModel) -> int:
-    s = model.pop.state
-    return model.pop.n - np.count_nonzero(s == PROSPECT) - np.count_nonzero(s == CHURNED)
-
-
-def prospects(model: RetailModel) -> int:
-    return np.count_nonzero(model.pop.state == PROSPECT)
-
-
-def churned_total(model: RetailModel) -> int:
-    churned = np.count_nonzero(model.pop.state == CHURNED)
-    return churned - (model.twin.waiting() if model.twin is not None else 0)
-
-
-SERIES = {
-    "focal_active": focal_active,
-    "focal_profit": focal_profit,
-    "members": members_in_category,
-    "prospects": prospects,
-    "churned": churned_total,
-}
-"""The weekly series (the model's DataCollector reporters)."""
-
-
-def record_series(model: RetailModel, counts: Census) -> None:
-    """Append the week's row to the DataCollector: the values `SERIES`' reporters return, from
-    the census the housekeeping took (Mesa's `collect` with the standard reporters, without
-    counting the population again). Any other set of reporters: Mesa's `collect`."""
-    dc = model.datacollector
-    if dc.model_reporters != SERIES or dc.agent_reporters or dc.agenttype_reporters:
-        dc.collect(model)
-        return
-    active, n_prospects, n_churned = counts
-    waiting = model.twin.waiting() if model.twin is not None else 0
-    columns = dc.model_vars
-    columns["focal_active"].append(int(active[model.focal]))
-    columns["focal_profit"].append(focal_profit(model))
-    columns["members"].append(model.pop.n - n_prospects - n_churned)
-    columns["prospects"].append(n_prospects)
-    columns["churned"].append(n_churned - waiting)
-
-
-_CHOICE_BLOCK = 1 << 16
-"""Members whose first store is chosen at a time (compiled engine)."""
-_RELATIONSHIP_DTYPES = {
-    "loyalty": np.float32,
-    "satisfaction": np.float32,
-    "last_visit": np.int32,
-    "first_visit": np.int32,
-    "last_store": np.int16,
-    "last_purchase": np.int32,
-    "joined": np.int32,
-}
-
-
-def _setup_kernels_fit(pop: Population) -> bool:
-    """True when the relationship arrays have the dtypes `setup.first_relationships` writes."""
-    for name, dtype in _RELATIONSHIP_DTYPES.items():
-        a = getattr(pop, name)
-        if a.dtype != dtype or not a.flags.c_contiguous:
-            return False
-    return True
 
 
 class RetailModel(mesa.Model):
@@ -235,80 +160,10 @@ class RetailModel(mesa.Model):
 
     # ------------------------------------------------------------------ set-up
     def _initial_relationships(self) -> None:
-        """Members start with a store they use: drawn from the choice model at t = 0.
-
-        They get some loyalty and satisfaction and a last visit within the past year, so the
-        market opens mid-life rather than empty; members are the survivors of their history
-        (`settle_members`).
-        """
-        pop, rng = self.pop, self.streams["population"]
-        settle_members(pop, self.market, rng, self.market.member_history_years)
-        rows = np.flatnonzero(pop.state == ACTIVE)
-        if rows.size == 0:
-            return
-        tpy = self.calendar.ticks_per_year
-        if kernels.compiled() and _setup_kernels_fit(pop):
-            # The same draws and choices, a block of rows at a time: no (members x stores)
-            # temporaries (utilities, Gumbel draws, their sum), ~90 MB of fresh pages at 1M.
-            # Nothing is written before every block is chosen (the friends' term reads it).
-            from sim.kernels import setup
-
-            stores = np.empty(rows.size, dtype=np.int64)
-            for a in range(0, rows.size, _CHOICE_BLOCK):
-                part = rows[a : a + _CHOICE_BLOCK]
-                V = store_utilities(self, 0, part)
-                gumbel = rng.gumbel(size=(part.size, V.shape[1] - 1))
-                setup.first_stores(V, gumbel, stores[a : a + part.size])
-            del V, gumbel
-            last = -1 - rng.integers(0, tpy, rows.size)
-            setup.first_relationships(
-                rows,
-                stores,
-                rng.uniform(0.2, 0.7, rows.size),
-                rng.normal(0.2, 0.3, rows.size),
-                last,
-                pop.loyalty,
-                pop.satisfaction,
-                pop.last_visit,
-                pop.first_visit,
-                pop.last_store,
-                pop.last_purchase,
-                pop.joined,
-            )
-            return
-        V = store_utilities(self, 0, rows)
-        gumbel = rng.gumbel(size=(rows.size, V.shape[1] - 1))
-        last = -1 - rng.integers(0, tpy, rows.size)
-        loyalty, satisfaction = rng.uniform(0.2, 0.7, rows.size), rng.normal(0.2, 0.3, rows.size)
-        stores = np.argmax(V[:, :-1] + gumbel, axis=1)
-        pop.loyalty[rows, stores] = loyalty
-        pop.satisfaction[rows, stores] = satisfaction
-        pop.last_visit[rows, stores] = last
-        pop.first_visit[rows, stores] = -1
-        pop.last_store[rows] = stores
-        pop.last_purchase[rows] = last
-        pop.joined[rows] = -1
+        initial_relationships(self)
 
     def _start_clocks(self) -> None:
-        pop, rng = self.pop, self.streams["occasions"]
-        self._last_housekeeping = -1
-        pop.clock = np.zeros(pop.n)
-        pop.next_tick = np.zeros(pop.n, dtype=np.int32)  # tick numbers: int32 is plenty
-        advance_clocks(self, np.arange(pop.n), rng.exponential(size=pop.n))
-        # Prospects' own time to enter the category (pre-drawn: policy-independent).
-        b = self.behaviour
-        rate = max(b.natural_entry_per_year, 1e-12)
-        entry = self.streams["population"].exponential(1 / rate, pop.n) / self.calendar.dt_years
-        entry_ticks = np.floor(entry).astype(np.int64)
-        top = int(entry_ticks.max()) if pop.n else 0
-        small = pop.n == 0 or (entry_ticks.min() >= 0 and top <= 4 * pop.n + 4096)
-        if kernels.compiled() and small:  # the same order, by counting
-            from sim.kernels import setup
-
-            self.entry_order, self.entry_ticks_sorted = setup.counting_order(entry_ticks, top)
-            return
-        self.entry_order = np.argsort(entry_ticks, kind="stable").astype(np.int32)
-        self.entry_ticks_sorted = entry_ticks[self.entry_order]
+        start_clocks(self)
 
     # ------------------------------------------------------------------ Mesa agents
     def _make_customers(self) -> list[Customer]:
