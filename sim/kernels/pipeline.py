@@ -376,6 +376,67 @@ def _no_block(ndim: int) -> np.ndarray:
 
 
 _NO_BLOCKS = tuple(_no_block(ndim) for ndim in (1, 1, 2, 1, 1, 2, 2))
+
+
+def tick_arrays(model: RetailModel) -> tuple[np.ndarray, ...]:
+    """The population's, the stores' and the market's arrays the whole-tick kernels take
+    (`occasions.after_choice`, `termed.termed_tick`), in their order."""
+    pop, st = model.pop, model.store_arrays
+    return (
+        pop.state,
+        pop.home,
+        pop.work,
+        pop.elite,
+        pop.brand_asp,
+        pop.tier_pref,
+        pop.drift,
+        pop.price_sens,
+        pop.clock,
+        pop.next_tick,
+        pop.rate,
+        pop.spend,
+        pop.first_visit,
+        pop.acquired_store,
+        pop.referral_parent,
+        pop.last_store,
+        pop.last_visit,
+        pop.loyalty,
+        pop.last_purchase,
+        pop.revenue,
+        pop.year_spend,
+        pop.satisfaction,
+        pop.last_good,
+        pop.last_bad,
+        pop.left_store,
+        pop.indptr,
+        pop.indices,
+        pop.dropout,
+        pop.repeat,
+        model.travel_hops,
+        model.tier_gap,
+        st.attractiveness,
+        st.brand_sign,
+        st.price_level,
+        st.margin,
+        st.service,
+        st.resolution,
+        model.clock_end,
+    )
+
+
+def drawn_ahead(buffers) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """The occasion streams' blocks drawn ahead and each one's position: what a whole-tick
+    kernel reads its repeat batches' draws from (`skip_past` then moves the buffers on)."""
+    got = [b.rows() for b in buffers]
+    return tuple(block for block, _ in got), np.array([at for _, at in got], dtype=np.int64)
+
+
+def skip_past(buffers, pos: np.ndarray) -> None:
+    """Move each buffer past the draws a whole-tick kernel used (positions `pos`)."""
+    for buffer, at in zip(buffers, pos.tolist(), strict=True):
+        buffer.skip_to(at)
+
+
 """Empty blocks in `OccasionDraws`' order (one batch only: no draws for repeats)."""
 
 
@@ -431,13 +492,10 @@ class _Tick:
                 buffers=self.buffers,
             )
             return _due_again(model, t, rows, mode, mask)
-        pop, st = model.pop, model.store_arrays
         if self.buffers is None:
             blocks, pos = _NO_BLOCKS, np.zeros(len(_NO_BLOCKS), dtype=np.int64)
         else:
-            got = [b.rows() for b in self.buffers]
-            blocks = tuple(block for block, _ in got)
-            pos = np.array([at for _, at in got], dtype=np.int64)
+            blocks, pos = drawn_ahead(self.buffers)
         need = 0
         while True:
             decay, cutoff = decay_table(self.dt, self.hl, need)
@@ -455,44 +513,7 @@ class _Tick:
                 draws.wom,
                 *blocks,
                 pos,
-                pop.state,
-                pop.home,
-                pop.work,
-                pop.elite,
-                pop.brand_asp,
-                pop.tier_pref,
-                pop.drift,
-                pop.price_sens,
-                pop.clock,
-                pop.next_tick,
-                pop.rate,
-                pop.spend,
-                pop.first_visit,
-                pop.acquired_store,
-                pop.referral_parent,
-                pop.last_store,
-                pop.last_visit,
-                pop.loyalty,
-                pop.last_purchase,
-                pop.revenue,
-                pop.year_spend,
-                pop.satisfaction,
-                pop.last_good,
-                pop.last_bad,
-                pop.left_store,
-                pop.indptr,
-                pop.indices,
-                pop.dropout,
-                pop.repeat,
-                model.travel_hops,
-                model.tier_gap,
-                st.attractiveness,
-                st.brand_sign,
-                st.price_level,
-                st.margin,
-                st.service,
-                st.resolution,
-                model.clock_end,
+                *tick_arrays(model),
                 c,
                 c32,
                 decay,
@@ -504,8 +525,7 @@ class _Tick:
                 continue
             break
         if self.buffers is not None:
-            for buffer, at in zip(self.buffers, pos.tolist(), strict=True):
-                buffer.skip_to(at)
+            skip_past(self.buffers, pos)
         if b_rows.size:
             model.transactions.append(t, b_rows, b_stores, amount, np.zeros(b_rows.size))
         if status == -2:

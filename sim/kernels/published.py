@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.errors import PolicyError
+from sim.kernels.pipeline import drawn_ahead, skip_past, tick_arrays
 from sim.kernels.termed import termed_tick
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -95,11 +96,9 @@ def tick(
     batch's discount and purchase hooks, in batch order (movable: they read nothing the later
     batches write, and the published terms stay the same through the tick). False: nothing
     done, a complaint of the batch calls a hook (the terms are in V already)."""
-    pop, st = model.pop, model.store_arrays
     term_store, terms_ = terms(plan, model, t)
     check = plan.complaint_at is not None
-    got = [b.rows() for b in buffers]
-    pos = np.array([at for _, at in got], dtype=np.int64)
+    blocks, pos = drawn_ahead(buffers)
     b_rows, b_stores, amount, ends, status, _ = termed_tick(
         t,
         rows,
@@ -118,54 +117,16 @@ def tick(
         draws.service,
         draws.complaint,
         draws.wom,
-        *(block for block, _ in got),
+        *blocks,
         pos,
-        pop.state,
-        pop.home,
-        pop.work,
-        pop.elite,
-        pop.brand_asp,
-        pop.tier_pref,
-        pop.drift,
-        pop.price_sens,
-        pop.clock,
-        pop.next_tick,
-        pop.rate,
-        pop.spend,
-        pop.first_visit,
-        pop.acquired_store,
-        pop.referral_parent,
-        pop.last_store,
-        pop.last_visit,
-        pop.loyalty,
-        pop.last_purchase,
-        pop.revenue,
-        pop.year_spend,
-        pop.satisfaction,
-        pop.last_good,
-        pop.last_bad,
-        pop.left_store,
-        pop.indptr,
-        pop.indices,
-        pop.dropout,
-        pop.repeat,
-        model.travel_hops,
-        model.tier_gap,
-        st.attractiveness,
-        st.brand_sign,
-        st.price_level,
-        st.margin,
-        st.service,
-        st.resolution,
-        model.clock_end,
+        *tick_arrays(model),
         c,
         c32,
         decay,
         cutoff,
         flows,
     )
-    for buffer, at in zip(buffers, pos.tolist(), strict=True):
-        buffer.skip_to(at)
+    skip_past(buffers, pos)
     if status == 1:  # a complaint calls a hook: the caller runs the batch phase by phase
         return False
     if status != 0:
