@@ -225,16 +225,16 @@ def test_switch(monkeypatch):
 def test_the_default_population_takes_the_compiled_path():
     """Guards the equality tests above: were a population dtype changed, the kernels would
     stand aside (`usable`) and the comparisons would compare NumPy with NumPy."""
-    from sim.kernels import occasions, pipeline
+    from sim.kernels import pipeline, tick
 
     with kernels.use("numba"):
         m = RetailModel(market=default_market(n_customers=500, years=0.2), seed=13)
         assert pipeline.usable(m)
         calls = []
-        original = occasions.after_choice
-        occasions.after_choice = lambda *a: calls.append(1) or original(*a)
+        original = tick.after_choice
+        tick.after_choice = lambda *a: calls.append(1) or original(*a)
         try:
             m.run()
         finally:
-            occasions.after_choice = original
+            tick.after_choice = original
     assert calls

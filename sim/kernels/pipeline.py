@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kernels import choice as KC
-from sim.kernels import occasions as K
+from sim.kernels import tick as KT
 from sim.kernels.layout import C32_YEARS, C_ASP
+from sim.kernels.tick_inputs import (  # noqa: F401  (drawn_ahead, skip_past: re-exported)
+    NO_BLOCKS,
+    drawn_ahead,
+    joined_draws,
+    read_only,
+    skip_past,
+    tick_arrays,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.agents.customer import OccasionDraws
@@ -262,21 +270,6 @@ def store_utilities(model: RetailModel, t: int, rows: np.ndarray) -> np.ndarray 
     return None if got is None else add_utility_hooks(model, rows, got[1])
 
 
-def _read_only(draws: OccasionDraws) -> OccasionDraws:
-    """The draws as C-contiguous read-only arrays, as `DrawsAhead` hands them out: keyed and
-    concatenated draws (fresh arrays made for this batch) are frozen in place, strided ones
-    copied first. Otherwise each kind would be a kernel signature of its own, compiled and
-    loaded again."""
-    fields = vars(draws)
-    if not draws.clock.flags.writeable and not draws.wom.flags.writeable:
-        return draws  # straight from the buffers
-    for name, a in fields.items():
-        if not a.flags.c_contiguous:
-            fields[name] = a = np.ascontiguousarray(a)
-        a.flags.writeable = False
-    return draws
-
-
 def _flows(model: RetailModel) -> tuple[np.ndarray, ...]:
     f = model.ledger.flows
     return tuple(f[name] for name in FLOWS)
@@ -316,7 +309,7 @@ def tick_occasions(model: RetailModel, t: int, rows: np.ndarray, visits: np.ndar
         both = np.concatenate([rows, visits.astype(np.int64, copy=False)])
         mask = np.zeros(both.size, dtype=np.bool_)
         mask[: rows.size] = True
-        mode, draws, rows = 2, _joined(model, t, rows.size, visits), both
+        mode, draws, rows = 2, joined_draws(model, t, rows.size, visits), both
     elif rows.size:
         mode, mask, draws = 1, _EMPTY_MASK, OccasionDraws.draw(model, rows.size)
     else:
@@ -333,33 +326,6 @@ def tick_occasions(model: RetailModel, t: int, rows: np.ndarray, visits: np.ndar
         draws = OccasionDraws.draw(model, rows.size)
 
 
-def _joined(model: RetailModel, t: int, m: int, visits: np.ndarray) -> OccasionDraws:
-    """`OccasionDraws.joined(model, t, m, visits)`: the same numbers, the natural rows read
-    straight from the blocks drawn ahead and both parts joined in one compiled call (NumPy
-    still transforms the keyed uniforms: its SIMD `log`, SciPy's `gammaincinv`, `ndtri`)."""
-    from scipy.special import gammaincinv, ndtri
-
-    from sim.agents.customer import OccasionDraws
-    from sim.kernels.draws import joined
-    from sim.kernels.recruit import keyed_uniforms
-
-    n_choice = model.n_stores + 1
-    n_wom = OccasionDraws.width_of_wom(model)
-    visits = visits.astype(np.int64, copy=False)
-    u = keyed_uniforms(visits, model.streams.keyed("visit", t).key, 6 + n_choice + n_wom)
-    sources = [part for b in OccasionDraws.buffers(model) for part in b.hand_out(m)]
-    return OccasionDraws(
-        *joined(
-            m,
-            *sources,
-            u,
-            gammaincinv(model.behaviour.ticket_shape, u[:, 1]),
-            ndtri(u[:, 2]),
-            -np.log(-np.log(u[:, 6 : 6 + n_choice])),
-        )
-    )
-
-
 def _due_again(model: RetailModel, t: int, rows: np.ndarray, mode: int, mask: np.ndarray):
     """The batch's natural occasions whose next one falls in the same tick, in batch order."""
     if mode == 0:
@@ -367,77 +333,6 @@ def _due_again(model: RetailModel, t: int, rows: np.ndarray, mode: int, mask: np
     if mode == 2:
         rows = rows[mask]
     return rows[model.pop.next_tick[rows] == t]
-
-
-def _no_block(ndim: int) -> np.ndarray:
-    a = np.zeros((0,) * ndim)
-    a.flags.writeable = False
-    return a
-
-
-_NO_BLOCKS = tuple(_no_block(ndim) for ndim in (1, 1, 2, 1, 1, 2, 2))
-
-
-def tick_arrays(model: RetailModel) -> tuple[np.ndarray, ...]:
-    """The population's, the stores' and the market's arrays the whole-tick kernels take
-    (`occasions.after_choice`, `termed.termed_tick`), in their order."""
-    pop, st = model.pop, model.store_arrays
-    return (
-        pop.state,
-        pop.home,
-        pop.work,
-        pop.elite,
-        pop.brand_asp,
-        pop.tier_pref,
-        pop.drift,
-        pop.price_sens,
-        pop.clock,
-        pop.next_tick,
-        pop.rate,
-        pop.spend,
-        pop.first_visit,
-        pop.acquired_store,
-        pop.referral_parent,
-        pop.last_store,
-        pop.last_visit,
-        pop.loyalty,
-        pop.last_purchase,
-        pop.revenue,
-        pop.year_spend,
-        pop.satisfaction,
-        pop.last_good,
-        pop.last_bad,
-        pop.left_store,
-        pop.indptr,
-        pop.indices,
-        pop.dropout,
-        pop.repeat,
-        model.travel_hops,
-        model.tier_gap,
-        st.attractiveness,
-        st.brand_sign,
-        st.price_level,
-        st.margin,
-        st.service,
-        st.resolution,
-        model.clock_end,
-    )
-
-
-def drawn_ahead(buffers) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-    """The occasion streams' blocks drawn ahead and each one's position: what a whole-tick
-    kernel reads its repeat batches' draws from (`skip_past` then moves the buffers on)."""
-    got = [b.rows() for b in buffers]
-    return tuple(block for block, _ in got), np.array([at for _, at in got], dtype=np.int64)
-
-
-def skip_past(buffers, pos: np.ndarray) -> None:
-    """Move each buffer past the draws a whole-tick kernel used (positions `pos`)."""
-    for buffer, at in zip(buffers, pos.tolist(), strict=True):
-        buffer.skip_to(at)
-
-
-"""Empty blocks in `OccasionDraws`' order (one batch only: no draws for repeats)."""
 
 
 class _Tick:
@@ -466,7 +361,7 @@ class _Tick:
         to do (they need fresh draws), or None (nothing done) when the kernels cannot
         reproduce NumPy for this batch (a negative age)."""
         model, t, c, c32 = self.model, self.t, self.c, self.c32
-        draws = _read_only(draws)
+        draws = read_only(draws)
         if self.hooked:
             got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
             if got is None:
@@ -493,13 +388,13 @@ class _Tick:
             )
             return _due_again(model, t, rows, mode, mask)
         if self.buffers is None:
-            blocks, pos = _NO_BLOCKS, np.zeros(len(_NO_BLOCKS), dtype=np.int64)
+            blocks, pos = NO_BLOCKS, np.zeros(len(NO_BLOCKS), dtype=np.int64)
         else:
             blocks, pos = drawn_ahead(self.buffers)
         need = 0
         while True:
             decay, cutoff = decay_table(self.dt, self.hl, need)
-            b_rows, b_stores, amount, status, again = K.after_choice(
+            b_rows, b_stores, amount, status, again = KT.after_choice(
                 t,
                 rows,
                 mode,
