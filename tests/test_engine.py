@@ -210,9 +210,9 @@ def test_a_policy_raising_in_a_hook_is_one_line_and_finished_runs_are_kept(tmp_p
 
 
 # ------------------------------------------------------------------ kill and resume
-COMPARE = [
-    "market.n_customers=700",
-    "market.years=0.5",
+COMPARE = [  # runs of ~0.1 s each, so that the kill below lands mid-way whatever the load
+    "market.n_customers=20000",
+    "market.years=2",
     "policies=[none,gift_budget,promotions]",
     "replications=4",
     "workers=1",
