@@ -1,4 +1,4 @@
-"""Where runs execute: in this process, local worker processes (loky) or Ray.
+"""Where runs execute: in this process, this process with local worker processes (loky), or Ray.
 
 Every executor takes batches of ``(index, RunSpec)`` and yields ``(index, result)`` pairs as
 batches finish; results do not depend on the executor because a run depends only on its spec.
@@ -6,9 +6,10 @@ Runs travel in batches so that a 0.3-s run is not dominated by the cost of dispa
 the runs of one burn-in travel together so that it is computed once (`plan_batches`).
 
 Stopping: when the consumer stops early (an exception, SIGTERM/SIGINT turned into
-`Interrupted` by `run_study`), the local workers are killed at once and pending Ray tasks are
-cancelled, so no worker computes on after the study has stopped. A Ray task whose worker dies is
-retried (Ray's own retries, then ours), so a killed worker loses no run.
+`Interrupted` by `run_study`), this process stops computing, the local workers are killed at
+once and pending Ray tasks are cancelled, so no worker computes on after the study has
+stopped. A Ray task whose worker dies is retried (Ray's own retries, then ours), so a killed
+worker loses no run.
 """
 
 from __future__ import annotations
