@@ -113,8 +113,8 @@ def _local(planned: list[Batch], share: Share | None, workers: int) -> Iterator[
     """`workers` processes compute: this one and ``workers - 1`` loky workers.
 
     This process has imported the simulation already and waits for results anyway, so it
-    takes batches too: one worker process fewer to start (its imports cost ~1.6 s CPU, a
-    tenth of a default comparison). Batches go out one at a time to whoever is free (each
+    takes batches too: one worker process fewer to start (its imports cost ~1.5 s CPU, ~8%
+    of a default comparison). Batches go out one at a time to whoever is free (each
     worker one ahead, topped up by a feeder thread as soon as it returns), so everyone
     finishes within a batch of each other; results are yielded as they come, from either.
     """
