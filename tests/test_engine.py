@@ -30,7 +30,7 @@ from experiments.engine import (
 )
 from experiments.engine.burn_ins import grouped_batches
 from experiments.engine.executors import batches
-from experiments.engine.runner import frames, run_spec
+from experiments.engine.runner import frames, labelled, run_spec
 from experiments.engine.store import OutputError
 from sim import ConfigError, default_market
 from sim.policies import StorePolicy, register
@@ -115,6 +115,36 @@ def test_runs_of_one_burn_in_travel_together_and_split_groups_are_named():
     keys = [f"seed{i % 10}" for i in range(130)]
     planned, split = grouped_batches(items, keys, 2)
     assert split == set() and sorted(len(b) for b in planned) == [13] * 10
+
+
+def test_labelled_parts_equal_each_run_labelled_on_its_own():
+    """`frames` labels the runs' tables in one go; it equals labelling each run (`assign`)
+    and concatenating: values, dtypes, column order, empty tables, mixed label types."""
+    week = pd.DataFrame({"week": [0, 1], "day": pd.to_datetime(["2020-01-01", "2020-01-08"])})
+    parts = [
+        week.assign(profit=[1.5, 2.5]),
+        week.iloc[:0].assign(profit=np.array([], dtype=float)),
+        week.assign(profit=[3.0, -1.0]),
+    ]
+    empty = pd.DataFrame({"year": pd.Series([], dtype=object)})
+    cases = [
+        (
+            [{"policy": p, "replication": r, "w": 0.5, "on": True} for p, r in ("a0", "b1", "a2")],
+            parts,
+        ),
+        ([{"policy": "a", "replication": r} for r in (0, "1", 2)], parts),  # mixed: object
+        ([{"policy": "a", "seed": s} for s in (1, 2, 3)], [empty] * 3),
+        ([{"policy": "a"}, {"policy": "b"}, {"policy": "c", "extra": 1}], parts),
+    ]
+    for keys, tables in cases:
+        results = [{"t": t} for t in tables]
+        want = pd.concat(
+            [t.assign(**k)[[*k, *t.columns]] for t, k in zip(tables, keys, strict=True)],
+            ignore_index=True,
+        )
+        got = labelled(results, keys, "t")
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+        assert list(got.dtypes) == list(want.dtypes)
 
 
 def test_shared_burn_ins_give_the_fresh_runs_across_workers(tmp_path):

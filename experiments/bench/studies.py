@@ -81,6 +81,7 @@ def bench_robustness(
         "mean_run_seconds": round(float(result.study.runs["seconds"].mean()), 3),
         "cpu_seconds_all_processes": round(cpu, 2),
         "cpu_seconds_per_run": round(cpu / plan.n_runs, 4),
+        "ideal_wall_on_2_cores_seconds": round(cpu / 2, 2),
         "target_seconds": TARGET_ROBUSTNESS_SECONDS,
         "default_study_estimate_seconds": round(estimate, 1),
         "met": estimate <= TARGET_ROBUSTNESS_SECONDS,

@@ -22,7 +22,7 @@ import pandas as pd
 
 from experiments.engine.executors import execute
 from experiments.engine.runner import RunFailure, frames
-from experiments.engine.specs import RunSpec
+from experiments.engine.specs import RunSpec, spec_keys
 from experiments.engine.store import DEFAULT_STORE, RunStore, atomic_write_text
 from sim import ConfigError
 
@@ -131,7 +131,7 @@ def run_study(
 
     specs = list(specs)
     run_store = open_store(store)
-    keys = [s.key for s in specs]
+    keys = spec_keys(specs)
     results: list[Any] = [None] * len(specs)
     first_of: dict[str, int] = {}
     todo: list[tuple[int, RunSpec]] = []
