@@ -6,10 +6,7 @@ the behaviour rules work on whole batches of rows at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -101,18 +98,6 @@ class Population:
         self.work = origin.astype(np.int16)
         self.home = np.where(moves_up, geo.parent[origin], origin).astype(np.int16)
         self.cls = cls
-        # The network has its own stream and needs only homes and classes: at scale it is built
-        # on a second thread while the attributes are drawn (the same arrays either way).
-        network = _started(
-            n >= BACKGROUND_NETWORK_MIN,
-            _homophilous_network,
-            self.home,
-            cls,
-            b.mean_degree,
-            b.homophily_same_group,
-            b.homophily_same_place,
-            net_rng,
-        )
 
         prof = [market.class_profiles[c] for c in CLASSES]
 
@@ -166,7 +151,9 @@ class Population:
         self.year_spend = np.zeros((n, n_stores), dtype=np.float32)
         self.prev_year_spend = np.zeros((n, n_stores), dtype=np.float32)
 
-        self.indptr, self.indices = network()
+        self.indptr, self.indices = _homophilous_network(
+            self.home, cls, b.mean_degree, b.homophily_same_group, b.homophily_same_place, net_rng
+        )
 
     @property
     def degree(self) -> np.ndarray:
@@ -178,25 +165,6 @@ class Population:
     def in_category(self, rows: np.ndarray) -> np.ndarray:
         s = self.state[rows]
         return (s != PROSPECT) & (s != CHURNED)
-
-
-BACKGROUND_NETWORK_MIN = 200_000
-"""Customers from which `Population` builds the network on a second thread (below, a thread's
-start costs more than the overlap saves)."""
-
-
-def _started(background: bool, fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-    """`fn(*args)` started on a thread of its own if `background` (else run now); returns a
-    call that gives its result, or raises its error. `fn` must share no mutable state with
-    what runs meanwhile: here, a random stream and arrays of its own."""
-    if not background:
-        out = fn(*args)
-        return lambda: out
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="network")
-    future = pool.submit(fn, *args)
-    pool.shutdown(wait=False)  # the thread ends with its one task
-
-    return future.result
 
 
 def settle_members(

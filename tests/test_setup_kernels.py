@@ -142,37 +142,3 @@ def test_first_stores_and_relationships_are_the_numpy_rule(n, stores, ties, nan,
     setup.first_relationships(rows, stores, loy, sat, last, *got.values())
     for name in want:
         assert np.array_equal(got[name], want[name]), name
-
-
-def test_population_built_with_its_network_in_the_background_is_the_same(monkeypatch):
-    """Large populations build the network on a second thread (`BACKGROUND_NETWORK_MIN`):
-    every array and both streams end as when it is built in line."""
-    import sim.population as population
-    from sim import RetailModel, default_market
-
-    def build(threshold):
-        monkeypatch.setattr(population, "BACKGROUND_NETWORK_MIN", threshold)
-        model = RetailModel(market=default_market(n_customers=3000), seed=5)
-        streams = {k: model.streams[k].bit_generator.state for k in ("population", "network")}
-        return vars(model.pop), streams
-
-    (inline, s_inline), (background, s_background) = build(10**9), build(0)
-    assert s_inline == s_background
-    assert inline.keys() == background.keys()
-    for name, a in inline.items():
-        b = background[name]
-        if isinstance(a, np.ndarray):
-            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), name
-        else:
-            assert a == b, name
-
-
-def test_a_failing_background_build_raises_its_error():
-    from sim.population import _started
-
-    def boom():
-        raise ValueError("network: bad degree")
-
-    result = _started(True, boom)
-    with pytest.raises(ValueError, match="bad degree"):
-        result()

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)  # runs beside the attributes' draws (sim.population)
+@njit(cache=True)
 def ties(
     r0,
     r1,
