@@ -78,15 +78,33 @@ def by_store(hooks, stores: np.ndarray, mask: np.ndarray | None = None):
 
 
 def purchases(model, t, b_rows, b_stores, amount) -> None:
-    """A batch's discount hooks, its rows of the log, its purchase hooks."""
-    discount = np.zeros_like(amount)
-    for discount_of, here in by_store(model.hooks("discount"), b_stores):
-        d = discount_of(t, b_rows[here], amount[here])
-        if d is not None:
-            discount[here] += d
+    """A batch's discount hooks, its rows of the log, its purchase hooks (as `by_store` gives
+    them: each hook its own copy of its store's rows; a store's positions found once for the
+    batch, for both kinds of hook)."""
+    discounts, rewards = model.hooks("discount"), model.hooks("on_purchases")
+    discount = np.zeros(amount.size)
+    if not (discounts or rewards):
+        model.transactions.append(t, b_rows, b_stores, amount, discount)
+        return
+    at: dict[int, np.ndarray | None] = {}
+    for s, discount_of in discounts:
+        here = at[s] if s in at else _positions(at, s, b_stores)
+        if here is not None:
+            d = discount_of(t, b_rows[here], amount[here])
+            if d is not None:
+                discount[here] += d
     model.transactions.append(t, b_rows, b_stores, amount, discount)
-    for on_purchases, here in by_store(model.hooks("on_purchases"), b_stores):
-        on_purchases(t, b_rows[here], amount[here])
+    for s, on_purchases in rewards:
+        here = at[s] if s in at else _positions(at, s, b_stores)
+        if here is not None:
+            on_purchases(t, b_rows[here], amount[here])
+
+
+def _positions(at: dict, s: int, stores: np.ndarray) -> np.ndarray | None:
+    """The positions of store s in the batch (None: none), remembered in `at`."""
+    here = np.flatnonzero(stores == s)
+    at[s] = got = here if here.size else None
+    return got
 
 
 def tick(
