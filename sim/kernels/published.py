@@ -59,7 +59,10 @@ def terms(plan: Any, model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray
         stores.append(s)
         stack.append(arr)
     term_store = np.array(stores, dtype=np.int64)
-    terms = np.stack(stack) if stack else np.zeros((0, n))
+    if len(stack) == 1 and stack[0].flags.writeable:
+        terms = stack[0].reshape(1, n)  # the one array itself as a row: no copy of it
+    else:
+        terms = np.stack(stack) if stack else np.zeros((0, n))
     plan.terms = (arrays, term_store, np.ascontiguousarray(terms))
     return plan.terms[1], plan.terms[2]
 

@@ -4,6 +4,8 @@ operations as the NumPy code there, element by element (`store_log` tests both e
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -67,3 +69,33 @@ def year_counts(c, tk, paid, promo, n, now, td, year_days):
             if promo[i]:
                 n_promo[r] += 1
     return n_tx, total, n_promo
+
+
+@njit(cache=True)
+def promo_only(c, tk, paid, promo, n, now, td, year_days, bottom_share, min_share):
+    """`store_log.promo_only_mask` from the counts of `year_counts`: the members active in the
+    year with at least `min_share` of its purchases on promotion and a yearly spend at or
+    below the k-th smallest of the active members' (k = ceil(bottom_share x active), as
+    `segments.bottom_cut`)."""
+    n_tx, total, n_promo = year_counts(c, tk, paid, promo, n, now, td, year_days)
+    out = np.zeros(n, np.bool_)
+    active = np.empty(n, np.int64)
+    m = 0
+    for r in range(n):
+        if n_tx[r] != 0:
+            active[m] = r
+            m += 1
+    if m == 0:
+        return out
+    k = min(m, math.ceil(bottom_share * m - 1e-9))
+    if k == 0:
+        return out
+    yearly = np.empty(m)
+    for j in range(m):
+        yearly[j] = total[active[j]]
+    cut = np.partition(yearly.copy(), k - 1)[k - 1]
+    for j in range(m):
+        r = active[j]
+        if n_promo[r] / n_tx[r] >= min_share and yearly[j] <= cut:
+            out[r] = True
+    return out

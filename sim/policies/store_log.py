@@ -192,23 +192,28 @@ def promo_only_mask(
     td = model.calendar.tick_days
     n = log.n
     if kernels.compiled():
-        from sim.kernels.storelog import year_counts
+        from sim.kernels.storelog import promo_only
 
-        n_tx_year, yearly, n_promo = year_counts(
-            c, tk, paid, promo, n, t * td, td, float(params.year_days)
+        return promo_only(
+            c,
+            tk,
+            paid,
+            promo,
+            n,
+            t * td,
+            td,
+            float(params.year_days),
+            float(params.promo_bottom_share),
+            float(params.promo_only_min_share),
         )
-        active = np.flatnonzero(n_tx_year)
-        yearly = yearly[active]
-        share = n_promo[active] / n_tx_year[active]
-    else:
-        in_year = (t * td - tk * td) < params.year_days
-        c, paid, promo = c[in_year], paid[in_year], promo[in_year]
-        n_tx_year = np.bincount(c, minlength=n)
-        active = np.flatnonzero(n_tx_year)  # members with a purchase in the last year
-        # Summed in log order, as `summarize_arrays` does (its zeros for older rows add
-        # nothing).
-        yearly = np.bincount(c, weights=paid, minlength=n)[active]
-        share = np.bincount(c[promo], minlength=n)[active] / n_tx_year[active]
+    in_year = (t * td - tk * td) < params.year_days
+    c, paid, promo = c[in_year], paid[in_year], promo[in_year]
+    n_tx_year = np.bincount(c, minlength=n)
+    active = np.flatnonzero(n_tx_year)  # members with a purchase in the last year
+    # Summed in log order, as `summarize_arrays` does (its zeros for older rows add
+    # nothing).
+    yearly = np.bincount(c, weights=paid, minlength=n)[active]
+    share = np.bincount(c[promo], minlength=n)[active] / n_tx_year[active]
     bottom = _bottom(yearly, np.ones(active.size, dtype=bool), params.promo_bottom_share)
     out = np.zeros(n, dtype=bool)
     out[active[(share >= params.promo_only_min_share) & bottom]] = True
