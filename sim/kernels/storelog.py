@@ -99,3 +99,33 @@ def promo_only(c, tk, paid, promo, n, now, td, year_days, bottom_share, min_shar
         if n_promo[r] / n_tx[r] >= min_share and yearly[j] <= cut:
             out[r] = True
     return out
+
+
+@njit(cache=True)
+def store_rows(tick, cust, st, amount, discount, store, n):
+    """`StoreLog.read`'s pass over new log rows: the store's rows as (customer, tick, paid,
+    promo), whether a customer code lies outside 0..n-1, whether their ticks go back, and
+    their last tick (-1 when there are none)."""
+    m = 0
+    for i in range(st.size):
+        if st[i] == store:
+            m += 1
+    c = np.empty(m, np.int64)
+    tk = np.empty(m, np.int64)
+    paid = np.empty(m)
+    promo = np.empty(m, np.bool_)
+    bad = back = False
+    last = -1
+    j = 0
+    for i in range(st.size):
+        if st[i] == store:
+            c[j], tk[j] = cust[i], tick[i]
+            paid[j] = amount[i] - discount[i]
+            promo[j] = discount[i] > 0
+            if c[j] < 0 or c[j] >= n:
+                bad = True
+            if j > 0 and tk[j] < tk[j - 1]:
+                back = True
+            last = max(last, tk[j])
+            j += 1
+    return c, tk, paid, promo, bad, back, last

@@ -50,21 +50,38 @@ class StoreLog:
         if len(buffer) == self.done:
             return True
         tick, cust, st, amount, discount = buffer.since(self.done)
-        here = np.flatnonzero(st == self.store)
         self.done = len(buffer)
+        if kernels.compiled():  # the same rows and checks in one pass
+            from sim.kernels.storelog import store_rows
+
+            c, tk, paid, promo, bad, back, last = store_rows(
+                tick, cust, st, amount, discount, self.store, self.n
+            )
+            if c.size == 0:
+                return True
+            if bad:
+                return False
+            self._add(c, tk, paid, promo, back, int(last))
+            return True
+        here = np.flatnonzero(st == self.store)
         if here.size == 0:
             return True
         tk = tick[here].astype(np.int64)
         c = cust[here].astype(np.int64)
         if c.min() < 0 or c.max() >= self.n:
             return False
-        self._parts.append((c, tk, amount[here] - discount[here], discount[here] > 0))
+        back = bool(tk.size > 1 and (tk[1:] < tk[:-1]).any())
+        self._add(c, tk, amount[here] - discount[here], discount[here] > 0, back, int(tk.max()))
+        return True
+
+    def _add(self, c, tk, paid, promo, back: bool, last: int) -> None:
+        """Keep the store's new rows (`back`: their ticks go back; `last`: their last tick)."""
+        self._parts.append((c, tk, paid, promo))
         self._cols = None
-        if tk[0] < self.max_tick or (tk.size > 1 and (tk[1:] < tk[:-1]).any()):
+        if tk[0] < self.max_tick or back:
             self.ordered = False
         self._uncounted.append((c, tk))
-        self.max_tick = max(self.max_tick, int(tk.max()))
-        return True
+        self.max_tick = max(self.max_tick, last)
 
     def _count_visits(self, c: np.ndarray, tk: np.ndarray) -> None:
         """Add the new customer-ticks (ticks in order, so a visit already counted is one at
