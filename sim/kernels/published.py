@@ -4,6 +4,7 @@ run in one compiled call (`sim.kernels.termed`). See `sim.kernels.hooked`."""
 
 from __future__ import annotations
 
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,9 +37,9 @@ def terms(plan: Any, model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray
     """(store of each term, the terms stacked), the published arrays of this tick; stacked
     again only when one of them is another array than before (arrays are never changed in
     place: `StorePolicy.utility_term`)."""
-    arrays = tuple(owner.utility_term(t) for _, owner, _ in plan.publishers)
+    arrays = tuple([owner.utility_term(t) for _, owner, _ in plan.publishers])
     got = plan.terms
-    if got is not None and all(a is b for a, b in zip(got[0], arrays, strict=True)):
+    if got is not None and all(map(is_, got[0], arrays)):
         return got[1], got[2]
     n = model.pop.n
     stores, stack = [], []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import Lever, count_lever, money_lever, points_lever
 from sim.policies.targeting import raise_attachment
@@ -112,6 +113,24 @@ class ReferralPoints(BudgetedPolicy):
         parent_of = self.model.pop.referral_parent
         holders = np.asarray(first, dtype=np.int64)
         points = np.asarray(points, dtype=np.float64)
+        if kernels.compiled() and self.balance.dtype == np.float64:
+            from sim.kernels.points import credit_chain
+
+            self._may_redeem, credited, ends = credit_chain(
+                self.balance,
+                parent_of,
+                holders,
+                points,
+                self.depth,
+                self.decay,
+                self.redeem_threshold,
+                self._may_redeem,
+            )
+            lo = 0
+            for hi in ends.tolist():  # each level's sum, as NumPy sums it
+                self.points_issued += float(credited[lo:hi].sum())
+                lo = hi
+            return
         for _ in range(self.depth):
             ok = (holders >= 0) & (points > 0)
             if not ok.any():
