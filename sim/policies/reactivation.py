@@ -159,6 +159,24 @@ class Reactivation(BudgetedPolicy):
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
         if not self.contacts:  # nobody is on an offer
             return None
+        if kernels.compiled():  # the same request in one compiled pass
+            from sim.kernels.discounts import offer_wanted
+
+            assert self.model is not None
+            on, wanted = offer_wanted(
+                rows,
+                list_amounts,
+                self.offer_until,
+                self.model.t,
+                self.offer_discount,
+                self.returned_mask,
+            )
+            if on == 0:
+                return None
+            self.returns += on
+            got = self.grant_discounts(t, wanted)
+            self.discounts += float(got.sum())
+            return got
         on = self._on_offer(rows)
         if not on.any():
             return None

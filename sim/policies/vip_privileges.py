@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.policies.budget import BudgetedPolicy, check_money, check_number
 from sim.policies.levers import Lever, money_lever
 from sim.policies.targeting import compiled_factor, raise_attachment, ranked, top_spenders
@@ -160,6 +161,24 @@ class VipPrivileges(BudgetedPolicy):
         return self._bonus
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
+        if kernels.compiled():  # the same request in one compiled pass
+            from sim.kernels.discounts import vip_wanted
+
+            status, wanted, from_bday = vip_wanted(
+                rows,
+                list_amounts,
+                self.vip,
+                self.birthday,
+                self.large_purchase,
+                self.birthday_discount,
+                self.price_discount,
+            )
+            if status < 2:
+                return None
+            got = self.grant_discounts(t, wanted)
+            self.birthday_discounts += float(got[from_bday].sum())
+            self.price_discounts += float(got[~from_bday].sum())
+            return got
         vip = self.vip[rows]
         if not vip.any():
             return None
