@@ -82,23 +82,24 @@ def by_store(hooks, stores: np.ndarray, mask: np.ndarray | None = None):
 
 
 def purchases(model, t, b_rows, b_stores, amount) -> None:
-    """A batch's discount hooks, its rows of the log, its purchase hooks (as `by_store` gives
-    them: each hook its own copy of its store's rows; a store's positions found once for the
-    batch, for both kinds of hook)."""
-    discounts, rewards = model.hooks("discount"), model.hooks("on_purchases")
-    discount = np.zeros(amount.size)
-    if not (discounts or rewards):
-        model.transactions.append(t, b_rows, b_stores, amount, discount)
-        return
+    """A batch's discount hooks, its rows of the log, its purchase hooks."""
+    _batch_hooks(model, t, b_rows, b_stores, amount, np.zeros(amount.size), log=True)
+
+
+def _batch_hooks(model, t, b_rows, b_stores, amount, discount, log: bool) -> None:
+    """A batch's discount hooks (adding to `discount`), its rows of the log if `log`, its
+    purchase hooks (as `by_store` gives them: each hook its own copy of its store's rows; a
+    store's positions found once for the batch, for both kinds of hook)."""
     at: dict[int, np.ndarray | None] = {}
-    for s, discount_of in discounts:
+    for s, discount_of in model.hooks("discount"):
         here = at[s] if s in at else _positions(at, s, b_stores)
         if here is not None:
             d = discount_of(t, b_rows[here], amount[here])
             if d is not None:
                 discount[here] += d
-    model.transactions.append(t, b_rows, b_stores, amount, discount)
-    for s, on_purchases in rewards:
+    if log:
+        model.transactions.append(t, b_rows, b_stores, amount, discount)
+    for s, on_purchases in model.hooks("on_purchases"):
         here = at[s] if s in at else _positions(at, s, b_stores)
         if here is not None:
             on_purchases(t, b_rows[here], amount[here])
@@ -153,9 +154,19 @@ def tick(
         return False
     if status != 0:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
-    lo = 0
-    for hi in ends.tolist():
-        if hi > lo:
-            purchases(model, t, b_rows[lo:hi], b_stores[lo:hi], amount[lo:hi])
-        lo = hi
+    if not b_rows.size:
+        return True
+    # Each batch's hooks in batch order, then the tick's rows of the log in one piece (the
+    # same rows: movable hooks read no log).
+    discount = np.zeros(b_rows.size)
+    if model.hooks("discount") or model.hooks("on_purchases"):
+        lo = 0
+        for hi in ends.tolist():
+            if hi > lo:
+                part = slice(lo, hi)
+                _batch_hooks(
+                    model, t, b_rows[part], b_stores[part], amount[part], discount[part], False
+                )
+            lo = hi
+    model.transactions.append(t, b_rows, b_stores, amount, discount)
     return True
