@@ -47,3 +47,35 @@ def credit_chain(balance, parent_of, holders, points, depth, decay, threshold, m
         h = nh
         p = p * decay
     return may_redeem, credited[:m_all], ends[:n_levels]
+
+
+@njit(cache=True)
+def credit_purchases(
+    balance,
+    parent_of,
+    acquired_store,
+    store,
+    rows,
+    amounts,
+    points_per_yuan,
+    depth,
+    decay,
+    threshold,
+    may_redeem,
+):
+    """`ReferralPoints.on_purchases`: the purchases of customers referred to `store` credit
+    their referrers ``amount x points_per_yuan`` points, and up the chain (`credit_chain`)."""
+    m = 0
+    for i in range(rows.size):
+        if parent_of[rows[i]] >= 0 and acquired_store[rows[i]] == store:
+            m += 1
+    holders = np.empty(m, np.int64)
+    points = np.empty(m)
+    j = 0
+    for i in range(rows.size):
+        r = rows[i]
+        if parent_of[r] >= 0 and acquired_store[r] == store:
+            holders[j] = parent_of[r]
+            points[j] = amounts[i] * points_per_yuan
+            j += 1
+    return credit_chain(balance, parent_of, holders, points, depth, decay, threshold, may_redeem)
