@@ -151,9 +151,11 @@ def test_compiled_target_lists_are_the_numpy_ones():
             with kernels.use("numpy"):
                 value, mask = top_spenders(model, model.focal, t, 0.3)
             pop, month = model.pop, model.calendar.date(t).month
+            with kernels.use("numba"):
+                factor = compiled_factor(model, t)
             *_, rows = vip_month(
                 *(pop.year_spend, pop.prev_year_spend, pop.last_visit, NEVER, model.focal),
-                *(compiled_factor(model, t), 0.3, pop.birth_month, month, 0.1, 0.3),
+                *(factor, 0.3, pop.birth_month, month, 0.1, 0.3),
             )
             got["numpy"] += (ranked(mask & (pop.birth_month == month), value),)
             got["numba"] += (rows,)
