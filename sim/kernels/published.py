@@ -107,7 +107,7 @@ def _batch_hooks(model, t, b_rows, b_stores, amount, discount, log: bool) -> Non
 
 def _positions(at: dict, s: int, stores: np.ndarray) -> np.ndarray | None:
     """The positions of store s in the batch (None: none), remembered in `at`."""
-    here = np.flatnonzero(stores == s)
+    here = (stores == s).nonzero()[0]  # `np.flatnonzero` of a 1-d mask
     at[s] = got = here if here.size else None
     return got
 

@@ -108,3 +108,48 @@ def away_between(last_visit, never, store, t, td, low, high):
                 out[m] = r
                 m += 1
     return out[:m]
+
+
+@njit(cache=True)
+def churn_candidates(
+    last_visit, never, store, t, td, low, high, last_gift, cooldown, revenue, satisfaction
+):
+    """`away_between`'s rows past the gift cooldown (``(t - last_gift) x td >= cooldown``),
+    with their revenue and satisfaction at the store (the churn-risk gift's ranking keys)."""
+    rows = away_between(last_visit, never, store, t, td, low, high)
+    m = 0
+    for j in range(rows.size):
+        if (t - last_gift[rows[j]]) * td >= cooldown:
+            rows[m] = rows[j]
+            m += 1
+    rows = rows[:m].copy()
+    value = np.empty(m, revenue.dtype)
+    tiebreak = np.empty(m, satisfaction.dtype)
+    for j in range(m):
+        value[j] = revenue[rows[j], store]
+        tiebreak[j] = satisfaction[rows[j], store]
+    return rows, value, tiebreak
+
+
+@njit(cache=True)
+def first_k(rows, value, k, tiebreak, by_tiebreak):
+    """`targeting.first_of_values`: the first k rows by value descending, then tiebreak
+    ascending (if `by_tiebreak`), then row order; the same k-th value cut first. Two stable
+    sorts stand for ``np.lexsort``. Returns (the rows, ok); ok False (no rows): a NaN among
+    the keys, left to NumPy."""
+    if k <= 0:
+        return rows[:0], True
+    for j in range(value.size):
+        if np.isnan(value[j]) or (by_tiebreak and np.isnan(tiebreak[j])):
+            return rows[:0], False
+    key = -value
+    if 4 * k < rows.size:
+        kth = np.partition(key.copy(), k - 1)[k - 1]
+        keep = key <= kth
+        rows, key, tiebreak = rows[keep], key[keep], tiebreak[keep]
+    if by_tiebreak:
+        first = np.argsort(tiebreak, kind="mergesort")
+        order = first[np.argsort(key[first], kind="mergesort")]
+    else:
+        order = np.argsort(key, kind="mergesort")
+    return rows[order[:k]], True

@@ -152,6 +152,24 @@ class GiftBudget(BudgetedPolicy):
             rows = np.flatnonzero(self._eligible(t)[0])
         return rows, pop.revenue[rows, s], pop.satisfaction[rows, s]
 
+    def _due_rows(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`_eligible_rows` past the cooldown (churn risk: in one compiled pass)."""
+        model, s = self.model, self.store
+        assert model is not None
+        td = model.calendar.tick_days
+        if self.target == "churn_risk" and kernels.compiled():
+            from sim.kernels.targets import churn_candidates
+
+            b, pop = model.behaviour, model.pop
+            return churn_candidates(
+                *(pop.last_visit, NEVER, s, t, td),
+                *(float(b.active_days), float(2 * b.sleeping_days)),
+                *(self.last_gift, self.cooldown_days, pop.revenue, pop.satisfaction),
+            )
+        rows, value, tiebreak = self._eligible_rows(t)
+        due = (t - self.last_gift[rows]) * td >= self.cooldown_days
+        return rows[due], value[due], None if tiebreak is None else tiebreak[due]
+
     def housekeeping(self, t: int) -> None:
         assert self.model is not None
         month = self.period_of(t, "month")
@@ -160,13 +178,11 @@ class GiftBudget(BudgetedPolicy):
         self._month = month
         # `candidates(t)` past the cooldown, of which the budget buys the first n: the same
         # rows, ranked only as far as the n needed
-        rows, value, tiebreak = self._eligible_rows(t)
-        due = (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
-        rows, value = rows[due], value[due]
+        rows, value, tiebreak = self._due_rows(t)
         n = self.affordable(t, self.gift_price, rows.size)
         if n == 0:
             return
-        rows = first_of_values(rows, value, n, None if tiebreak is None else tiebreak[due])
+        rows = first_of_values(rows, value, n, tiebreak)
         self.spend(t, n * self.gift_price)
         damp = 1.0 / (1.0 + self.gifts_received[rows])
         raise_attachment(

@@ -111,6 +111,21 @@ def first_of_values(
     first k is among them, in the same order."""
     if k <= 0:
         return rows[:0]
+    from sim import kernels
+
+    floats = (np.float32, np.float64)
+    if (
+        kernels.compiled()
+        and rows.dtype == np.int64
+        and value.dtype in floats
+        and (tiebreak is None or tiebreak.dtype in floats)
+    ):  # the same rows, in one compiled call (None: a NaN key, left to NumPy)
+        from sim.kernels.targets import first_k
+
+        by_tiebreak = tiebreak is not None
+        got, ok = first_k(rows, value, int(k), tiebreak if by_tiebreak else value, by_tiebreak)
+        if ok:
+            return got
     if 4 * k < rows.size:
         key = -value
         kth = np.partition(key, k - 1)[k - 1]
