@@ -56,6 +56,8 @@ class Ledger:
         self.flows[flow][tick] += per_store
 
     def register_cost(self, policy_name: str) -> None:
+        if policy_name in self.costs and policy_name in self.committed:
+            return  # (booked on every spend: no arrays made to be thrown away)
         shape = (self.n_ticks, len(self.store_ids))
         self.costs.setdefault(policy_name, np.zeros(shape))
         self.committed.setdefault(policy_name, np.zeros(shape))

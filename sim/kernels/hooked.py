@@ -16,6 +16,7 @@ hook or per look-ahead.
 
 from __future__ import annotations
 
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,9 +67,7 @@ class _Plan:
 
     def fits(self, lists: tuple[list, ...]) -> bool:
         """Still the model's hooks (the same lists, none added or removed since)."""
-        return all(a is b for a, b in zip(self.lists, lists, strict=True)) and self.sizes == tuple(
-            len(h) for h in lists
-        )
+        return all(map(is_, self.lists, lists)) and self.sizes == tuple(map(len, lists))
 
 
 def _movable(model: RetailModel, name: str, hook: Any) -> bool:
@@ -89,7 +88,15 @@ def _movable(model: RetailModel, name: str, hook: Any) -> bool:
 
 
 def _plan(model: RetailModel) -> _Plan:
-    lists = tuple(model.hooks(name) for name in _NAMES)
+    hooks = model.hooks
+    lists = (
+        hooks("utility"),
+        hooks("discount"),
+        hooks("service"),
+        hooks("resolution"),
+        hooks("on_purchases"),
+        hooks("on_complaints"),
+    )  # in the order of `_NAMES`
     plan = model.__dict__.get("_hook_plan")
     if plan is None or not plan.fits(lists):
         plan = model.__dict__["_hook_plan"] = _Plan(model, lists)

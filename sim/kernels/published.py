@@ -4,6 +4,7 @@ run in one compiled call (`sim.kernels.termed`). See `sim.kernels.hooked`."""
 
 from __future__ import annotations
 
+from operator import is_
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,9 +37,9 @@ def terms(plan: Any, model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray
     """(store of each term, the terms stacked), the published arrays of this tick; stacked
     again only when one of them is another array than before (arrays are never changed in
     place: `StorePolicy.utility_term`)."""
-    arrays = tuple(owner.utility_term(t) for _, owner, _ in plan.publishers)
+    arrays = tuple([owner.utility_term(t) for _, owner, _ in plan.publishers])
     got = plan.terms
-    if got is not None and all(a is b for a, b in zip(got[0], arrays, strict=True)):
+    if got is not None and all(map(is_, got[0], arrays)):
         return got[1], got[2]
     n = model.pop.n
     stores, stack = [], []
@@ -59,7 +60,10 @@ def terms(plan: Any, model: RetailModel, t: int) -> tuple[np.ndarray, np.ndarray
         stores.append(s)
         stack.append(arr)
     term_store = np.array(stores, dtype=np.int64)
-    terms = np.stack(stack) if stack else np.zeros((0, n))
+    if len(stack) == 1 and stack[0].flags.writeable:
+        terms = stack[0].reshape(1, n)  # the one array itself as a row: no copy of it
+    else:
+        terms = np.stack(stack) if stack else np.zeros((0, n))
     plan.terms = (arrays, term_store, np.ascontiguousarray(terms))
     return plan.terms[1], plan.terms[2]
 
@@ -79,14 +83,33 @@ def by_store(hooks, stores: np.ndarray, mask: np.ndarray | None = None):
 
 def purchases(model, t, b_rows, b_stores, amount) -> None:
     """A batch's discount hooks, its rows of the log, its purchase hooks."""
-    discount = np.zeros_like(amount)
-    for discount_of, here in by_store(model.hooks("discount"), b_stores):
-        d = discount_of(t, b_rows[here], amount[here])
-        if d is not None:
-            discount[here] += d
-    model.transactions.append(t, b_rows, b_stores, amount, discount)
-    for on_purchases, here in by_store(model.hooks("on_purchases"), b_stores):
-        on_purchases(t, b_rows[here], amount[here])
+    _batch_hooks(model, t, b_rows, b_stores, amount, np.zeros(amount.size), log=True)
+
+
+def _batch_hooks(model, t, b_rows, b_stores, amount, discount, log: bool) -> None:
+    """A batch's discount hooks (adding to `discount`), its rows of the log if `log`, its
+    purchase hooks (as `by_store` gives them: each hook its own copy of its store's rows; a
+    store's positions found once for the batch, for both kinds of hook)."""
+    at: dict[int, np.ndarray | None] = {}
+    for s, discount_of in model.hooks("discount"):
+        here = at[s] if s in at else _positions(at, s, b_stores)
+        if here is not None:
+            d = discount_of(t, b_rows[here], amount[here])
+            if d is not None:
+                discount[here] += d
+    if log:
+        model.transactions.append(t, b_rows, b_stores, amount, discount)
+    for s, on_purchases in model.hooks("on_purchases"):
+        here = at[s] if s in at else _positions(at, s, b_stores)
+        if here is not None:
+            on_purchases(t, b_rows[here], amount[here])
+
+
+def _positions(at: dict, s: int, stores: np.ndarray) -> np.ndarray | None:
+    """The positions of store s in the batch (None: none), remembered in `at`."""
+    here = (stores == s).nonzero()[0]  # `np.flatnonzero` of a 1-d mask
+    at[s] = got = here if here.size else None
+    return got
 
 
 def tick(
@@ -131,9 +154,19 @@ def tick(
         return False
     if status != 0:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
-    lo = 0
-    for hi in ends.tolist():
-        if hi > lo:
-            purchases(model, t, b_rows[lo:hi], b_stores[lo:hi], amount[lo:hi])
-        lo = hi
+    if not b_rows.size:
+        return True
+    # Each batch's hooks in batch order, then the tick's rows of the log in one piece (the
+    # same rows: movable hooks read no log).
+    discount = np.zeros(b_rows.size)
+    if model.hooks("discount") or model.hooks("on_purchases"):
+        lo = 0
+        for hi in ends.tolist():
+            if hi > lo:
+                part = slice(lo, hi)
+                _batch_hooks(
+                    model, t, b_rows[part], b_stores[part], amount[part], discount[part], False
+                )
+            lo = hi
+    model.transactions.append(t, b_rows, b_stores, amount, discount)
     return True

@@ -4,6 +4,8 @@ operations as the NumPy code there, element by element (`store_log` tests both e
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -67,3 +69,63 @@ def year_counts(c, tk, paid, promo, n, now, td, year_days):
             if promo[i]:
                 n_promo[r] += 1
     return n_tx, total, n_promo
+
+
+@njit(cache=True)
+def promo_only(c, tk, paid, promo, n, now, td, year_days, bottom_share, min_share):
+    """`store_log.promo_only_mask` from the counts of `year_counts`: the members active in the
+    year with at least `min_share` of its purchases on promotion and a yearly spend at or
+    below the k-th smallest of the active members' (k = ceil(bottom_share x active), as
+    `segments.bottom_cut`)."""
+    n_tx, total, n_promo = year_counts(c, tk, paid, promo, n, now, td, year_days)
+    out = np.zeros(n, np.bool_)
+    active = np.empty(n, np.int64)
+    m = 0
+    for r in range(n):
+        if n_tx[r] != 0:
+            active[m] = r
+            m += 1
+    if m == 0:
+        return out
+    k = min(m, math.ceil(bottom_share * m - 1e-9))
+    if k == 0:
+        return out
+    yearly = np.empty(m)
+    for j in range(m):
+        yearly[j] = total[active[j]]
+    cut = np.partition(yearly.copy(), k - 1)[k - 1]
+    for j in range(m):
+        r = active[j]
+        if n_promo[r] / n_tx[r] >= min_share and yearly[j] <= cut:
+            out[r] = True
+    return out
+
+
+@njit(cache=True)
+def store_rows(tick, cust, st, amount, discount, store, n):
+    """`StoreLog.read`'s pass over new log rows: the store's rows as (customer, tick, paid,
+    promo), whether a customer code lies outside 0..n-1, whether their ticks go back, and
+    their last tick (-1 when there are none)."""
+    m = 0
+    for i in range(st.size):
+        if st[i] == store:
+            m += 1
+    c = np.empty(m, np.int64)
+    tk = np.empty(m, np.int64)
+    paid = np.empty(m)
+    promo = np.empty(m, np.bool_)
+    bad = back = False
+    last = -1
+    j = 0
+    for i in range(st.size):
+        if st[i] == store:
+            c[j], tk[j] = cust[i], tick[i]
+            paid[j] = amount[i] - discount[i]
+            promo[j] = discount[i] > 0
+            if c[j] < 0 or c[j] >= n:
+                bad = True
+            if j > 0 and tk[j] < tk[j - 1]:
+                back = True
+            last = max(last, tk[j])
+            j += 1
+    return c, tk, paid, promo, bad, back, last

@@ -52,14 +52,27 @@ class BudgetedPolicy(StorePolicy):
     def reset(self) -> None:
         self._period_spent: dict[int, float] = {}
 
+    def period_of(self, t: int, period: str | None = None) -> int:
+        """`period_key` of tick t (the budget's period unless given), remembered per tick: a
+        budget is asked about on every discounted batch, and the calendar's answer never
+        changes for the calendar it came from."""
+        model = self.model
+        assert model is not None, "bind the policy to a model first"
+        cache = self.__dict__.get("_period_keys")
+        if cache is None or cache[0] is not model.calendar:
+            cache = self._period_keys = (model.calendar, {})
+        key = (t, period or self.budget_period)
+        got = cache[1].get(key)
+        if got is None:
+            got = cache[1][key] = period_key(model, t, key[1])
+        return got
+
     def budget_left(self, t: int) -> float:
-        assert self.model is not None, "bind the policy to a model first"
-        used = self._period_spent.get(period_key(self.model, t, self.budget_period), 0.0)
+        used = self._period_spent.get(self.period_of(t), 0.0)
         return max(self.budget_amount() - used, 0.0)
 
     def _on_spent(self, t: int, amount: float) -> None:
-        assert self.model is not None
-        key = period_key(self.model, t, self.budget_period)
+        key = self.period_of(t)
         self._period_spent[key] = self._period_spent.get(key, 0.0) + amount
 
     def affordable(self, t: int, unit_cost: float, wanted: int, fixed: float = 0.0) -> int:

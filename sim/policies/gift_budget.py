@@ -11,15 +11,15 @@ from sim.policies.budget import (
     check_int,
     check_money,
     check_number,
-    period_key,
 )
 from sim.policies.levers import Lever, count_lever, money_lever, share_lever
 from sim.policies.targeting import (
     days_since_visit,
-    first_of,
+    first_of_values,
     members,
     raise_attachment,
     ranked,
+    top_spender_rows,
     top_spenders,
 )
 from sim.population import NEVER
@@ -127,14 +127,18 @@ class GiftBudget(BudgetedPolicy):
         return at_risk, model.pop.revenue[:, s], model.pop.satisfaction[:, s]
 
     def _eligible_rows(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """`_eligible` with the candidates as rows (ascending): churn risk in one compiled
-        pass over the store's last visits when the kernels run."""
+        """`_eligible` as (the candidates' rows, ascending; their values; their tiebreaks or
+        None): one compiled pass over the store's column when the kernels run."""
         model, s = self.model, self.store
         assert model is not None
-        if self.target == "churn_risk" and kernels.compiled():
+        pop = model.pop
+        if self.target == "top_spend":
+            rows, value = top_spender_rows(model, s, t, self.top_share)
+            return rows, value, None
+        if kernels.compiled():
             from sim.kernels.targets import away_between
 
-            b, pop = model.behaviour, model.pop
+            b = model.behaviour
             rows = away_between(
                 pop.last_visit,
                 NEVER,
@@ -144,26 +148,41 @@ class GiftBudget(BudgetedPolicy):
                 float(b.active_days),
                 float(2 * b.sleeping_days),
             )
-            return rows, pop.revenue[:, s], pop.satisfaction[:, s]
-        mask, value, tiebreak = self._eligible(t)
-        return np.flatnonzero(mask), value, tiebreak
+        else:
+            rows = np.flatnonzero(self._eligible(t)[0])
+        return rows, pop.revenue[rows, s], pop.satisfaction[rows, s]
+
+    def _due_rows(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`_eligible_rows` past the cooldown (churn risk: in one compiled pass)."""
+        model, s = self.model, self.store
+        assert model is not None
+        td = model.calendar.tick_days
+        if self.target == "churn_risk" and kernels.compiled():
+            from sim.kernels.targets import churn_candidates
+
+            b, pop = model.behaviour, model.pop
+            return churn_candidates(
+                *(pop.last_visit, NEVER, s, t, td),
+                *(float(b.active_days), float(2 * b.sleeping_days)),
+                *(self.last_gift, self.cooldown_days, pop.revenue, pop.satisfaction),
+            )
+        rows, value, tiebreak = self._eligible_rows(t)
+        due = (t - self.last_gift[rows]) * td >= self.cooldown_days
+        return rows[due], value[due], None if tiebreak is None else tiebreak[due]
 
     def housekeeping(self, t: int) -> None:
         assert self.model is not None
-        month = period_key(self.model, t, "month")
+        month = self.period_of(t, "month")
         if month == self._month:
             return
         self._month = month
         # `candidates(t)` past the cooldown, of which the budget buys the first n: the same
         # rows, ranked only as far as the n needed
-        rows, value, tiebreak = self._eligible_rows(t)
-        rows = rows[
-            (t - self.last_gift[rows]) * self.model.calendar.tick_days >= self.cooldown_days
-        ]
+        rows, value, tiebreak = self._due_rows(t)
         n = self.affordable(t, self.gift_price, rows.size)
         if n == 0:
             return
-        rows = first_of(rows, value, n, tiebreak)
+        rows = first_of_values(rows, value, n, tiebreak)
         self.spend(t, n * self.gift_price)
         damp = 1.0 / (1.0 + self.gifts_received[rows])
         raise_attachment(

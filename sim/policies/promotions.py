@@ -165,12 +165,13 @@ class Promotions(BudgetedPolicy):
             self.skipped += 1
             self.target[:] = False
             return False
+        targets = rows  # ascending, as the mask's rows: everything below is for them only
         if n < rows.size:  # keep the most valuable contacts
             rows = rows[np.argsort(-pop.revenue[rows, s], kind="stable")[:n]]
+            targets = np.sort(rows)
         self.spend(t, self.campaign_cost + self.contact_cost * rows.size)
         self.target[:] = False
         self.target[rows] = True
-        targets = np.flatnonzero(self.target)  # everything below is computed for them only
         affinity = pop.promo_aff[targets].astype(np.float64)
         self._bonus = np.zeros(pop.n)
         self._bonus[targets] = model.behaviour.beta_promo * affinity * self.depth * self.appeal

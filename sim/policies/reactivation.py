@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import Lever, count_lever, money_lever
 from sim.policies.store_log import lapsed_members
@@ -143,14 +144,40 @@ class Reactivation(BudgetedPolicy):
         if got is None or not got[0] <= t <= got[1]:
             # `utility` at t, which stays the same until the next offer ends (or a wave)
             until = self.offer_until
-            on = until >= t
-            ends = until[on]
-            last = int(ends.min()) if ends.size else np.iinfo(np.int64).max
-            got = self._term = (t, last, np.where(on, self.offer_utility, 0.0))
+            if kernels.compiled() and until.dtype == np.int64:  # the same, in one pass
+                from sim.kernels.offers import offer_term
+
+                last, term = offer_term(until, t, self.offer_utility)
+                got = self._term = (t, int(last), term)
+            else:
+                on = until >= t
+                ends = until[on]
+                last = int(ends.min()) if ends.size else np.iinfo(np.int64).max
+                got = self._term = (t, last, np.where(on, self.offer_utility, 0.0))
         return got[2]
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
-        on = self._on_offer(rows) if self.contacts else np.zeros(rows.size, dtype=bool)
+        if not self.contacts:  # nobody is on an offer
+            return None
+        if kernels.compiled():  # the same request in one compiled pass
+            from sim.kernels.discounts import offer_wanted
+
+            assert self.model is not None
+            on, wanted = offer_wanted(
+                rows,
+                list_amounts,
+                self.offer_until,
+                self.model.t,
+                self.offer_discount,
+                self.returned_mask,
+            )
+            if on == 0:
+                return None
+            self.returns += on
+            got = self.grant_discounts(t, wanted)
+            self.discounts += float(got.sum())
+            return got
+        on = self._on_offer(rows)
         if not on.any():
             return None
         self.returns += int(on.sum())

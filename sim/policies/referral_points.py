@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
 from sim.policies.levers import Lever, count_lever, money_lever, points_lever
 from sim.policies.targeting import raise_attachment
@@ -112,6 +113,22 @@ class ReferralPoints(BudgetedPolicy):
         parent_of = self.model.pop.referral_parent
         holders = np.asarray(first, dtype=np.int64)
         points = np.asarray(points, dtype=np.float64)
+        if kernels.compiled() and self.balance.dtype == np.float64:
+            from sim.kernels.points import credit_chain
+
+            self._issued(
+                *credit_chain(
+                    self.balance,
+                    parent_of,
+                    holders,
+                    points,
+                    self.depth,
+                    self.decay,
+                    self.redeem_threshold,
+                    self._may_redeem,
+                )
+            )
+            return
         for _ in range(self.depth):
             ok = (holders >= 0) & (points > 0)
             if not ok.any():
@@ -124,12 +141,40 @@ class ReferralPoints(BudgetedPolicy):
             holders = parent_of[holders].astype(np.int64)
             points = points * self.decay
 
+    def _issued(self, may_redeem: bool, credited: np.ndarray, ends: np.ndarray) -> None:
+        """Take in a compiled credit chain's results: each level's points summed as NumPy
+        sums them."""
+        self._may_redeem = may_redeem
+        lo = 0
+        for hi in ends.tolist():
+            self.points_issued += float(credited[lo:hi].sum())
+            lo = hi
+
     def on_recruits(self, t: int, recruiters: np.ndarray, recruits: np.ndarray) -> None:
         self.referrals += recruits.size
         self.credit_chain(recruiters, np.full(recruiters.size, self.points_per_referral))
 
     def on_purchases(self, t: int, rows: np.ndarray, amounts: np.ndarray) -> None:
         pop = self.model.pop
+        if kernels.compiled() and self.balance.dtype == amounts.dtype == np.float64:
+            from sim.kernels.points import credit_purchases
+
+            self._issued(
+                *credit_purchases(
+                    self.balance,
+                    pop.referral_parent,
+                    pop.acquired_store,
+                    self.store,
+                    rows,
+                    amounts,
+                    self.points_per_yuan,
+                    self.depth,
+                    self.decay,
+                    self.redeem_threshold,
+                    self._may_redeem,
+                )
+            )
+            return
         referred = (pop.referral_parent[rows] >= 0) & (pop.acquired_store[rows] == self.store)
         if referred.any():
             self.credit_chain(

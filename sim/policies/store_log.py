@@ -50,21 +50,38 @@ class StoreLog:
         if len(buffer) == self.done:
             return True
         tick, cust, st, amount, discount = buffer.since(self.done)
-        here = np.flatnonzero(st == self.store)
         self.done = len(buffer)
+        if kernels.compiled():  # the same rows and checks in one pass
+            from sim.kernels.storelog import store_rows
+
+            c, tk, paid, promo, bad, back, last = store_rows(
+                tick, cust, st, amount, discount, self.store, self.n
+            )
+            if c.size == 0:
+                return True
+            if bad:
+                return False
+            self._add(c, tk, paid, promo, back, int(last))
+            return True
+        here = np.flatnonzero(st == self.store)
         if here.size == 0:
             return True
         tk = tick[here].astype(np.int64)
         c = cust[here].astype(np.int64)
         if c.min() < 0 or c.max() >= self.n:
             return False
-        self._parts.append((c, tk, amount[here] - discount[here], discount[here] > 0))
+        back = bool(tk.size > 1 and (tk[1:] < tk[:-1]).any())
+        self._add(c, tk, amount[here] - discount[here], discount[here] > 0, back, int(tk.max()))
+        return True
+
+    def _add(self, c, tk, paid, promo, back: bool, last: int) -> None:
+        """Keep the store's new rows (`back`: their ticks go back; `last`: their last tick)."""
+        self._parts.append((c, tk, paid, promo))
         self._cols = None
-        if tk[0] < self.max_tick or (tk.size > 1 and (tk[1:] < tk[:-1]).any()):
+        if tk[0] < self.max_tick or back:
             self.ordered = False
         self._uncounted.append((c, tk))
-        self.max_tick = max(self.max_tick, int(tk.max()))
-        return True
+        self.max_tick = max(self.max_tick, last)
 
     def _count_visits(self, c: np.ndarray, tk: np.ndarray) -> None:
         """Add the new customer-ticks (ticks in order, so a visit already counted is one at
@@ -192,23 +209,28 @@ def promo_only_mask(
     td = model.calendar.tick_days
     n = log.n
     if kernels.compiled():
-        from sim.kernels.storelog import year_counts
+        from sim.kernels.storelog import promo_only
 
-        n_tx_year, yearly, n_promo = year_counts(
-            c, tk, paid, promo, n, t * td, td, float(params.year_days)
+        return promo_only(
+            c,
+            tk,
+            paid,
+            promo,
+            n,
+            t * td,
+            td,
+            float(params.year_days),
+            float(params.promo_bottom_share),
+            float(params.promo_only_min_share),
         )
-        active = np.flatnonzero(n_tx_year)
-        yearly = yearly[active]
-        share = n_promo[active] / n_tx_year[active]
-    else:
-        in_year = (t * td - tk * td) < params.year_days
-        c, paid, promo = c[in_year], paid[in_year], promo[in_year]
-        n_tx_year = np.bincount(c, minlength=n)
-        active = np.flatnonzero(n_tx_year)  # members with a purchase in the last year
-        # Summed in log order, as `summarize_arrays` does (its zeros for older rows add
-        # nothing).
-        yearly = np.bincount(c, weights=paid, minlength=n)[active]
-        share = np.bincount(c[promo], minlength=n)[active] / n_tx_year[active]
+    in_year = (t * td - tk * td) < params.year_days
+    c, paid, promo = c[in_year], paid[in_year], promo[in_year]
+    n_tx_year = np.bincount(c, minlength=n)
+    active = np.flatnonzero(n_tx_year)  # members with a purchase in the last year
+    # Summed in log order, as `summarize_arrays` does (its zeros for older rows add
+    # nothing).
+    yearly = np.bincount(c, weights=paid, minlength=n)[active]
+    share = np.bincount(c[promo], minlength=n)[active] / n_tx_year[active]
     bottom = _bottom(yearly, np.ones(active.size, dtype=bool), params.promo_bottom_share)
     out = np.zeros(n, dtype=bool)
     out[active[(share >= params.promo_only_min_share) & bottom]] = True

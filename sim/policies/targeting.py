@@ -39,19 +39,47 @@ def top_spenders(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(`trailing_spend`, `top_share_mask` of it over the `members`): the VIP list of a
     store, in one compiled pass when the kernels run (the same values and mask)."""
-    from sim import kernels
-
-    pop = model.pop
-    if kernels.compiled() and pop.year_spend.dtype == pop.prev_year_spend.dtype == np.float32:
+    factor = compiled_factor(model, t)
+    if factor is not None:
         from sim.kernels.targets import top_spenders as kernel
 
-        tpy = model.calendar.ticks_per_year
-        factor = np.float32(1.0 - ((t % tpy) + 1) / tpy)  # the Python float NumPy rounds
+        pop = model.pop
         return kernel(
             pop.year_spend, pop.prev_year_spend, pop.last_visit, NEVER, store, factor, share
         )
     value = trailing_spend(model, store, t)
     return value, top_share_mask(value, members(model, store), share)
+
+
+def top_spender_rows(
+    model: RetailModel, store: int, t: int, share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of `top_spenders`' mask (ascending) and their trailing spends, without the
+    arrays over every customer when the kernels run."""
+    factor = compiled_factor(model, t)
+    if factor is not None:
+        from sim.kernels.targets import top_rows
+
+        pop = model.pop
+        return top_rows(
+            pop.year_spend, pop.prev_year_spend, pop.last_visit, NEVER, store, factor, share
+        )
+    value, mask = top_spenders(model, store, t, share)
+    rows = np.flatnonzero(mask)
+    return rows, value[rows]
+
+
+def compiled_factor(model: RetailModel, t: int) -> np.float32 | None:
+    """The float32 share of last year's spend in the trailing 12 months (the Python float
+    NumPy rounds), when the compiled target kernels can stand for `trailing_spend`; else
+    None."""
+    from sim import kernels
+
+    pop = model.pop
+    if not (kernels.compiled() and pop.year_spend.dtype == pop.prev_year_spend.dtype == np.float32):
+        return None
+    tpy = model.calendar.ticks_per_year
+    return np.float32(1.0 - ((t % tpy) + 1) / tpy)
 
 
 def ranked(
@@ -71,20 +99,44 @@ def first_of(
     rows: np.ndarray, value: np.ndarray, k: int, tiebreak: np.ndarray | None = None
 ) -> np.ndarray:
     """The first k of `rows` (ascending) ordered by `value` descending (stable; optional
-    tiebreak ascending as second key): ``ranked(mask of rows, value, tiebreak)[:k]``. The k-th
+    tiebreak ascending as second key): ``ranked(mask of rows, value, tiebreak)[:k]``."""
+    return first_of_values(rows, value[rows], k, None if tiebreak is None else tiebreak[rows])
+
+
+def first_of_values(
+    rows: np.ndarray, value: np.ndarray, k: int, tiebreak: np.ndarray | None = None
+) -> np.ndarray:
+    """`first_of` with the values (and tiebreaks) given for the rows, in their order. The k-th
     largest value is found first and only rows at or above it are sorted: every one of the
     first k is among them, in the same order."""
     if k <= 0:
         return rows[:0]
+    from sim import kernels
+
+    floats = (np.float32, np.float64)
+    if (
+        kernels.compiled()
+        and rows.dtype == np.int64
+        and value.dtype in floats
+        and (tiebreak is None or tiebreak.dtype in floats)
+    ):  # the same rows, in one compiled call (None: a NaN key, left to NumPy)
+        from sim.kernels.targets import first_k
+
+        by_tiebreak = tiebreak is not None
+        got, ok = first_k(rows, value, int(k), tiebreak if by_tiebreak else value, by_tiebreak)
+        if ok:
+            return got
     if 4 * k < rows.size:
-        key = -value[rows]
+        key = -value
         kth = np.partition(key, k - 1)[k - 1]
         if not np.isnan(kth):
-            rows = rows[key <= kth]
+            keep = key <= kth
+            rows, value = rows[keep], value[keep]
+            tiebreak = None if tiebreak is None else tiebreak[keep]
     if tiebreak is None:
-        order = np.argsort(-value[rows], kind="stable")
+        order = np.argsort(-value, kind="stable")
     else:
-        order = np.lexsort((tiebreak[rows], -value[rows]))
+        order = np.lexsort((tiebreak, -value))
     return rows[order[:k]]
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.policies.budget import BudgetedPolicy, check_money, check_number, period_key
+from sim import kernels
+from sim.policies.budget import BudgetedPolicy, check_money, check_number
 from sim.policies.levers import Lever, money_lever
-from sim.policies.targeting import raise_attachment, ranked, top_spenders
+from sim.policies.targeting import compiled_factor, raise_attachment, ranked, top_spenders
+from sim.population import NEVER
 
 
 class VipPrivileges(BudgetedPolicy):
@@ -110,7 +112,7 @@ class VipPrivileges(BudgetedPolicy):
 
     def plan(self, t: int) -> None:
         assert self.model is not None
-        month = period_key(self.model, t, "month")
+        month = self.period_of(t, "month")
         if month != self._month:
             self._month = month
             self.new_month(t)
@@ -118,13 +120,34 @@ class VipPrivileges(BudgetedPolicy):
     def new_month(self, t: int) -> None:
         model, s = self.model, self.store
         assert model is not None
-        value, self.vip = top_spenders(model, s, t, self.top_share)
-        self.ever_vip |= self.vip
-        self.birthday = self.vip & (model.pop.birth_month == model.calendar.date(t).month)
-        # vip x vip_utility + birthday x birthday_utility (birthdays are VIPs), the same sums
-        self._bonus = np.where(self.vip, self.vip_utility, 0.0)
-        self._bonus[self.birthday] += self.birthday_utility
-        rows = ranked(self.birthday, value)
+        month = model.calendar.date(t).month
+        factor = compiled_factor(model, t)
+        if factor is not None:  # the same arrays and ranking in one compiled pass
+            from sim.kernels.targets import vip_month
+
+            pop = model.pop
+            self.vip, self.birthday, self._bonus, rows = vip_month(
+                pop.year_spend,
+                pop.prev_year_spend,
+                pop.last_visit,
+                NEVER,
+                s,
+                factor,
+                self.top_share,
+                pop.birth_month,
+                month,
+                self.vip_utility,
+                self.birthday_utility,
+            )
+            self.ever_vip |= self.vip
+        else:
+            value, self.vip = top_spenders(model, s, t, self.top_share)
+            self.ever_vip |= self.vip
+            self.birthday = self.vip & (model.pop.birth_month == month)
+            # vip x vip_utility + birthday x birthday_utility (birthdays are VIPs), the same sums
+            self._bonus = np.where(self.vip, self.vip_utility, 0.0)
+            self._bonus[self.birthday] += self.birthday_utility
+            rows = ranked(self.birthday, value)
         n = self.affordable(t, self.birthday_gift, rows.size)
         if n:
             self.spend(t, n * self.birthday_gift)
@@ -138,6 +161,24 @@ class VipPrivileges(BudgetedPolicy):
         return self._bonus
 
     def discount(self, t: int, rows: np.ndarray, list_amounts: np.ndarray) -> np.ndarray | None:
+        if kernels.compiled():  # the same request in one compiled pass
+            from sim.kernels.discounts import vip_wanted
+
+            status, wanted, from_bday = vip_wanted(
+                rows,
+                list_amounts,
+                self.vip,
+                self.birthday,
+                self.large_purchase,
+                self.birthday_discount,
+                self.price_discount,
+            )
+            if status < 2:
+                return None
+            got = self.grant_discounts(t, wanted)
+            self.birthday_discounts += float(got[from_bday].sum())
+            self.price_discounts += float(got[~from_bday].sum())
+            return got
         vip = self.vip[rows]
         if not vip.any():
             return None
