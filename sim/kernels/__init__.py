@@ -107,10 +107,11 @@ def use(name: str) -> Iterator[None]:
 
 def warm_up() -> float:
     """Load every kernel now (compiling it if the on-disk cache lacks it): tiny runs of each
-    shipped policy alone and of a bundle, which pass through the hook-free pipeline (the
-    burn-in), the fused and phase-by-phase hooked ones and the policies' own kernels.
-    Returns the seconds it took (0 with the NumPy engine). What a process's first runs pay
-    otherwise (a few ms per kernel); benchmarks call it before timing."""
+    shipped policy alone, of a bundle and of the shipped configs' variants (churn-risk gifts),
+    which pass through the hook-free pipeline (the burn-in), the fused and phase-by-phase
+    hooked ones and the policies' own kernels. Returns the seconds it took (0 with the NumPy
+    engine). What a process's first runs pay otherwise (a few ms per kernel); benchmarks call
+    it before timing."""
     if not compiled():
         return 0.0
     started = time.perf_counter()
@@ -121,7 +122,8 @@ def warm_up() -> float:
     bundle = [
         p for p in ("promotions", "referral_points", "complaint_recovery") if p in policy_names()
     ]
+    variants = [[{"name": "gift_budget", "target": "churn_risk"}]]  # win_back's gifts
     market = default_market(n_customers=400, years=8 / 52, tick="week")
-    for policies in [bundle, *([p.name] for p in BUILTIN_POLICIES)]:
+    for policies in [bundle, *([p.name] for p in BUILTIN_POLICIES), *variants]:
         RetailModel(market=market, policies=policies or None, seed=0).run()
     return time.perf_counter() - started
