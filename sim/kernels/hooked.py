@@ -27,8 +27,9 @@ from sim.kernels.published import by_store as _by_store
 from sim.kernels.published import publisher as _publisher
 from sim.kernels.published import purchases as _purchases
 from sim.kernels.published import terms as _terms
-from sim.kernels.published import tick as _tick
+from sim.kernels.published import tick_from_rows as _tick_from_rows
 from sim.kernels.termed import termed_batch
+from sim.kernels.termed_rows import NO_SHOPPERS
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
@@ -103,28 +104,50 @@ def _plan(model: RetailModel) -> _Plan:
     return plan
 
 
-def with_hooks(
-    model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, buffers=None
-):
-    """The pipeline with the policies' hooks, each called as in the rules (module doc).
+def from_rows(model, t, rows, mode, mask, draws, c, c32, flows, buffers, dt, hl) -> bool | None:
+    """The batch from its rows when every utility hook publishes its term and the tick's blocks
+    drawn ahead are given (`buffers`): utilities, terms and the tick's batches in one compiled
+    call (`published.tick_from_rows`), a batch whose complaint calls a hook (or without
+    shoppers) phase by phase, as `with_hooks` does. Returns False when that is not the case
+    (the caller makes the utilities and calls `with_hooks`), None when the kernels stand aside
+    (the caller runs NumPy), True when done."""
+    plan = _plan(model)
+    if plan.publishers is None:
+        return False
+    got = _tick_from_rows(model, plan, t, rows, mode, mask, draws, c, c32, flows, buffers, dt, hl)
+    if got is None:
+        return None
+    idx, V, (decay, cutoff), status = got
+    if status != 0:  # the terms are in V already, unless there is no shopper to add them to
+        _phase_by_phase(
+            model,
+            t,
+            rows,
+            idx,
+            V,
+            mode,
+            mask,
+            draws,
+            c,
+            c32,
+            decay,
+            cutoff,
+            flows,
+            status == NO_SHOPPERS,
+        )
+    return True
 
-    `buffers` (the streams' blocks drawn ahead, `OccasionDraws.buffers`), given by a caller
-    that runs the tick's further batches next (`pipeline.tick_occasions`): with published
-    terms, those batches run in the same compiled call (`termed.termed_tick`) and the rows
-    still due after it are left to the caller, as `occasions.after_choice` leaves them."""
+
+def with_hooks(model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows):
+    """The pipeline with the policies' hooks, each called as in the rules (module doc), for
+    a batch whose utilities `V` are made (a tick's batch with published terms goes through
+    `from_rows` instead)."""
     plan = _plan(model)
     if not plan.fused or idx.size == 0:
         return _phase_by_phase(
             model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows
         )
     pop, st = model.pop, model.store_arrays
-    if plan.publishers is not None and buffers is not None:
-        args = (model, plan, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows)
-        if _tick(*args, buffers):
-            return None
-        return _phase_by_phase(
-            model, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, False
-        )
     if plan.publishers is not None:
         term_store, terms = _terms(plan, model, t)
         check = plan.complaint_at is not None

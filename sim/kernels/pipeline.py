@@ -363,6 +363,27 @@ class _Tick:
         model, t, c, c32 = self.model, self.t, self.c, self.c32
         draws = read_only(draws)
         if self.hooked:
+            if self.buffers is not None:  # a tick: published terms go in one call from the rows
+                from sim.kernels.hooked import from_rows
+
+                done = from_rows(
+                    model,
+                    t,
+                    rows,
+                    mode,
+                    mask,
+                    draws,
+                    c,
+                    c32,
+                    self.flows,
+                    self.buffers,
+                    self.dt,
+                    self.hl,
+                )
+                if done is None:
+                    return None
+                if done:
+                    return _due_again(model, t, rows, mode, mask)
             got = base_utilities(model, t, rows, c, c32, only_shoppers=True)
             if got is None:
                 return None
@@ -384,7 +405,6 @@ class _Tick:
                 decay,
                 cutoff,
                 self.flows,
-                buffers=self.buffers,
             )
             return _due_again(model, t, rows, mode, mask)
         if self.buffers is None:

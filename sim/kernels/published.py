@@ -1,6 +1,6 @@
 """The hooked pipeline's Python side for published utility terms (`StorePolicy.utility_term`):
 which hooks publish, the terms stacked for the kernels, a batch's purchase hooks, and the tick
-run in one compiled call (`sim.kernels.termed`). See `sim.kernels.hooked`."""
+run in one compiled call from its rows (`sim.kernels.termed_rows`). See `sim.kernels.hooked`."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.errors import PolicyError
-from sim.kernels.pipeline import drawn_ahead, skip_past, tick_arrays
-from sim.kernels.termed import termed_tick
+from sim.kernels.pipeline import decay_table, drawn_ahead, skip_past, tick_arrays
+from sim.kernels.termed_rows import termed_rows
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
@@ -112,52 +112,66 @@ def _positions(at: dict, s: int, stores: np.ndarray) -> np.ndarray | None:
     return got
 
 
-def tick(
-    model, plan, t, rows, idx, V, mode, mask, draws, c, c32, decay, cutoff, flows, buffers
-) -> bool:
-    """The batch and the tick's further batches in one compiled call (`with_hooks`), then each
-    batch's discount and purchase hooks, in batch order (movable: they read nothing the later
-    batches write, and the published terms stay the same through the tick). False: nothing
-    done, a complaint of the batch calls a hook (the terms are in V already)."""
+def tick_from_rows(
+    model, plan, t, rows, mode, mask, draws, c, c32, flows, buffers, dt, hl
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, int], int] | None:
+    """The batch and the tick's further batches in one compiled call from the rows
+    (`termed_rows.termed_rows`: utilities, published terms, complaint look-ahead and
+    `termed.termed_tick`), then each batch's discount and purchase hooks in batch order
+    (movable: they read nothing the later batches write, and the published terms stay the same
+    through the tick). Returns None when the kernels stand aside (a negative age: the
+    caller runs NumPy), else (the shoppers' positions, V with the terms added, the decay table
+    and its cutoff used, status): status 0 done; 1 a complaint calls a hook (nothing done but
+    the terms added: the caller runs the batch phase by phase); `NO_SHOPPERS` nothing done."""
     term_store, terms_ = terms(plan, model, t)
     check = plan.complaint_at is not None
     blocks, pos = drawn_ahead(buffers)
-    b_rows, b_stores, amount, ends, status, _ = termed_tick(
-        t,
-        rows,
-        idx,
-        V,
-        term_store,
-        terms_,
-        check,
-        plan.complaint_at if check else plan.no_complaints,
-        mode,
-        mask,
-        draws.clock,
-        draws.churn,
-        draws.choice,
-        draws.ticket,
-        draws.service,
-        draws.complaint,
-        draws.wom,
-        *blocks,
-        pos,
-        *tick_arrays(model),
-        c,
-        c32,
-        decay,
-        cutoff,
-        flows,
-    )
+    need = 0
+    while True:  # nothing is done while the utilities ask for a longer decay table
+        decay, cutoff = decay_table(dt, hl, need)
+        idx, V, need, b_rows, b_stores, amount, ends, status, _ = termed_rows(
+            t,
+            rows,
+            term_store,
+            terms_,
+            check,
+            plan.complaint_at if check else plan.no_complaints,
+            mode,
+            mask,
+            draws.clock,
+            draws.churn,
+            draws.choice,
+            draws.ticket,
+            draws.service,
+            draws.complaint,
+            draws.wom,
+            *blocks,
+            pos,
+            *tick_arrays(model),
+            c,
+            c32,
+            decay,
+            cutoff,
+            flows,
+        )
+        if need <= 0:
+            break
+    if need < 0:
+        return None
     skip_past(buffers, pos)
-    if status == 1:  # a complaint calls a hook: the caller runs the batch phase by phase
-        return False
+    if status == 0 or status == -2:
+        _booked(model, t, status, b_rows, b_stores, amount, ends)
+    return idx, V, (decay, cutoff), status
+
+
+def _booked(model, t, status, b_rows, b_stores, amount, ends) -> None:
+    """The tick's batches done by the kernel: each batch's discount and purchase hooks in
+    batch order, then the tick's rows of the log in one piece (the same rows: movable hooks
+    read no log)."""
     if status != 0:
         raise RuntimeError("decay table missed an age the utilities saw")  # pragma: no cover
     if not b_rows.size:
-        return True
-    # Each batch's hooks in batch order, then the tick's rows of the log in one piece (the
-    # same rows: movable hooks read no log).
+        return
     discount = np.zeros(b_rows.size)
     if model.hooks("discount") or model.hooks("on_purchases"):
         lo = 0
@@ -169,4 +183,3 @@ def tick(
                 )
             lo = hi
     model.transactions.append(t, b_rows, b_stores, amount, discount)
-    return True
