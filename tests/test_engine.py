@@ -32,6 +32,7 @@ from experiments.engine.burn_ins import grouped_batches
 from experiments.engine.executors import batches
 from experiments.engine.runner import frames, labelled, run_spec
 from experiments.engine.store import OutputError
+from experiments.engine.study import Interrupted
 from sim import ConfigError, default_market
 from sim.policies import StorePolicy, register
 
@@ -237,6 +238,31 @@ def test_a_policy_raising_in_a_hook_is_one_line_and_finished_runs_are_kept(tmp_p
     log = next((tmp_path / "logs").glob("*.log")).read_text()
     assert "Traceback" in log and "on_purchases" in log
     assert len(RunStore(tmp_path)) == 1  # the finished run is kept
+
+
+@register
+class InterruptedInCompiledCode(StorePolicy):
+    """What a SIGTERM landing inside a compiled call looks like from Python: a SystemError
+    caused by the signal handler's `Interrupted`."""
+
+    name = "interrupted_test_policy"
+
+    def on_purchases(self, t, rows, amounts) -> None:
+        if t >= 3:
+            try:
+                raise Interrupted(signal.SIGTERM)
+            except Interrupted as stop:
+                raise SystemError("returned a result with an exception set") from stop
+
+
+def test_a_signal_caught_inside_compiled_code_stops_the_study_not_a_run(tmp_path):
+    """The study stops as for any SIGTERM (exit status 143 in the CLI), with the run that was
+    interrupted neither stored nor reported as failed."""
+    bad = [RunSpec(TINY, policy_entries(["interrupted_test_policy"]), 5, labels={"s": 1})]
+    with pytest.raises(Interrupted) as stop:
+        run_study(bad, workers=1, store=tmp_path, progress=False)
+    assert stop.value.exit_status == 128 + signal.SIGTERM
+    assert len(RunStore(tmp_path)) == 0 and not list((tmp_path / "logs").glob("*.log"))
 
 
 # ------------------------------------------------------------------ kill and resume

@@ -158,9 +158,29 @@ def iter_batch(
             res = run_spec(spec, snap)
             res["seconds"] += seconds
         except Exception as exc:  # noqa: BLE001 - reported as one line, traceback kept
+            stop = interruption(exc)
+            if stop is not None:  # the study is stopping: no failure of this run
+                raise stop from None
             yield i, failure(i, spec, exc)
             continue
         yield i, res
+
+
+def interruption(exc: BaseException) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt (a study's `Interrupted`) behind `exc`, if any.
+
+    The main process computes runs too (`executors._local`), and a signal that lands while
+    compiled code hands back its results is raised by the handler inside that C call, which
+    then reports ``SystemError: ... returned a result with an exception set`` caused by it.
+    """
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def failure(index: int, spec: RunSpec, exc: BaseException) -> RunFailure:
