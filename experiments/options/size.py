@@ -3,8 +3,12 @@ and time (an estimate line; refused only when absurd).
 
 The per-run memory model is the simulation library's (`sim.schema.run_memory_estimate`); a
 study adds its parallel runs, its specs and collected results, and whatever its analysis holds
-at once (a tournament's bootstrap). Time: about 1 µs per customer-tick plus 0.05 s per run,
-divided over the workers (measured on the default market under load, Dec 2026: 0.3-0.8 µs).
+at once (a tournament's bootstrap). Time, divided over the workers: 0.03 s a run, 1 µs a
+customer (set-up, extraction), 0.15 ms a tick and 5 ns a customer-day, plus a quarter of the
+burn-in year (a replication's runs share one); agent activation adds 1.5 µs a customer-tick.
+Against docs/performance.md (Dec 2026): 20k customers x 3 years weekly 0.19 s a run (measured
+0.12-0.15 in a study), 1M x 1 year daily 3.4 s (4.5 alone), agent runs 0.75-1.25 µs a
+customer-tick.
 """
 
 from __future__ import annotations
@@ -15,8 +19,12 @@ from typing import Any
 from sim import ConfigError
 from sim.schema import check_memory, human_bytes, run_memory_estimate
 
-SECONDS_PER_CUSTOMER_TICK = 1e-6
-SECONDS_PER_RUN = 0.05
+SECONDS_PER_RUN = 0.03
+SECONDS_PER_CUSTOMER = 1e-6
+SECONDS_PER_TICK = 1.5e-4
+SECONDS_PER_CUSTOMER_DAY = 5e-9
+SECONDS_PER_AGENT_CUSTOMER_TICK = 1.5e-6
+BURN_IN_SHARE = 0.25
 MAX_DAYS = 366
 """A study estimated to take longer than this on this machine is refused (say what to cut)."""
 SPEC_BYTES = 16 * 1024
@@ -47,10 +55,20 @@ def human_time(seconds: float) -> str:
     return f"{seconds / 86400:,.0f} days"
 
 
-def run_seconds(market: Any) -> float:
-    return SECONDS_PER_RUN + SECONDS_PER_CUSTOMER_TICK * float(market.n_customers) * float(
-        market.n_ticks
-    )
+def run_seconds(market: Any, activation: str = "batch") -> float:
+    """About how long one run of `market` takes in a study (with its share of a burn-in)."""
+    n = float(market.n_customers)
+
+    def stepping(ticks: float, days: float) -> float:
+        return SECONDS_PER_TICK * ticks + SECONDS_PER_CUSTOMER_DAY * n * days
+
+    years = float(getattr(market, "burn_in_years", 0))  # weekly ticks
+    seconds = SECONDS_PER_RUN + SECONDS_PER_CUSTOMER * n
+    seconds += stepping(float(market.n_ticks), float(market.n_ticks * market.tick_days))
+    seconds += BURN_IN_SHARE * stepping(52.0 * years, 365.0 * years)
+    if activation == "agent":  # one Python step per customer and tick
+        seconds += SECONDS_PER_AGENT_CUSTOMER_TICK * n * market.n_ticks
+    return seconds
 
 
 def study_memory_estimate(market: Any, n_policies: int, replications: int, workers: int) -> float:
@@ -62,13 +80,18 @@ def study_memory_estimate(market: Any, n_policies: int, replications: int, worke
 
 
 def estimate(
-    market: Any, runs: int, workers: int, extra_bytes: float = 0.0, extra_seconds: float = 0.0
+    market: Any,
+    runs: int,
+    workers: int,
+    extra_bytes: float = 0.0,
+    extra_seconds: float = 0.0,
+    activation: str = "batch",
 ) -> StudySize:
     per_run = run_memory_estimate(market)
     ticks = float(market.n_ticks)
     held = float(runs) * (ticks * 4 * 8 + SPEC_BYTES)
     memory = per_run * max(1, min(workers, runs)) + held + extra_bytes
-    seconds = run_seconds(market) * runs / max(1, min(workers, runs)) + extra_seconds
+    seconds = run_seconds(market, activation) * runs / max(1, min(workers, runs)) + extra_seconds
     return StudySize(int(runs), int(workers), memory, seconds)
 
 
@@ -85,7 +108,12 @@ def check_size(size: StudySize, field: str, what: str) -> StudySize:
 
 
 def check_study_size(
-    market: Any, n_policies: int, replications: int, workers: int, field: str = "replications"
+    market: Any,
+    n_policies: int,
+    replications: int,
+    workers: int,
+    field: str = "replications",
+    activation: str = "batch",
 ) -> StudySize:
     """Refuse a study whose runs (workers at once) and results would not fit in memory."""
     check_memory(
@@ -94,5 +122,5 @@ def check_study_size(
         f"{n_policies} policies x {replications:,} replications on {workers} worker(s) "
         f"({market.n_customers:,} customers each)",
     )
-    size = estimate(market, n_policies * replications, workers)
+    size = estimate(market, n_policies * replications, workers, activation=activation)
     return check_size(size, field, f"{n_policies} policies x {replications:,} replications")

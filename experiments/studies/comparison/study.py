@@ -81,14 +81,18 @@ class Comparison(Study):
     def check_size(self, plan: Plan, workers: int) -> Any:
         from experiments.options.size import check_study_size
 
-        size = check_study_size(plan.market, len(plan.policies), plan.replications, workers)
+        size = check_study_size(
+            plan.market, len(plan.policies), plan.replications, workers, activation=plan.activation
+        )
         if plan.scale_replications and not plan.market.members:  # double-size runs too
             from experiments.options.size import StudySize
             from experiments.studies.comparison.scale import SIZES, scaled_market
 
             k, n = plan.scale_replications, len(plan.policies)
             extra = [
-                check_study_size(scaled_market(plan.market, f), n, k, workers, "scale_check")
+                check_study_size(
+                    scaled_market(plan.market, f), n, k, workers, "scale_check", plan.activation
+                )
                 for f in SIZES
             ]
             size = StudySize(
