@@ -74,30 +74,28 @@ class OccasionDraws:
         )
 
     @classmethod
-    def joined(cls, model: RetailModel, t: int, m: int, rows: np.ndarray) -> OccasionDraws:
-        """`concat(draw(model, m), keyed(model, t, rows))`, as read-only arrays (what the
-        compiled pipeline takes)."""
-        out = cls.concat(cls.draw(model, m), cls.keyed(model, t, rows))
-        for a in vars(out).values():
-            a.flags.writeable = False
-        return out
-
-    @staticmethod
-    def width_of_wom(model: RetailModel) -> int:
-        """Columns of the word-of-mouth draws (one for how many are told, one per contact)."""
-        return _wom_columns(model)
-
-    @classmethod
     def keyed(cls, model: RetailModel, t: int, rows: np.ndarray) -> OccasionDraws:
         """Draws for extra (scheduled) visits, keyed by customer row and tick.
 
         Who gets an extra visit depends on the policy, so these numbers must not come from a
         shared sequence: each row's numbers depend only on the seed, the tick and the row.
         """
-        n_wom, n_choice = _wom_columns(model), model.n_stores + 1
-        u = model.streams.keyed("visit", t).random(rows, 6 + n_choice + n_wom)
+        return cls.from_keyed(
+            model, model.streams.keyed("visit", t).random(rows, cls.keyed_width(model))
+        )
+
+    @staticmethod
+    def keyed_width(model: RetailModel) -> int:
+        """Keyed uniforms per extra visit: churn, ticket, service, 3 complaint, one per choice
+        (stores and the outside option), the word of mouth's."""
+        return 6 + model.n_stores + 1 + _wom_columns(model)
+
+    @classmethod
+    def from_keyed(cls, model: RetailModel, u: np.ndarray) -> OccasionDraws:
+        """The draws of extra visits from their keyed uniforms `u` (`keyed_width` columns)."""
+        n_choice = model.n_stores + 1
         return cls(
-            clock=np.zeros(rows.size),
+            clock=np.zeros(u.shape[0]),
             churn=u[:, 0],
             ticket=gammaincinv(model.behaviour.ticket_shape, u[:, 1]),
             service=ndtri(u[:, 2]),

@@ -35,9 +35,9 @@ def gumbel_block(gen: np.random.Generator, size: int) -> np.ndarray | None:
 
 
 @njit(cache=True)
-def _rows_of(block, at, m, out, start):
-    """Rows `at`..`at + m` of a 1-D or 2-D block copied to `out[start:start + m]`."""
-    out[start : start + m] = block[at : at + m]
+def _then(block, at, m, keyed):
+    """Rows `at`..`at + m` of a 1-D or 2-D block, then the rows of `keyed`, in a new array."""
+    return np.concatenate((block[at : at + m], keyed))
 
 
 @njit(cache=True)
@@ -57,42 +57,23 @@ def joined(
     at_complaint,
     wom,
     at_wom,
-    u,
-    v_ticket,
-    v_service,
-    v_choice,
+    k_clock,
+    k_churn,
+    k_choice,
+    k_ticket,
+    k_service,
+    k_complaint,
+    k_wom,
 ):
-    """A batch's draws, `m` natural occasions' rows from the streams' blocks (each from its
-    row `at_*` on) followed by the scheduled visits' keyed draws: `u` (their keyed uniforms,
-    as `OccasionDraws.keyed` splits them) and the columns NumPy transformed (`v_ticket`,
-    `v_service`, `v_choice`). Returns the seven arrays `OccasionDraws.concat` makes."""
-    k = u.shape[0]
-    n_choice, n_wom = choice.shape[1], wom.shape[1]
-    n = m + k
-    o_clock = np.empty(n)
-    o_churn = np.empty(n)
-    o_choice = np.empty((n, n_choice))
-    o_ticket = np.empty(n)
-    o_service = np.empty(n)
-    o_complaint = np.empty((n, 3))
-    o_wom = np.empty((n, n_wom))
-    _rows_of(clock, at_clock, m, o_clock, 0)
-    _rows_of(churn, at_churn, m, o_churn, 0)
-    _rows_of(choice, at_choice, m, o_choice, 0)
-    _rows_of(ticket, at_ticket, m, o_ticket, 0)
-    _rows_of(service, at_service, m, o_service, 0)
-    _rows_of(complaint, at_complaint, m, o_complaint, 0)
-    _rows_of(wom, at_wom, m, o_wom, 0)
-    for i in range(k):
-        j = m + i
-        o_clock[j] = 0.0
-        o_churn[j] = u[i, 0]
-        o_ticket[j] = v_ticket[i]
-        o_service[j] = v_service[i]
-        for q in range(3):
-            o_complaint[j, q] = u[i, 3 + q]
-        for q in range(n_choice):
-            o_choice[j, q] = v_choice[i, q]
-        for q in range(n_wom):
-            o_wom[j, q] = u[i, 6 + n_choice + q]
-    return o_clock, o_churn, o_choice, o_ticket, o_service, o_complaint, o_wom
+    """A batch's draws: `m` natural occasions' rows from the streams' blocks (each from its
+    row `at_*` on) followed by the scheduled visits' draws (`k_*`, `OccasionDraws.from_keyed`'s
+    fields). Returns the seven arrays `OccasionDraws.concat` makes."""
+    return (
+        _then(clock, at_clock, m, k_clock),
+        _then(churn, at_churn, m, k_churn),
+        _then(choice, at_choice, m, k_choice),
+        _then(ticket, at_ticket, m, k_ticket),
+        _then(service, at_service, m, k_service),
+        _then(complaint, at_complaint, m, k_complaint),
+        _then(wom, at_wom, m, k_wom),
+    )

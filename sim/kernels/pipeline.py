@@ -15,7 +15,7 @@ import numpy as np
 from sim.kernels import choice as KC
 from sim.kernels import tick as KT
 from sim.kernels.layout import C32_YEARS, C_ASP
-from sim.kernels.tick_inputs import (  # noqa: F401  (drawn_ahead, skip_past: re-exported)
+from sim.kernels.tick_inputs import (
     NO_BLOCKS,
     drawn_ahead,
     joined_draws,

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.errors import PolicyError
-from sim.kernels.pipeline import decay_table, drawn_ahead, skip_past, tick_arrays
+from sim.kernels.pipeline import decay_table
 from sim.kernels.termed_rows import termed_rows
+from sim.kernels.tick_inputs import drawn_ahead, skip_past, tick_arrays
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel

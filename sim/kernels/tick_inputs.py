@@ -30,30 +30,20 @@ def read_only(draws: OccasionDraws) -> OccasionDraws:
 
 
 def joined_draws(model: RetailModel, t: int, m: int, visits: np.ndarray) -> OccasionDraws:
-    """`OccasionDraws.joined(model, t, m, visits)`: the same numbers, the natural rows read
-    straight from the blocks drawn ahead and both parts joined in one compiled call (NumPy
-    still transforms the keyed uniforms: its SIMD `log`, SciPy's `gammaincinv`, `ndtri`)."""
-    from scipy.special import gammaincinv, ndtri
-
+    """`OccasionDraws.concat(OccasionDraws.draw(model, m), OccasionDraws.keyed(model, t,
+    visits))`: the same numbers, the natural rows read straight from the blocks drawn ahead,
+    the keyed uniforms compiled, both parts joined in one compiled call."""
     from sim.agents.customer import OccasionDraws
     from sim.kernels.draws import joined
     from sim.kernels.recruit import keyed_uniforms
 
-    n_choice = model.n_stores + 1
-    n_wom = OccasionDraws.width_of_wom(model)
     visits = visits.astype(np.int64, copy=False)
-    u = keyed_uniforms(visits, model.streams.keyed("visit", t).key, 6 + n_choice + n_wom)
-    sources = [part for b in OccasionDraws.buffers(model) for part in b.hand_out(m)]
-    return OccasionDraws(
-        *joined(
-            m,
-            *sources,
-            u,
-            gammaincinv(model.behaviour.ticket_shape, u[:, 1]),
-            ndtri(u[:, 2]),
-            -np.log(-np.log(u[:, 6 : 6 + n_choice])),
-        )
+    u = keyed_uniforms(
+        visits, model.streams.keyed("visit", t).key, OccasionDraws.keyed_width(model)
     )
+    keyed = OccasionDraws.from_keyed(model, u)
+    sources = [part for b in OccasionDraws.buffers(model) for part in b.hand_out(m)]
+    return OccasionDraws(*joined(m, *sources, *vars(keyed).values()))
 
 
 def _no_block(ndim: int) -> np.ndarray:
