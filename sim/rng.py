@@ -127,9 +127,15 @@ class DrawsAhead:
     def __init__(self, gen: np.random.Generator, method: str, width: int = 1, *args: float) -> None:
         self._gen, self._method, self._args = gen, method, args
         self.width = width
-        self._buf = np.zeros(0)
-        self._buf.flags.writeable = False
         self._pos = 0
+        empty = np.zeros(0)
+        empty.flags.writeable = False
+        self._set_block(empty)
+
+    def _set_block(self, buf: np.ndarray) -> None:
+        """The block drawn ahead, and its view as rows (kept: a tick's kernels ask for it)."""
+        self._buf = buf
+        self._rows = buf if self.width == 1 else buf.reshape(-1, self.width)
 
     def state(self) -> tuple[str, int, tuple[float, ...], np.ndarray, int]:
         """The buffer's set-up and position (the read-only block itself is shared, not copied)."""
@@ -142,14 +148,14 @@ class DrawsAhead:
         """A buffer over `gen` that hands out what the one `state` came from would have."""
         method, width, args, buf, pos = state
         out = cls(gen, method, width, *args)
-        out._buf, out._pos = buf, pos
+        out._set_block(buf)
+        out._pos = pos
         return out
 
     def rows(self) -> tuple[np.ndarray, int]:
         """The block drawn ahead, as rows of `width` (1-D for width 1), and the next row to hand
-        out: a compiled caller reads on from there, then says where it stopped (`skip_to`)."""
-        buf = self._buf
-        return (buf if self.width == 1 else buf.reshape(-1, self.width)), self._pos // self.width
+        out: a compiled caller reads on from there, then says where it stopped (`skip_all`)."""
+        return self._rows, self._pos // self.width
 
     def hand_out(self, m: int) -> tuple[np.ndarray, int]:
         """The next `m` draws handed out as `take` would, as (rows, at): they are rows
@@ -157,14 +163,10 @@ class DrawsAhead:
         nothing copied)."""
         n = m * self.width
         if self._pos + n <= self._buf.size:
-            block, at = self.rows()
+            at = self._pos // self.width
             self._pos += n
-            return block, at
+            return self._rows, at
         return self.take(m), 0
-
-    def skip_to(self, row: int) -> None:
-        """The rows before `row` of the current block have been used (see `rows`)."""
-        self._pos = row * self.width
 
     def _draw(self, size: int) -> np.ndarray:
         """The next `size` numbers of the distribution (standard Gumbels: compiled, the same)."""
@@ -184,7 +186,7 @@ class DrawsAhead:
             rest = self._buf[pos:]
             more = self._draw(max(self.BLOCK_ROWS * self.width, n - rest.size))
             more.flags.writeable = False
-            self._buf = more
+            self._set_block(more)
             if rest.size:  # the batch straddles two blocks: only its own numbers are copied
                 self._pos = n - rest.size
                 out = np.concatenate([rest, more[: self._pos]])
@@ -194,6 +196,20 @@ class DrawsAhead:
         self._pos = end
         out = self._buf[pos:end]
         return out if self.width == 1 else out.reshape(m, self.width)
+
+
+def blocks_ahead(buffers: tuple[DrawsAhead, ...]) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    """Each buffer's block as rows and the next row it hands out (`DrawsAhead.rows` of each,
+    the rows in one int64 array): what a compiled caller reads on from."""
+    blocks = tuple([b._rows for b in buffers])
+    return blocks, np.array([b._pos // b.width for b in buffers], dtype=np.int64)
+
+
+def skip_all(buffers: tuple[DrawsAhead, ...], rows: np.ndarray) -> None:
+    """Move each buffer on to its row in `rows`: the rows of its block before it have been used
+    (see `DrawsAhead.rows`)."""
+    for b, row in zip(buffers, rows.tolist(), strict=True):
+        b._pos = row * b.width
 
 
 # ---------------------------------------------------------------------------- keyed draws

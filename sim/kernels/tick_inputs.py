@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.rng import blocks_ahead, skip_all
+
 if TYPE_CHECKING:  # pragma: no cover
     from sim.agents.customer import OccasionDraws
     from sim.model import RetailModel
@@ -105,11 +107,9 @@ def tick_arrays(model: RetailModel) -> tuple[np.ndarray, ...]:
 def drawn_ahead(buffers) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
     """The occasion streams' blocks drawn ahead and each one's position: what a whole-tick
     kernel reads its repeat batches' draws from (`skip_past` then moves the buffers on)."""
-    got = [b.rows() for b in buffers]
-    return tuple(block for block, _ in got), np.array([at for _, at in got], dtype=np.int64)
+    return blocks_ahead(buffers)
 
 
 def skip_past(buffers, pos: np.ndarray) -> None:
     """Move each buffer past the draws a whole-tick kernel used (positions `pos`)."""
-    for buffer, at in zip(buffers, pos.tolist(), strict=True):
-        buffer.skip_to(at)
+    skip_all(buffers, pos)
