@@ -59,12 +59,15 @@ def initial_relationships(model: RetailModel) -> None:
         # temporaries (utilities, Gumbel draws, their sum), ~90 MB of fresh pages at 1M.
         # Nothing is written before every block is chosen (the friends' term reads it).
         from sim.kernels import setup
+        from sim.kernels.draws import gumbel_block
 
         stores = np.empty(rows.size, dtype=np.int64)
         for a in range(0, rows.size, _CHOICE_BLOCK):
             part = rows[a : a + _CHOICE_BLOCK]
             V = store_utilities(model, 0, part)
-            gumbel = rng.gumbel(size=(part.size, V.shape[1] - 1))
+            shape = (part.size, V.shape[1] - 1)
+            gumbel = gumbel_block(rng, shape[0] * shape[1])  # rng.gumbel's numbers, compiled
+            gumbel = rng.gumbel(size=shape) if gumbel is None else gumbel.reshape(shape)
             setup.first_stores(V, gumbel, stores[a : a + part.size])
         del V, gumbel
         last = -1 - rng.integers(0, tpy, rows.size)
