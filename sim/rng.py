@@ -105,10 +105,24 @@ class Streams:
         """Per-customer draws of `process` at `tick` (see `KeyedDraws`)."""
         return KeyedDraws(self.seed, process, tick + self.tick_offset)
 
+    def key(self, process: str, tick: int) -> np.uint64:
+        """`keyed(process, tick).key`, remembered: every policy run from one seed asks for the
+        same keys, tick after tick (compiled kernels take the key itself)."""
+        k = (self.seed, process, tick + self.tick_offset)
+        got = _KEYS.get(k)
+        if got is None:
+            if len(_KEYS) >= 65536:
+                _KEYS.clear()
+            got = _KEYS[k] = self.keyed(process, tick).key
+        return got
+
     def for_policy(self, policy_name: str, store_id: str) -> np.random.Generator:
         """A stream private to one policy at one store, independent of the core streams."""
         key = zlib.crc32(f"{policy_name}@{store_id}".encode())
         return np.random.default_rng(np.random.SeedSequence([self.seed, 0x5EED, key]))
+
+
+_KEYS: dict[tuple[int, str, int], np.uint64] = {}
 
 
 class DrawsAhead:

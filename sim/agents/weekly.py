@@ -110,22 +110,6 @@ def _prospect_index(model: RetailModel) -> tuple[np.ndarray, np.ndarray]:
     return kept[1], kept[2]
 
 
-_KEYS: dict[tuple[int, str, int], np.uint64] = {}
-
-
-def _key(model: RetailModel, process: str, t: int) -> np.uint64:
-    """`model.streams.keyed(process, t).key`, remembered: every policy run from one seed asks
-    for the same keys."""
-    streams = model.streams
-    k = (streams.seed, process, t + streams.tick_offset)
-    key = _KEYS.get(k)
-    if key is None:
-        if len(_KEYS) >= 65536:
-            _KEYS.clear()
-        key = _KEYS[k] = streams.keyed(process, t).key
-    return key
-
-
 def _thresholds(rate: float, multiplier: np.ndarray, period_years: float) -> np.ndarray:
     """Per store: the chance that a satisfied customer recruits in the period."""
     return -np.expm1(-(rate * multiplier) * period_years)
@@ -146,7 +130,7 @@ def _recruit_compiled(model: RetailModel, t: int, period_years: float) -> None:
     from sim.kernels import recruit as kernel
 
     pop, b, ledger, n_stores = model.pop, model.behaviour, model.ledger, model.n_stores
-    key, pick_key = _key(model, "recruitment", t), _key(model, "recruit_pick", t)
+    key, pick_key = model.streams.key("recruitment", t), model.streams.key("recruit_pick", t)
     rate = b.wom_new_per_satisfied_year
     boost = pop.satisfaction.dtype.type(b.wom_positive_shift * 5)
     scaled = model.hooks("recruit_multiplier")
@@ -412,9 +396,9 @@ def _week_compiled(model: RetailModel, t: int, since: int, count: bool) -> Censu
         t,
         n_stores,
         pop.last_good,
-        _key(model, "recruitment", t),
+        model.streams.key("recruitment", t),
         _unscaled_thresholds(b.wom_new_per_satisfied_year, period_years, n_stores),
-        _key(model, "recruit_pick", t),
+        model.streams.key("recruit_pick", t),
         3,
         pop.indptr,
         pop.indices,

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kernels.draws import joined
+from sim.kernels.recruit import keyed_uniforms
 from sim.rng import blocks_ahead, skip_all
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,13 +38,9 @@ def joined_draws(model: RetailModel, t: int, m: int, visits: np.ndarray) -> Occa
     visits))`: the same numbers, the natural rows read straight from the blocks drawn ahead,
     the keyed uniforms compiled, both parts joined in one compiled call."""
     from sim.agents.customer import OccasionDraws
-    from sim.kernels.draws import joined
-    from sim.kernels.recruit import keyed_uniforms
 
     visits = visits.astype(np.int64, copy=False)
-    u = keyed_uniforms(
-        visits, model.streams.keyed("visit", t).key, OccasionDraws.keyed_width(model)
-    )
+    u = keyed_uniforms(visits, model.streams.key("visit", t), OccasionDraws.keyed_width(model))
     keyed = OccasionDraws.from_keyed(model, u)
     sources = [part for b in OccasionDraws.buffers(model) for part in b.hand_out(m)]
     return OccasionDraws(*joined(m, *sources, *vars(keyed).values()))
