@@ -17,12 +17,11 @@ from sim.kernels import tick as KT
 from sim.kernels.layout import C32_YEARS, C_ASP
 from sim.kernels.tick_inputs import (
     NO_BLOCKS,
-    drawn_ahead,
     joined_draws,
     read_only,
-    skip_past,
     tick_arrays,
 )
+from sim.rng import blocks_ahead, skip_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.agents.customer import OccasionDraws
@@ -410,7 +409,7 @@ class _Tick:
         if self.buffers is None:
             blocks, pos = NO_BLOCKS, np.zeros(len(NO_BLOCKS), dtype=np.int64)
         else:
-            blocks, pos = drawn_ahead(self.buffers)
+            blocks, pos = blocks_ahead(self.buffers)
         need = 0
         while True:
             decay, cutoff = decay_table(self.dt, self.hl, need)
@@ -440,7 +439,7 @@ class _Tick:
                 continue
             break
         if self.buffers is not None:
-            skip_past(self.buffers, pos)
+            skip_all(self.buffers, pos)
         if b_rows.size:
             model.transactions.append(t, b_rows, b_stores, amount, np.zeros(b_rows.size))
         if status == -2:

@@ -12,7 +12,8 @@ import numpy as np
 from sim.errors import PolicyError
 from sim.kernels.pipeline import decay_table
 from sim.kernels.termed_rows import termed_rows
-from sim.kernels.tick_inputs import drawn_ahead, skip_past, tick_arrays
+from sim.kernels.tick_inputs import tick_arrays
+from sim.rng import blocks_ahead, skip_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import RetailModel
@@ -126,7 +127,7 @@ def tick_from_rows(
     the terms added: the caller runs the batch phase by phase); `NO_SHOPPERS` nothing done."""
     term_store, terms_ = terms(plan, model, t)
     check = plan.complaint_at is not None
-    blocks, pos = drawn_ahead(buffers)
+    blocks, pos = blocks_ahead(buffers)
     need = 0
     while True:  # nothing is done while the utilities ask for a longer decay table
         decay, cutoff = decay_table(dt, hl, need)
@@ -159,7 +160,7 @@ def tick_from_rows(
             break
     if need < 0:
         return None
-    skip_past(buffers, pos)
+    skip_all(buffers, pos)
     if status == 0 or status == -2:
         _booked(model, t, status, b_rows, b_stores, amount, ends)
     return idx, V, (decay, cutoff), status

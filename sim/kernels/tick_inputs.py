@@ -1,7 +1,8 @@
 """What the whole-tick kernels take besides the batch: the population's, stores' and market's
-arrays in kernel order, the occasion streams' blocks drawn ahead (and moving past what a
-kernel used), and a batch's draws made ready for a kernel (read-only, contiguous; the natural
-occasions' rows and the scheduled visits' keyed draws joined in one compiled call)."""
+arrays in kernel order, and a batch's draws made ready for a kernel (read-only, contiguous; the
+natural occasions' rows and the scheduled visits' keyed draws joined in one compiled call). The
+occasion streams' blocks drawn ahead come from `sim.rng.blocks_ahead` (`skip_all` moves them
+past what a kernel used)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import numpy as np
 
 from sim.kernels.draws import joined
 from sim.kernels.recruit import keyed_uniforms
-from sim.rng import blocks_ahead, skip_all
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.agents.customer import OccasionDraws
@@ -100,14 +100,3 @@ def tick_arrays(model: RetailModel) -> tuple[np.ndarray, ...]:
         st.resolution,
         model.clock_end,
     )
-
-
-def drawn_ahead(buffers) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-    """The occasion streams' blocks drawn ahead and each one's position: what a whole-tick
-    kernel reads its repeat batches' draws from (`skip_past` then moves the buffers on)."""
-    return blocks_ahead(buffers)
-
-
-def skip_past(buffers, pos: np.ndarray) -> None:
-    """Move each buffer past the draws a whole-tick kernel used (positions `pos`)."""
-    skip_all(buffers, pos)
