@@ -65,9 +65,8 @@ def initial_relationships(model: RetailModel) -> None:
         for a in range(0, rows.size, _CHOICE_BLOCK):
             part = rows[a : a + _CHOICE_BLOCK]
             V = store_utilities(model, 0, part)
-            shape = (part.size, V.shape[1] - 1)
-            gumbel = gumbel_block(rng, shape[0] * shape[1])  # rng.gumbel's numbers, compiled
-            gumbel = rng.gumbel(size=shape) if gumbel is None else gumbel.reshape(shape)
+            k = V.shape[1] - 1  # rng.gumbel(size=(part.size, k))'s numbers, compiled
+            gumbel = gumbel_block(rng, part.size * k).reshape(part.size, k)
             setup.first_stores(V, gumbel, stores[a : a + part.size])
         del V, gumbel
         last = -1 - rng.integers(0, tpy, rows.size)

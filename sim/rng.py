@@ -166,15 +166,10 @@ class DrawsAhead:
         out._pos = pos
         return out
 
-    def rows(self) -> tuple[np.ndarray, int]:
-        """The block drawn ahead, as rows of `width` (1-D for width 1), and the next row to hand
-        out: a compiled caller reads on from there, then says where it stopped (`skip_all`)."""
-        return self._rows, self._pos // self.width
-
     def hand_out(self, m: int) -> tuple[np.ndarray, int]:
         """The next `m` draws handed out as `take` would, as (rows, at): they are rows
-        `at`..`at + m` of `rows` (the block itself, as `rows()` gives it, if they are in it:
-        nothing copied)."""
+        `at`..`at + m` of `rows` (the block itself as rows of `width`, as `blocks_ahead` gives
+        it, if they are in it: nothing copied)."""
         n = m * self.width
         if self._pos + n <= self._buf.size:
             at = self._pos // self.width
@@ -187,9 +182,7 @@ class DrawsAhead:
         if self._method == "gumbel" and not self._args and kernels.compiled():
             from sim.kernels.draws import gumbel_block
 
-            got = gumbel_block(self._gen, size)
-            if got is not None:
-                return got
+            return gumbel_block(self._gen, size)
         return getattr(self._gen, self._method)(*self._args, size=size)
 
     def take(self, m: int) -> np.ndarray:
@@ -213,15 +206,16 @@ class DrawsAhead:
 
 
 def blocks_ahead(buffers: tuple[DrawsAhead, ...]) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
-    """Each buffer's block as rows and the next row it hands out (`DrawsAhead.rows` of each,
-    the rows in one int64 array): what a compiled caller reads on from."""
+    """Each buffer's block drawn ahead as rows of its width (1-D for width 1) and the next row it
+    hands out (in one int64 array): a compiled caller reads on from there, then says where it
+    stopped (`skip_all`)."""
     blocks = tuple([b._rows for b in buffers])
     return blocks, np.array([b._pos // b.width for b in buffers], dtype=np.int64)
 
 
 def skip_all(buffers: tuple[DrawsAhead, ...], rows: np.ndarray) -> None:
     """Move each buffer on to its row in `rows`: the rows of its block before it have been used
-    (see `DrawsAhead.rows`)."""
+    (see `blocks_ahead`)."""
     for b, row in zip(buffers, rows.tolist(), strict=True):
         b._pos = row * b.width
 

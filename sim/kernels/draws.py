@@ -22,10 +22,11 @@ def _gumbel(u):
     return out
 
 
-def gumbel_block(gen: np.random.Generator, size: int) -> np.ndarray | None:
-    """`gen.gumbel(size=size)`, the same numbers and generator state; None: use NumPy."""
+def gumbel_block(gen: np.random.Generator, size: int) -> np.ndarray:
+    """`gen.gumbel(size=size)`: the same numbers and generator state, compiled (NumPy draws
+    them itself under SVML)."""
     if config.USING_SVML:
-        return None
+        return gen.gumbel(size=size)
     u = gen.random(size)
     zeros = size - np.count_nonzero(u)
     while zeros:  # u = 0 is redrawn (odds 2**-53 per number): the next uniforms take its place
