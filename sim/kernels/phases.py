@@ -45,6 +45,11 @@ from sim.kernels.layout import (
     PROSPECT,
     decay_of,
 )
+from sim.kernels.prefetch import prefetch
+
+AHEAD = 8
+"""How many rows ahead the phases' loops ask for the lines they will write
+(`sim.kernels.prefetch`)."""
 
 
 @njit(cache=True)
@@ -53,6 +58,11 @@ def advance(rows, mode, natural, e, clock, next_tick, rate, clock_end):
     if mode == 0:
         return
     for j in range(rows.size):
+        if j + AHEAD < rows.size:
+            q = rows[j + AHEAD]
+            prefetch(clock, q)
+            prefetch(rate, q)
+            prefetch(next_tick, q)
         if mode == 2 and not natural[j]:
             continue
         r = rows[j]
@@ -119,7 +129,16 @@ def buy_book(
 ):
     """The bookkeeping of `buy` (amounts and discounts already known); False if the decay
     table missed an age (cannot happen after `utilities` saw the same rows)."""
+    S = margin.size
     for i in range(b_rows.size):
+        if i + AHEAD < b_rows.size:
+            q = b_rows[i + AHEAD]
+            prefetch(first_visit, q * S)
+            prefetch(revenue, q * S)
+            prefetch(year_spend, q * S)
+            prefetch(last_purchase, q)
+            prefetch(acquired_store, q)
+            prefetch(referral_parent, q)
         r, s, a = b_rows[i], b_stores[i], amount[i]
         acc[F_REVENUE, s] += a
         acc[F_COGS, s] += a * (1.0 - margin[s])
@@ -214,9 +233,42 @@ def complain_book(b_rows, b_stores, b_idx, bad, complains, rate, u, left_store, 
 
 
 @njit(cache=True)
+def _told_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c):
+    """Prefetch the satisfaction lines `spread_word` will change for teller `i`."""
+    if not (good[i] or loud[i]):
+        return
+    j, r = b_idx[i], b_rows[i]
+    if good[i]:
+        told = np.int64(c[C_POS_MIN]) + np.int64(u[j, 0] * c[C_POS_SPAN])
+    else:
+        told = np.int64(c[C_NEG_MIN]) + np.int64(u[j, 0] * c[C_NEG_SPAN])
+    lo = indptr[r]
+    deg = indptr[r + 1] - lo
+    S = satisfaction.shape[1]
+    for slot in range(1, told + 1):
+        if deg > 0:
+            contact = indices[lo + np.int64(u[j, slot] * np.float64(deg))]
+            prefetch(satisfaction, contact * S + b_stores[i])
+
+
+@njit(cache=True)
 def spread_word(b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c, c32):
     """`spread_word`: each teller's contacts in slot order, tellers in batch order."""
     for i in range(b_rows.size):
+        if i + AHEAD // 2 < b_rows.size:
+            _told_ahead(
+                i + AHEAD // 2,
+                b_rows,
+                b_stores,
+                b_idx,
+                good,
+                loud,
+                u,
+                indptr,
+                indices,
+                satisfaction,
+                c,
+            )
         j, r = b_idx[i], b_rows[i]
         told = 0
         if good[i]:
@@ -239,6 +291,10 @@ def attrition(rows, idx, mode, natural, bad_at, churn, dropout, repeat, state, l
     """`attrition` for the natural occasions among `idx`, then `repeat` for all of them.
     `bad_at[i]`: position i's visit was dissatisfying."""
     for i in range(idx.size):
+        if i + AHEAD < idx.size:
+            q = rows[idx[i + AHEAD]]
+            prefetch(dropout, q)
+            prefetch(repeat, q)
         j = idx[i]
         if mode == 0 or (mode == 2 and not natural[j]):
             continue
