@@ -50,6 +50,8 @@ from sim.kernels.prefetch import prefetch
 AHEAD = 8
 """How many rows ahead the phases' loops ask for the lines they will write
 (`sim.kernels.prefetch`)."""
+WORD_AHEAD = 4
+"""The word of mouth's stage distance, in tellers (`_word_ahead`)."""
 
 
 @njit(cache=True)
@@ -233,6 +235,22 @@ def complain_book(b_rows, b_stores, b_idx, bad, complains, rate, u, left_store, 
 
 
 @njit(cache=True)
+def _word_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c):
+    """Prefetch for `spread_word` in three stages, each reading what the one before fetched:
+    teller i + 3k's `indptr` entry, teller i + 2k's contacts, then the satisfaction lines
+    teller i + k will change (k = `WORD_AHEAD`)."""
+    n, k = b_rows.size, WORD_AHEAD
+    if i + 3 * k < n:
+        prefetch(indptr, b_rows[i + 3 * k])
+    if i + 2 * k < n:
+        r = b_rows[i + 2 * k]
+        prefetch(indices, indptr[r])
+        prefetch(indices, indptr[r + 1] - 1)
+    if i + k < n:
+        _told_ahead(i + k, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c)
+
+
+@njit(cache=True)
 def _told_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c):
     """Prefetch the satisfaction lines `spread_word` will change for teller `i`."""
     if not (good[i] or loud[i]):
@@ -255,20 +273,7 @@ def _told_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, sati
 def spread_word(b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c, c32):
     """`spread_word`: each teller's contacts in slot order, tellers in batch order."""
     for i in range(b_rows.size):
-        if i + AHEAD // 2 < b_rows.size:
-            _told_ahead(
-                i + AHEAD // 2,
-                b_rows,
-                b_stores,
-                b_idx,
-                good,
-                loud,
-                u,
-                indptr,
-                indices,
-                satisfaction,
-                c,
-            )
+        _word_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c)
         j, r = b_idx[i], b_rows[i]
         told = 0
         if good[i]:
