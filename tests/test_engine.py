@@ -369,3 +369,20 @@ def test_a_multirun_never_overwrites_the_jobs_of_an_earlier_one(tmp_path):
     err = again.stderr.strip()
     assert len(err.splitlines()) == 1 and str(sweep) in err and "already holds 2 job(s)" in err
     assert {p: p.read_bytes() for p in sweep.rglob("summary.json")} == before
+
+
+def test_a_cold_kernel_cache_is_compiled_once_here_and_said(monkeypatch, capsys):
+    """A fresh checkout compiles its kernels in the study's own process, with a line saying so,
+    before any worker starts (not in every worker at once, silently); a warm one goes on."""
+    from experiments.engine import executors
+    from sim import kernels
+
+    calls = []
+    monkeypatch.setattr(kernels, "cache_is_warm", lambda: False)
+    monkeypatch.setattr(kernels, "warm_up", lambda: calls.append(1) or 0.0)
+    executors.compile_once()
+    assert calls == [1]
+    assert "compiling the simulation's kernels once" in capsys.readouterr().err
+    monkeypatch.setattr(kernels, "cache_is_warm", lambda: True)
+    executors.compile_once()
+    assert calls == [1] and capsys.readouterr().err == ""

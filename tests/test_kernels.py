@@ -238,3 +238,12 @@ def test_the_default_population_takes_the_compiled_path():
         finally:
             tick.after_choice = original
     assert calls
+
+
+def test_the_kernel_cache_is_warm_after_a_warm_up():
+    """`cache_is_warm` (what the study engine asks before starting workers) sees the kernels a
+    warm-up put on disk; the NumPy engine has nothing to compile."""
+    kernels.warm_up()
+    assert kernels.cache_is_warm()
+    with kernels.use("numpy"):
+        assert kernels.cache_is_warm()

@@ -18,6 +18,7 @@ import gc
 import math
 import os
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -29,7 +30,7 @@ from experiments.engine.burn_ins import Share, burn_in_keys, grouped_batches
 from experiments.engine.runner import iter_batch, run_batch
 from experiments.engine.specs import RunSpec
 from experiments.paths import REPO
-from sim import ConfigError
+from sim import ConfigError, kernels
 
 EXECUTORS = ("local", "ray")
 Batch = list[tuple[int, RunSpec]]
@@ -84,6 +85,7 @@ def execute(
     workers = default_workers() if workers is None else workers
     if not isinstance(executor, Executor) and executor not in EXECUTORS:
         raise ConfigError("executor", f"must be one of {list(EXECUTORS)}, got {executor!r}")
+    compile_once()
     if executor == "local" and (workers <= 1 or len(items) <= 1):
         yield from _in_process(items)
         return
@@ -99,6 +101,21 @@ def execute(
     finally:
         if share is not None:
             share.clean()
+
+
+def compile_once() -> None:
+    """On a checkout whose kernels are not compiled yet, compile them here, once, saying so,
+    before any worker starts: otherwise every worker compiles them all itself at the same
+    time, and the first runs take half a minute each with nothing said why."""
+    if kernels.cache_is_warm():
+        return
+    print(
+        "compiling the simulation's kernels once for this checkout (about a minute; "
+        f"cached in {kernels.CACHE_DIR} for every later run)",
+        file=sys.stderr,
+        flush=True,
+    )
+    kernels.warm_up()
 
 
 def _in_process(items: Sequence[tuple[int, RunSpec]]) -> Iterator[tuple[int, Any]]:

@@ -64,10 +64,11 @@ def _from_env() -> str:
 
 _engine = _from_env()
 _HAVE_NUMBA = _numba_available()
+CACHE_DIR = _cache_dir()
 if _HAVE_NUMBA:  # before any kernel module is imported: their caches are located then
     import numba
 
-    numba.config.CACHE_DIR = str(_cache_dir())
+    numba.config.CACHE_DIR = str(CACHE_DIR)
 if _engine == "numba" and _HAVE_NUMBA:
     # Numba's import and its compiler's one-off set-up (~0.5 s together, the set-up otherwise
     # paid by the first kernel call) belong with the other imports, not with a run.
@@ -103,6 +104,12 @@ def use(name: str) -> Iterator[None]:
         yield
     finally:
         set_engine(before)
+
+
+def cache_is_warm() -> bool:
+    """False when the compiled engine is in use and this checkout's kernels are not on disk yet:
+    the first run then compiles them (about a minute on 2 cores), later runs load them."""
+    return not compiled() or next(CACHE_DIR.rglob("*.nbi"), None) is not None
 
 
 def warm_up() -> float:
