@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.engine.executors import execute
+from experiments.engine.executors import compile_once, execute
 from experiments.engine.runner import RunFailure, frames
 from experiments.engine.specs import RunSpec, spec_keys
 from experiments.engine.store import DEFAULT_STORE, RunStore, atomic_write_text
@@ -146,6 +146,8 @@ def run_study(
             reused += 1
         else:
             todo.append((i, spec))
+    if todo:  # before the progress bar: its first runs would otherwise seem to hang
+        compile_once()
     start = time.perf_counter()
     failures: list[RunFailure] = []
     computed = 0
