@@ -386,3 +386,16 @@ def test_a_cold_kernel_cache_is_compiled_once_here_and_said(monkeypatch, capsys)
     monkeypatch.setattr(kernels, "cache_is_warm", lambda: True)
     executors.compile_once()
     assert calls == [1] and capsys.readouterr().err == ""
+
+
+def test_a_single_run_on_a_cold_kernel_cache_says_why_it_is_slow(monkeypatch, capsys):
+    from experiments.single_run import simulate
+    from sim import default_market, kernels
+
+    market = default_market(n_customers=300, years=0.1)
+    monkeypatch.setattr(kernels, "cache_is_warm", lambda: False)
+    simulate(market, [], 0)
+    assert "compiling the simulation's kernels once" in capsys.readouterr().err
+    monkeypatch.setattr(kernels, "cache_is_warm", lambda: True)
+    simulate(market, [], 0)
+    assert capsys.readouterr().err == ""

@@ -107,14 +107,10 @@ def compile_once() -> None:
     """On a checkout whose kernels are not compiled yet, compile them here, once, saying so,
     before any worker starts: otherwise every worker compiles them all itself at the same
     time, and the first runs take half a minute each with nothing said why."""
-    if kernels.cache_is_warm():
+    note = kernels.compile_note()
+    if note is None:
         return
-    print(
-        "compiling the simulation's kernels once for this checkout (about a minute; "
-        f"cached in {kernels.CACHE_DIR} for every later run)",
-        file=sys.stderr,
-        flush=True,
-    )
+    print(note, file=sys.stderr, flush=True)
     kernels.warm_up()
 
 

@@ -112,6 +112,16 @@ def cache_is_warm() -> bool:
     return not compiled() or next(CACHE_DIR.rglob("*.nbi"), None) is not None
 
 
+def compile_note() -> str | None:
+    """The line to show before work that will compile the kernels (None if they are cached)."""
+    if cache_is_warm():
+        return None
+    return (
+        "compiling the simulation's kernels once for this checkout (about a minute; "
+        f"cached in {CACHE_DIR} for every later run)"
+    )
+
+
 def warm_up() -> float:
     """Load every kernel now (compiling it if the on-disk cache lacks it): tiny runs of each
     shipped policy alone, of a bundle and of the shipped configs' variants (churn-risk gifts),
