@@ -43,40 +43,6 @@ def in_category_positions(rows, state):
 
 
 @njit(cache=True)
-def ahead(
-    r,
-    S,
-    state,
-    home,
-    elite,
-    work,
-    brand_asp,
-    tier_pref,
-    drift,
-    price_sens,
-    last_visit,
-    loyalty,
-    satisfaction,
-    left_store,
-    indptr,
-):
-    """Prefetch what `utilities` reads of customer `r` (their attributes and per-store rows)."""
-    prefetch(state, r)
-    prefetch(home, r)
-    prefetch(elite, r)
-    prefetch(work, r)
-    prefetch(brand_asp, r)
-    prefetch(tier_pref, r)
-    prefetch(drift, r)
-    prefetch(price_sens, r)
-    prefetch(indptr, r)
-    prefetch(last_visit, r * S)
-    prefetch(loyalty, r * S)
-    prefetch(satisfaction, r * S)
-    prefetch(left_store, r * S)
-
-
-@njit(cache=True)
 def utilities(
     t,
     rows,
@@ -119,24 +85,21 @@ def utilities(
     count = np.zeros(S, np.int64)
     need = 0
     for i in range(rows.size):
-        if i + AHEAD < rows.size:
-            ahead(
-                rows[i + AHEAD],
-                S,
-                state,
-                home,
-                elite,
-                work,
-                brand_asp,
-                tier_pref,
-                drift,
-                price_sens,
-                last_visit,
-                loyalty,
-                satisfaction,
-                left_store,
-                indptr,
-            )
+        if i + AHEAD < rows.size:  # what this loop reads of a shopper AHEAD rows on
+            q = rows[i + AHEAD]
+            prefetch(state, q)
+            prefetch(home, q)
+            prefetch(elite, q)
+            prefetch(work, q)
+            prefetch(brand_asp, q)
+            prefetch(tier_pref, q)
+            prefetch(drift, q)
+            prefetch(price_sens, q)
+            prefetch(indptr, q)
+            prefetch(last_visit, q * S)
+            prefetch(loyalty, q * S)
+            prefetch(satisfaction, q * S)
+            prefetch(left_store, q * S)
         if i + AHEAD // 2 < rows.size:
             q = rows[i + AHEAD // 2]
             for k in range(indptr[q], indptr[q + 1]):

@@ -251,22 +251,34 @@ def _word_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, sati
 
 
 @njit(cache=True)
+def _told(good, loud, u0, c):
+    """How many contacts a teller tells (0 unless its visit was good or loud), from its first
+    word-of-mouth uniform `u0`."""
+    told = 0
+    if good:
+        told = np.int64(c[C_POS_MIN]) + np.int64(u0 * c[C_POS_SPAN])
+    if loud:
+        told = np.int64(c[C_NEG_MIN]) + np.int64(u0 * c[C_NEG_SPAN])
+    return told
+
+
+@njit(cache=True)
+def _contact(indices, lo, deg, u):
+    """The contact a slot's uniform `u` picks among the `deg` contacts from `indices[lo]`."""
+    return indices[lo + np.int64(u * np.float64(deg))]
+
+
+@njit(cache=True)
 def _told_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c):
     """Prefetch the satisfaction lines `spread_word` will change for teller `i`."""
-    if not (good[i] or loud[i]):
-        return
     j, r = b_idx[i], b_rows[i]
-    if good[i]:
-        told = np.int64(c[C_POS_MIN]) + np.int64(u[j, 0] * c[C_POS_SPAN])
-    else:
-        told = np.int64(c[C_NEG_MIN]) + np.int64(u[j, 0] * c[C_NEG_SPAN])
     lo = indptr[r]
     deg = indptr[r + 1] - lo
+    if deg <= 0:
+        return
     S = satisfaction.shape[1]
-    for slot in range(1, told + 1):
-        if deg > 0:
-            contact = indices[lo + np.int64(u[j, slot] * np.float64(deg))]
-            prefetch(satisfaction, contact * S + b_stores[i])
+    for slot in range(1, _told(good[i], loud[i], u[j, 0], c) + 1):
+        prefetch(satisfaction, _contact(indices, lo, deg, u[j, slot]) * S + b_stores[i])
 
 
 @njit(cache=True)
@@ -275,11 +287,7 @@ def spread_word(b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfa
     for i in range(b_rows.size):
         _word_ahead(i, b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfaction, c)
         j, r = b_idx[i], b_rows[i]
-        told = 0
-        if good[i]:
-            told = np.int64(c[C_POS_MIN]) + np.int64(u[j, 0] * c[C_POS_SPAN])
-        if loud[i]:
-            told = np.int64(c[C_NEG_MIN]) + np.int64(u[j, 0] * c[C_NEG_SPAN])
+        told = _told(good[i], loud[i], u[j, 0], c)
         lo = indptr[r]
         deg = indptr[r + 1] - lo
         if deg <= 0:
@@ -287,8 +295,7 @@ def spread_word(b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfa
         shift = c32[C32_POS_SHIFT] if good[i] else c32[C32_NEG_SHIFT]
         s = b_stores[i]
         for slot in range(1, told + 1):
-            contact = indices[lo + np.int64(u[j, slot] * np.float64(deg))]
-            satisfaction[contact, s] += shift
+            satisfaction[_contact(indices, lo, deg, u[j, slot]), s] += shift
 
 
 @njit(cache=True)
