@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from experiments.engine.executors import announce_compile
 from experiments.engine.store import jsonable
-from sim import MarketConfig, RetailModel, kernels
+from sim import MarketConfig, RetailModel
 from sim.policies import StorePolicy
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
@@ -41,9 +41,7 @@ def simulate(
     activation: str = "batch",
     progress: bool = False,
 ) -> RetailModel:
-    note = kernels.compile_note()
-    if note is not None:  # the first run on a fresh checkout compiles as it goes: say why
-        print(note, file=sys.stderr, flush=True)
+    announce_compile()  # the first run on a fresh checkout compiles as it goes: say why
     model = RetailModel(market=market, policies=policies, activation=activation, seed=seed)
     return model.run(progress=progress)
 

@@ -85,7 +85,6 @@ def execute(
     workers = default_workers() if workers is None else workers
     if not isinstance(executor, Executor) and executor not in EXECUTORS:
         raise ConfigError("executor", f"must be one of {list(EXECUTORS)}, got {executor!r}")
-    compile_once()
     if executor == "local" and (workers <= 1 or len(items) <= 1):
         yield from _in_process(items)
         return
@@ -103,15 +102,21 @@ def execute(
             share.clean()
 
 
+def announce_compile() -> bool:
+    """Say on stderr, once per call, that the kernels are about to be compiled when this
+    checkout has none cached (a first run is slow then: about a minute); True if so."""
+    note = kernels.compile_note()
+    if note is not None:
+        print(note, file=sys.stderr, flush=True)
+    return note is not None
+
+
 def compile_once() -> None:
     """On a checkout whose kernels are not compiled yet, compile them here, once, saying so,
     before any worker starts: otherwise every worker compiles them all itself at the same
     time, and the first runs take half a minute each with nothing said why."""
-    note = kernels.compile_note()
-    if note is None:
-        return
-    print(note, file=sys.stderr, flush=True)
-    kernels.warm_up()
+    if announce_compile():
+        kernels.warm_up()
 
 
 def _in_process(items: Sequence[tuple[int, RunSpec]]) -> Iterator[tuple[int, Any]]:
