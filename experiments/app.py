@@ -21,9 +21,14 @@ if sys.path[:1] != [_ROOT]:  # `solara run` executes this file: import this chec
 
 from experiments.dashboard.page import Page  # noqa: E402
 from experiments.dashboard.serve import keep_offline, quiet_cookie_warning  # noqa: E402
+from experiments.engine.executors import compile_once  # noqa: E402
 
 keep_offline()
 quiet_cookie_warning()
+# On a fresh checkout the kernels compile here, once, with a line in the terminal, while the
+# server starts (Solara loads this file before it listens): not silently in the first page's
+# first model, which would leave a class looking at a frozen page for a minute.
+compile_once()
 
 logging.getLogger("MESA").setLevel(logging.WARNING)
 

@@ -112,6 +112,58 @@ def test_page_renders_headless():
     rc.close()
 
 
+def test_the_dashboard_compiles_a_cold_kernel_cache_at_start_and_says_so(monkeypatch, capsys):
+    """`solara run experiments/app.py` on a fresh checkout compiles the kernels while the server
+    starts, with a line in the terminal, not silently inside the first page's first model."""
+    pytest.importorskip("solara", reason="the dashboard needs the viz extra")
+    import runpy
+
+    from sim import kernels
+
+    calls = []
+    monkeypatch.setattr(kernels, "cache_is_warm", lambda: False)
+    monkeypatch.setattr(kernels, "warm_up", lambda: calls.append(1) or 0.0)
+    app = Path(__file__).resolve().parents[1] / "experiments" / "app.py"
+    runpy.run_path(str(app))
+    assert calls == [1]
+    assert "compiling the simulation's kernels once" in capsys.readouterr().err
+    monkeypatch.setattr(kernels, "cache_is_warm", lambda: True)
+    runpy.run_path(str(app))
+    assert calls == [1] and capsys.readouterr().err == ""
+
+
+def _kernel_signatures() -> dict[str, int]:
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    import sim.kernels
+
+    out = {}
+    for info in pkgutil.iter_modules(sim.kernels.__path__):
+        module = importlib.import_module(f"sim.kernels.{info.name}")
+        for name, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher) and obj.__module__ == module.__name__:
+                out[f"{info.name}.{name}"] = len(obj.signatures)
+    return out
+
+
+def test_after_the_warm_up_the_dashboard_compiles_nothing_more():
+    """What the start-up compile covers is all the page needs: stepping every policy the page
+    offers, with its live KPIs, loads no kernel the warm-up did not."""
+    from sim import kernels
+
+    if not kernels.compiled():
+        pytest.skip("the NumPy engine compiles nothing")
+    kernels.warm_up()
+    before = _kernel_signatures()
+    for name in policy_choices():
+        Twin(policy=name, n_customers=400, years=1).step(8)
+    after = _kernel_signatures()
+    assert {k: v for k, v in after.items() if v != before.get(k, 0)} == {}
+
+
 def test_overlay_ticks_are_distinct_and_never_negative_zero():
     from experiments.dashboard import charts
 
