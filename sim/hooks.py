@@ -4,13 +4,16 @@ hook returns (a bad one stops the run with one line naming the policy)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.config import MarketConfig
 from sim.errors import ConfigError, PolicyError
 from sim.policies import StorePolicy, make_policies
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import RetailModel
 
 HOOKS = (
     "plan",
@@ -98,3 +101,20 @@ def checked_hook(policy: StorePolicy, name: str, store: str) -> Any:
 
     array_hook.__wrapped__ = hook  # type: ignore[attr-defined]  # whose hook it is
     return array_hook
+
+
+def movable(model: RetailModel, name: str, hook: Any) -> bool:
+    """True when the hook's owner declares it movable (`StorePolicy.movable_hooks`); the
+    twin's utility term for the focal store (a constant -inf) reads nothing either."""
+    inner = hook if hasattr(hook, "__self__") else getattr(hook, "__wrapped__", hook)
+    owner = getattr(inner, "__self__", None)  # `checked_hook` wraps value hooks
+    if owner is not None and owner is getattr(model, "twin", None):
+        return name == "utility" and inner == owner.residents_elsewhere
+    if name not in getattr(owner, "movable_hooks", ()):
+        return False
+    # The declaration covers the code it was written for: a subclass that overrides the hook
+    # without declaring it again has its hook called at its place.
+    mro = type(owner).__mro__
+    declarer = next(k for k in mro if "movable_hooks" in k.__dict__)
+    definer = next((k for k in mro if name in k.__dict__), None)
+    return definer is not None and issubclass(declarer, definer)

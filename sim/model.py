@@ -29,7 +29,7 @@ from sim.agents.weekly import active_since, census, weekly_rules
 from sim.calendar import Calendar
 from sim.config import MarketConfig, default_market
 from sim.errors import ConfigError
-from sim.hooks import HOOKS, VALUE_HOOKS, build_store_policies, checked_hook
+from sim.hooks import HOOKS, VALUE_HOOKS, build_store_policies, checked_hook, movable
 from sim.ledger import Ledger
 from sim.market_start import initial_relationships, start_clocks
 from sim.policies import StorePolicy
@@ -353,11 +353,14 @@ class RetailModel(mesa.Model):
 
     def _housekeeping(self, t: int) -> None:
         """The week's rules (`sim.agents.weekly`), the policies' housekeeping, then the active
-        counts and the series' row (counted in the same pass as the states when no policy
-        runs in between)."""
+        counts and the series' row (counted in the same pass as the states when no policy's
+        housekeeping may change them: `StorePolicy.movable_hooks`)."""
         hooks = self.hooks("housekeeping")
         counting = not self._burning  # the burn-in's ledger is thrown away: no counts for it
-        counts = weekly_rules(self, t, self._last_housekeeping, counting and not hooks)
+        # Counted in the week's own pass when no hook after it can change what it counts
+        # (states, last visits): not a second pass over the population.
+        early = counting and all(movable(self, "housekeeping", h) for _, h in hooks)
+        counts = weekly_rules(self, t, self._last_housekeeping, early)
         for _, housekeeping in hooks:
             housekeeping(t)
         if counting:

@@ -198,6 +198,33 @@ class PolicyTestCase:
         )
         assert any(base[k] != mine[k] for k in keys)
 
+    def test_a_housekeeping_declared_movable_leaves_what_the_census_counts(self):
+        """`movable_hooks` with ``housekeeping``: the week's census is counted before the hook,
+        so the hook must change neither states nor last visits (checked at every call)."""
+        policy = self.policy_factory()
+        if "housekeeping" not in policy.movable_hooks:
+            pytest.skip("its housekeeping (if any) runs before the census")
+        model = RetailModel(
+            market=self.scenario(SMALL), policies=[policy, *self.companions], seed=3
+        )
+        pop, kept = model.pop, []
+
+        def watched(hook):
+            def housekeeping(t: int) -> None:
+                state, last_visit = pop.state.copy(), pop.last_visit.copy()
+                hook(t)
+                kept.append(
+                    np.array_equal(state, pop.state) and np.array_equal(last_visit, pop.last_visit)
+                )
+
+            return housekeeping
+
+        hooks = model.hooks("housekeeping")
+        hooks[:] = [(s, watched(h)) for s, h in hooks]
+        model.run()
+        assert kept and all(kept)
+        assert self.acted(model.summary())
+
     # ------------------------------------------------------------------ pickling, clone, reset
     def test_pickle_unbound(self):
         p = self.policy_factory()

@@ -111,6 +111,30 @@ def test_a_subclass_overriding_a_movable_hook_keeps_it_in_place():
     assert _plan(plain).fused
 
 
+def test_a_housekeeping_that_changes_states_is_counted_after_it():
+    """The census moves before a housekeeping hook only when its code is the one declared
+    movable: a subclass whose housekeeping churns members has them counted the same week."""
+    from sim.policies import GiftBudget
+    from sim.population import ACTIVE, CHURNED
+
+    class ChurningGifts(GiftBudget):
+        name = "churning_gifts"
+
+        def housekeeping(self, t):
+            super().housekeeping(t)
+            pop = self.model.pop
+            pop.state[np.flatnonzero(pop.state == ACTIVE)[:3]] = CHURNED
+
+    model = RetailModel(
+        market=default_market(n_customers=600, years=0.5), policies=[ChurningGifts()], seed=4
+    )
+    churned = model.datacollector.model_vars["churned"]
+    while model.t < model.n_ticks:
+        model.step()
+        assert churned[-1] == np.count_nonzero(model.pop.state == CHURNED)
+    assert len(churned) == model.n_ticks
+
+
 def test_log_rows_since_are_the_tail_of_the_log():
     """`TransactionBuffer.since(k)`: the log's rows from k on, whatever the chunks."""
     from sim.transactions import TransactionBuffer

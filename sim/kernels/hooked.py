@@ -17,10 +17,11 @@ hook or per look-ahead.
 from __future__ import annotations
 
 from operator import is_
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.hooks import movable
 from sim.kernels import occasions as K
 from sim.kernels.pipeline import FLOWS, add_utility_hooks
 from sim.kernels.published import by_store as _by_store
@@ -47,9 +48,9 @@ class _Plan:
         hooks = dict(zip(_NAMES, lists, strict=True))
         self.fused = (
             not hooks["service"]
-            and all(_movable(model, "utility", h) for _, h in hooks["utility"])
-            and all(_movable(model, "discount", h) for _, h in hooks["discount"])
-            and all(_movable(model, "on_purchases", h) for _, h in hooks["on_purchases"])
+            and all(movable(model, "utility", h) for _, h in hooks["utility"])
+            and all(movable(model, "discount", h) for _, h in hooks["discount"])
+            and all(movable(model, "on_purchases", h) for _, h in hooks["on_purchases"])
         )
         stores = [s for s, _ in hooks["resolution"]] + [s for s, _ in hooks["on_complaints"]]
         # per store (and -1, the outside option, last): whether a complaint there calls a hook
@@ -69,23 +70,6 @@ class _Plan:
     def fits(self, lists: tuple[list, ...]) -> bool:
         """Still the model's hooks (the same lists, none added or removed since)."""
         return all(map(is_, self.lists, lists)) and self.sizes == tuple(map(len, lists))
-
-
-def _movable(model: RetailModel, name: str, hook: Any) -> bool:
-    """True when the hook's owner declares it movable (`StorePolicy.movable_hooks`); the
-    twin's utility term for the focal store (a constant -inf) reads nothing either."""
-    inner = hook if hasattr(hook, "__self__") else getattr(hook, "__wrapped__", hook)
-    owner = getattr(inner, "__self__", None)  # `sim.hooks.checked_hook` wraps value hooks
-    if owner is not None and owner is getattr(model, "twin", None):
-        return name == "utility" and inner == owner.residents_elsewhere
-    if name not in getattr(owner, "movable_hooks", ()):
-        return False
-    # The declaration covers the code it was written for: a subclass that overrides the hook
-    # without declaring it again has its hook called at its place.
-    mro = type(owner).__mro__
-    declarer = next(k for k in mro if "movable_hooks" in k.__dict__)
-    definer = next((k for k in mro if name in k.__dict__), None)
-    return definer is not None and issubclass(declarer, definer)
 
 
 def _plan(model: RetailModel) -> _Plan:

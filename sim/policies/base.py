@@ -55,7 +55,10 @@ class StorePolicy:
     batch's last phase. List one only if its code reads nothing the occasion pipeline writes
     (it may read its arguments, ``model.t``, the calendar, the policy's own attributes and
     population arrays the pipeline never writes, such as ``referral_parent``) and writes
-    nothing but the policy's own attributes and costs. Unlisted hooks stay at their place."""
+    nothing but the policy's own attributes and costs. ``housekeeping`` may come after the
+    week's census (`RetailModel._housekeeping`: counted in the week's own pass, not a second
+    one) if it writes neither customers' states nor their last visits, all the census counts.
+    Unlisted hooks stay at their place."""
     publishes_utility: ClassVar[bool] = False
     """True when `utility_term` stands for `utility` (the compiled pipeline then adds the
     published array itself, `sim.kernels.hooked`, instead of calling `utility` per batch)."""

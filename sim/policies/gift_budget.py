@@ -47,6 +47,8 @@ class GiftBudget(BudgetedPolicy):
     """
 
     name = "gift_budget"
+    # housekeeping writes satisfaction, loyalty and its own arrays: never states or last visits
+    movable_hooks = frozenset({"housekeeping"})
     classifier = {
         "source": "SEEDS 000 (service-innovation budget); SEEDS 003, segments 1 and 6",
         "targets": "top spenders (top_spend) or silent/sleeping members (churn_risk)",

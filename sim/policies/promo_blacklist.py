@@ -35,7 +35,7 @@ class PromoBlacklist(StorePolicy):
         "cost": "none (saves promotion spending)",
         "stochastic": False,
     }
-    movable_hooks = frozenset({"on_purchases"})  # its own list only
+    movable_hooks = frozenset({"on_purchases", "housekeeping"})  # its own list only
 
     param_docs = {
         "refresh_weeks": "rebuild or extend the list every this many weeks",

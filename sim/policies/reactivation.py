@@ -33,7 +33,8 @@ class Reactivation(BudgetedPolicy):
         "stochastic": True,
     }
     budget_period = "year"
-    movable_hooks = frozenset({"utility", "discount"})  # own arrays, model.t, budget only
+    # own arrays, model.t, budget, scheduled visits only
+    movable_hooks = frozenset({"utility", "discount", "housekeeping"})
     publishes_utility = True  # made anew after a wave and when an offer ends
     SEGMENTS = ("silent", "sleeping")
 

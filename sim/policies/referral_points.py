@@ -43,7 +43,7 @@ class ReferralPoints(BudgetedPolicy):
     }
     budget_period = "year"
     # on_purchases reads referral_parent and acquired_store (never written by the pipeline)
-    movable_hooks = frozenset({"on_purchases"})
+    movable_hooks = frozenset({"on_purchases", "housekeeping"})  # balances, satisfaction
 
     param_docs = {
         "points_per_referral": "points for bringing a new customer",
