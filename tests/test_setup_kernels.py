@@ -142,3 +142,45 @@ def test_first_stores_and_relationships_are_the_numpy_rule(n, stores, ties, nan,
     setup.first_relationships(rows, stores, loy, sat, last, *got.values())
     for name in want:
         assert np.array_equal(got[name], want[name]), name
+
+
+@pytest.mark.parametrize("engine", kernels.ENGINES)
+def test_the_network_built_beside_the_attributes_is_the_one_built_alone(engine):
+    """`Population` builds its network on a second thread while it draws the attributes: the
+    ties are those of `_homophilous_network` on the same homes, classes and stream, and the
+    attributes' stream is untouched by it (the whole model's output: tests/test_golden.py)."""
+    from sim import default_market
+    from sim.population import Geography, Population
+
+    market = default_market(n_customers=5000)
+    b = market.behaviour
+    with kernels.use(engine):
+        geo, rng = Geography.from_market(market), np.random.default_rng(1)
+        pop = Population(market, geo, rng, np.random.default_rng(2))
+        indptr, indices = _homophilous_network(
+            pop.home,
+            pop.cls,
+            b.mean_degree,
+            b.homophily_same_group,
+            b.homophily_same_place,
+            np.random.default_rng(2),
+        )
+    assert np.array_equal(pop.indptr, indptr) and np.array_equal(pop.indices, indices)
+
+
+def test_an_error_in_the_network_build_reaches_the_caller(monkeypatch):
+    import sim.population as population
+    from sim import default_market
+
+    def broken(*args):
+        raise MemoryError("no room for the ties")
+
+    monkeypatch.setattr(population, "_homophilous_network", broken)
+    market = default_market(n_customers=500)
+    with pytest.raises(MemoryError, match="no room for the ties"):
+        population.Population(
+            market,
+            population.Geography.from_market(market),
+            np.random.default_rng(1),
+            np.random.default_rng(2),
+        )

@@ -4,7 +4,9 @@ At a million customers the set-up's NumPy passes are memory-bound: each step of 
 build makes one or two temporaries of every tie (12 M of them), and moving the stamps to the
 run's ticks gathers and scatters the (customers x stores) matrices. The kernels do the same
 arithmetic in one pass each, in place; the results are the NumPy ones bit for bit (the random
-numbers are still drawn by NumPy, in the same blocks), tests/test_setup_kernels.py.
+numbers are still drawn by NumPy, in the same blocks), tests/test_setup_kernels.py. `ties`
+releases the GIL: the network is built on a thread of its own beside the attributes' draws
+(`sim.population`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ties(
     r0,
     r1,
