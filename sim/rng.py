@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -51,6 +53,9 @@ class Streams:
         """Added to the tick of keyed draws: the burn-in runs at ticks -B..-1 for its keys."""
 
     def __getitem__(self, process: str) -> np.random.Generator:
+        buf = self._ahead.get(process)
+        if buf is not None:  # no block of it is being drawn while the caller draws
+            buf.settle()
         return self._gens[process]
 
     def ahead(self, process: str, method: str, width: int = 1, *args: float) -> DrawsAhead:
@@ -85,6 +90,8 @@ class Streams:
 
     def state(self) -> dict[str, Any]:
         """Every stream's generator state and its blocks drawn ahead (`restore` takes it)."""
+        for buf in self._ahead.values():
+            buf.settle()
         return {
             "tick_offset": self.tick_offset,
             "gens": {name: copy.deepcopy(g.bit_generator.state) for name, g in self._gens.items()},
@@ -93,6 +100,8 @@ class Streams:
 
     def restore(self, state: dict[str, Any]) -> None:
         """Continue exactly where the streams of `state` (from `state()`, same seed) stood."""
+        for buf in self._ahead.values():  # nothing still drawing from the generators
+            buf.settle()
         for name, gen_state in state["gens"].items():
             self._gens[name].bit_generator.state = copy.deepcopy(gen_state)
         self._ahead = {
@@ -134,14 +143,23 @@ class DrawsAhead:
     as long as the stream, once buffered, is drawn from only through its buffer. Arrays handed
     out are read-only: views of the block (a batch straddling two blocks gets a copy of its
     numbers).
+
+    Big batches (a million customers' weekly batch) have their next block drawn on a worker
+    thread while the caller goes on: the block sizes change, the numbers do not (blocks are
+    consecutive stretches of one stream; the generator is touched by nobody else meanwhile:
+    `settle` waits for the block first).
     """
 
     BLOCK_ROWS = 2048
+    BACKGROUND_ROWS = 8192
+    """A batch of at least this many rows has the next block of that size drawn in the
+    background (a worker's hand-over costs tens of microseconds: smaller batches draw in turn)."""
 
     def __init__(self, gen: np.random.Generator, method: str, width: int = 1, *args: float) -> None:
         self._gen, self._method, self._args = gen, method, args
         self.width = width
         self._pos = 0
+        self._pending: Future | None = None
         empty = np.zeros(0)
         empty.flags.writeable = False
         self._set_block(empty)
@@ -153,7 +171,19 @@ class DrawsAhead:
 
     def state(self) -> tuple[str, int, tuple[float, ...], np.ndarray, int]:
         """The buffer's set-up and position (the read-only block itself is shared, not copied)."""
+        self.settle()
         return self._method, self.width, self._args, self._buf, self._pos
+
+    def settle(self) -> None:
+        """Wait for a block being drawn in the background; the numbers not handed out yet and
+        then it become the block (the generator is where they leave it)."""
+        if self._pending is not None:
+            more, self._pending = self._pending.result(), None
+            rest = self._buf[self._pos :]
+            block = np.concatenate([rest, more]) if rest.size else more
+            block.flags.writeable = False
+            self._set_block(block)
+            self._pos = 0
 
     @classmethod
     def resumed(
@@ -177,32 +207,53 @@ class DrawsAhead:
             return self._rows, at
         return self.take(m), 0
 
-    def _draw(self, size: int) -> np.ndarray:
-        """The next `size` numbers of the distribution (standard Gumbels: compiled, the same)."""
+    def _filler(self) -> Any:
+        """What draws the next `size` numbers of the distribution (standard Gumbels: compiled,
+        the same numbers), chosen by the caller's engine."""
         if self._method == "gumbel" and not self._args and kernels.compiled():
             from sim.kernels.draws import gumbel_block
 
-            return gumbel_block(self._gen, size)
-        return getattr(self._gen, self._method)(*self._args, size=size)
+            return functools.partial(gumbel_block, self._gen)
+        return functools.partial(getattr(self._gen, self._method), *self._args)
+
+    def _draw(self, size: int) -> np.ndarray:
+        """The next `size` numbers of the distribution."""
+        return self._filler()(size=size)
 
     def take(self, m: int) -> np.ndarray:
         """The next `m` draws: shape (m,) for width 1, else (m, width) in row-major order."""
         n = m * self.width
+        if self._pos + n > self._buf.size:
+            self.settle()
         pos, end = self._pos, self._pos + n
-        if end > self._buf.size:
+        if end <= self._buf.size:
+            self._pos = end
+            out = self._buf[pos:end]
+        else:
             rest = self._buf[pos:]
             more = self._draw(max(self.BLOCK_ROWS * self.width, n - rest.size))
             more.flags.writeable = False
             self._set_block(more)
+            self._pos = n - rest.size
             if rest.size:  # the batch straddles two blocks: only its own numbers are copied
-                self._pos = n - rest.size
                 out = np.concatenate([rest, more[: self._pos]])
                 out.flags.writeable = False
-                return out if self.width == 1 else out.reshape(m, self.width)
-            pos, end = 0, n
-        self._pos = end
-        out = self._buf[pos:end]
+            else:
+                out = more[:n]
+        if m >= self.BACKGROUND_ROWS and self._pending is None:  # the next batch is likely
+            self._pending = _worker().submit(self._filler(), size=n)  # as big: drawn meanwhile
         return out if self.width == 1 else out.reshape(m, self.width)
+
+
+_WORKER: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _worker() -> ThreadPoolExecutor:
+    """The thread that draws big blocks ahead (one per process: a forked child makes its own)."""
+    global _WORKER
+    if _WORKER is None or _WORKER[0] != os.getpid():
+        _WORKER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="draws-ahead"))
+    return _WORKER[1]
 
 
 def blocks_ahead(buffers: tuple[DrawsAhead, ...]) -> tuple[tuple[np.ndarray, ...], np.ndarray]:

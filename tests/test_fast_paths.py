@@ -9,10 +9,12 @@
 
 from __future__ import annotations
 
+import threading
 import zlib
 
 import mesa
 import numpy as np
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +22,7 @@ from sim import RetailModel, default_market
 from sim.agents.customer import Customer
 from sim.agents.store import Store
 from sim.population import _homophilous_network
-from sim.rng import DrawsAhead, KeyedDraws
+from sim.rng import PROCESSES, DrawsAhead, KeyedDraws, Streams
 
 MARKET = default_market(n_customers=300, years=1)
 
@@ -79,6 +81,110 @@ def test_draws_ahead_hand_out_the_numbers_of_direct_calls(method, width, sizes, 
         assert got.shape == want.shape
         assert np.array_equal(got, want)
         assert not got.flags.writeable
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    method=st.sampled_from(["random", "standard_normal", "gumbel"]),
+    width=st.integers(1, 9),
+    ops=st.lists(
+        st.tuples(st.sampled_from(["take", "hand_out", "resume", "direct"]), st.integers(0, 400)),
+        min_size=1,
+        max_size=12,
+    ),
+    background=st.integers(1, 200),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_blocks_drawn_in_the_background_are_the_stream_in_order(
+    method, width, ops, background, seed
+):
+    """With the next block drawn on the worker thread (batches of `background` rows and more),
+    every batch, a buffer resumed from its state and a direct draw from the stream get the
+    numbers that direct calls, one after the other, would have given."""
+    gen = np.random.default_rng(seed)
+    ahead = DrawsAhead(gen, method, width)
+    ahead.BACKGROUND_ROWS = background
+    direct = np.random.default_rng(seed)
+    for op, m in ops:
+        shape = (m, width) if width > 1 else m
+        if op == "direct":  # e.g. a snapshot reading the generator: no block is in flight
+            ahead.settle()
+            assert gen.bit_generator.state == _after(direct, ahead)
+            continue
+        if op == "resume":
+            state = ahead.state()
+            gen = np.random.default_rng(seed)
+            gen.bit_generator.state = ahead._gen.bit_generator.state
+            ahead = DrawsAhead.resumed(gen, state)
+            ahead.BACKGROUND_ROWS = background
+            op = "take"
+        if op == "take":
+            got = ahead.take(m)
+        else:
+            rows, at = ahead.hand_out(m)
+            got = rows[at : at + m]
+        want = getattr(direct, method)(size=shape)
+        assert got.shape == want.shape
+        assert np.array_equal(got, want)
+        assert not got.flags.writeable
+
+
+def _after(direct: np.random.Generator, ahead: DrawsAhead) -> dict:
+    """The state of `direct` once it has also drawn what `ahead` holds but has not handed out."""
+    probe = np.random.default_rng()
+    probe.bit_generator.state = direct.bit_generator.state
+    held = ahead._buf.size - ahead._pos
+    if held:
+        getattr(probe, ahead._method)(size=held)
+    return probe.bit_generator.state
+
+
+def test_a_run_with_every_block_drawn_in_the_background_is_the_same_run(monkeypatch):
+    """A million customers' batches have their next blocks drawn on a worker thread; forced on
+    for every batch of a small market (and its burn-in snapshot), the run is bit for bit the
+    one drawn in turn."""
+    from sim.snapshot import BurnIn
+
+    market = default_market(n_customers=1500, years=1)
+    policies = ["gift_budget", "promotions"]
+    before = RetailModel(market=market, policies=policies, seed=5).run()
+    monkeypatch.setattr(DrawsAhead, "BACKGROUND_ROWS", 1)
+    fresh = RetailModel(market=market, policies=policies, seed=5).run()
+    resumed = RetailModel(
+        market=market, policies=policies, seed=5, burn_in=BurnIn.compute(market, 5)
+    ).run()
+    for run in (fresh, resumed):
+        assert repr(run.summary()) == repr(before.summary())
+        pd.testing.assert_frame_equal(
+            run.transactions_frame(), before.transactions_frame(), check_exact=True
+        )
+        pd.testing.assert_frame_equal(run.metrics_frame(), before.metrics_frame(), check_exact=True)
+
+
+def test_the_streams_state_waits_for_a_block_still_being_drawn():
+    """A snapshot taken while the worker draws a block holds that block and the generator past
+    it: the streams resumed from it go on with the numbers that come next, none twice."""
+    streams = Streams(3)
+    buf = streams.ahead("wom", "random", 2)
+    first = [buf.take(5).copy()]  # a block of 2048 rows drawn in turn
+    gate, fill = threading.Event(), buf._filler
+
+    def held(size):
+        gate.wait()
+        return fill()(size=size)
+
+    buf._filler, buf.BACKGROUND_ROWS = (lambda: held), 1
+    first.append(buf.take(5).copy())  # and the next is drawn on the worker, held at the gate
+    threading.Timer(0.1, gate.set).start()
+    state = streams.state()
+    resumed = Streams(3)
+    resumed.restore(state)
+    after = resumed.ahead("wom", "random", 2).take(5000)
+    want = np.random.default_rng(np.random.SeedSequence(3).spawn(len(PROCESSES))[7]).random(
+        (5010, 2)
+    )
+    assert PROCESSES[7] == "wom"
+    assert np.array_equal(np.concatenate([*first, after]), want)
 
 
 def _network_by_definition(place, cls, mean_degree, same_group, same_place, rng):

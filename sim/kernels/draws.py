@@ -14,7 +14,7 @@ import numpy as np
 from numba import config, njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _gumbel(u):
     out = np.empty(u.size)
     for i in range(u.size):

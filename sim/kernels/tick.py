@@ -10,7 +10,7 @@ from numba import njit
 from sim.kernels.occasions import due_again, one_batch
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def after_choice(
     t,
     rows,

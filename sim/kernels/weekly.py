@@ -170,7 +170,7 @@ def settle(
     return np.zeros(last_visit.shape[1], np.int64), prospects, churned
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def week(
     t,
     n_stores,
