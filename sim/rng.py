@@ -160,6 +160,7 @@ class DrawsAhead:
         self.width = width
         self._pos = 0
         self._pending: Future | None = None
+        self._pending_pid = 0
         empty = np.zeros(0)
         empty.flags.writeable = False
         self._set_block(empty)
@@ -178,6 +179,11 @@ class DrawsAhead:
         """Wait for a block being drawn in the background; the numbers not handed out yet and
         then it become the block (the generator is where they leave it)."""
         if self._pending is not None:
+            if self._pending_pid != os.getpid():  # the worker drawing it stayed in the parent
+                raise RuntimeError(
+                    "a block of random draws was being drawn when this process was forked: "
+                    "its stream cannot go on here (start workers with spawn, as loky and Ray do)"
+                )
             more, self._pending = self._pending.result(), None
             rest = self._buf[self._pos :]
             block = np.concatenate([rest, more]) if rest.size else more
@@ -242,6 +248,7 @@ class DrawsAhead:
                 out = more[:n]
         if m >= self.BACKGROUND_ROWS and self._pending is None:  # the next batch is likely
             self._pending = _worker().submit(self._filler(), size=n)  # as big: drawn meanwhile
+            self._pending_pid = os.getpid()
         return out if self.width == 1 else out.reshape(m, self.width)
 
 

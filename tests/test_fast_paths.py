@@ -15,6 +15,7 @@ import zlib
 import mesa
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -185,6 +186,17 @@ def test_the_streams_state_waits_for_a_block_still_being_drawn():
     )
     assert PROCESSES[7] == "wom"
     assert np.array_equal(np.concatenate([*first, after]), want)
+
+
+def test_a_block_drawn_for_another_process_is_refused_in_so_many_words():
+    """A process forked while its worker drew a block cannot know where the stream stands: it
+    says so instead of waiting for a worker it does not have."""
+    ahead = DrawsAhead(np.random.default_rng(1), "random")
+    ahead.BACKGROUND_ROWS = 1
+    ahead.take(3)
+    ahead._pending_pid = -1  # as in a child forked meanwhile
+    with pytest.raises(RuntimeError, match="being drawn when this process was forked"):
+        ahead.settle()
 
 
 def _network_by_definition(place, cls, mean_degree, same_group, same_place, rng):
