@@ -6,14 +6,11 @@ the behaviour rules work on whole batches of rows at once.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim import kernels
+from sim import background, kernels
 from sim.config import CLASSES, ELITE_CLASSES, TIERS, MarketConfig
 
 PROSPECT, ACTIVE, SILENT, SLEEPING, CHURNED = range(5)
@@ -101,10 +98,10 @@ class Population:
         self.work = origin.astype(np.int16)
         self.home = np.where(moves_up, geo.parent[origin], origin).astype(np.int16)
         self.cls = cls
-        # The network needs only homes, classes and its own stream: it is built on a second
-        # thread while this one draws the attributes (the same arrays either way; at 1M the
-        # two halves take ~0.45 s each, and both spend it in NumPy or a kernel without the GIL).
-        network = _in_background(
+        # The network needs only homes, classes and its own stream: it is built on the worker
+        # thread (sim.background) while this one draws the attributes (the same arrays either
+        # way; at 1M each half takes ~0.3 s, spent in NumPy or a kernel without the GIL).
+        network = background.submit(
             _homophilous_network,
             self.home,
             cls,
@@ -216,21 +213,6 @@ def settle_members(
         pop.rate[r] = rng.gamma(b.rate_shape, mean_rate[pop.cls[r]] / b.rate_shape)
         pop.dropout[r] = rng.beta(b.dropout_a, b.dropout_b, todo.size)
     return joined
-
-
-def _in_background(work: Callable[..., object], *args: object) -> Future:
-    """`work(*args)` on a thread of its own; the future's `result()` returns what it returned
-    or raises what it raised."""
-    done: Future = Future()
-
-    def run() -> None:
-        try:
-            done.set_result(work(*args))
-        except BaseException as exc:  # handed to whoever waits for the result
-            done.set_exception(exc)
-
-    threading.Thread(target=run, name="population-network", daemon=True).start()
-    return done
 
 
 def _homophilous_network(

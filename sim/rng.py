@@ -11,12 +11,12 @@ import copy
 import functools
 import os
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
 
-from sim import kernels
+from sim import background, kernels
 
 PROCESSES: tuple[str, ...] = (
     "population",
@@ -247,20 +247,9 @@ class DrawsAhead:
             else:
                 out = more[:n]
         if m >= self.BACKGROUND_ROWS and self._pending is None:  # the next batch is likely
-            self._pending = _worker().submit(self._filler(), size=n)  # as big: drawn meanwhile
+            self._pending = background.submit(self._filler(), size=n)  # as big: drawn meanwhile
             self._pending_pid = os.getpid()
         return out if self.width == 1 else out.reshape(m, self.width)
-
-
-_WORKER: tuple[int, ThreadPoolExecutor] | None = None
-
-
-def _worker() -> ThreadPoolExecutor:
-    """The thread that draws big blocks ahead (one per process: a forked child makes its own)."""
-    global _WORKER
-    if _WORKER is None or _WORKER[0] != os.getpid():
-        _WORKER = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="draws-ahead"))
-    return _WORKER[1]
 
 
 def blocks_ahead(buffers: tuple[DrawsAhead, ...]) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
