@@ -5,8 +5,8 @@ build makes one or two temporaries of every tie (12 M of them), and moving the s
 run's ticks gathers and scatters the (customers x stores) matrices. The kernels do the same
 arithmetic in one pass each, in place; the results are the NumPy ones bit for bit (the random
 numbers are still drawn by NumPy, in the same blocks), tests/test_setup_kernels.py. `ties`
-releases the GIL: the network is built on a thread of its own beside the attributes' draws
-(`sim.population`).
+releases the GIL: the network is built on the worker thread (`sim.background`) beside the
+attributes' draws (`sim.population`).
 """
 
 from __future__ import annotations
