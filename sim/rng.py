@@ -90,8 +90,7 @@ class Streams:
 
     def state(self) -> dict[str, Any]:
         """Every stream's generator state and its blocks drawn ahead (`restore` takes it)."""
-        for buf in self._ahead.values():
-            buf.settle()
+        self._settle_all()
         return {
             "tick_offset": self.tick_offset,
             "gens": {name: copy.deepcopy(g.bit_generator.state) for name, g in self._gens.items()},
@@ -100,8 +99,7 @@ class Streams:
 
     def restore(self, state: dict[str, Any]) -> None:
         """Continue exactly where the streams of `state` (from `state()`, same seed) stood."""
-        for buf in self._ahead.values():  # nothing still drawing from the generators
-            buf.settle()
+        self._settle_all()
         for name, gen_state in state["gens"].items():
             self._gens[name].bit_generator.state = copy.deepcopy(gen_state)
         self._ahead = {
@@ -109,6 +107,12 @@ class Streams:
         }
         self._occasions = None
         self.tick_offset = state["tick_offset"]
+
+    def _settle_all(self) -> None:
+        """Wait for every block still being drawn: then nothing but the caller touches the
+        generators (`DrawsAhead.settle`)."""
+        for buf in self._ahead.values():
+            buf.settle()
 
     def keyed(self, process: str, tick: int) -> KeyedDraws:
         """Per-customer draws of `process` at `tick` (see `KeyedDraws`)."""
