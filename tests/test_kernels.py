@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sim import RetailModel, default_market, kernels
 from sim import population as P
 from sim.agents.choice import store_utilities
+from sim.agents.customer import due_now
 from sim.agents.weekly import _find_prospects
 from sim.policies import BUILTIN_POLICIES
 from sim.rng import KeyedDraws
@@ -247,3 +248,16 @@ def test_the_kernel_cache_is_warm_after_a_warm_up():
     assert kernels.cache_is_warm()
     with kernels.use("numpy"):
         assert kernels.cache_is_warm()
+
+
+@settings(max_examples=40, deadline=None)
+@given(ticks=st.lists(st.integers(-3, 6), max_size=300), t=st.integers(-2, 5))
+def test_rows_due_now_are_the_numpy_ones(ticks, t):
+    """Any clocks (none due, all due, negative ticks): the same rows, ascending, int64."""
+    m = RetailModel(market=default_market(n_customers=max(len(ticks), 1), years=1, burn_in_years=0))
+    m.pop.next_tick = np.array(ticks or [0], dtype=np.int32)
+    with kernels.use("numpy"):
+        want = due_now(m, t)
+    with kernels.use("numba"):
+        got = due_now(m, t)
+    assert got.dtype == want.dtype == np.intp and np.array_equal(want, got)

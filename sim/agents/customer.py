@@ -141,7 +141,12 @@ def _wom_columns(model: RetailModel) -> int:
 # ---------------------------------------------------------------------------- occasions
 def due_now(model: RetailModel, t: int) -> np.ndarray:
     """Rows whose next purchase occasion falls in tick t."""
-    return (model.pop.next_tick == t).nonzero()[0]
+    next_tick = model.pop.next_tick
+    if next_tick.dtype == np.int32 and kernels.compiled():
+        from sim.kernels.clocks import due
+
+        return due(next_tick, t)  # the same rows, one pass
+    return (next_tick == t).nonzero()[0]
 
 
 def advance_clocks(model: RetailModel, rows: np.ndarray, exp_draws: np.ndarray) -> None:
