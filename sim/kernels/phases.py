@@ -260,7 +260,8 @@ def spread_word(b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfa
     (k = `WORD_AHEAD`): teller i + 3k's `indptr` entry, teller i + 2k's contacts, then the
     satisfaction lines teller i + k will change. It is written out in the loop, not in helpers
     that take arrays: Numba counts a reference to every array passed to a helper with branches,
-    an atomic increment and decrement per array and teller (~19 a teller, ~10% of a run)."""
+    an atomic increment and decrement per array and call (~19 a teller; 6% of a 20k run's time
+    went to them, docs/performance.md, eighth round)."""
     n, k, S = b_rows.size, WORD_AHEAD, satisfaction.shape[1]
     pos_min, pos_span = c[C_POS_MIN], c[C_POS_SPAN]
     neg_min, neg_span = c[C_NEG_MIN], c[C_NEG_SPAN]
