@@ -280,8 +280,8 @@ def spread_word(b_rows, b_stores, b_idx, good, loud, u, indptr, indices, satisfa
             if deg_a > 0:
                 told_a = _told(good[a], loud[a], u[ja, 0], pos_min, pos_span, neg_min, neg_span)
                 for slot in range(1, told_a + 1):
-                    q = _contact(indices, lo_a, deg_a, u[ja, slot])
-                    prefetch(satisfaction, q * S + b_stores[a])
+                    contact = _contact(indices, lo_a, deg_a, u[ja, slot])
+                    prefetch(satisfaction, contact * S + b_stores[a])
         j, r = b_idx[i], b_rows[i]
         told = _told(good[i], loud[i], u[j, 0], pos_min, pos_span, neg_min, neg_span)
         lo = indptr[r]
