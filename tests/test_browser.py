@@ -175,6 +175,33 @@ def test_slider_values_and_ticks_at_week_0_and_after_10_steps(browser, served):
     assert "samesite" not in log.read_text().lower()  # no cookie warning on page loads
 
 
+def test_a_calibrated_store_keeps_its_own_size(browser, tmp_path):
+    """LAB_MARKET's store runs at its own size (README), not at the customers slider's nearest
+    position: the browser's slider reports a snapped value back within a second of loading."""
+    import yaml
+
+    from sim import default_market
+
+    path = tmp_path / "odd" / "market" / "odd.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(yaml.safe_dump(default_market(n_customers=3_001).to_dict()))
+    blocked: list[str] = []
+    with dashboard_server(tmp_path / "server.log", env_extra={"LAB_MARKET": str(path)}) as url:
+        ctx = offline_context(browser, blocked)
+        try:
+            page = open_dashboard(ctx, url)
+            time.sleep(2.0)
+            assert page.inner_text(".lab-customers-label").strip().endswith(": 3,001")
+            shown = date_of(page)
+            page.click(".lab-step")
+            wait_date_after(page, shown)
+            assert page.inner_text(".lab-customers-label").strip().endswith(": 3,001")
+            assert "3,001" in page.inner_text("body")
+            assert blocked == []
+        finally:
+            ctx.close()
+
+
 def test_two_sessions_do_not_share_a_model(browser, server):
     blocked: list[str] = []
     first, second = offline_context(browser, blocked), offline_context(browser, blocked)

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from experiments.dashboard import market_view, story, text
 from experiments.dashboard.catalog import BUNDLES, policy_choices, policy_configs
@@ -275,3 +277,18 @@ def test_a_calibrated_store_runs_in_the_dashboard_from_lab_market(tmp_path, monk
     monkeypatch.setenv(catalog.MARKET_ENV, str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigError, match="LAB_MARKET: .* is not a file"):
         catalog.store_market()
+
+
+@given(own=st.integers(1, 2_000_000))
+def test_the_customers_slider_has_the_stores_own_size_on_its_grid(own):
+    """A size off the slider's positions would be snapped by the browser and restart the run
+    at another size: the store's own size is always a position, the range reaches it, and
+    the default market keeps its 25 positions from 2,000 to 50,000."""
+    from experiments.dashboard.page import CUSTOMERS, customer_bounds
+
+    low, high, step = customer_bounds(own)
+    assert step == CUSTOMERS[2] and low <= own <= high
+    assert (own - low) % step == 0 and (high - low) % step == 0
+    assert low >= min(own, CUSTOMERS[0]) and low < CUSTOMERS[0] + step
+    assert high <= max(own, CUSTOMERS[1])
+    assert customer_bounds(20_000) == CUSTOMERS

@@ -358,3 +358,67 @@ def test_cli_bad_option_is_one_line(tmp_path):
     assert proc.returncode != 0
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: levers"), proc.stderr
+
+
+def _composed(*overrides: str):
+    """configs/design.yaml composed by Hydra with `overrides`, as the command composes it."""
+    from hydra import compose, initialize_config_dir
+
+    from experiments.paths import CONFIG_DIR
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose("design", overrides=[*overrides, "market.n_customers=400"])
+
+
+@pytest.mark.parametrize("policy", ["gift_budget", "referral_points", "vip_program"])
+def test_policy_is_chosen_from_the_policy_group_by_name(policy):
+    """`policy=NAME` (README, docs/design.md) selects the designed policy as `experiments.run`
+    selects its policy; the search gets the policy's name and its levers."""
+    from experiments.studies.design.study_class import DESIGN
+
+    cfg = _composed(f"policy={policy}", "trials=2")
+    DESIGN.check(cfg)
+    plan = DESIGN.plan(cfg)
+    assert plan.policy == policy
+    assert plan.space and cfg.policy.name == policy  # the composed config itself is untouched
+
+
+def test_a_setting_inside_the_designed_policy_is_refused_naming_it():
+    """The search reads the policy's own file: an override of one of its settings would be
+    lost, so it stops with one line naming the key and what to do instead."""
+    from experiments.studies.design.study_class import DESIGN
+
+    with pytest.raises(ConfigError) as err:
+        DESIGN.check(_composed("policy.target=churn_risk"))
+    assert str(err.value).startswith("policy.target:") and "--config-dir" in str(err.value)
+
+
+@pytest.mark.slow
+def test_cli_designs_the_policy_named_on_the_command_line(tmp_path):
+    """The README's form: `python -m experiments.design policy=NAME ...`; the designed policy's
+    labels are its display names in both languages."""
+    out = tmp_path / "d"
+    cmd = [
+        sys.executable,
+        "-m",
+        "experiments.design",
+        "policy=referral_points",
+        "market.n_customers=300",
+        "market.years=2",
+        "trials=2",
+        "replications=2",
+        "reevaluate.top=1",
+        f"output_dir={out}",
+        f"store={tmp_path / 'store'}",
+        "workers=1",
+        "report.enabled=false",
+    ]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    best = yaml.safe_load((out / "best.yaml").read_text())
+    assert best["name"] == "referral_points_design"
+    assert best["label"] == "Referral points (designed)"
+    assert best["label_zh"] == "推荐积分（优化设置）"
+    assert (out / "policy" / "referral_points_design.yaml").read_text() == (
+        out / "best.yaml"
+    ).read_text()

@@ -135,6 +135,20 @@ CUSTOMERS = (2_000, 50_000, 2_000)
 """Customers slider: min, max, step (25 positions, the default market's 20,000 among them)."""
 
 
+def customer_bounds(own: int, bounds: tuple[int, int, int] = CUSTOMERS) -> tuple[int, int, int]:
+    """The customers slider's (min, max, step) with the store's own size `own` on its grid.
+
+    The browser's slider moves a value that is not one of its positions to the nearest one and
+    reports it back, which restarts the run there: a calibrated store of 19,415 residents would
+    silently run at 20,000. So the positions are shifted to pass through `own` (the default
+    market's 20,000 keeps 2,000 .. 50,000), and the range stretched to reach it.
+    """
+    low, high, step = bounds
+    start = own - step * max((own - low) // step, 0)
+    end = start + step * max((high - start) // step, 0)
+    return start, max(end, own), step
+
+
 @solara.component
 def Slider(
     lang: str, key: str, value: int, on_value, bounds: tuple[int, int, int], fmt: str = "{}"
@@ -171,7 +185,8 @@ def Controls(lang: str, params: solara.Reactive[dict], speed: solara.Reactive[in
         return setter
 
     _select(text.tr(lang, "policy"), items, p["policy"], set_param("policy"), "lab-policy")
-    Slider(lang, "customers", p["n_customers"], set_param("n_customers"), CUSTOMERS, "{:,}")
+    sizes = customer_bounds(DEFAULTS["n_customers"])
+    Slider(lang, "customers", p["n_customers"], set_param("n_customers"), sizes, "{:,}")
     Slider(lang, "years", p["years"], set_param("years"), (1, 5, 1))
     solara.InputInt(
         text.tr(lang, "seed"), value=p["seed"], on_value=set_param("seed"), classes=["lab-seed"]

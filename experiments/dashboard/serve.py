@@ -63,10 +63,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard_server(log: Path, timeout: float = 120.0) -> Iterator[str]:
-    """``solara run experiments/app.py`` (the README's command) on a free port; yields its URL."""
+def dashboard_server(
+    log: Path, timeout: float = 120.0, env_extra: dict[str, str] | None = None
+) -> Iterator[str]:
+    """``solara run experiments/app.py`` (the README's command) on a free port, with
+    `env_extra` in its environment (``LAB_MARKET``); yields its URL."""
     port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {}))
     env.pop("PYTEST_CURRENT_TEST", None)  # Solara skips its online checks under pytest: don't
     env["SOLARA_HOME"] = str(log.parent / "solara-home")  # a fresh home: no "already checked"
     solara = Path(sys.executable).with_name("solara")

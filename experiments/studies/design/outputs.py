@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from experiments.engine.store import atomic_write_text
+from experiments.report.vocab import policy_labels
 from experiments.studies.design.search import DesignResult
 
 
@@ -27,8 +28,8 @@ def best_config(result: DesignResult) -> dict[str, Any]:
     """The chosen setting as a policy config (the `policy` group's format)."""
     plan, best = result.plan, result.best
     name = design_name(plan.policy)
-    en = plan.labels.get("en", plan.policy.replace("_", " "))
-    zh = plan.labels.get("zh", plan.policy)
+    en = plan.labels.get("en") or policy_labels([plan.policy], "en")[plan.policy]
+    zh = plan.labels.get("zh") or policy_labels([plan.policy], "zh")[plan.policy]
     return {
         "name": name,
         "label": f"{en} (designed)",

@@ -27,6 +27,51 @@ STUDY_KEYS = {
 """Options the shared driver reads; the rest are the design plan's."""
 
 
+def named_policy(cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> Mapping[str, Any]:
+    """`cfg` with its `policy` as the policy's name.
+
+    configs/design.yaml selects the policy from the `policy` config group, as
+    `experiments.run` does: `policy=NAME` works, folders given with `--config-dir` included.
+    Hydra then gives the policy's node, while the search reads the policy's file by name (and
+    `best.yaml` and `compare` name it again). An override of that node
+    (`policy.target=churn_risk`) would be lost on the way, so it is refused, naming the key.
+    A plain name (a notebook's dict) is returned as it is.
+    """
+    import copy
+
+    from experiments.common import to_container
+    from experiments.engine.specs import load_policy_config
+    from sim import ConfigError
+
+    node = cfg.get("policy")
+    if not isinstance(node, Mapping):
+        return cfg
+    data = to_container(node, "policy")
+    name = data.get("name") if isinstance(data, dict) else None
+    if not isinstance(name, str) or not name:
+        raise ConfigError("policy", f"must be a policy config with a name, got {data!r}"[:200])
+    saved = load_policy_config(name, config_dirs)
+    changed = sorted(  # a knob the entries interpolate before the entries it changes
+        (k for k in {*data, *saved} - {"defaults"} if data.get(k) != saved.get(k)),
+        key=lambda k: (k == "policies", k),
+    )
+    if changed:
+        raise ConfigError(
+            f"policy.{changed[0]}",
+            f"design searches policy {name!r} as its file defines it (narrow its levers with "
+            "levers= and +ranges.LEVER=[low,high]); for other settings, write your own policy "
+            "file: --config-dir DIR with DIR/policy/NAME.yaml",
+        )
+    from omegaconf import DictConfig, open_dict
+
+    if not isinstance(cfg, DictConfig):
+        return {**cfg, "policy": name}
+    out = copy.deepcopy(cfg)
+    with open_dict(out):  # Hydra's struct flag would refuse a node turned into a name
+        out["policy"] = name
+    return out
+
+
 class DesignStudy(Study):
     """Search a policy's levers for the setting that pays best (docs/design.md)."""
 
@@ -37,7 +82,7 @@ class DesignStudy(Study):
         """Every option against its declaration (`experiments.options.declared`)."""
         from experiments.options.check import check_command
 
-        check_command("design", cfg)
+        check_command("design", named_policy(cfg, config_dirs))
 
     def precheck(self, cfg: Mapping[str, Any], config_dirs: Iterable[Path] = ()) -> Any:
         """Options, plan (policy, levers, ranges) and size before Hydra starts the command."""
@@ -50,6 +95,7 @@ class DesignStudy(Study):
     def plan(self, cfg: Mapping[str, Any], *, config_dirs: Iterable[Path] = ()) -> DesignPlan:
         from experiments.common import build_market, to_container
 
+        cfg = named_policy(cfg, config_dirs)
         options = {k: to_container(v) for k, v in cfg.items() if k not in STUDY_KEYS}
         return make_design_plan(
             options,
