@@ -422,3 +422,46 @@ def test_cli_designs_the_policy_named_on_the_command_line(tmp_path):
     assert (out / "policy" / "referral_points_design.yaml").read_text() == (
         out / "best.yaml"
     ).read_text()
+
+
+@pytest.mark.slow
+def test_a_search_on_ray_starts_ray_once(tmp_path, monkeypatch):
+    """The search asks the engine for runs round after round; on Ray each round used to start
+    and stop its own local Ray (seconds each, ~25 times for the default 100 trials). One Ray
+    now serves the whole search."""
+    ray = pytest.importorskip("ray")
+    import tempfile
+
+    from experiments.studies.base import run_command
+    from experiments.studies.design.study_class import DESIGN
+
+    monkeypatch.setenv("RAY_TMPDIR", tempfile.mkdtemp(prefix="ray_"))
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    inits: list[dict] = []
+    real_init = ray.init
+
+    def counted(*args, **kwargs):
+        inits.append(kwargs)
+        return real_init(*args, **kwargs)
+
+    monkeypatch.setattr(ray, "init", counted)
+    cfg = _composed(
+        "executor=ray",
+        "workers=1",
+        "trials=3",
+        "batch=1",
+        "replications=2",
+        "reevaluate.top=1",
+        "reevaluate.replications=2",
+        "market.years=1",
+        "output.progress=false",
+        "output.table=false",
+        "report.enabled=false",
+        f"store={tmp_path / 'store'}",
+        f"output_dir={tmp_path / 'out'}",
+    )
+    assert not ray.is_initialized()
+    run_command(DESIGN, cfg, tmp_path / "out")
+    assert len(inits) == 1 and not ray.is_initialized()
+    assert len(pd.read_csv(tmp_path / "out" / "trials.csv")) == 3

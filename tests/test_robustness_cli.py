@@ -215,6 +215,18 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path, args, words):
     assert len(res.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("design", ["morris", "saltelli"])
+def test_a_design_too_small_for_its_ranges_stops_before_any_directory(tmp_path, design):
+    """Morris and Saltelli need whole trajectories / base samples: too few scenarios is one
+    line naming the minimum, and no run directory is left behind (as for any bad value)."""
+    run_dir = tmp_path / "run"
+    res = _run(*TINY, f"design={design}", f"hydra.run.dir={run_dir}", timeout=120)
+    assert res.returncode == 2, res.stderr
+    line = res.stderr.strip()
+    assert len(line.splitlines()) == 1 and line.startswith(f"error: scenarios: design {design}")
+    assert "needs at least" in line and not run_dir.exists()
+
+
 @pytest.mark.slow
 def test_cli_end_to_end_kill_and_resume(tmp_path):
     store = tmp_path / "store"

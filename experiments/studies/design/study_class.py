@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiments.engine.executors import one_ray
 from experiments.studies.base import Page, Result, Study
 from experiments.studies.design.plan import DesignPlan, make_design_plan
 from experiments.studies.design.search import DesignResult
@@ -131,7 +132,8 @@ class DesignStudy(Study):
         start = time.perf_counter()
         tally: dict[str, float] = {}
         run = engine_runner(tally=tally, **engine)
-        res = run_design(plan, outdir, run, fresh=fresh, progress=progress)
+        with one_ray(engine.get("executor"), engine.get("workers"), engine.get("address")):
+            res = run_design(plan, outdir, run, fresh=fresh, progress=progress)
         tally["wall_seconds"] = round(time.perf_counter() - start, 2)
         res.tally = tally
         return Result(plan, None, res)

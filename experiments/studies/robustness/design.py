@@ -78,6 +78,32 @@ def _saltelli_base(scenarios: int, dims: int) -> int:
     return 0 if n < 1 else 2 ** int(np.floor(np.log2(n)))
 
 
+def check_budget(method: str, scenarios: int, dims: int) -> int:
+    """The base size of a `method` design of `scenarios` points over `dims` ranges (Saltelli's
+    N, Morris' trajectories r; 0 for lhs and sobol), or a one-line ConfigError naming the
+    minimum when not even the smallest complete design fits. Checked before any directory is
+    made (`experiments.options.studies.precheck_robustness`) and again when drawing."""
+    if method == "saltelli":
+        base = _saltelli_base(scenarios, dims)
+        if base < 2:
+            raise ConfigError(
+                "scenarios",
+                f"design saltelli needs at least {2 * (dims + 2)} scenarios for {dims} "
+                f"ranges (N(D+2) with N >= 2), got {scenarios}",
+            )
+        return base
+    if method == "morris":
+        base = scenarios // (dims + 1)
+        if base < 2:
+            raise ConfigError(
+                "scenarios",
+                f"design morris needs at least {2 * (dims + 1)} scenarios for {dims} "
+                f"ranges (r(D+1) with r >= 2 trajectories), got {scenarios}",
+            )
+        return base
+    return 0
+
+
 def sample(ranges: Sequence[Range], scenarios: int, design: str = "auto", seed: int = 0) -> Design:
     """Draw the scenarios of a study (deterministic for a given seed).
 
@@ -100,25 +126,13 @@ def sample(ranges: Sequence[Range], scenarios: int, design: str = "auto", seed: 
     elif method == "saltelli":
         from SALib.sample import sobol as saltelli
 
-        base = _saltelli_base(scenarios, d)
-        if base < 2:
-            raise ConfigError(
-                "scenarios",
-                f"design saltelli needs at least {2 * (d + 2)} scenarios for {d} "
-                f"ranges (N(D+2) with N >= 2), got {scenarios}",
-            )
+        base = check_budget(method, scenarios, d)
         problem = {"num_vars": d, "names": [r.name for r in ranges], "bounds": [[0, 1]] * d}
         unit = saltelli.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
     else:  # morris
         from SALib.sample import morris
 
-        base = scenarios // (d + 1)
-        if base < 2:
-            raise ConfigError(
-                "scenarios",
-                f"design morris needs at least {2 * (d + 1)} scenarios for {d} "
-                f"ranges (r(D+1) with r >= 2 trajectories), got {scenarios}",
-            )
+        base = check_budget(method, scenarios, d)
         problem = {"num_vars": d, "names": [r.name for r in ranges], "bounds": [[0, 1]] * d}
         unit = morris.sample(problem, base, num_levels=MORRIS_LEVELS, seed=seed)
     values = pd.DataFrame(
