@@ -465,3 +465,20 @@ def test_a_search_on_ray_starts_ray_once(tmp_path, monkeypatch):
     run_command(DESIGN, cfg, tmp_path / "out")
     assert len(inits) == 1 and not ray.is_initialized()
     assert len(pd.read_csv(tmp_path / "out" / "trials.csv")) == 3
+
+
+def test_the_size_estimate_re_evaluates_no_more_settings_than_were_tried():
+    """Two objectives re-evaluate the whole front, which holds at most every trial: 2 trials
+    of 2 replications are 4 search runs, 4 reference runs, and at most 2 + 2 settings on 2
+    fresh seeds (the estimate said 52 runs for the 14 this study makes)."""
+    from experiments.studies.design.study_class import DESIGN
+
+    cfg = _composed(
+        "objectives=[profit,retention]",
+        "trials=2",
+        "replications=2",
+        "reevaluate.top=1",
+        "reevaluate.replications=2",
+    )
+    size = DESIGN.check_size(DESIGN.plan(cfg), workers=2)
+    assert size.runs == 2 * 2 + 2 * 2 + (2 + 2) * 2

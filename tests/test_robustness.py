@@ -359,6 +359,27 @@ def test_paired_pvalues_match_scipy_and_bh_by_hand():
     assert (prof["q_value"] >= prof["p_value"] - 1e-12).all()
 
 
+def test_a_difference_constant_up_to_rounding_is_significant_without_a_warning():
+    """A policy ahead of the baseline by the same amount in every pair but for the last bits
+    (what a re-run of the same setting gives): p = 0, as for an exactly constant difference,
+    and no SciPy precision warning on the console."""
+    import warnings
+
+    ahead = np.nextafter(1234.5, [1234.5, np.inf, -np.inf])  # 1234.5 and its two neighbours
+    runs = pd.DataFrame(
+        {
+            "policy": ["none"] * 3 + ["same_plus"] * 3,
+            "seed": [0, 1, 2] * 2,
+            "profit": np.concatenate([np.zeros(3), ahead]),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pv = paired_pvalues(runs, "none", kpis=("profit",))
+    row = pv.iloc[0]
+    assert row.p_value == 0.0 and row.t == np.inf and row.diff_mean == pytest.approx(1234.5)
+
+
 def test_comparison_fdr_from_runs():
     from experiments.analysis.fdr import FDR_NOTE, comparison_fdr
 

@@ -54,13 +54,22 @@ def paired_pvalues(
             mean = float(d.mean()) if n else np.nan
             if n < 2:
                 t, pv = np.nan, np.nan
-            elif np.all(d == d[0]):
+            elif np.all(d == d[0]) or _constant_up_to_rounding(d):
                 t, pv = (0.0, 1.0) if d[0] == 0 else (np.copysign(np.inf, d[0]), 0.0)
             else:
                 res = stats.ttest_1samp(d, 0.0)
                 t, pv = float(res.statistic), float(res.pvalue)
             rows.append({"policy": p, "kpi": k, "diff_mean": mean, "n": n, "t": t, "p_value": pv})
     return pd.DataFrame(rows, columns=["policy", "kpi", "diff_mean", "n", "t", "p_value"])
+
+
+def _constant_up_to_rounding(d: np.ndarray) -> bool:
+    """Differences whose spread is below the float64 rounding of their mean (a policy that
+    differs from the baseline by the same amount in every pair, give or take the last bits):
+    the t statistic is infinite in the limit, and SciPy would warn of catastrophic
+    cancellation on the console instead."""
+    mean = abs(float(d.mean()))
+    return mean > 0 and float(np.max(np.abs(d - d.mean()))) < 10 * np.finfo(float).resolution * mean
 
 
 def fdr_adjust(table: pd.DataFrame, alpha: float = 0.05, *, by: str | None = "kpi") -> pd.DataFrame:

@@ -113,6 +113,7 @@ class DesignStudy(Study):
         per_trial = plan.replications * max(plan.scenarios, 1)
         fresh = plan.reevaluate_replications * max(plan.scenarios, 1)
         top = plan.reevaluate_top if not plan.multi else max(plan.reevaluate_top, 20)
+        top = min(top, plan.trials)  # a front (or a top) of at most every setting tried
         runs = plan.trials * per_trial + 2 * per_trial + (top + 2) * fresh
         size = estimate(plan.market, runs, workers)
         what = f"{plan.trials:,} trials x {per_trial:,} runs"
