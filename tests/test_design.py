@@ -28,6 +28,17 @@ from sim.store_profile import DEFAULT_REVENUE
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = default_market(n_customers=400, years=2)
 KEY = "gift_budget.monthly_per_manager"
+SMALL_ARGS = ("market.n_customers=300", "market.years=2", "workers=1")
+"""A small market on one worker: the CLI tests' common arguments."""
+
+
+def run_cli(module: str, *args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    """`python -m module` with the small market's arguments and a run store in `tmp_path`;
+    asserts it succeeded."""
+    cmd = [sys.executable, "-m", module, *args, *SMALL_ARGS, f"store={tmp_path / 'store'}"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
 
 
 def yuan(size) -> float:
@@ -305,22 +316,15 @@ def test_planted_gift_budget_optimum_on_the_market_matches_a_grid_sweep(tmp_path
 @pytest.mark.slow
 def test_cli_writes_everything_and_compare_runs_the_designed_policy(tmp_path):
     out = tmp_path / "d"
-    cmd = [
-        sys.executable,
-        "-m",
+    run_cli(
         "experiments.design",
-        "market.n_customers=300",
-        "market.years=2",
         "trials=3",
         "replications=2",
         "reevaluate.top=1",
         "levers=[monthly_per_manager]",
         f"output_dir={out}",
-        f"store={tmp_path / 'store'}",
-        "workers=1",
-    ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+        tmp_path=tmp_path,
+    )
     for name in (
         "trials.csv",
         "pareto.csv",
@@ -332,23 +336,16 @@ def test_cli_writes_everything_and_compare_runs_the_designed_policy(tmp_path):
         "meta.json",
     ):
         assert (out / name).is_file(), name
-    cmp = [
-        sys.executable,
-        "-m",
+    run_cli(
         "experiments.compare",
         "--config-dir",
         str(out),
         "policies=[none,gift_budget_design]",
         "replications=2",
-        "market.n_customers=300",
-        "market.years=2",
         f"output_dir={tmp_path / 'c'}",
-        f"store={tmp_path / 'store'}",
-        "workers=1",
         "report.enabled=false",
-    ]
-    proc = subprocess.run(cmp, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+        tmp_path=tmp_path,
+    )
     assert "gift_budget_design" in (tmp_path / "c" / "comparison.csv").read_text()
 
 
@@ -398,23 +395,16 @@ def test_cli_designs_the_policy_named_on_the_command_line(tmp_path):
     """The README's form: `python -m experiments.design policy=NAME ...`; the designed policy's
     labels are its display names in both languages."""
     out = tmp_path / "d"
-    cmd = [
-        sys.executable,
-        "-m",
+    run_cli(
         "experiments.design",
         "policy=referral_points",
-        "market.n_customers=300",
-        "market.years=2",
         "trials=2",
         "replications=2",
         "reevaluate.top=1",
         f"output_dir={out}",
-        f"store={tmp_path / 'store'}",
-        "workers=1",
         "report.enabled=false",
-    ]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
+        tmp_path=tmp_path,
+    )
     best = yaml.safe_load((out / "best.yaml").read_text())
     assert best["name"] == "referral_points_design"
     assert best["label"] == "Referral points (designed)"
