@@ -7,6 +7,7 @@ exactly; the slow test finds a gift budget's optimum on the real market against 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -436,8 +437,10 @@ def test_a_search_on_ray_starts_ray_once(tmp_path, monkeypatch):
         return real_init(*args, **kwargs)
 
     monkeypatch.setattr(ray, "init", counted)
+    address = os.environ.get("STORE_LAB_RAY_ADDRESS")  # CI: a Ray head started by .ci/run
     cfg = _composed(
         "executor=ray",
+        *([f"executor.address={address}"] if address else []),
         "workers=1",
         "trials=3",
         "batch=1",
