@@ -23,7 +23,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "{fresh}. The drop ({drop}) is the luck that made it win (the optimiser's curse); the "
         "fresh figure is the one to plan with.",
         "no_curse": "The search itself measured {search} a year for this setting; on fresh seeds "
-        "{fresh}, no lower: its win was not luck of the search's seeds.",
+        "{fresh}, no lower: the search's figure was not flattered by the luck of its seeds.",
         "retention": "Retention: {ret} percentage points against {baseline}.",
         "levers": "What was searched",
         "col_lever": "Lever",
@@ -85,7 +85,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "curse": "搜索时测得该设置每年 {search}；换一批新的随机种子后为 {fresh}。"
         "下降的部分（{drop}）是让它胜出的运气（“优化者的诅咒”）；做计划请用新种子的数字。",
         "no_curse": "搜索时测得该设置每年 {search}；换一批新的随机种子后为 {fresh}，并没有更低："
-        "它的胜出不是搜索种子的运气。",
+        "搜索时的数字并没有因搜索种子的运气而偏高。",
         "retention": "留存率：比{baseline}变化 {ret} 个百分点。",
         "levers": "搜索了哪些设置",
         "col_lever": "设置项",
