@@ -116,7 +116,7 @@ def sample(ranges: Sequence[Range], scenarios: int, design: str = "auto", seed: 
     if isinstance(scenarios, bool) or not isinstance(scenarios, int) or scenarios < 2:
         raise ConfigError("scenarios", f"must be an integer >= 2, got {scenarios!r}")
     method = choose_design(design, scenarios, d)
-    base = 0
+    base = check_budget(method, scenarios, d)  # 0 for lhs and sobol
     if method == "lhs":
         unit = _lhs(d, scenarios, seed)
     elif method == "sobol":
@@ -126,13 +126,11 @@ def sample(ranges: Sequence[Range], scenarios: int, design: str = "auto", seed: 
     elif method == "saltelli":
         from SALib.sample import sobol as saltelli
 
-        base = check_budget(method, scenarios, d)
         problem = {"num_vars": d, "names": [r.name for r in ranges], "bounds": [[0, 1]] * d}
         unit = saltelli.sample(problem, base, calc_second_order=False, scramble=True, seed=seed)
     else:  # morris
         from SALib.sample import morris
 
-        base = check_budget(method, scenarios, d)
         problem = {"num_vars": d, "names": [r.name for r in ranges], "bounds": [[0, 1]] * d}
         unit = morris.sample(problem, base, num_levels=MORRIS_LEVELS, seed=seed)
     values = pd.DataFrame(
