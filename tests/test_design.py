@@ -202,6 +202,12 @@ def test_two_objectives_give_a_front_and_a_choice_that_keeps_customers(tmp_path)
     assert front["profit_mean"].is_monotonic_decreasing
     assert front["retention_mean"].is_monotonic_increasing  # the trade-off, both ways
     assert result.front["trial"].isin(front["trial"]).all()
+    from experiments.studies.design.section import answer
+
+    line = answer(result, "en")[-1]  # the console and the report say the front exists
+    assert line.startswith(f"The trade-off: {len(front)} of the tried settings")
+    assert f"{front['retention_mean'].max():+.1f} points" in line
+    assert "pareto.csv" in answer(result, "zh")[-1]
 
 
 def test_robust_objectives_use_scenarios_and_the_worst_is_not_above_the_mean(tmp_path):

@@ -65,7 +65,24 @@ def answer(result: DesignResult, lang: str) -> list[str]:
     ret = best["outcome"].retention
     if ret is not None and ret.mean == ret.mean:  # undefined (NaN) retention is not stated
         lines.append(t["retention"].format(ret=f"{ret.mean:+.1f}", baseline=base))
+    if plan.multi:
+        lines.append(_front_line(result, t))
     return lines
+
+
+def _front_line(result: DesignResult, t: dict[str, str]) -> str:
+    """Two objectives: how many settings trade profit against retention, and over what span
+    (the answer above picks one of them; the reader should know the others exist)."""
+    front = result.trials[result.trials["on_front"]]
+    profile = result.plan.market.profile
+    profit, ret = front["profit_mean"], front["retention_mean"]
+    return t["front_line"].format(
+        n=len(front),
+        p_lo=_m(profit.min(), profile),
+        p_hi=_m(profit.max(), profile),
+        r_lo=f"{ret.min():+.1f}",
+        r_hi=f"{ret.max():+.1f}",
+    )
 
 
 def _method(result: DesignResult, lang: str) -> str:

@@ -25,6 +25,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_curse": "The search itself measured {search} a year for this setting; on fresh seeds "
         "{fresh}, no lower: the search's figure was not flattered by the luck of its seeds.",
         "retention": "Retention: {ret} percentage points against {baseline}.",
+        "front_line": "The trade-off: {n} of the tried settings are on the profit-retention "
+        "front (no other tried setting beats them on both); on the search's seeds their profit "
+        "runs from {p_lo} to {p_hi} a year and their retention from {r_lo} to {r_hi} points "
+        "(pareto.csv and the trade-off figure).",
         "levers": "What was searched",
         "col_lever": "Lever",
         "col_meaning": "Meaning",
@@ -87,6 +91,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_curse": "搜索时测得该设置每年 {search}；换一批新的随机种子后为 {fresh}，并没有更低："
         "搜索时的数字并没有因搜索种子的运气而偏高。",
         "retention": "留存率：比{baseline}变化 {ret} 个百分点。",
+        "front_line": "权衡：尝试过的设置中有 {n} 种位于利润与留存的前沿"
+        "（没有其他设置在两项上都超过它们）；"
+        "在搜索的种子上，它们的年利润从 {p_lo} 到 {p_hi}，留存从 {r_lo} 到 {r_hi} 个百分点"
+        "（见 pareto.csv 和权衡图）。",
         "levers": "搜索了哪些设置",
         "col_lever": "设置项",
         "col_meaning": "含义",
