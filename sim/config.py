@@ -427,7 +427,10 @@ class MarketConfig:
 
 
 def describe_policy(policy: Any) -> Any:
-    """A policy as JSON: its name and parameters (dicts pass through)."""
+    """A policy as JSON: its name and parameters (dicts pass through, and a policy given by
+    name stays that name, so the market can be rebuilt from its own description)."""
+    if isinstance(policy, str):
+        return policy
     if isinstance(policy, dict):
         return dict(policy)
     describe = getattr(policy, "describe", None)

@@ -3,6 +3,7 @@ errors named in one line, and sweep directories that are never overwritten."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -75,6 +76,21 @@ def test_key_is_content_not_labels_and_changes_with_any_input():
     assert RunSpec(TINY.replace(years=1), a.policies, 1).key != a.key
     rival = with_store_policies(TINY, {"county_rival": ["promotions"]})
     assert RunSpec(rival, a.policies, 1).key != a.key
+
+
+def test_overrides_keep_a_rival_policy_given_by_name():
+    """A rival's policy given by name (`market.stores.1.policies=[gift_budget]`) survives the
+    market's own description: robustness rebuilds every scenario's market from it."""
+    rival = TINY.stores[1].id
+    named = TINY.replace(
+        stores=tuple(
+            s if s.id != rival else dataclasses.replace(s, policies=("gift_budget",))
+            for s in TINY.stores
+        )
+    )
+    m = apply_overrides(named, {"behaviour.beta_price": 2.0})
+    assert m.stores[1].policies == ("gift_budget",)
+    assert named.to_dict()["stores"][1]["policies"] == ["gift_budget"]
 
 
 def test_overrides_and_store_policies_are_validated():
