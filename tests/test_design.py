@@ -89,7 +89,9 @@ def plan_of(**opts):
     [
         ({"policy": "gift_budget", "levers": ["no_such"]}, "levers"),
         ({"policy": "gift_budget", "ranges": {"monthly_per_manager": [5, 1]}}, "ranges"),
-        ({"policy": "gift_budget", "ranges": {"target": ["nobody"]}}, "levers"),
+        ({"policy": "gift_budget", "ranges": {"target": ["nobody"]}}, "ranges"),
+        ({"policy": "gift_budget", "ranges": {"cooldown_days": [-100, -50]}}, "ranges"),
+        ({"policy": "gift_budget", "ranges": {"monthly_per_manager": [0, 1e20]}}, "ranges"),
         ({"policy": "gift_budget", "objectives": ["retention"]}, "objectives"),
         ({"policy": "gift_budget", "robust": "best"}, "robust"),
         ({"policy": "gift_budget", "trials": 0}, "trials"),
@@ -192,6 +194,17 @@ def test_kill_and_resume_loses_no_trial_and_reruns_no_run(tmp_path):
     assert result.resumed == 2
     assert {n: trials.loc[n, KEY] for n in running} == running  # the values drawn before
     assert computed[0] == len(needed)  # every run computed exactly once
+
+
+def test_a_search_whose_every_setting_is_refused_says_so_in_one_line(tmp_path, monkeypatch):
+    from experiments.studies.design import search as search_module
+
+    def refuse(plan, values):
+        raise ConfigError("policy.gift_budget.top_share", "refused with this budget")
+
+    monkeypatch.setattr(search_module, "_entries", refuse)
+    with pytest.raises(ConfigError, match=r"^levers: no trial completed \(the first: policy"):
+        run_design(plan_of(trials=3), tmp_path, planted_runner(), progress=False)
 
 
 def test_two_objectives_give_a_front_and_a_choice_that_keeps_customers(tmp_path):

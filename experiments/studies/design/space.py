@@ -56,18 +56,29 @@ def _resolve(name: Any, available: list[DesignLever]) -> DesignLever:
     )
 
 
-def _ranged(d: DesignLever, spec: Any) -> DesignLever:
+def _ranged(d: DesignLever, spec: Any, entries: Sequence[Mapping[str, Any]]) -> DesignLever:
+    """`d` over the range `spec`, refused before any run when the policy would refuse either
+    end: otherwise every trial fails on its own and the search ends with nothing to choose."""
     field = f"ranges.{d.key}"
-    if d.lever.kind == "choice":
-        if not isinstance(spec, (list, tuple)) or not spec:
-            raise ConfigError(field, f"must list some of {list(d.lever.choices)}, got {spec!r}")
-        return DesignLever(d.key, d.entry, d.lever.with_range(choices=spec))
-    if not isinstance(spec, (list, tuple)) or len(spec) != 2:
+    if d.lever.kind == "choice" and (not isinstance(spec, (list, tuple)) or not spec):
+        raise ConfigError(field, f"must list some of {list(d.lever.choices)}, got {spec!r}")
+    if d.lever.kind != "choice" and (not isinstance(spec, (list, tuple)) or len(spec) != 2):
         raise ConfigError(field, f"must be [low, high], got {spec!r}")
     try:
-        return DesignLever(d.key, d.entry, d.lever.with_range(spec[0], spec[1]))
+        if d.lever.kind == "choice":
+            return DesignLever(d.key, d.entry, d.lever.with_range(choices=spec))
+        ranged = DesignLever(d.key, d.entry, d.lever.with_range(spec[0], spec[1]))
     except ConfigError as exc:
         raise ConfigError(field, exc.message) from None
+    from experiments.engine.specs import policy_entries
+
+    for end, value in (("low", ranged.lever.low), ("high", ranged.lever.high)):
+        try:
+            policy_entries(list(apply_levers(entries, [ranged], {d.key: value})), field)
+        except ConfigError as exc:
+            refused = f"the policy refuses its {end} end {value:g} ({exc})"
+            raise ConfigError(field, refused) from None
+    return ranged
 
 
 def design_space(
@@ -101,7 +112,7 @@ def design_space(
         d = _resolve(name, available)
         if d.key not in by_key:
             raise ConfigError(f"ranges.{name}", "narrows a lever that is not searched (levers)")
-        by_key[d.key] = _ranged(d, spec)
+        by_key[d.key] = _ranged(d, spec, entries)
     return tuple(by_key[d.key] for d in chosen)
 
 

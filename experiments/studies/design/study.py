@@ -30,6 +30,7 @@ from experiments.studies.design.evaluate import (
 )
 from experiments.studies.design.plan import DesignPlan
 from experiments.studies.design.search import DesignResult, Runner, _entries, reported, search
+from sim.errors import ConfigError
 
 
 def engine_runner(
@@ -134,6 +135,10 @@ def run_design(
     study, resumed = search(plan, Path(outdir), run, fresh=fresh, progress=progress)
     trials = _with_money(_trials_frame(study, plan), plan)
     cands = _candidates(trials, plan)
+    if not cands:  # every combination tried was refused by the policy: nothing to choose from
+        refused = [e for e in trials.get("error", []) if isinstance(e, str) and e]
+        why = f" (the first: {refused[0]})" if refused else ""
+        raise ConfigError("levers", f"no trial completed{why}; narrow the levers' ranges")
     scens = scenarios(plan, fresh=True)
     seeds = plan.fresh_seeds
     specs = trial_specs(BASELINE, plan.baseline_entries, seeds, scens)
