@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from experiments.arg_parser import OneLineParser
 from experiments.calibration.pipeline import calibrate
 from experiments.export_args import add_export_arguments, add_store_arguments, store_inputs
 from experiments.options.studies import precheck_calibrate
@@ -21,13 +22,8 @@ from sim.errors import ConfigError
 from sim.translog import LogError
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"error: {message} (see --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="python -m experiments.calibrate",
         description="Calibrate a market from a store's transaction log.",
     )

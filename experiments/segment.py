@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.arg_parser import OneLineParser
 from experiments.export_args import add_export_arguments, export_options
 from experiments.pipes import quiet_broken_pipe
 from sim.clv import (
@@ -46,15 +47,9 @@ MONEY_COLUMNS = (
 )
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a bad argument as one ``error: ...`` line and exit code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"error: {message} (see --help)\n")
-
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="python -m experiments.segment",
         description="Member segments (SEEDS 003), A/B/C/D tiers, value classes and CLV of a "
         "transaction log.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from matplotlib.ft2font import FT2Font
 from experiments import report
 from experiments.engine import compare
 from experiments.report import plot as figures
+from experiments.studies.comparison import report as comparison_report
 from sim import default_market
 
 FIGS = (
@@ -132,6 +134,30 @@ def test_report_cli_rebuilds_and_rejects_a_wrong_dir(comparison, tmp_path, capsy
         assert (out / "report_zh.html").stat().st_mtime_ns == before  # the other language kept
     assert report.main([str(tmp_path)]) == 2
     assert "not a comparison output directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("meta.json", "{bad", "meta.json: cannot be read"),
+        ("meta.json", "[]", "meta.json: cannot be read (a JSON object was expected"),
+        ("meta.json", "{}", "do not make a comparison's report (KeyError"),
+        ("comparison.csv", "", "comparison.csv: cannot be read"),
+        ("runs.parquet", "not parquet", "runs.parquet: cannot be read"),
+        ("yearly_retention.csv", "a,b\n1,2\n", "do not make a comparison's report"),
+    ],
+)
+def test_report_cli_names_a_damaged_file_in_one_line(
+    comparison, tmp_path, capsys, name, content, said
+):
+    out, _ = comparison
+    for n in comparison_report.NEEDED:
+        shutil.copy(out / n, tmp_path / n)
+    (tmp_path / name).write_text(content)
+    assert report.main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and err.count("\n") == 2 and "Traceback" not in err
+    assert err.startswith(f"note: {tmp_path} has no COMPLETE marker")  # copied without it
 
 
 def test_policy_labels_fall_back_to_readable_names():

@@ -12,7 +12,6 @@ It can also be rebuilt from a finished comparison directory, e.g. in another lan
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import sys
@@ -22,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from experiments.analysis.statistics import wide
-from experiments.engine.store import atomic_write_text
+from experiments.arg_parser import OneLineParser
+from experiments.engine.store import COMPLETE, atomic_write_text
 from experiments.report import lang_suffix, report_name
 from experiments.report.blocks import figure as figure_html
 from experiments.report.page import render_page, section
@@ -41,6 +41,7 @@ from experiments.studies.comparison.text import (
     years_of,
 )
 from experiments.studies.comparison.vocab import REPORT_TEXT as T
+from sim.errors import ConfigError
 
 FIGURES = (
     "profit_vs_baseline",
@@ -235,43 +236,70 @@ def write_report(
 
 
 # --------------------------------------------------------------------------- rebuild from files
+NEEDED = (
+    "meta.json",
+    "comparison.csv",
+    "runs.parquet",
+    "timeseries.parquet",
+    "yearly_retention.csv",
+    "segments_by_year.csv",
+)
+"""The files a comparison's report is rebuilt from."""
+
+
+def _read(path: Path) -> Any:
+    """One file of a comparison directory; a damaged one is a one-line error naming it."""
+    try:
+        if path.suffix == ".json":
+            meta = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict):
+                raise ValueError(f"a JSON object was expected, got {type(meta).__name__}")
+            return meta
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except (OSError, ValueError, ImportError) as exc:  # JSON, CSV and Parquet errors included
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(str(path), f"cannot be read ({detail})") from None
+
+
 def report_from_dir(outdir: Path, lang: str = "en") -> Path:
     """Rebuild figures and the report from the files of a finished comparison, named by the
     one rule (`experiments.report.report_name`): a Chinese rebuild sits beside the English
-    report; an English one rewrites it from the same files."""
+    report; an English one rewrites it from the same files. A file that cannot be read, or
+    files that do not fit together, are a one-line `ConfigError` naming the directory."""
     outdir = Path(outdir)
-    meta = json.loads((outdir / "meta.json").read_text())
+    got = {name: _read(outdir / name) for name in NEEDED}
     scale = outdir / "scale.csv"
-    return write_report(
-        outdir,
-        table=pd.read_csv(outdir / "comparison.csv"),
-        runs=pd.read_parquet(outdir / "runs.parquet"),
-        series=pd.read_parquet(outdir / "timeseries.parquet"),
-        yearly=pd.read_csv(outdir / "yearly_retention.csv"),
-        segments=pd.read_csv(outdir / "segments_by_year.csv"),
-        meta=meta,
-        lang=lang,
-        scale=pd.read_csv(scale) if scale.is_file() else None,
-    )
+    try:
+        return write_report(
+            outdir,
+            table=got["comparison.csv"],
+            runs=got["runs.parquet"],
+            series=got["timeseries.parquet"],
+            yearly=got["yearly_retention.csv"],
+            segments=got["segments_by_year.csv"],
+            meta=got["meta.json"],
+            lang=lang,
+            scale=_read(scale) if scale.is_file() else None,
+        )
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        what = f"{type(exc).__name__}: {exc}"
+        raise ConfigError(
+            str(outdir),
+            f"its files do not make a comparison's report ({what}); run the comparison again",
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m experiments.report",
         description="Rebuild report.html from a comparison dir.",
     )
     parser.add_argument("compare_dir", type=Path)
     parser.add_argument("--lang", choices=list(LANGS), default="en")
     args = parser.parse_args(argv)
-    needed = (
-        "meta.json",
-        "comparison.csv",
-        "runs.parquet",
-        "timeseries.parquet",
-        "yearly_retention.csv",
-        "segments_by_year.csv",
-    )
-    missing = [n for n in needed if not (args.compare_dir / n).is_file()]
+    missing = [n for n in NEEDED if not (args.compare_dir / n).is_file()]
     if missing:
         print(
             f"error: {args.compare_dir}: not a comparison output directory (missing "
@@ -279,7 +307,17 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    print(report_from_dir(args.compare_dir, args.lang))
+    if not (args.compare_dir / COMPLETE).is_file():
+        print(
+            f"note: {args.compare_dir} has no {COMPLETE} marker: the comparison may not have "
+            "finished; the report shows its files as they are",
+            file=sys.stderr,
+        )
+    try:
+        print(report_from_dir(args.compare_dir, args.lang))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
