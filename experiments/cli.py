@@ -232,15 +232,20 @@ def _key_hint(config_name: str, field: str) -> str:
 
 
 @contextmanager
-def clean_errors() -> Iterator[None]:
+def clean_errors(run_dir: Path | None = None) -> Iterator[None]:
     """Bad input -> one line on stderr and exit status 2, never a traceback.
 
-    Also a closed output pipe (``... | head``): the rest of the output is dropped quietly.
+    `run_dir`: the directory Hydra made for this command; when the input is refused before
+    anything was written there, it is removed, so a command refused inside the app leaves
+    nothing behind, like one refused before Hydra started. Also a closed output pipe
+    (``... | head``): the rest of the output is dropped quietly.
     """
     try:
         yield
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        if run_dir is not None:
+            remove_if_untouched(Path(run_dir))
         sys.exit(2)
     except BrokenPipeError:
         quiet_broken_pipe()
@@ -250,3 +255,36 @@ def clean_errors() -> Iterator[None]:
         text = str(exc) if hasattr(exc, "exit_status") else "interrupted"
         print(f"stopped: {text}", file=sys.stderr)
         sys.exit(status)
+
+
+HYDRA_FILES = frozenset({"config.yaml", "hydra.yaml", "overrides.yaml"})
+"""What Hydra writes into a run directory's ``.hydra`` before the app starts."""
+
+
+def remove_if_untouched(run_dir: Path) -> bool:
+    """Remove `run_dir` when it holds only what Hydra wrote at start (``.hydra`` with its
+    three files, and the job's ``*.log``), and its parents below the working directory that
+    are left empty; anything else in it (a study's outputs, a user's own files) keeps the
+    whole directory. True when removed."""
+    import shutil
+
+    try:
+        entries = list(run_dir.iterdir())
+        for e in entries:
+            if e.name == ".hydra" and e.is_dir():
+                if not {f.name for f in e.iterdir()} <= HYDRA_FILES:
+                    return False
+            elif not (e.suffix == ".log" and e.is_file()):
+                return False
+        shutil.rmtree(run_dir)
+    except OSError:
+        return False
+    here = Path.cwd().resolve()
+    for parent in run_dir.resolve().parents:  # `outputs/compare` made for it, if now empty
+        if parent == here or here not in parent.parents:
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+    return True

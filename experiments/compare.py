@@ -45,8 +45,9 @@ def compare(cfg: Any, outdir: Path) -> Any:
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="compare")
 def main(cfg: DictConfig) -> None:
-    with clean_errors():
-        compare(cfg, Path(HydraConfig.get().runtime.output_dir))
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    with clean_errors(run_dir):
+        compare(cfg, run_dir)
 
 
 if __name__ == "__main__":

@@ -35,8 +35,9 @@ def design(cfg: Any, outdir: Path) -> Any:
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="design")
 def main(cfg: DictConfig) -> None:
-    with clean_errors():
-        design(cfg, Path(HydraConfig.get().runtime.output_dir))
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    with clean_errors(run_dir):
+        design(cfg, run_dir)
 
 
 if __name__ == "__main__":

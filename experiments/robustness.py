@@ -37,8 +37,9 @@ def robustness(cfg: Any, outdir: Path) -> Any:
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="robustness")
 def main(cfg: DictConfig) -> None:
-    with clean_errors():
-        robustness(cfg, Path(HydraConfig.get().runtime.output_dir))
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    with clean_errors(run_dir):
+        robustness(cfg, run_dir)
 
 
 if __name__ == "__main__":

@@ -84,8 +84,9 @@ def run(cfg: DictConfig, outdir: Path) -> dict:
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="run")
 def main(cfg: DictConfig) -> None:
-    with clean_errors():
-        run(cfg, Path(HydraConfig.get().runtime.output_dir))
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    with clean_errors(run_dir):
+        run(cfg, run_dir)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@ def tournament(cfg: Mapping[str, Any], outdir: Path, *, config_dirs: Sequence[Pa
 
 @hydra.main(version_base="1.3", config_path="../configs", config_name="tournament")
 def main(cfg: DictConfig) -> None:
-    with clean_errors():
-        tournament(cfg, Path(HydraConfig.get().runtime.output_dir))
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    with clean_errors(run_dir):
+        tournament(cfg, run_dir)
 
 
 if __name__ == "__main__":

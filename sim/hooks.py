@@ -56,6 +56,13 @@ def build_store_policies(
     return out
 
 
+def check_study_market(market: MarketConfig) -> None:
+    """A study (compare, robustness, tournament, design) gives the focal store its policies
+    itself: the market may give the other stores' (built here, so a bad one fails before any
+    run) but not the focal store's, which every run would refuse one by one."""
+    build_store_policies(market, ())
+
+
 def checked_hook(policy: StorePolicy, name: str, store: str) -> Any:
     """The bound hook `name` of `policy`, wrapped so that a bad return value stops the run.
 

@@ -4,6 +4,7 @@ The full sweep over every field is tests/fuzz_cli.py (minutes; not part of the s
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,3 +50,45 @@ def test_focal_policies_given_twice_are_refused(tmp_path):
     p = run("policy=none", "market.stores.0.policies=[gift_budget]", tmp_path=tmp_path)
     assert p.returncode == 2
     assert p.stderr.startswith("error: market.stores[0].policies: the focal store's policies")
+
+
+def study(command: str, *overrides: str, cwd: Path) -> subprocess.CompletedProcess:
+    """A study command run from `cwd`, so its default `outputs/` would land there."""
+    return subprocess.run(
+        [sys.executable, "-m", f"experiments.{command}", *SMALL, "replications=2", *overrides],
+        cwd=cwd, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
+@pytest.mark.parametrize(
+    "command, override, said",
+    [
+        # refused before Hydra starts: the focal store's policies come from the study
+        ("compare", "market.stores.0.policies=[gift_budget]", "market.stores[0].policies"),
+        # refused inside the app, after Hydra made its run directory
+        ("compare", "baseline=magic", "baseline: unknown policy 'magic'"),
+        ("tournament", "store_policies={nope:[none]}", "store_policies.nope: unknown store"),
+    ],
+)
+def test_a_refused_study_leaves_no_directory(tmp_path, command, override, said):
+    p = study(command, override, cwd=tmp_path)
+    assert p.returncode == 2 and p.stderr.startswith(f"error: {said}"), p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "outputs").exists(), sorted(tmp_path.rglob("*"))
+
+
+def test_a_run_directory_with_outputs_is_kept(tmp_path):
+    from experiments.cli import remove_if_untouched
+
+    for extra in ("summary.json", ".hydra/extra.yaml"):
+        run_dir = tmp_path / "outputs" / "compare" / extra.replace("/", "_")
+        (run_dir / ".hydra").mkdir(parents=True)
+        (run_dir / ".hydra" / "config.yaml").write_text("a: 1\n")
+        (run_dir / "compare.log").write_text("")
+        (run_dir / extra).write_text("{}")
+        assert not remove_if_untouched(run_dir) and (run_dir / extra).is_file()
+    bare = tmp_path / "bare"
+    (bare / ".hydra").mkdir(parents=True)
+    (bare / "compare.log").write_text("")
+    assert remove_if_untouched(bare) and not bare.exists()

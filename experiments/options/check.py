@@ -19,6 +19,7 @@ import yaml
 from experiments.options.declared import COMMANDS, COMPARE_OPTIONS, RUN_OPTIONS
 from experiments.paths import CONFIG_DIR
 from sim import ConfigError, MarketConfig
+from sim.hooks import check_study_market
 from sim.policies import StorePolicy, make_policies
 from sim.schema import POLICY_NODE_KEYS, check_value, validate_options
 
@@ -157,9 +158,10 @@ def check_compare_options(cfg: Any) -> dict[str, Any]:
 
 def validate_compare(cfg: Any) -> None:
     """What `preflight` checks for a compare/study config before Hydra starts: its options and
-    its market (policies and the study's size are checked by the engine's plan)."""
+    its market, with the other stores' policies and none for the focal store (the compared
+    policies and the study's size are checked by the engine's plan)."""
     check_compare_options(cfg)
-    build_market(cfg["market"])
+    check_study_market(build_market(cfg["market"]))
 
 
 def check_seed(seed: Any) -> int:

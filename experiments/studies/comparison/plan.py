@@ -15,6 +15,7 @@ from experiments.engine.specs import check_count, policy_entries, replicate
 from experiments.studies.comparison.scale import check_scale
 from experiments.studies.policies import catalogue
 from sim import ConfigError, MarketConfig, default_market
+from sim.hooks import check_study_market
 from sim.policies import StorePolicy
 
 
@@ -95,6 +96,7 @@ def make_plan(
     """Validate a comparison's inputs into a `Plan` (every policy built once: bad parameters
     fail here, before any run)."""
     market = default_market() if market is None else market.validate()
+    check_study_market(market)
     replications = check_count(replications, "replications", maximum=100_000)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ConfigError("seed", f"must be an integer >= 0, got {seed!r}")

@@ -19,6 +19,7 @@ from typing import Any
 from experiments.engine.specs import load_policy_config, policy_entries
 from experiments.studies.design.space import DesignLever, design_space
 from sim import ConfigError, MarketConfig, default_market
+from sim.hooks import check_study_market
 
 KEYS = {
     "policy",
@@ -112,6 +113,7 @@ def make_design_plan(
 
     opts = check_options(dict(options), {k: DESIGN_OPTIONS[k] for k in KEYS})
     market = default_market() if market is None else market.validate()
+    check_study_market(market)
     policy = opts.get("policy")
     if not isinstance(policy, str) or not policy:
         raise ConfigError("policy", f"must name one policy config, got {policy!r}")

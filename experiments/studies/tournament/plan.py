@@ -20,6 +20,7 @@ from typing import Any
 
 from experiments.engine.specs import check_count, policy_entries, policy_labels
 from sim import ConfigError, MarketConfig
+from sim.hooks import check_study_market
 from sim.metrics import KPIS
 
 DEFAULT_RIVALS = ("county_rival",)
@@ -151,6 +152,7 @@ def make_plan(
         available: policy names that exist (``configs/policy/*.yaml`` or a custom catalogue).
         load: name -> policy config node.
     """
+    check_study_market(market)
     rivals = check_rivals(market, cfg.get("rivals", list(DEFAULT_RIVALS)))
     stores = [market.focal_store, *rivals]
     shared = cfg.get("policies")
