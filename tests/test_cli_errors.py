@@ -92,3 +92,29 @@ def test_a_run_directory_with_outputs_is_kept(tmp_path):
     (bare / ".hydra").mkdir(parents=True)
     (bare / "compare.log").write_text("")
     assert remove_if_untouched(bare) and not bare.exists()
+
+
+@pytest.mark.parametrize(
+    "sweep, said",
+    [
+        (["-m", "seed=0,abc"], "error: seed: must be an integer"),  # the bad value is not first
+        (["-m", "market.years=0.25,abc"], "error: market.years: must be a number"),
+        (["-m", "policy=none,magic"], "error: policy: unknown policy 'magic'"),
+        (["seed=1,2"], "error: seed: 'seed=1,2' gives several values: add -m"),  # -m forgotten
+    ],
+)
+def test_every_value_of_a_sweep_is_checked_before_its_first_job(capsys, sweep, said):
+    from experiments.cli import preflight
+    from experiments.run import validate_run
+
+    with pytest.raises(SystemExit) as stop:
+        preflight([*SMALL, *sweep], "run", validate_run)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.startswith(said) and err.count("\n") == 1, err
+
+
+def test_a_long_seed_sweep_is_checked_without_composing_each_value():
+    from experiments.cli import preflight
+    from experiments.run import validate_run
+
+    preflight([*SMALL, "-m", "seed=range(0,50)", "policy=none,gift_budget"], "run", validate_run)
