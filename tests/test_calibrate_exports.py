@@ -102,6 +102,10 @@ def test_log_without_amounts_fits_counts_with_an_assumed_spend(clean, tmp_path, 
     )
     a, b = tmp_path / "a", tmp_path / "b"
     assert run([path, "--out", a, "--no-market"], capsys)[0] == 0
+    # the market's default spend is yuan: a dollar store without amounts must give its own
+    code, _, err = run([counts, "--out", b, "--no-market", "--currency", "USD"], capsys)
+    assert code == 2 and err.startswith("error: --spend-per-visit: the log has no amounts")
+    assert "is in CNY, not USD" in err
     said: list[str] = []
     calibrate(
         counts,

@@ -18,7 +18,7 @@ import pandas as pd
 from sim.config import MarketConfig
 from sim.customer_base.fitting import FitResult
 from sim.errors import ConfigError
-from sim.store_profile import CURRENCIES, StoreProfile
+from sim.store_profile import CURRENCIES, StoreProfile, format_money
 from sim.translog import ExportOptions, read_log
 
 __all__ = [
@@ -131,6 +131,14 @@ def with_amounts(
     None when the log has its own amounts)."""
     if "amount" in log.columns:
         return log, None
+    if inputs.spend_per_visit is None and inputs.currency != base.profile.currency:
+        default = format_money(market_spend_per_visit(base), base.profile, signed=False)
+        raise ConfigError(
+            "--spend-per-visit",
+            f"the log has no amounts, and the market's default spend per visit ({default}) "
+            f"is in {base.profile.currency}, not {inputs.currency}: give the store's own, "
+            "e.g. --spend-per-visit 35",
+        )
     spend = inputs.spend_per_visit or market_spend_per_visit(base)
     where = "--spend-per-visit" if inputs.spend_per_visit else "the market default"
     day = log["date"].dt.normalize()
