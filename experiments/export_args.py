@@ -61,7 +61,7 @@ def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("the store")
     g.add_argument(
         "--currency",
-        default="CNY",
+        default=None,
         metavar="CODE",
         help=f"ISO code of the export's money (default CNY; known: {', '.join(CURRENCIES)})",
     )
@@ -93,7 +93,8 @@ def store_inputs(args: argparse.Namespace):
     return StoreInputs(
         options=export_options(args, require_amount=False),
         strict=not args.lenient,
-        currency=args.currency,
+        currency=args.currency or "CNY",
+        currency_given=args.currency is not None,
         spend_per_visit=args.spend_per_visit,
         margin=args.margin,
         store_name=args.store_name,

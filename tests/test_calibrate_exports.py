@@ -90,6 +90,10 @@ def test_dollar_export_with_every_quirk_fits_like_the_clean_file(clean, tmp_path
     assert "<title>Calibration: Harmony Music" in page or "Calibration: Harmony Music" in page
     assert "Spend per visit: $" in page and "yuan" not in page
     assert "the data do not set an upper limit" in page
+    # the currency is the user's when given (a default one: test_log_without_amounts_...)
+    assert fit["currency_source"] == "given"
+    assert not any("currency" in x for x in fit["assumptions"])
+    assert "<td>Currency</td><td>USD ($)</td><td>given for this store</td>" in page
 
 
 @pytest.mark.slow
@@ -106,6 +110,12 @@ def test_log_without_amounts_fits_counts_with_an_assumed_spend(clean, tmp_path, 
     code, _, err = run([counts, "--out", b, "--no-market", "--currency", "USD"], capsys)
     assert code == 2 and err.startswith("error: --spend-per-visit: the log has no amounts")
     assert "is in CNY, not USD" in err
+    plain = json.loads((a / "fit.json").read_text())  # --currency not given: CNY, assumed
+    assert plain["currency_source"] == "assumed"
+    assert "currency CNY (the default; set --currency)" in plain["assumptions"]
+    page_a = (a / "calibration.html").read_text()
+    assert "<td>Currency</td><td>CNY (¥)</td><td>assumed</td>" in page_a
+    assert "currency CNY (the default; set it with --currency)" in page_a
     said: list[str] = []
     calibrate(
         counts,

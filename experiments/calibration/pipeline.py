@@ -161,7 +161,8 @@ def calibrate(
         "store": store,
         "log": str(log_path),
         "profile": profile.to_dict(),
-        "assumptions": assumptions(profile, assumed_spend),
+        "currency_source": inputs.currency_source,
+        "assumptions": assumptions(profile, assumed_spend, inputs.currency_source),
         "spend_warnings": spend_warnings(gg, log, profile),
     }
     for warning in extra["spend_warnings"]:

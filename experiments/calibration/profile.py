@@ -73,6 +73,8 @@ class StoreInputs:
     spend_per_visit: float | None = None  # used only when the log has no amounts
     margin: float | None = None  # the store's own gross margin, if known
     store_name: str | None = None
+    currency_given: bool = False
+    """``--currency`` was passed (any currency but the default counts as given)."""
 
     def __post_init__(self) -> None:
         if self.currency not in CURRENCIES:
@@ -87,6 +89,11 @@ class StoreInputs:
             raise ConfigError("--margin", f"must be in [0, 1], got {self.margin!r}")
         if self.store_name is not None and not self.store_name.strip():
             raise ConfigError("--store-name", "must not be empty")
+
+    @property
+    def currency_source(self) -> str:
+        """``given`` (by the user) or ``assumed`` (the default CNY, never confirmed)."""
+        return "given" if self.currency_given or self.currency != "CNY" else "assumed"
 
 
 def read_store_log(path: str | Path, inputs: StoreInputs, report) -> pd.DataFrame:
@@ -214,9 +221,13 @@ def apply_profile(market: MarketConfig, profile: StoreProfile) -> MarketConfig:
     return market.replace(profile=profile, stores=stores)
 
 
-def assumptions(profile: StoreProfile, assumed_spend: float | None) -> list[str]:
+def assumptions(
+    profile: StoreProfile, assumed_spend: float | None, currency_source: str = "given"
+) -> list[str]:
     """The inputs that are not from the export, in plain words (fit.json, the report)."""
     out = []
+    if currency_source == "assumed":
+        out.append(f"currency {profile.currency} (the default; set --currency)")
     if assumed_spend is not None:
         out.append(
             f"spend per visit {profile.money(assumed_spend, decimals=2)} (the log has no "

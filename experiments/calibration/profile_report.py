@@ -77,14 +77,18 @@ def profile_section(payload: dict, lang: str) -> tuple[str, str]:
         return f"<tr><td>{esc(label)}</td><td>{esc(value)}</td><td>{esc(t[source])}</td></tr>"
 
     rows = [
-        row(t["currency"], f"{prof.currency} ({prof.currency_symbol.strip()})", "given"),
+        row(
+            t["currency"],
+            f"{prof.currency} ({prof.currency_symbol.strip()})",
+            payload.get("currency_source", "given"),
+        ),
         row(t["members"], "n/a" if prof.members is None else f"{prof.members:,}", "data"),
         row(t["revenue"], prof.money(prof.yearly_revenue), prof.ticket_source),
         row(t["ticket"], prof.money(prof.mean_ticket, decimals=2), prof.ticket_source),
         row(t["margin"], f"{prof.margin:.0%}", prof.margin_source),
     ]
     body = f"<table><tr><th></th><th></th><th>{esc(t['source'])}</th></tr>{''.join(rows)}</table>"
-    lines = _assumed(prof, lang)
+    lines = _assumed(prof, lang, payload.get("currency_source", "given"))
     if lines:
         body += f"<p>{esc(t['assumptions'])}{esc('; '.join(lines))}.</p>"
     for warning in payload.get("spend_warnings") or []:
@@ -94,9 +98,15 @@ def profile_section(payload: dict, lang: str) -> tuple[str, str]:
     return t["head"], body
 
 
-def _assumed(prof: StoreProfile, lang: str) -> list[str]:
+def _assumed(prof: StoreProfile, lang: str, currency_source: str = "given") -> list[str]:
     out = []
     zh = lang == "zh"
+    if currency_source == "assumed":
+        out.append(
+            f"币种 {prof.currency}（默认值，可用 --currency 设定）"
+            if zh
+            else f"currency {prof.currency} (the default; set it with --currency)"
+        )
     if prof.ticket_source == "assumed" and prof.mean_ticket is not None:
         spend = prof.money(prof.mean_ticket, decimals=2)
         out.append(f"每次到店消费 {spend}" if zh else f"spend per visit {spend}")

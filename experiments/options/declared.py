@@ -262,7 +262,12 @@ CALIBRATE_OPTIONS: dict[str, Any] = {
     ),
     "lenient": Spec("boolean", "reject bad rows (reported per reason) instead of stopping"),
     # the store's profile
-    "currency": Spec("choice", "ISO code of the export's money", choices=tuple(CURRENCIES)),
+    "currency": Spec(
+        "choice",
+        "ISO code of the export's money (not given: CNY, marked as assumed)",
+        choices=tuple(CURRENCIES),
+        nullable=True,
+    ),
     "store_name": Spec("text", "the store's name in reports", nullable=True),
     "margin": Spec("number", "the store's gross margin on revenue", low=0, high=1, nullable=True),
     "spend_per_visit": Spec(
