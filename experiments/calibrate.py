@@ -117,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {path} ({key})")
     if run.market is not None:
         print(f"next: python -m experiments.compare --config-dir {args.out} market={args.name}")
+    elif args.market:  # asked for and refused by the health checks: a script must not go on
+        print("error: the market was not written (see the health lines above)", file=sys.stderr)
+        return 1
     return 0
 
 

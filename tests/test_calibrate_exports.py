@@ -168,3 +168,16 @@ def test_constant_amounts_are_a_named_spend_warning(clean, tmp_path, capsys, lan
     assert [w["kind"] for w in fit["spend_warnings"]] == ["constant"]
     page = (tmp_path / "o" / "calibration.html").read_text()
     assert ("每笔消费都是 ¥20.00" if lang == "zh" else "every line spends ¥20.00") in page
+
+
+def test_a_market_refused_by_the_health_checks_exits_1(clean, tmp_path, capsys, monkeypatch):
+    """The fits and the report are written, but a script must not go on to `compare`."""
+    from types import SimpleNamespace
+
+    path, _ = clean
+    refused = SimpleNamespace(files={"fit": tmp_path / "fit.json"}, market=None)
+    monkeypatch.setattr(cli, "calibrate", lambda *a, **k: refused)
+    code, out, err = run([path, "--out", tmp_path / "out"], capsys)
+    assert code == 1 and err == "error: the market was not written (see the health lines above)\n"
+    assert "wrote " in out and "next:" not in out
+    assert run([path, "--out", tmp_path / "out", "--no-market"], capsys)[0] == 0

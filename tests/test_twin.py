@@ -253,6 +253,11 @@ def test_health_names_the_cause_and_blocks(cdnow):
     assert ok["matched"] and any(
         n.startswith("holdout miss") and "no sign" in n for n in ok["notes"]
     )
+    # a group the model expects (almost) nothing of is no reason to block, however many
+    # customers it has (regular buyers: 1e-16 a customer, the twin 0, "-100%")
+    dead = {"customers": 500, "twin": 0.0, "model": 1e-16, "actual": 0.0, "twin_vs_model": -1.0}
+    block["docking"]["by_frequency"]["1"] = dead
+    assert check_health(cal, block, None)["matched"]
     block["in_sample"] = {"model": 3000.0, "actual": 2457.0, "error": 3000 / 2457 - 1}
     block["docking"]["twin_vs_model"] = 0.06
     bad = check_health(

@@ -34,6 +34,10 @@ __all__ = ["IN_SAMPLE_TOLERANCE", "check_health", "expected_in_sample"]
 IN_SAMPLE_TOLERANCE = 0.10
 HOLDOUT_TOLERANCE = 0.10
 DOCK_TOTAL, DOCK_GROUP = 0.03, 0.05
+DOCK_GROUP_SHARE = 0.005
+"""A frequency group's gap between twin and model counts only when it moves at least this
+share of all the holdout's expected purchases: a group the model expects almost nothing of
+(regular buyers' dead groups: 1e-16 a customer) has a huge relative gap and no weight."""
 Z_LIMIT = 2.0
 
 
@@ -116,6 +120,7 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
         if g["twin_vs_model"] is not None
         and abs(g["twin_vs_model"]) > DOCK_GROUP
         and g["customers"] >= 30
+        and abs(g["twin"] - g["model"]) * g["customers"] > DOCK_GROUP_SHARE * d["model"]
     ]
     if abs(d["twin_vs_model"]) > DOCK_TOTAL or bad_groups:
         groups = ", ".join(bad_groups)
