@@ -12,12 +12,24 @@ any customer's story. English or 简体中文. ``LAB_MARKET=DIR/market/NAME.yaml
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
 _ROOT = str(Path(__file__).resolve().parents[1])
 if sys.path[:1] != [_ROOT]:  # `solara run` executes this file: import this checkout's packages
     sys.path.insert(0, _ROOT)
+
+from experiments.dashboard.catalog import store_market  # noqa: E402
+from sim import ConfigError  # noqa: E402
+
+try:  # a bad LAB_MARKET: one line and exit 2, before the server loads the page
+    store_market()
+except ConfigError as exc:
+    if Path(sys.argv[0]).name != "solara":
+        raise  # imported (a notebook, a test): the caller sees the error itself
+    print(f"error: {exc}", file=sys.stderr, flush=True)
+    os._exit(2)  # the server's start-up would print any exception (SystemExit too) in full
 
 from experiments.dashboard.page import Page  # noqa: E402
 from experiments.dashboard.serve import keep_offline, quiet_cookie_warning  # noqa: E402

@@ -277,6 +277,14 @@ def test_a_calibrated_store_runs_in_the_dashboard_from_lab_market(tmp_path, monk
     monkeypatch.setenv(catalog.MARKET_ENV, str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigError, match="LAB_MARKET: .* is not a file"):
         catalog.store_market()
+    broken = tmp_path / "broken.yaml"  # one line naming the file, line and column
+    broken.write_text("n_customers: [1, 2\n")
+    monkeypatch.setenv(catalog.MARKET_ENV, str(broken))
+    with pytest.raises(ConfigError, match=r"^LAB_MARKET: .*broken.yaml:2:1: YAML syntax error"):
+        catalog.store_market()
+    broken.write_text("n_customers: -5\n")
+    with pytest.raises(ConfigError, match=r"broken.yaml: market.n_customers: must be an integer"):
+        catalog.store_market()
 
 
 @given(own=st.integers(1, 2_000_000))

@@ -14,9 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from omegaconf import OmegaConf
 
+from experiments.options.files import load_yaml_file
 from sim.config import MarketConfig
 from sim.errors import ConfigError
 
@@ -66,7 +66,11 @@ def _market_file(path: str) -> MarketConfig:
             f"{path!r} is not a file (give a market YAML, e.g. one "
             "written by experiments.calibrate: DIR/market/NAME.yaml)",
         )
-    return MarketConfig.from_dict(yaml.safe_load(file.read_text()))
+    try:
+        return MarketConfig.from_dict(load_yaml_file(file))
+    except ConfigError as exc:  # a YAML error names FILE:LINE:COL, a bad value its field
+        said = str(exc) if str(path) in str(exc) else f"{path}: {exc}"
+        raise ConfigError(MARKET_ENV, said) from None
 
 
 def store_market() -> MarketConfig | None:
