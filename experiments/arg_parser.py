@@ -4,6 +4,7 @@ a bad argument is one ``error: ...`` line and exit status 2, like every other ba
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -11,3 +12,11 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"error: {message} (see --help)\n")
+
+
+def directory(text: str) -> Path:
+    """An output directory argument: a path, never the empty text (which would quietly mean
+    the working directory)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a directory path, got ''")
+    return Path(text)

@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiments.arg_parser import OneLineParser
+from experiments.arg_parser import OneLineParser, directory
 from experiments.calibration.pipeline import calibrate
 from experiments.export_args import add_export_arguments, add_store_arguments, store_inputs
 from experiments.options.studies import precheck_calibrate
@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default="calibrated", help="market name (default: calibrated)")
     p.add_argument(
         "--out",
-        type=Path,
+        type=directory,
         default=Path("calibration"),
         help="output directory (default: ./calibration)",
     )
@@ -90,7 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.twin and not args.market:
+        parser.error("--twin puts the members in the market, and --no-market writes none")
     try:
         precheck_calibrate(vars(args))  # declared flags, the log file, memory: before reading
         run = calibrate(

@@ -16,8 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.arg_parser import OneLineParser
+from experiments.arg_parser import OneLineParser, directory
 from experiments.export_args import add_export_arguments, export_options
+from experiments.options.check import check_creatable
 from experiments.pipes import quiet_broken_pipe
 from sim.clv import (
     DEFAULT_MARGIN,
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--out",
-        type=Path,
+        type=directory,
         default=None,
         help=f"directory for {OUTPUT_NAME} (default: the input file's directory)",
     )
@@ -160,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
     out_dir = args.out if args.out is not None else args.path.parent
     if out_dir.exists() and not out_dir.is_dir():
         raise ValueError(f"--out {out_dir}: exists and is not a directory")
+    check_creatable(out_dir, "--out")  # before reading the log, not after all the work
     say = _Say()
 
     options = export_options(args)
@@ -279,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (LogError, ValueError, FileNotFoundError, OSError) as exc:
+    except (LogError, ValueError, FileNotFoundError, OSError) as exc:  # ConfigError included
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -155,6 +155,14 @@ def test_bad_store_inputs_are_one_line_before_reading(clean, tmp_path, capsys):
     ]:
         code, _, err = run([path, "--out", tmp_path / "o", "--no-market", *args], capsys)
         assert code == 2 and err.startswith(text) and len(err.splitlines()) == 1, err
+    for args, text in [  # refused by the argument parser (argparse exits)
+        (["--out", ""], "error: argument --out: must be a directory path, got ''"),
+        (["--twin"], "error: --twin puts the members in the market, and --no-market writes"),
+    ]:
+        with pytest.raises(SystemExit) as stop:
+            run([path, "--out", tmp_path / "o", "--no-market", *args], capsys)
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and err.startswith(text) and len(err.splitlines()) == 1, err
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -97,6 +97,9 @@ def test_lenient_reports_rejected_rows(tmp_path: Path) -> None:
                     "--store ID, or segment each on its own with --per-store"),
         (["{log}", "--store", "S1", "--refunds", "keep"], "error: argument --refunds"),
         (["{log}", "--store", "S1", "--columns", "amount"], "error: --columns: 'amount' is not"),
+        # the output directory, checked before the log is read (not after the table is shown)
+        (["{log}", "--store", "S1", "--out", "/proc/x"], "error: --out: cannot create '/proc/x'"),
+        (["{log}", "--out", ""], "error: argument --out: must be a directory path, got ''"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
