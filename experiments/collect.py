@@ -13,7 +13,6 @@ log) are listed. Exit 0 when at least one run was collected;
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import json
 import math
@@ -26,6 +25,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from experiments.arg_parser import OneLineParser
 from experiments.common import CONFIG_DIR, clean_errors, config_choices
 from experiments.engine.store import COMPLETE, atomic_to_parquet
 from sim.errors import ConfigError
@@ -330,7 +330,7 @@ def plot_sweep(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m experiments.collect",
         description="Collect a Hydra multirun of experiments.run into SWEEP_DIR/runs.parquet.",
     )
@@ -342,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.plot and not args.x:
         parser.error("--plot needs --x PARAM")
+    unused = [f"--{k}" for k in ("x", "hue", "store") if getattr(args, k) and not args.plot]
+    if unused:
+        parser.error(f"{', '.join(unused)}: only with --plot KPI")
     with clean_errors():
         res = collect(args.sweep_dir)
         if res.n_jobs == 0:

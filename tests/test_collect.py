@@ -164,6 +164,13 @@ def test_collect_plot_checks_columns(sweep, capsys):
         collect.main([str(sweep), "--plot", "profit", "--x", "budget"])
     assert e.value.code == 2
     assert "--x: unknown column 'budget'; available:" in capsys.readouterr().err
+    for argv, said in (
+        (["--plot", "profit"], "error: --plot needs --x PARAM (see --help)\n"),
+        (["--x", "seed"], "error: --x: only with --plot KPI (see --help)\n"),
+    ):
+        with pytest.raises(SystemExit) as e:
+            collect.main([str(sweep), *argv])
+        assert e.value.code == 2 and capsys.readouterr().err == said
 
 
 def test_real_joblib_multirun_then_collect(tmp_path):

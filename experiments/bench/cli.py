@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from experiments.arg_parser import OneLineParser
 from experiments.bench.cases import (
     DAYS_PER_YEAR,
     DEFAULT_POLICIES,
@@ -38,7 +39,7 @@ from experiments.engine.store import atomic_write_text
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="python -m experiments.bench",
         description="Performance figures of the simulation: a printed table and bench.json.",
     )
@@ -147,7 +148,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--scenarios: must be an integer >= 1, got {args.scenarios}")
     if args.seed < 0:
         p.error(f"--seed: must be an integer >= 0, got {args.seed}")
+    studies = [
+        f"--{k}"
+        for k in ("tournament", "design", "twin", "comparison", "robustness", "engines")
+        if getattr(args, k) not in (None, False, 0)
+    ]
+    if len(studies) > 1:
+        p.error(f"{' and '.join(studies)}: one study's benchmark at a time")
+    if args.scenarios is not None and not args.robustness:
+        p.error("--scenarios: only with --robustness")
     return args
+
+
+def earlier_report(path: Path) -> dict[str, Any]:
+    """bench.json as the earlier benchmarks left it (a study's figures are kept next to the
+    others), or {}; a damaged one is a one-line error before any benchmark runs."""
+    if not path.is_file():
+        return {}
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"error: {path}: not a readable bench.json ({exc}); move it away", file=sys.stderr)
+        sys.exit(2)
+    if not isinstance(report, dict):
+        print(f"error: {path}: not a bench.json (a JSON object); move it away", file=sys.stderr)
+        sys.exit(2)
+    return report
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -168,11 +194,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             file=sys.stderr,
         )
         sys.exit(2)
+    earlier_report(out_dir / "bench.json")  # damaged: refused now, not after the benchmark
+    if args.tournament:  # its run store, checked before the tournament starts
+        from experiments.options.check import check_creatable
+        from sim import ConfigError
+
+        try:
+            check_creatable(Path(args.tournament), "--tournament")
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
     if args.tournament is not None:  # the strategy tournament (docs/tournament.md)
         from experiments.bench.studies import bench_tournament
 
         path = out_dir / "bench.json"
-        report = json.loads(path.read_text()) if path.is_file() else {}
+        report = earlier_report(path)
         report["tournament"] = bench_tournament(store=args.tournament or None)
         atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
         print(json.dumps(report["tournament"], indent=2))
@@ -183,7 +219,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             from experiments.bench.studies import bench_design, bench_twin_run
 
             path = out_dir / "bench.json"
-            report = json.loads(path.read_text()) if path.is_file() else {}
+            report = earlier_report(path)
             bench = {"design": bench_design, "twin": bench_twin_run}.get(key)
             report[key] = bench() if bench else bench_comparison(repeats=args.repeat)
             atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
@@ -193,7 +229,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         from experiments.bench.studies import bench_robustness
 
         path = out_dir / "bench.json"
-        report = json.loads(path.read_text()) if path.is_file() else {}
+        report = earlier_report(path)
         extra = {} if args.scenarios is None else {"scenarios": args.scenarios}
         report["robustness"] = bench_robustness(**extra)
         atomic_write_text(path, json.dumps(_jsonable(report), indent=2))
@@ -232,7 +268,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         from experiments.bench.engines import bench_engines
 
         path = out_dir / "bench.json"
-        report = json.loads(path.read_text()) if path.is_file() else {}
+        report = earlier_report(path)
         report["engines"] = {
             **bench_engines(args.engines, used, args.seed),
             "machine": machine_info(),
