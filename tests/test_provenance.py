@@ -291,6 +291,14 @@ def test_a_calibrated_store_s_report_opens_with_residents_vs_members(lang):
         assert "5,000 residents" in out and "Harmony Music's export has 2,357 members" in out
     else:
         assert "5,000 位居民" in out and "2,357 位会员" in out
+    # on a member twin the customers counted are the members, not the residents
+    twin = visible_text(size_intro(dataclasses.replace(market, members="m.parquet"), lang)).strip()
+    if lang == "en":
+        assert twin.startswith("The customers counted below are Harmony Music's 2,357 members")
+        assert "the market's 5,000 residents shop at the other stores" in twin
+    else:
+        assert twin.startswith("下文所说的顾客是") and "2,357 位会员" in twin
+        assert "5,000 位居民在其他门店购物" in twin
 
 
 def test_reports_name_residents_and_members_of_a_calibrated_store() -> None:
@@ -307,6 +315,12 @@ def test_reports_name_residents_and_members_of_a_calibrated_store() -> None:
     meta = {"n_customers": 37_580, "market_config": {"profile": {"members": 2_357}}}
     assert meta_size(meta, "en").startswith("37,580 residents")
     assert meta_size({"n_customers": 600}, "en") == "600 customers"
+    twin = {"n_customers": 37_580, "market_config": {"profile": {"members": 2_357}}}
+    twin["market_config"]["members"] = "members.parquet"
+    assert meta_size(twin, "en") == (
+        "2,357 members (the store's member twin) in a market of 37,580 residents"
+    )
+    assert meta_size(twin, "zh") == "2,357位会员（门店的会员孪生），所在市场有37,580位居民"
 
 
 class _Fit(dict):
@@ -349,7 +363,9 @@ def every_warning_kind(drift: bool) -> dict:
             "twin_vs_model": 0.05,
             "twin_vs_actual": 0.26,
             "seeds": 4,
-            "by_frequency": {"0": {"twin_vs_model": 0.08, "customers": 50}},
+            "by_frequency": {
+                "0": {"twin": 2.16, "model": 2.0, "twin_vs_model": 0.08, "customers": 50}
+            },
         },
     }
     fit = {

@@ -59,6 +59,9 @@ _TEXT = {
         "size_intro": "The market simulated here has {residents:,} residents (the customers "
         "counted below); {store}'s export has {members:,} members. Where each number comes "
         "from: the last section.",
+        "size_intro_twin": "The customers counted below are {store}'s {members:,} members (its "
+        "member twin, built from its export); the market's {residents:,} residents shop at the "
+        "other stores. Where each number comes from: the last section.",
     },
     "zh": {
         "title": "数字从哪里来",
@@ -99,6 +102,8 @@ _TEXT = {
         "calibrated_from": "根据 {file} 校准（{date}）",
         "size_intro": "这里模拟的市场有 {residents:,} 位居民（下文所说的顾客）；"
         "{store}的导出数据中有 {members:,} 位会员。每个数字的来源见最后一节。",
+        "size_intro_twin": "下文所说的顾客是{store}的 {members:,} 位会员（根据其导出数据建立的"
+        "会员孪生）；市场中的 {residents:,} 位居民在其他门店购物。每个数字的来源见最后一节。",
     },
 }
 
@@ -128,29 +133,41 @@ def store_title(name: str, lang: str) -> str:
 
 
 _SIZE = {
-    "en": ("{n} customers", "{n} residents (the store's export: {m} members)"),
-    "zh": ("{n}位顾客", "{n}位居民（门店导出数据中有{m}位会员）"),
+    "en": (
+        "{n} customers",
+        "{n} residents (the store's export: {m} members)",
+        "{m} members (the store's member twin) in a market of {n} residents",
+    ),
+    "zh": (
+        "{n}位顾客",
+        "{n}位居民（门店导出数据中有{m}位会员）",
+        "{m}位会员（门店的会员孪生），所在市场有{n}位居民",
+    ),
 }
 
 
-def size_phrase(n_customers: int, members: int | None, lang: str) -> str:
-    """The simulated market's size in a sentence: customers of the default market, or a
-    calibrated store's residents with its members (2,357 members are not 37,580 residents)."""
-    plain, with_members = _SIZE[lang]
+def size_phrase(n_customers: int, members: int | None, lang: str, twin: bool = False) -> str:
+    """The simulated market's size in a sentence: customers of the default market, a
+    calibrated store's residents with its members (2,357 members are not 37,580 residents),
+    or, on a member twin, the members first: they are the store's customers counted."""
+    plain, with_members, as_twin = _SIZE[lang]
     if members is None:
         return plain.format(n=f"{n_customers:,}")
-    return with_members.format(n=f"{n_customers:,}", m=f"{members:,}")
+    return (as_twin if twin else with_members).format(n=f"{n_customers:,}", m=f"{members:,}")
 
 
 def meta_size(meta: dict, lang: str) -> str:
     """`size_phrase` of a study's meta.json (its market config carries the store profile)."""
-    prof = ((meta.get("market_config") or {}).get("profile")) or {}
-    return size_phrase(int(meta.get("n_customers", 0)), prof.get("members"), lang)
+    market = meta.get("market_config") or {}
+    prof = market.get("profile") or {}
+    twin = bool(market.get("members"))
+    return size_phrase(int(meta.get("n_customers", 0)), prof.get("members"), lang, twin)
 
 
 def market_size(market: Any) -> str:
     """The market's size as the terminal says it (`size_phrase` in English)."""
-    return size_phrase(market.n_customers, market.profile.members, "en")
+    twin = bool(getattr(market, "members", None))
+    return size_phrase(market.n_customers, market.profile.members, "en", twin)
 
 
 def source_text(source: str, lang: str) -> str:
@@ -261,7 +278,8 @@ def size_intro(market: Any, lang: str) -> str:
     prof = getattr(market, "profile", None)
     if prof is None or not prof.calibrated or prof.members is None:
         return ""
-    line = _TEXT[lang]["size_intro"].format(
+    key = "size_intro_twin" if getattr(market, "members", None) else "size_intro"
+    line = _TEXT[lang][key].format(
         residents=market.n_customers, members=prof.members, store=store_title(prof.name, lang)
     )
     return f'<p class="size-intro">{html.escape(line)}</p>'

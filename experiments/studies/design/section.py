@@ -95,7 +95,12 @@ def _method(result: DesignResult, lang: str) -> str:
         trials=plan.trials,
         policy=plan.policy,
         reps=plan.replications,
-        customers=size_phrase(plan.market.n_customers, plan.market.profile.members, lang),
+        customers=size_phrase(
+            plan.market.n_customers,
+            plan.market.profile.members,
+            lang,
+            twin=bool(plan.market.members),
+        ),
         years=plan.market.years,
         baseline=t["none"] if plan.baseline == "none" else plan.baseline,
         top=len(result.front),
