@@ -430,3 +430,39 @@ def test_an_older_profile_without_chinese_warnings_shows_the_english_lines():
     d["profile"]["warnings_zh"] = ["一", "二"]
     with pytest.raises(ConfigError, match="warnings_zh"):
         MarketConfig.from_dict(d)
+
+
+@pytest.mark.parametrize(
+    ("revenue", "changes", "said"),
+    [
+        (3 * 160_000.0, {}, "$160,000 a year, the store's export $80,000 (+100%)"),
+        (3 * 90_000.0, {}, None),  # within a quarter: nothing to say
+        (3 * 160_000.0, {"ticket_source": "assumed"}, None),  # the export's revenue is assumed
+        (3 * 160_000.0, {"source": "default county store"}, None),  # not a client's store
+    ],
+)
+def test_a_calibrated_store_whose_simulated_revenue_is_off_is_told_so(revenue, changes, said):
+    """A resident market is calibrated on its customers' buying, not its revenue: when the
+    simulated store takes in twice the export's revenue, the answer says which amounts to read."""
+    import pandas as pd
+
+    from experiments.studies.comparison.text import answer
+
+    market = dataclasses.replace(default_market(years=3), profile=calibrated(**changes))
+    meta = {"years": 3, "n_customers": 5000, "market_config": market.to_dict()}
+    w = pd.DataFrame(
+        {"revenue_mean": [revenue, revenue * 1.01], "profit_diff_mean": [0.0, 3000.0]},
+        index=["none", "gift_budget"],
+    )
+    for col in ("profit_diff_ci_low", "profit_diff_ci_high"):
+        w[col] = [0.0, 1500.0 if col.endswith("low") else 4500.0]
+    w["profit_verdict"] = ["", "better"]
+    labels = {"none": "Doing nothing", "gift_budget": "Gift budget"}
+    lines = answer(w, "none", labels, "en", meta)
+    checks = [line for line in lines if line.startswith("Size check")]
+    if said is None:
+        assert checks == []
+    else:
+        assert len(checks) == 1 and said in checks[0]
+        zh = answer(w, "none", labels, "zh", meta)
+        assert any(line.startswith("规模核对") and "（+100%）" in line for line in zh)

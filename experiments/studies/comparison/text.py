@@ -266,7 +266,42 @@ def answer(
     gains = {n: float(w.loc[n, "profit_diff_mean"]) / years for n in others.index}
     lines += scale_lines(list(others.index), labels, gains, fixed, scale, years, symbol, t)
     lines.append(t["size_note"].format(customers=meta_size(meta, lang)))
+    check = revenue_check(w, baseline, meta, years)
+    if check is not None:
+        sim, actual = check
+        pct = f"{sim / actual - 1:+.0%}"
+        lines.append(
+            t["revenue_check"].format(
+                sim=money(sim, symbol=symbol), actual=money(actual, symbol=symbol), pct=pct
+            )
+        )
     return lines
+
+
+REVENUE_CHECK = 0.25
+"""A calibrated store whose simulated baseline revenue is off its export's by more than this
+share is told so: its money figures are for the simulated store, not the real one."""
+
+
+def revenue_check(
+    w: pd.DataFrame, baseline: str, meta: dict[str, Any], years: float
+) -> tuple[float, float] | None:
+    """(simulated baseline revenue a year, the export's) when they differ by more than
+    `REVENUE_CHECK`; None for the default market, an export without revenue, or a match."""
+    from sim.store_profile import StoreProfile
+
+    prof = (meta.get("market_config") or {}).get("profile") or {}
+    known = {k: v for k, v in prof.items() if k in StoreProfile.__dataclass_fields__}
+    profile = StoreProfile(**known)
+    if not profile.calibrated or not profile.yearly_revenue:
+        return None
+    if profile.ticket_source != "data" or "revenue_mean" not in w or baseline not in w.index:
+        return None  # an assumed spend per visit: the export's revenue is an assumption too
+    sim = float(w.loc[baseline, "revenue_mean"]) / years
+    actual = float(profile.yearly_revenue)
+    if not np.isfinite(sim) or abs(sim / actual - 1.0) <= REVENUE_CHECK:
+        return None
+    return sim, actual
 
 
 def _profile(meta: dict[str, Any]) -> Any:

@@ -37,6 +37,10 @@ REPORT_TEXT = {
         "and": " and ",
         "size_note": "This answer is for a store serving a market of {customers}: "
         "a policy with fixed costs pays differently in a smaller or larger store.",
+        "revenue_check": "Size check: without a policy the simulated store takes in {sim} a "
+        "year, the store's export {actual} ({pct}). The market was calibrated on its customers' "
+        "buying, not on its revenue, so the amounts above are for a store of the simulated "
+        "size: read the percentage differences rather than the amounts.",
         "title": "Which retention policy pays? — {store}",
         "your_store": "your store",
         "intro": (
@@ -168,6 +172,9 @@ REPORT_TEXT = {
         "and": "和",
         "size_note": "这个结论针对服务{customers}的门店：含固定成本的政策在更小或更大的"
         "门店里回报不同。",
+        "revenue_check": "规模核对：不采取任何政策时，模拟门店每年营业额为 {sim}，门店导出数据为 "
+        "{actual}（{pct}）。市场是根据顾客的购买行为而非营业额校准的，因此上面的金额对应模拟"
+        "规模的门店：请看百分比差异，而不是金额。",
         "title": "哪种留客策略更赚钱？—— {store}",
         "your_store": "您的门店",
         "intro": (
