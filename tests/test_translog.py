@@ -211,6 +211,17 @@ def test_empty_file(tmp_path: Path) -> None:
         read_quiet(write_csv(tmp_path, ""))
 
 
+@given(junk=st.binary(min_size=1, max_size=512))
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_a_binary_file_named_csv_is_said_to_be_binary(tmp_path: Path, junk: bytes) -> None:
+    """A picture or random bytes saved as .csv: GB18030 decodes almost any bytes, so without
+    this check the user got a 'missing columns' line quoting garbage."""
+    path = tmp_path / "pic.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + junk)
+    with pytest.raises(LogError, match=r"^pic.csv: binary data \(a NUL byte at byte 8\)"):
+        read_quiet(path)
+
+
 def test_parquet_rows_are_numbered_from_one(tmp_path: Path) -> None:
     path = tmp_path / "log.parquet"
     table = pa.table({"customer_id": [1, 2, 3], "date": ["2024-01-01", "2024-01-02", "x"],

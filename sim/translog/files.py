@@ -28,6 +28,7 @@ __all__ = ["RawTable", "file_kind", "read_csv_table", "read_parquet_table", "rea
 
 #: Tried when a CSV is not valid UTF-8: Chinese retail systems often export GBK/GB2312.
 FALLBACK_ENCODING = "gb18030"
+NUL = b"\x00"
 CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zst", ".csv.lz4")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -95,6 +96,9 @@ def _csv_header(path: Path) -> tuple[list[str], str]:
         encoding = "utf-16"
         text = head.decode("utf-16", errors="replace")
         line = text.splitlines()[0].lstrip("\ufeff") if text.strip() else ""
+    elif NUL in head:  # text never holds NUL; a picture or random bytes almost surely do
+        at = head.index(NUL)
+        raise LogError(f"{path.name}: binary data (a NUL byte at byte {at:,}), not a CSV text file")
     elif not head.strip():
         line = ""
     else:
