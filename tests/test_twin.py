@@ -272,6 +272,15 @@ def test_health_names_the_cause_and_blocks(cdnow):
     assert any("rate_scale" in n for n in bad["notes"]) and any(
         "z = +3.5" in n for n in bad["notes"]
     )
+    import html
+
+    from experiments.calibration.health import html_section
+
+    head, body = html_section({"twin": block, "health": bad}, "zh")  # calibration.html, zh
+    assert head == "会员孪生与搜索健康检查" and "搜索健康检查" in body and "阻止写入" in body
+    assert html.escape(bad["blocking_zh"][0]) in body and bad["blocking"][0] not in body
+    head, body = html_section({"twin": block, "health": bad}, "en")
+    assert head == "Member twin and search health" and html.escape(bad["blocking"][0]) in body
 
 
 @pytest.mark.slow

@@ -209,13 +209,41 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
     }
 
 
-def html_section(payload: dict) -> tuple[str, str] | None:
-    """(heading, HTML body) of calibration.html's twin and health section (English)."""
+_SECTION = {
+    "en": {
+        "head": "Member twin and search health",
+        "members": "{members:,} members; timing model {model}{k}, {rule}. Acquisition: "
+        "{acquisition}. {structure}.",
+        "holdout": "Baseline holdout (mean of {seeds} seeds): twin {twin:,.0f}, model "
+        "{model:,.0f} ({gap:+.1%}), actual {actual:,.0f}.",
+        "cols": ("repeat purchases", "customers", "twin", "model", "actual"),
+        "health": "Search health",
+        "blocking": "blocking",
+        "none": "No problem found.",
+    },
+    "zh": {
+        "head": "会员孪生与搜索健康检查",
+        "members": "{members:,} 位会员；时间模型 {model}{k}，{rule}。新会员：{acquisition}。"
+        "{structure}。",
+        "holdout": "基线留出期（{seeds} 个种子的平均）：孪生 {twin:,.0f}，模型 {model:,.0f}"
+        "（{gap:+.1%}），实际 {actual:,.0f}。",
+        "cols": ("复购次数", "会员数", "孪生", "模型", "实际"),
+        "health": "搜索健康检查",
+        "blocking": "阻止写入",
+        "none": "未发现问题。",
+    },
+}
+
+
+def html_section(payload: dict, lang: str = "en") -> tuple[str, str] | None:
+    """(heading, HTML body) of calibration.html's twin and health section, in `lang` (the
+    model's own rule and structure lines are recorded in English in fit.json and shown so)."""
     import html
 
     twin, health = payload.get("twin"), payload.get("health")
     if not twin:
         return None
+    t = _SECTION["zh" if lang == "zh" else "en"]
     esc = html.escape
     tm, d = twin["timing_model"], twin["docking"]
     k = f" (k = {tm['k']})" if tm["chosen"] == "mbgcnbd" else ""
@@ -224,19 +252,30 @@ def html_section(payload: dict) -> tuple[str, str] | None:
         f"<td>{g['model']:.3f}</td><td>{g['actual']:.3f}</td></tr>"
         for f, g in d["by_frequency"].items()
     )
-    body = (
-        f"<p>{twin['members']:,} members; timing model {esc(tm['chosen'])}{k}, "
-        f"{esc(tm['rule'])}. Acquisition: {esc(str(twin['acquisition']['rule']))}. "
-        f"{esc(twin['structure'])}.</p>"
-        f"<p>Baseline holdout (mean of {d['seeds']} seeds): twin {d['twin']:,.0f}, model "
-        f"{d['model']:,.0f} ({d['twin_vs_model']:+.1%}), actual {d['actual']:,.0f}.</p>"
-        "<table><tr><th>repeat purchases</th><th>customers</th><th>twin</th><th>model</th>"
-        f"<th>actual</th></tr>{rows}</table>"
+    members = t["members"].format(
+        members=twin["members"],
+        model=tm["chosen"],
+        k=k,
+        rule=tm["rule"],
+        acquisition=twin["acquisition"]["rule"],
+        structure=twin["structure"],
     )
+    holdout = t["holdout"].format(
+        seeds=d["seeds"],
+        twin=d["twin"],
+        model=d["model"],
+        gap=d["twin_vs_model"],
+        actual=d["actual"],
+    )
+    head = "".join(f"<th>{esc(c)}</th>" for c in t["cols"])
+    body = f"<p>{esc(members)}</p><p>{esc(holdout)}</p><table><tr>{head}</tr>{rows}</table>"
     if health:
-        items = [f"<li><b>blocking</b>: {esc(x)}</li>" for x in health["blocking"]]
-        items += [f"<li>{esc(x)}</li>" for x in health["notes"]]
-        body += "<h3>Search health</h3>" + (
-            f"<ul>{''.join(items)}</ul>" if items else "<p>No problem found.</p>"
+        zh = lang == "zh"
+        blocking = health.get("blocking_zh", health["blocking"]) if zh else health["blocking"]
+        notes = health.get("notes_zh", health["notes"]) if zh else health["notes"]
+        items = [f"<li><b>{esc(t['blocking'])}</b>: {esc(x)}</li>" for x in blocking]
+        items += [f"<li>{esc(x)}</li>" for x in notes]
+        body += f"<h3>{esc(t['health'])}</h3>" + (
+            f"<ul>{''.join(items)}</ul>" if items else f"<p>{esc(t['none'])}</p>"
         )
-    return "Member twin and search health", body
+    return t["head"], body

@@ -274,7 +274,7 @@ def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, 
             f"{ii['seconds']:.0f} s); n_customers = {ii['n_customers']:,}</p><table><tr><th>"
             f"{heads[7]}</th><th>{heads[8]}</th><th>{heads[9]}</th><th>{heads[10]}</th></tr>"
             f"{ii_rows}</table>")))
-    twin = twin_section(payload)  # the member twin and search health (issue 19)
+    twin = twin_section(payload, lang)  # the member twin and search health (issue 19)
     if twin:
         sections.insert(1, section(*twin))
     p = payload["periods"]
