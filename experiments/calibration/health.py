@@ -181,10 +181,13 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
             notes.append(
                 (
                     f"market search: {names} at the search limit (the "
-                    "default market's residents would need more than that); they only "
-                    "shape the rival stores' customers, not the twin",
-                    f"市场搜索：{names} 停在搜索上限（默认市场的居民需要超出这个上限的值）；"
-                    "它们只影响竞争门店的顾客，不影响会员孪生",
+                    "default market's residents would need more than that): the simulated "
+                    "customers, the store's among them, buy less like its members than the "
+                    "search could make them; --twin makes the members themselves the store's "
+                    "customers",
+                    f"市场搜索：{names} 停在搜索上限（默认市场的居民需要超出这个上限的值）："
+                    "模拟的顾客（包括本店的顾客）无法被调到像其会员那样购买；"
+                    "--twin 让会员本身成为门店的顾客",
                 )
             )
         far = [t for t in market_fit_json.get("targets", []) if abs(t["z"]) > Z_LIMIT]
@@ -194,10 +197,12 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
                     f"market search: statistic {t['statistic']} simulated "
                     f"{t['simulated']:.3g} vs {t['real']:.3g} (z = {t['z']:+.1f}): the "
                     "default market's structure cannot reproduce it for this store's "
-                    "customers; the twin carries the store itself",
+                    "customers, so the simulated store differs from the real one there; "
+                    "--twin makes the members themselves the store's customers",
                     f"市场搜索：统计量 {t['statistic']} 模拟值 {t['simulated']:.3g}，"
                     f"实际值 {t['real']:.3g}（z = {t['z']:+.1f}）：默认市场的结构无法为"
-                    "这家门店的顾客再现它；会员孪生承载门店本身",
+                    "这家门店的顾客再现它，模拟门店在这一点上与真实门店不同；"
+                    "--twin 让会员本身成为门店的顾客",
                 )
             )
     return {
