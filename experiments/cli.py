@@ -252,6 +252,14 @@ def _override_key(message: str, overrides: list[str]) -> str:
     return "override"
 
 
+def _market_field(name: str) -> bool:
+    import dataclasses
+
+    from sim.config import MarketConfig
+
+    return name in {f.name for f in dataclasses.fields(MarketConfig)}
+
+
 def _key_hint(config_name: str, field: str) -> str:
     """' (did you mean ...?)' for a key that is not in the composed config, else the keys the
     node has ('; allowed: ...'), else nothing."""
@@ -268,6 +276,13 @@ def _key_hint(config_name: str, field: str) -> str:
             base = compose(config_name)
         node = OmegaConf.select(base, parent) if parent else base
         keys = [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
+        top = field.split(".")[1] if field.startswith("market.") and "." in field[7:] else ""
+        if top and OmegaConf.select(base, f"market.{top}") is None and _market_field(top):
+            # a declared market field the market's file leaves at the library default
+            return (
+                f" in this market's file: {top!r} is at its library default there; "
+                f"add it with +{field}=VALUE"
+            )
     except Exception:  # noqa: BLE001 - a hint is optional
         return ""
     finally:

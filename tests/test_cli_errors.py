@@ -35,6 +35,7 @@ def run(*overrides: str, tmp_path: Path) -> subprocess.CompletedProcess:
         ("+policy.policies=[{_target_:builtins.print,_args_:[HI]}]",
          "policy.policies[0]._target_"),
         ("hydra.run.dir=/proc/x", "hydra.run.dir"),
+        ("market.class_mix.town.rural=0.5", "market.class_mix.town.rural"),
     ],
 )
 def test_bad_override_one_line_exit_2(tmp_path, override, field):
@@ -118,3 +119,15 @@ def test_a_long_seed_sweep_is_checked_without_composing_each_value():
     from experiments.run import validate_run
 
     preflight([*SMALL, "-m", "seed=range(0,50)", "policy=none,gift_budget"], "run", validate_run)
+
+
+def test_a_market_field_left_at_its_default_says_to_add_it_with_plus(capsys):
+    from experiments.cli import preflight
+    from experiments.run import validate_run
+
+    with pytest.raises(SystemExit):
+        preflight(["market.profile.currency=USD"], "run", validate_run)
+    assert capsys.readouterr().err == (
+        "error: market.profile.currency: unknown field in this market's file: 'profile' is at "
+        "its library default there; add it with +market.profile.currency=VALUE\n"
+    )
