@@ -235,8 +235,8 @@ CALIBRATE_OPTIONS: dict[str, Any] = {
     "name": Spec(
         "text",
         "market name: DIR/market/NAME.yaml, used as market=NAME",
-        pattern=r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}",
-        pattern_text="a name of letters, digits, _, . or - (at most 100)",
+        pattern=r"[A-Za-z][A-Za-z0-9_-]{0,63}",  # as calibration.pipeline.NAME_PATTERN
+        pattern_text="a name starting with a letter, then letters, digits, _ or - (at most 64)",
     ),
     "out": Spec("path", "output directory"),
     "lang": Spec("choice", "report language", choices=LANGS),
