@@ -100,6 +100,7 @@ def plan_of(**opts):
         ({"policy": "none"}, "policy"),
         ({"policy": "no_such_policy"}, "policies"),
         ({"policy": "gift_budget", "baseline": "gift_budget"}, "baseline"),
+        ({"policy": "gift_budget", "baseline": "magic"}, "baseline"),
     ],
 )
 def test_bad_options_one_line_naming_the_field(options, field):

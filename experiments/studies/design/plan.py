@@ -134,7 +134,11 @@ def make_design_plan(
     baseline = opts.get("baseline", "none")
     if baseline == policy:
         raise ConfigError("baseline", f"must differ from the designed policy {policy!r}")
-    base_entries = policy_entries(load_policy_config(baseline, config_dirs), f"policy {baseline}")
+    try:
+        base_spec = load_policy_config(baseline, config_dirs)
+    except ConfigError as exc:  # named as the option the user gave
+        raise ConfigError("baseline", exc.message) from None
+    base_entries = policy_entries(base_spec, f"policy {baseline}")
     robust = opts.get("robust")
     ranges: tuple[Any, ...] = ()
     if robust:
