@@ -177,7 +177,13 @@ def map_header(
         raise LogError(
             f"{source}: missing required column(s) {', '.join(missing)} "
             f"(columns found: {shown or 'none'}; allowed columns: {', '.join(ALLOWED_COLUMNS)}; "
-            f"name yours with --columns {missing[0]}=NAME)"
+            f"name yours with --columns {missing[0]}=NAME"
+            + (
+                "; a log without amounts is read by experiments.calibrate, which assumes a spend "
+                "per visit, not by segment)"
+                if missing == ["amount"]
+                else ")"
+            )
         )
     ignored = [h for i, h in enumerate(header) if i not in used]
     note = f"columns recognised: {', '.join(recognised)}" if recognised else None
