@@ -216,6 +216,15 @@ def collect(sweep_dir: Path | str) -> Collected:
     expected = declared_count(sweep_dir)
     rows: list[dict[str, Any]] = []
     failed: list[str] = []
+    sweep_file = sweep_dir / "multirun.yaml"
+    if sweep_file.is_file():
+        try:
+            _read_yaml(sweep_file)
+        except Exception as exc:  # said, not swallowed: the missing jobs cannot be counted
+            failed.append(
+                f"multirun.yaml: unreadable ({exc.__class__.__name__}): the sweep's declared "
+                "jobs cannot be told, so jobs that never started are not listed"
+            )
     missing_dirs: list[str] = []
     nums: set[int] = set()
     collected = 0

@@ -123,6 +123,13 @@ def test_a_job_without_its_completion_marker_is_not_counted(sweep, capsys):
     assert "collected 1 runs of 6 declared" in out
 
 
+def test_an_unreadable_multirun_yaml_is_said_not_ignored(sweep, capsys):
+    (sweep / "multirun.yaml").write_text("a: [1\n")
+    assert collect.main([str(sweep)]) == 0  # the finished runs are still collected
+    out = capsys.readouterr().out
+    assert "failed: multirun.yaml: unreadable (" in out and "are not listed" in out
+
+
 def test_declared_count_expands_sweeps(sweep):
     assert collect.declared_count(sweep) == 6
     assert collect.override_columns(["a=1", "+b.c=x", "~d", "e=0.5", "f=null"]) == {
