@@ -107,7 +107,7 @@ def preflight(
 
     parser = OverridesParser.create()
     plain: list[str] = []
-    sweeps: list[tuple[str, str, int, str, Any]] = []
+    sweeps: list[tuple[int, str, Any]] = []  # (position in `plain`, +/++ prefix, override)
     for text in overrides:
         try:
             (ov,) = parser.parse_overrides([text])
@@ -121,7 +121,7 @@ def preflight(
                 _fail(ov.key_or_group, f"the sweep {text!r} has no values")
             prefix = "+" if ov.is_add() else "++" if ov.is_force_add() else ""
             plain.append(f"{prefix}{ov.key_or_group}={first}")
-            sweeps.append((ov.key_or_group, text, len(plain) - 1, prefix, ov))
+            sweeps.append((len(plain) - 1, prefix, ov))
         else:
             plain.append(text)
     if args.config_dir or args.config_path or args.config_name or args.experimental_rerun:
@@ -135,10 +135,10 @@ def preflight(
             "RunMode.MULTIRUN"
         )
         if sweeps and not multirun:
-            field, text = sweeps[0][:2]
+            ov = sweeps[0][2]
             _fail(
-                field,
-                f"{text!r} gives several values: add -m to run one job per value "
+                ov.key_or_group,
+                f"{ov.input_line!r} gives several values: add -m to run one job per value "
                 "(a list is written in brackets, key=[a,b])",
             )
         key = "sweep.dir" if multirun else "run.dir"
@@ -165,7 +165,7 @@ def _check_other_values(
     cfg: Any,
     config_name: str,
     plain: list[str],
-    sweeps: list[tuple[str, str, int, str, Any]],
+    sweeps: list[tuple[int, str, Any]],
     validate: Callable[[Any], None],
     groups: tuple[str, ...],
 ) -> None:
@@ -175,7 +175,8 @@ def _check_other_values(
     copy of the composed config (a seed range of hundreds of values costs milliseconds)."""
     from omegaconf import OmegaConf
 
-    for key, _text, at, prefix, ov in sweeps:
+    for at, prefix, ov in sweeps:
+        key = ov.key_or_group
         if key.startswith("hydra"):
             continue  # Hydra's own settings (launcher, sweeper): Hydra checks them
         group = "/" in key or key in groups or key == "experiment"

@@ -182,28 +182,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(MARKER + json.dumps(child(json.loads(args.child))), flush=True)
         return {}
 
-    out_dir = Path(args.out)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".write_test"
-        probe.write_text("ok")
-        probe.unlink()
-    except OSError as exc:
-        print(
-            f"error: --out: cannot write to {str(out_dir)!r} ({exc.strerror or exc})",
-            file=sys.stderr,
-        )
-        sys.exit(2)
-    earlier_report(out_dir / "bench.json")  # damaged: refused now, not after the benchmark
-    if args.tournament:  # its run store, checked before the tournament starts
-        from experiments.options.check import check_creatable
-        from sim import ConfigError
+    from experiments.cli import clean_errors  # not in the benchmark's child processes
+    from experiments.options.check import check_creatable, check_writable
 
-        try:
+    out_dir = Path(args.out)
+    with clean_errors():  # where the results go, checked before any benchmark runs
+        check_writable(out_dir, "--out")
+        if args.tournament:  # the tournament's run store
             check_creatable(Path(args.tournament), "--tournament")
-        except ConfigError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
+    earlier_report(out_dir / "bench.json")  # damaged: refused now, not after the benchmark
     if args.tournament is not None:  # the strategy tournament (docs/tournament.md)
         from experiments.bench.studies import bench_tournament
 

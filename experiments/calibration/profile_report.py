@@ -76,19 +76,16 @@ def profile_section(payload: dict, lang: str) -> tuple[str, str]:
     def row(label: str, value: str, source: str) -> str:
         return f"<tr><td>{esc(label)}</td><td>{esc(value)}</td><td>{esc(t[source])}</td></tr>"
 
+    currency_source = payload.get("currency_source", "given")  # older fit.json: given
     rows = [
-        row(
-            t["currency"],
-            f"{prof.currency} ({prof.currency_symbol.strip()})",
-            payload.get("currency_source", "given"),
-        ),
+        row(t["currency"], f"{prof.currency} ({prof.currency_symbol.strip()})", currency_source),
         row(t["members"], "n/a" if prof.members is None else f"{prof.members:,}", "data"),
         row(t["revenue"], prof.money(prof.yearly_revenue), prof.ticket_source),
         row(t["ticket"], prof.money(prof.mean_ticket, decimals=2), prof.ticket_source),
         row(t["margin"], f"{prof.margin:.0%}", prof.margin_source),
     ]
     body = f"<table><tr><th></th><th></th><th>{esc(t['source'])}</th></tr>{''.join(rows)}</table>"
-    lines = _assumed(prof, lang, payload.get("currency_source", "given"))
+    lines = _assumed(prof, lang, currency_source)
     if lines:
         body += f"<p>{esc(t['assumptions'])}{esc('; '.join(lines))}.</p>"
     for warning in payload.get("spend_warnings") or []:

@@ -271,6 +271,7 @@ def report_from_dir(outdir: Path, lang: str = "en") -> Path:
     outdir = Path(outdir)
     got = {name: _read(outdir / name) for name in NEEDED}
     scale = outdir / "scale.csv"
+    scale_table = _read(scale) if scale.is_file() else None  # a damaged one named as itself
     try:
         return write_report(
             outdir,
@@ -281,8 +282,10 @@ def report_from_dir(outdir: Path, lang: str = "en") -> Path:
             segments=got["segments_by_year.csv"],
             meta=got["meta.json"],
             lang=lang,
-            scale=_read(scale) if scale.is_file() else None,
+            scale=scale_table,
         )
+    except ConfigError:
+        raise  # already one line naming its field (a ValueError too: not wrapped below)
     except (KeyError, IndexError, TypeError, ValueError) as exc:
         what = f"{type(exc).__name__}: {exc}"
         raise ConfigError(

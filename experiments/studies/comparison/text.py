@@ -290,9 +290,7 @@ def revenue_check(
     `REVENUE_CHECK`; None for the default market, an export without revenue, or a match."""
     from sim.store_profile import StoreProfile
 
-    prof = (meta.get("market_config") or {}).get("profile") or {}
-    known = {k: v for k, v in prof.items() if k in StoreProfile.__dataclass_fields__}
-    profile = StoreProfile(**known)
+    profile = StoreProfile.from_dict((meta.get("market_config") or {}).get("profile"))
     if not profile.calibrated or not profile.yearly_revenue:
         return None
     if profile.ticket_source != "data" or "revenue_mean" not in w or baseline not in w.index:

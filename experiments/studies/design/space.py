@@ -60,16 +60,17 @@ def _ranged(d: DesignLever, spec: Any, entries: Sequence[Mapping[str, Any]]) -> 
     """`d` over the range `spec`, refused before any run when the policy would refuse either
     end: otherwise every trial fails on its own and the search ends with nothing to choose."""
     field = f"ranges.{d.key}"
-    if d.lever.kind == "choice" and (not isinstance(spec, (list, tuple)) or not spec):
-        raise ConfigError(field, f"must list some of {list(d.lever.choices)}, got {spec!r}")
-    if d.lever.kind != "choice" and (not isinstance(spec, (list, tuple)) or len(spec) != 2):
-        raise ConfigError(field, f"must be [low, high], got {spec!r}")
+    choice = d.lever.kind == "choice"
+    if not isinstance(spec, (list, tuple)) or (not spec if choice else len(spec) != 2):
+        wanted = f"must list some of {list(d.lever.choices)}" if choice else "must be [low, high]"
+        raise ConfigError(field, f"{wanted}, got {spec!r}")
     try:
-        if d.lever.kind == "choice":
-            return DesignLever(d.key, d.entry, d.lever.with_range(choices=spec))
-        ranged = DesignLever(d.key, d.entry, d.lever.with_range(spec[0], spec[1]))
+        lever = d.lever.with_range(choices=spec) if choice else d.lever.with_range(*spec)
     except ConfigError as exc:
         raise ConfigError(field, exc.message) from None
+    ranged = DesignLever(d.key, d.entry, lever)
+    if choice:
+        return ranged
     from experiments.engine.specs import policy_entries
 
     for end, value in (("low", ranged.lever.low), ("high", ranged.lever.high)):

@@ -136,7 +136,7 @@ def run_design(
     trials = _with_money(_trials_frame(study, plan), plan)
     cands = _candidates(trials, plan)
     if not cands:  # every combination tried was refused by the policy: nothing to choose from
-        refused = [e for e in trials.get("error", []) if isinstance(e, str) and e]
+        refused = [e for e in trials["error"] if e]  # "" for a trial the policy accepted
         why = f" (the first: {refused[0]})" if refused else ""
         raise ConfigError("levers", f"no trial completed{why}; narrow the levers' ranges")
     scens = scenarios(plan, fresh=True)
