@@ -43,7 +43,8 @@ def preflight_group_choices(
     """Reject an unknown config-group choice (`policy=magic`) with one line, before Hydra starts.
 
     Hydra's own message spans many lines and exits 1; ours names the group and the choices.
-    Sweeps (`policy=a,b`) are checked choice by choice; `--config-dir` folders count too.
+    Sweeps are checked choice by choice, Hydra's sweep functions too (`policy=choice(a,b)`;
+    `policy='glob(gift*)'` must match at least one choice); `--config-dir` folders count too.
     """
     extra = user_config_dirs(argv)
     try:
@@ -57,7 +58,7 @@ def preflight_group_choices(
         if not sep or key not in groups:
             continue
         allowed = config_choices(key, extra)
-        for choice in value.split(","):
+        for choice in _group_values(arg, allowed):
             if choice.strip() and choice.strip() not in allowed:
                 print(
                     f"error: {key}: unknown {key} {choice.strip()!r}; available: "
@@ -65,6 +66,40 @@ def preflight_group_choices(
                     file=sys.stderr,
                 )
                 sys.exit(2)
+
+
+def _group_values(text: str, allowed: list[str]) -> list[str]:
+    """The choices an override of a config group names (`sweep_values`; a glob that matches
+    nothing: one line, exit 2). An override Hydra's grammar cannot parse gives its text after
+    `=` split at commas (the parse error is `preflight`'s to report)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        (ov,) = OverridesParser.create().parse_overrides([text])
+    except HydraException:
+        return text.partition("=")[2].split(",")
+    if not ov.is_sweep_override():
+        return [text.partition("=")[2]]
+    found = sweep_values(ov, allowed)
+    if not found:
+        _fail(
+            ov.key_or_group,
+            f"{ov.input_line!r} matches no {ov.key_or_group}; available: {', '.join(allowed)}",
+        )
+    return found
+
+
+def sweep_values(ov: Any, choices: list[str]) -> list[str]:
+    """A sweep override's values as override strings: a glob (`glob(gift*)`) gives the
+    `choices` of its config group it matches (Hydra expands it so when the sweep runs, which
+    a parsed override cannot do alone), any other sweep its values."""
+    from hydra.core.override_parser.types import Glob
+
+    value = ov.value()
+    if isinstance(value, Glob):
+        return value.filter(choices)
+    return list(ov.sweep_string_iterator())
 
 
 def _fail(field: str, message: str) -> None:
@@ -107,7 +142,9 @@ def preflight(
 
     parser = OverridesParser.create()
     plain: list[str] = []
-    sweeps: list[tuple[int, str, Any]] = []  # (position in `plain`, +/++ prefix, override)
+    extra = user_config_dirs(argv)
+    # (position in `plain`, +/++ prefix, override, its values as override strings)
+    sweeps: list[tuple[int, str, Any, list[str]]] = []
     for text in overrides:
         try:
             (ov,) = parser.parse_overrides([text])
@@ -116,12 +153,12 @@ def preflight(
             message = message.replace(f"Error parsing override '{text}'", "").strip(" :")
             _fail(text.split("=", 1)[0].lstrip("+~") or text, f"cannot parse {text!r}: {message}")
         if ov.is_sweep_override():
-            first = next(iter(ov.sweep_string_iterator()), None)
-            if first is None:
+            shown = sweep_values(ov, config_choices(ov.key_or_group, extra))
+            if not shown:
                 _fail(ov.key_or_group, f"the sweep {text!r} has no values")
             prefix = "+" if ov.is_add() else "++" if ov.is_force_add() else ""
-            plain.append(f"{prefix}{ov.key_or_group}={first}")
-            sweeps.append((len(plain) - 1, prefix, ov))
+            plain.append(f"{prefix}{ov.key_or_group}={shown[0]}")
+            sweeps.append((len(plain) - 1, prefix, ov, shown))
         else:
             plain.append(text)
     if args.config_dir or args.config_path or args.config_name or args.experimental_rerun:
@@ -165,7 +202,7 @@ def _check_other_values(
     cfg: Any,
     config_name: str,
     plain: list[str],
-    sweeps: list[tuple[int, str, Any]],
+    sweeps: list[tuple[int, str, Any, list[str]]],
     validate: Callable[[Any], None],
     groups: tuple[str, ...],
 ) -> None:
@@ -175,26 +212,30 @@ def _check_other_values(
     copy of the composed config (a seed range of hundreds of values costs milliseconds)."""
     from omegaconf import OmegaConf
 
-    for at, prefix, ov in sweeps:
+    for at, prefix, ov, shown_values in sweeps:
         key = ov.key_or_group
         if key.startswith("hydra"):
             continue  # Hydra's own settings (launcher, sweeper): Hydra checks them
         group = "/" in key or key in groups or key == "experiment"
-        seen = {repr(next(iter(ov.sweep_iterator())))}
-        for value, shown in zip(ov.sweep_iterator(), ov.sweep_string_iterator(), strict=True):
-            if repr(value) in seen:
-                continue
-            seen.add(repr(value))
-            if group:
+        if group:  # each choice composed again
+            for shown in dict.fromkeys(shown_values[1:]):
+                if shown == shown_values[0]:
+                    continue
                 other = _compose(
                     config_name, [*plain[:at], f"{prefix}{key}={shown}", *plain[at + 1 :]]
                 )
                 with open_dict(other):
                     other.pop("hydra", None)
-            else:
-                other = cfg.copy()
-                with open_dict(other):
-                    OmegaConf.update(other, key.lstrip("+~"), value, merge=False, force_add=True)
+                validate(other)
+            continue
+        seen = {repr(next(iter(ov.sweep_iterator())))}
+        for value in ov.sweep_iterator():
+            if repr(value) in seen:
+                continue
+            seen.add(repr(value))
+            other = cfg.copy()
+            with open_dict(other):
+                OmegaConf.update(other, key.lstrip("+~"), value, merge=False, force_add=True)
             validate(other)
 
 

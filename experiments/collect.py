@@ -13,7 +13,6 @@ log) are listed. Exit 0 when at least one run was collected;
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import math
 import sys
@@ -26,6 +25,7 @@ import pandas as pd
 import yaml
 
 from experiments.arg_parser import OneLineParser
+from experiments.cli import sweep_values
 from experiments.common import CONFIG_DIR, clean_errors, config_choices
 from experiments.engine.store import COMPLETE, atomic_to_parquet
 from sim.errors import ConfigError
@@ -149,21 +149,9 @@ def _count_sweep(overrides: list[str]) -> int | None:
     for ov in OverridesParser.create().parse_overrides(overrides):
         if not ov.is_sweep_override():
             continue
-        value = ov.value()
-        if isinstance(value, Glob):
-            if not (CONFIG_DIR / ov.key_or_group).is_dir():
-                return None
-            names = config_choices(ov.key_or_group)
-            n = len(
-                [
-                    n
-                    for n in names
-                    if any(fnmatch.fnmatch(n, g) for g in value.include)
-                    and not any(fnmatch.fnmatch(n, g) for g in value.exclude)
-                ]
-            )
-        else:
-            n = sum(1 for _ in ov.sweep_string_iterator())
+        if isinstance(ov.value(), Glob) and not (CONFIG_DIR / ov.key_or_group).is_dir():
+            return None
+        n = len(sweep_values(ov, config_choices(ov.key_or_group)))
         total *= n
     return total
 

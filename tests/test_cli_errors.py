@@ -114,6 +114,48 @@ def test_every_value_of_a_sweep_is_checked_before_its_first_job(capsys, sweep, s
     assert stop.value.code == 2 and err.startswith(said) and err.count("\n") == 1, err
 
 
+@pytest.mark.parametrize(
+    "sweep",
+    [
+        "policy=choice(none,gift_budget)",
+        "policy=glob(gift*)",
+        "policy=glob(*,exclude=[v*,promo*,w*,r*,c*,e*])",
+    ],
+)
+def test_hydra_sweep_functions_over_a_group_pass_the_check(sweep):
+    """Hydra's `choice(...)` and `glob(...)` name policies; the check reads them as Hydra will."""
+    from experiments.cli import preflight
+    from experiments.run import validate_run
+
+    preflight([*SMALL, "-m", sweep], "run", validate_run)
+
+
+@pytest.mark.parametrize(
+    "sweep, said",
+    [
+        ("policy=choice(none,magic)", "error: policy: unknown policy 'magic'"),
+        ("policy=glob(zz*)", "error: policy: 'policy=glob(zz*)' matches no policy; available:"),
+    ],
+)
+def test_a_sweep_function_naming_no_policy_is_one_line(capsys, sweep, said):
+    from experiments.cli import preflight
+    from experiments.run import validate_run
+
+    with pytest.raises(SystemExit) as stop:
+        preflight([*SMALL, "-m", sweep], "run", validate_run)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.startswith(said) and err.count("\n") == 1, err
+
+
+def test_sweep_values_expands_a_glob_as_hydra_does():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from experiments.cli import config_choices, sweep_values
+
+    (ov,) = OverridesParser.create().parse_overrides(["policy=glob(promo*,exclude=promo_*)"])
+    assert sweep_values(ov, config_choices("policy")) == ["promotions", "promotions_blacklist"]
+
+
 def test_a_long_seed_sweep_is_checked_without_composing_each_value():
     from experiments.cli import preflight
     from experiments.run import validate_run
