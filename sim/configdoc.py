@@ -176,6 +176,11 @@ def _policy_section(cls: Any) -> list[str]:
         if r.get("money"):
             kind = "money"
             allowed += "; or sized to the store: " + ", ".join(f"{{{b}: x}}" for b in BASES)
+        if r.get("points"):
+            kind = "points"
+            allowed += "; or points worth a size of the store's money: " + ", ".join(
+                f"{{{b}: x}}" for b in BASES
+            )
         if isinstance(p.default, (tuple, list)):
             kind, allowed = f"list of {kind}s", f"a non-empty list of {allowed[3:]}"
         out.append(

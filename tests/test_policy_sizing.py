@@ -56,9 +56,10 @@ def test_shipped_configs_resolve_to_the_default_amounts_on_the_default_market():
     from sim.policies.budget import recorded_checks
 
     for name, policy in shipped():
-        money = {r["field"] for r in recorded_checks(type(policy)) if r.get("money")}
+        checks = recorded_checks(type(policy))
+        money = {r["field"] for r in checks if r.get("money") or r.get("points")}
         relative = [k for k, v in policy.params().items() if isinstance(v, Relative)]
-        assert set(relative) == money, f"{name}: {policy.name} keeps absolute money"
+        assert set(relative) == money, f"{name}: {policy.name} keeps absolute money or points"
         resolved = resolved_params(policy, profile)
         defaults = type(policy)().params()
         assert {k: resolved[k] for k in relative} == {k: defaults[k] for k in relative}, name
@@ -71,6 +72,32 @@ def test_shipped_configs_are_sane_on_a_small_dollar_store():
     vip = next(p for n, p in shipped() if n == "vip_privileges")
     vip = bind(vip, MUSIC)
     assert vip.large_purchase == 70.0 and vip.yearly_budget == 4_000.0
+
+
+def test_referral_rewards_keep_their_weight_against_the_ticket_on_the_dollar_store():
+    """100 points of ¥1 (2.5% of the default store's ¥4,000 ticket) per referral; on a $35
+    ticket the same reward is points worth 2.5% of $35, and the purchase rebate stays 2%."""
+    for profile in (default_market().profile, MUSIC):
+        p = bind(next(p for n, p in shipped() if n == "referral_points"), profile)
+        reward = p.points_per_referral * p.yuan_per_point / profile.mean_ticket
+        threshold = p.redeem_threshold * p.yuan_per_point / profile.mean_ticket
+        assert reward == pytest.approx(0.025, abs=0.005 / profile.mean_ticket)
+        assert threshold == pytest.approx(0.075, abs=0.005 / profile.mean_ticket)
+        assert p.points_per_yuan * p.yuan_per_point == pytest.approx(0.02)
+    assert (p.points_per_referral, p.redeem_threshold) == (0.88, 2.62)  # cents: $0.88, $2.62
+
+
+def test_points_given_as_money_need_points_worth_money():
+    from sim.policies.referral_points import ReferralPoints
+
+    policy = ReferralPoints(points_per_referral={"tickets": 0.025}, yuan_per_point=0.0)
+    with pytest.raises(ConfigError, match="points_per_referral: is given as money .* "
+                       "yuan_per_point must be above 0"):
+        bind(policy, MUSIC)
+    with pytest.raises(ConfigError, match="redeem_threshold: {'tickets': 0.0} is worth no points"):
+        bind(ReferralPoints(redeem_threshold={"tickets": 0.0}), MUSIC)
+    shown = resolved_params(ReferralPoints(redeem_threshold={"tickets": 0.5}), MUSIC)
+    assert shown["redeem_threshold"] == 17.5  # points, not money
 
 
 def test_default_absolute_amounts_are_flagged_on_the_dollar_store():

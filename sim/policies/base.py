@@ -113,8 +113,13 @@ class StorePolicy:
             value = sized.get(name, getattr(self, name, None))
             if isinstance(value, Relative):
                 sized[name] = value
-                setattr(self, name, resolve(self.name, name, value, profile))
+                setattr(self, name, self.sized_value(name, value, profile))
         self._sized = sized
+
+    def sized_value(self, name: str, rel: Relative, profile: StoreProfile) -> float:
+        """What the parameter `name`, given relative to the store, is on this store: an amount
+        of money (`sizing.resolve`); a policy whose parameter is in other units converts it."""
+        return resolve(self.name, name, rel, profile)
 
     def reset(self) -> None:
         """Clear per-run state; called by `bind`."""

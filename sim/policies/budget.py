@@ -195,6 +195,21 @@ def check_money(
     return check_number(policy, field, value, low=low, low_open=low_open)
 
 
+def check_points(
+    policy: str, field: str, value: Any, *, low: float = 0, low_open: bool = False
+) -> float | Relative:
+    """Loyalty points (`check_number`), or points worth a relative size of money such as
+    ``{tickets: 0.025}``: the policy converts the resolved amount into points at its value
+    per point (`StorePolicy.sized_value`), so a reward keeps its weight on any store."""
+    _record(
+        field, kind="number", low=low, high=MAX_VALUE, low_open=low_open, high_open=False,
+        points=True,
+    )
+    if isinstance(value, Mapping):
+        return parse_relative(policy, field, value)
+    return check_number(policy, field, value, low=low, low_open=low_open)
+
+
 def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None = None) -> int:
     """`value` as an int (whole floats accepted), or a one-line `ConfigError`.
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim import kernels
-from sim.policies.budget import BudgetedPolicy, check_int, check_money, check_number
+from sim.errors import ConfigError
+from sim.policies.budget import (
+    BudgetedPolicy,
+    check_int,
+    check_money,
+    check_number,
+    check_points,
+)
 from sim.policies.levers import Lever, count_lever, money_lever, points_lever
+from sim.policies.sizing import Relative
 from sim.policies.targeting import raise_attachment
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.store_profile import StoreProfile
 
 
 class ReferralPoints(BudgetedPolicy):
@@ -31,6 +44,9 @@ class ReferralPoints(BudgetedPolicy):
       lifts satisfaction by ``satisfaction_gain``). Redemptions beyond the yearly budget wait.
 
     Points not yet redeemed are a liability, reported by `kpis()` as ``points_liability``.
+    ``points_per_referral`` and ``redeem_threshold`` may be given as money sized to the store
+    (``{tickets: 0.025}``: the points worth that at ``yuan_per_point``, `sized_value`), as the
+    shipped config does, so a reward weighs the same against the ticket in any currency.
     """
 
     name = "referral_points"
@@ -42,6 +58,8 @@ class ReferralPoints(BudgetedPolicy):
         "stochastic": False,
     }
     budget_period = "year"
+    POINTS = ("points_per_referral", "redeem_threshold")
+    """Parameters in points that may be given as money (`sized_value`)."""
     # on_purchases reads referral_parent and acquired_store (never written by the pipeline)
     movable_hooks = frozenset({"on_purchases", "housekeeping"})  # balances, satisfaction
 
@@ -82,13 +100,13 @@ class ReferralPoints(BudgetedPolicy):
     ) -> None:
         super().__init__()
         n = self.name
-        self.points_per_referral = check_number(
+        self.points_per_referral = check_points(
             n, "points_per_referral", points_per_referral, low=0
         )
         self.points_per_yuan = check_number(n, "points_per_yuan", points_per_yuan, low=0)
         self.depth = check_int(n, "depth", depth, low=1, high=100)
         self.decay = check_number(n, "decay", decay, low=0, high=1)
-        self.redeem_threshold = check_number(
+        self.redeem_threshold = check_points(
             n, "redeem_threshold", redeem_threshold, low=0, low_open=True
         )
         self.yuan_per_point = check_number(n, "yuan_per_point", yuan_per_point, low=0)
@@ -97,6 +115,24 @@ class ReferralPoints(BudgetedPolicy):
         )
         self.satisfaction_gain = check_number(n, "satisfaction_gain", satisfaction_gain, low=0)
         self.yearly_budget = check_money(n, "yearly_budget", yearly_budget, low=0)
+
+    def sized_value(self, name: str, rel: Relative, profile: StoreProfile) -> float:
+        """Points given as money (``{tickets: 0.025}``) become the points worth that amount at
+        ``yuan_per_point``: a referral's reward and the redemption threshold keep their weight
+        against the store's ticket in any currency, while the purchase rebate
+        (``points_per_yuan`` x ``yuan_per_point``) stays a share of spend."""
+        amount = super().sized_value(name, rel, profile)
+        if name not in self.POINTS:
+            return amount
+        field = f"policy.{self.name}.{name}"
+        if self.yuan_per_point <= 0:
+            raise ConfigError(
+                field, f"is given as money ({dict(rel)}), so yuan_per_point must be above 0"
+            )
+        points = amount / self.yuan_per_point
+        if name == "redeem_threshold" and points <= 0:
+            raise ConfigError(field, f"{dict(rel)} is worth no points on this store")
+        return points
 
     def reset(self) -> None:
         super().reset()

@@ -173,7 +173,7 @@ def resolved_params(policy: StorePolicy, profile: StoreProfile) -> dict[str, Any
     """The policy's parameters with every relative size resolved against ``profile`` (what it
     will run with on that market)."""
     return {
-        k: resolve(policy.name, k, v, profile) if isinstance(v, Relative) else v
+        k: policy.sized_value(k, v, profile) if isinstance(v, Relative) else v
         for k, v in policy.params().items()
     }
 

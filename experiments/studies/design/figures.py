@@ -37,7 +37,7 @@ def response(result: DesignResult, path: Path, lang: str) -> Path:
         return values
 
     shipped = {
-        d.key: lever_units(d, plan.entries[d.entry].get(d.parameter), profile) for d in space
+        d.key: lever_units(d, plan.entries[d.entry], profile) for d in space
     }
     best = result.best
     with style(lang):

@@ -121,7 +121,7 @@ def page(result: DesignResult, outdir: Path, lang: str) -> Page:
         "front": figures.front(result, Path(outdir) / f"design_front{sfx}.png", lang),
     }
     shipped = {
-        d.key: lever_units(d, plan.entries[d.entry].get(d.parameter), profile) for d in plan.space
+        d.key: lever_units(d, plan.entries[d.entry], profile) for d in plan.space
     }
     levers = [
         [

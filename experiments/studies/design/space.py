@@ -144,9 +144,19 @@ def money_value(d: DesignLever, x: Any, profile: Any) -> float | None:
     return None if base is None or x is None else float(x) * base
 
 
-def lever_units(d: DesignLever, value: Any, profile: Any) -> Any:
-    """A policy's parameter value (a number, or a relative size) in the lever's own units."""
+def lever_units(d: DesignLever, entry: Mapping[str, Any], profile: Any) -> Any:
+    """The value of the lever's parameter in a policy's config `entry` (a number, or a
+    relative size) in the lever's own units."""
+    value = entry.get(d.parameter)
     if not d.lever.basis:
+        if isinstance(value, Mapping):  # e.g. points given as money: as the policy sizes it
+            from sim.policies.registry import make_policy
+            from sim.policies.sizing import parse_relative
+
+            policy = make_policy(entry)
+            return policy.sized_value(
+                d.parameter, parse_relative(policy.name, d.parameter, value), profile
+            )
         return value
     if isinstance(value, Mapping):
         if d.lever.basis in value:
