@@ -495,3 +495,22 @@ def test_the_size_estimate_re_evaluates_no_more_settings_than_were_tried():
     )
     size = DESIGN.check_size(DESIGN.plan(cfg), workers=2)
     assert size.runs == 2 * 2 + 2 * 2 + (2 + 2) * 2
+
+
+def test_points_levers_are_searched_and_shown_by_their_worth_against_the_ticket():
+    """`referral_points`' reward and threshold are in points; the search moves their worth in
+    mean tickets (as the shipped config sizes them), and a plain number of points in a user's
+    config reads as its worth at that config's value per point."""
+    from experiments.studies.design.space import lever_units
+    from experiments.studies.design.study_class import DESIGN
+
+    plan = DESIGN.plan(_composed("policy=referral_points", "trials=2"))
+    d = next(d for d in plan.space if d.parameter == "points_per_referral")
+    assert d.lever.basis == "tickets"
+    profile = plan.market.profile  # mean ticket 4,000
+    entry = dict(plan.entries[d.entry])
+    assert lever_units(d, entry, profile) == pytest.approx(0.025)  # {tickets: 0.025} shipped
+    entry.update(points_per_referral=200.0, yuan_per_point=2.0)
+    assert lever_units(d, entry, profile) == pytest.approx(0.1)  # 200 points of 2 = 400
+    del entry["points_per_referral"]
+    assert lever_units(d, entry, profile) == pytest.approx(0.05)  # default 100 points of 2

@@ -121,6 +121,11 @@ class StorePolicy:
         of money (`sizing.resolve`); a policy whose parameter is in other units converts it."""
         return resolve(self.name, name, rel, profile)
 
+    def money_worth(self, name: str, value: float) -> float:
+        """The money a plain value of the parameter `name` stands for (money is itself; a
+        policy with parameters in other units, such as points, converts)."""
+        return value
+
     def reset(self) -> None:
         """Clear per-run state; called by `bind`."""
 

@@ -107,11 +107,6 @@ def money_lever(
     return Lever(name, "float", lo, hi, meaning=meaning, step=(hi - lo) / 400, basis=basis)
 
 
-def points_lever(name: str, low: float, high: float, meaning: str) -> Lever:
-    """Loyalty points (whole points)."""
-    return Lever(name, "float", low, high, meaning=meaning, step=1.0)
-
-
 def share_lever(name: str, meaning: str, *, low: float = 0.02, high: float = 1.0) -> Lever:
     """A share of members (targeting cut-offs), to the percent."""
     return Lever(name, "float", low, high, meaning=meaning, step=0.01)

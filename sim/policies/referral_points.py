@@ -15,7 +15,7 @@ from sim.policies.budget import (
     check_number,
     check_points,
 )
-from sim.policies.levers import Lever, count_lever, money_lever, points_lever
+from sim.policies.levers import Lever, count_lever, money_lever
 from sim.policies.sizing import Relative
 from sim.policies.targeting import raise_attachment
 
@@ -77,11 +77,17 @@ class ReferralPoints(BudgetedPolicy):
     """What each constructor parameter means (ranges: the checks in __init__)."""
 
     levers = (
-        points_lever("points_per_referral", 0, 500, "points for bringing a new customer"),
+        # searched as the points' worth against the ticket (`sized_value`), as shipped
+        money_lever(
+            "points_per_referral", 500, "points for a new customer, by their worth",
+            basis="tickets",
+        ),
         Lever("points_per_yuan", "float", 0.0, 0.1, meaning="points per yuan a referral spends"),
         count_lever("depth", 1, 5, "levels of referrers that earn points"),
         Lever("decay", "float", 0.1, 1.0, meaning="share each level up earns of the level below"),
-        points_lever("redeem_threshold", 50, 1_000, "balance at which points are redeemed"),
+        money_lever(
+            "redeem_threshold", 1_000, "balance redeemed, by its worth", low=50, basis="tickets"
+        ),
         money_lever("yearly_budget", 200_000, "per simulated year for redemptions"),
     )
     """What the store decides (searched by experiments.design); responses are assumptions."""
@@ -133,6 +139,9 @@ class ReferralPoints(BudgetedPolicy):
         if name == "redeem_threshold" and points <= 0:
             raise ConfigError(field, f"{dict(rel)} is worth no points on this store")
         return points
+
+    def money_worth(self, name: str, value: float) -> float:
+        return value * self.yuan_per_point if name in self.POINTS else value
 
     def reset(self) -> None:
         super().reset()

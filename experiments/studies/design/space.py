@@ -147,17 +147,13 @@ def money_value(d: DesignLever, x: Any, profile: Any) -> float | None:
 def lever_units(d: DesignLever, entry: Mapping[str, Any], profile: Any) -> Any:
     """The value of the lever's parameter in a policy's config `entry` (a number, or a
     relative size) in the lever's own units."""
+    from sim.policies.registry import make_policy
+
     value = entry.get(d.parameter)
     if not d.lever.basis:
-        if isinstance(value, Mapping):  # e.g. points given as money: as the policy sizes it
-            from sim.policies.registry import make_policy
-            from sim.policies.sizing import parse_relative
-
-            policy = make_policy(entry)
-            return policy.sized_value(
-                d.parameter, parse_relative(policy.name, d.parameter, value), profile
-            )
         return value
+    if value is None:  # not in the entry: the policy's default
+        value = make_policy(entry).params().get(d.parameter)
     if isinstance(value, Mapping):
         if d.lever.basis in value:
             return float(value[d.lever.basis])
@@ -166,6 +162,8 @@ def lever_units(d: DesignLever, entry: Mapping[str, Any], profile: Any) -> Any:
         value = resolve(
             "design", d.parameter, parse_relative("design", d.parameter, value), profile
         )
+    else:  # a plain value in the parameter's own units (points: their worth in money)
+        value = make_policy(entry).money_worth(d.parameter, float(value))
     base = _base(d, profile)
     return None if base is None else float(value) / base
 
