@@ -60,6 +60,29 @@ def test_no_clear_winner_says_keep_it_simple():
     assert all("customers each policy ends with" not in ln for ln in lines)  # NaN: left out
 
 
+def test_a_range_clear_of_zero_not_clear_among_all_compared_is_not_called_a_range_with_zero():
+    """The best's own 95% range leaves out zero, but after the false-discovery-rate control
+    across the policies it is not clear: the opening says so, not "the range includes no
+    difference" next to a range that does not."""
+    w = wide("unclear", 8000.0)
+    w["profit_q_value"] = [np.nan, 0.09, 0.01]
+    for lang, start, said in (
+        ("en", "Keep it simple for now", "adjusted p = 0.09"),
+        ("zh", "暂时保持现状", "校正后 p = 0.09"),
+    ):
+        lines = answer(w, "none", LABELS, lang, META)
+        assert lines[0].startswith(start) and said in lines[0], lines[0]
+        assert "+¥3,500 to +¥4,500" in lines[0] or "+¥3,500 至 +¥4,500" in lines[0]
+        assert "includes no difference" not in lines[0] and "区间包含" not in lines[0]
+
+
+def test_when_every_policy_loses_the_opening_says_so():
+    w = wide("worse", -3000.0)
+    lines = answer(w, "none", LABELS, "en", META)
+    assert lines[0].startswith("Keep it simple: every policy earns less than doing nothing")
+    assert "the best, Gift budget, is -¥1,500 a year against it" in lines[0]
+
+
 @pytest.mark.parametrize("code, symbol", [("USD", "$"), ("EUR", "€")])
 def test_money_in_the_store_currency(code, symbol):
     meta = {**META, "market_config": {"profile": {"currency": code}}}

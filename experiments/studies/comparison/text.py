@@ -122,7 +122,14 @@ def headlines(
             key = r["profit_verdict"]  # false discovery rate controlled across the policies
         if r["profit_diff_mean"] == 0 and lo == 0 and hi == 0:
             key = "same"
-        verdict = t[key].format(base=e(labels[baseline]), reps=meta.get("replications", ""))
+        if key == "unclear" and (lo > 0 or hi < 0):  # clear alone, not among all compared
+            key = "unclear_many"
+        verdict = t[key].format(
+            base=e(labels[baseline]),
+            reps=meta.get("replications", ""),
+            m=len(w) - 1,
+            q=f.num(r.get("profit_q_value", np.nan)),
+        )
         out.append(
             t["headline"].format(
                 label=e(labels[p]),
@@ -244,8 +251,14 @@ def answer(
         "diff": m(row["profit_diff_mean"]),
         "lo": m(row["profit_diff_ci_low"]),
         "hi": m(row["profit_diff_ci_high"]),
+        "q": f"{float(row.get('profit_q_value', np.nan)):.2f}",
     }
-    lines = [t["do" if len(clear) else "keep"].format(**fill)]
+    key = "do" if len(clear) else "keep"
+    if key == "keep" and float(row["profit_diff_ci_low"]) > 0:
+        key = "keep_many"  # the best's own range is clear of zero, not among all compared
+    elif key == "keep" and float(row["profit_diff_ci_high"]) < 0:
+        key = "keep_worse"
+    lines = [t[key].format(**fill)]
     col = "profit_with_horizon_value_diff_mean"
     if col in w and np.isfinite(float(row.get(col, np.nan))):
         lines.append(

@@ -17,6 +17,12 @@ REPORT_TEXT = {
         "a clear difference after allowing for the {m} policies compared.",
         "keep": "Keep it simple: no policy earns clearly more than {base} (best: {label}, {diff} a "
         "year, 95% range {lo} to {hi} — the range includes no difference).",
+        "keep_many": "Keep it simple for now: no policy earns clearly more than {base} once the "
+        "{m} policies compared are allowed for. The best, {label}, earns {diff} a year (95% "
+        "range {lo} to {hi}); a range clear of zero like this one can come by chance when {m} "
+        "policies are tried (adjusted p = {q}): run more replications to tell.",
+        "keep_worse": "Keep it simple: every policy earns less than {base}; the best, {label}, "
+        "is {diff} a year against it (95% range {lo} to {hi}).",
         "with_value": "Counting the customers each policy ends with (valued at what they are "
         "expected to earn in the years after the horizon), {label} earns {diff} a year more "
         "than {base} (95% range {lo} to {hi}): costs paid now and gains that come later are "
@@ -72,6 +78,9 @@ REPORT_TEXT = {
         "unclear": (
             "Verdict: no clear difference in profit with {reps} replications (run more to tell)."
         ),
+        "unclear_many": "Verdict: not clear once the {m} policies compared are allowed for: its "
+        "own range leaves out no difference, which can happen by chance among {m} policies "
+        "(adjusted p = {q}); run more replications to tell.",
         "same": (
             "Verdict: exactly the same as {base} in every replication (on its own this "
             "policy changes nothing here)."
@@ -155,6 +164,11 @@ REPORT_TEXT = {
         "之后差别依然明显。",
         "keep": "保持现状：没有哪项政策明显比{base}赚得多（最好的是{label}，每年 {diff}，95% 区间 "
         "{lo} 至 {hi}——区间包含“没有差别”）。",
+        "keep_many": "暂时保持现状：把同时比较的 {m} 项政策考虑在内，没有哪项明显比{base}赚得多。"
+        "最好的是{label}，每年 {diff}（95% 区间 {lo} 至 {hi}）；同时试 {m} 项政策时，这样不含零的"
+        "区间也可能出于偶然（校正后 p = {q}），可增加重复次数再看。",
+        "keep_worse": "保持现状：每项政策都比{base}赚得少；最好的{label}每年相差 {diff}（95% 区间 "
+        "{lo} 至 {hi}）。",
         "with_value": "把每项政策在期末留住的顾客也算上（按他们在期末之后预计还能带来的毛利估值），"
         "{label}每年比{base}多赚 {diff}（95% 区间 {lo} 至 {hi}）：现在花的钱和以后才来的收益"
         "放在同一标准上比较。",
@@ -200,6 +214,8 @@ REPORT_TEXT = {
         "better": "结论：明显比“{base}”更赚钱。",
         "worse": "结论：明显不如“{base}”赚钱。",
         "unclear": "结论：{reps}次重复下利润差异不明显（可增加重复次数再看）。",
+        "unclear_many": "结论：把同时比较的 {m} 项政策考虑在内，差异不明显：单看它的区间不含"
+        "“没有差别”，但在 {m} 项政策中这可能出于偶然（校正后 p = {q}），可增加重复次数再看。",
         "same": "结论：每次重复都与“{base}”完全相同（单独使用时在这里不起作用）。",
         "table": "排名表（{store}）",
         "cols": [
