@@ -6,7 +6,8 @@ policy in the first pure equilibrium (where the competition settles), else your 
 the rivals' first policies. The gain is paired per replication (common random numbers) against
 your first policy (the next best one when the answer is your first) with the rivals playing the
 same; how sure is the share of bootstrap resamples
-in which it stays your best answer there.
+in which it stays your best answer there. A gain whose range includes no difference opens with
+"no clear answer yet", not "Do:".
 """
 
 from __future__ import annotations
@@ -97,18 +98,23 @@ def answer(
     )
     rival_names = t["and"].join(e(store_label(s, lang)) for s in game.players[1:])
     many = len(game.players) > 2
-    return t[f"answer_{case}"].format(
-        best=lab(game.strategies[0][mine]),
-        base=lab(game.strategies[0][base]),
-        rivals=rival_names,
-        does="do" if many else "does",
-        context=context,
-        gain=t["gain_rate" if kpi in RATE_KPIS else "gain_money"].format(
+    fill = {
+        "best": lab(game.strategies[0][mine]),
+        "base": lab(game.strategies[0][base]),
+        "rivals": rival_names,
+        "does": "do" if many else "does",
+        "context": context,
+        "gain": t["gain_rate" if kpi in RATE_KPIS else "gain_money"].format(
             diff=fmt(diff.mean),
             lo=fmt(diff.low),
             hi=fmt(diff.high),
             base=lab(game.strategies[0][base]),
         ),
-        share=percent(share, na=t["na"]),
-        customers=meta_size(meta, lang),
-    )
+        "share": percent(share, na=t["na"]),
+        "customers": meta_size(meta, lang),
+    }
+    if not diff.low > 0:  # not clearly ahead of the policy it is measured against: no "Do:"
+        where = t[f"where_{case}"].format(**fill)
+        when = t["when_dominant"].format(**fill) if case == "dominant" else ""
+        return t["answer_unclear"].format(**fill, where=where, when=when)
+    return t[f"answer_{case}"].format(**fill)

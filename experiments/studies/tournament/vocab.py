@@ -34,6 +34,14 @@ REPORT_TEXT = {
         "of resamples of the simulated futures.",
         "answer_response": "Do: run “{best}” if {context}. In a store of {customers} "
         "{gain}; it stays your best answer in {share} of resamples of the simulated futures.",
+        "answer_unclear": "No clear answer yet: “{best}” comes out best {where}, but in a store "
+        "of {customers}{when} {gain}, a range that includes no difference, and it stays your best "
+        "answer in {share} of resamples of the simulated futures: run more replications "
+        "before you choose.",
+        "where_dominant": "whatever {rivals} {does}",
+        "where_equilibrium": "where the competition settles ({context})",
+        "where_response": "if {context}",
+        "when_dominant": ", when {context},",
         "gain_money": "it earns {diff} a year more than “{base}” ({lo} to {hi})",
         "gain_rate": "it keeps {diff} more of its customers than “{base}” ({lo} to {hi})",
         "pp": "{v} percentage points",
@@ -128,6 +136,13 @@ REPORT_TEXT = {
         "{customers}的门店，{gain}；在{share}的模拟重抽样中它仍是您在那里的最佳应对。",
         "answer_response": "建议：如果{context}，采用“{best}”。在有{customers}的门店，"
         "{gain}；在{share}的模拟重抽样中它仍是最佳应对。",
+        "answer_unclear": "尚无明确答案：“{best}”{where}表现最好，但在有{customers}的门店，"
+        "{when}{gain}，区间包含“没有差别”，在{share}的模拟重抽样中它仍是最佳应对：请增加重复次数"
+        "再做选择。",
+        "where_dominant": "无论{rivals}怎么做都",
+        "where_equilibrium": "在竞争最终停留之处（{context}）",
+        "where_response": "在{context}时",
+        "when_dominant": "当{context}时，",
         "gain_money": "它每年比“{base}”多赚 {diff}（{lo} 至 {hi}）",
         "gain_rate": "它比“{base}”多留住 {diff} 的顾客（{lo} 至 {hi}）",
         "pp": "{v} 个百分点",
