@@ -79,8 +79,10 @@ def test_market_picture_and_losing_top_customers():
     np.testing.assert_allclose(sums, 1.0)
     flows = market_view.recent_flows(model)
     assert flows.sum() == pytest.approx(1.0)
-    losing, n_vips = market_view.losing_vips(model, limit=1000)
-    assert n_vips == vip_rows(model).size > 0
+    losing, n_vips, n_losing = market_view.losing_vips(model, limit=1000)
+    assert n_vips == vip_rows(model).size > 0 and n_losing == len(losing)
+    shown, _, counted = market_view.losing_vips(model, limit=3)
+    assert counted == n_losing and len(shown) == min(3, n_losing)  # the count is not the limit
     assert set(losing["customer"]) <= set(vip_rows(model).tolist())
     slipping = (losing["weeks"] >= market_view.LOSING_WEEKS) | (losing["elsewhere"] > 0.5)
     assert (slipping | (losing["state"] == "churned")).all()
@@ -233,7 +235,7 @@ def test_market_tab_says_where_the_numbers_come_from(lang):
     assert zh_shown == (lang == "zh") and ("statistic r simulated" in plain) == (lang == "en")
     twin = Twin(policy="none", seed=2, market=market)
     twin.step(40)
-    losing, _ = market_view.losing_vips(twin.chosen, limit=5)
+    losing, _, _ = market_view.losing_vips(twin.chosen, limit=5)
     if len(losing):
         table = market_view.losing_table(losing, twin.chosen, lang)
         assert "$" in table and "¥" not in table

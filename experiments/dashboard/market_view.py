@@ -99,14 +99,15 @@ def recent_flows(model: ObservedModel, weeks: int = RECENT_WEEKS) -> pd.Series:
     return s / total if total > 0 else s
 
 
-def losing_vips(model: ObservedModel, limit: int = 12) -> tuple[pd.DataFrame, int]:
-    """The focal store's top-20% customers who are slipping away, worst first, and how many
-    top customers there are. Columns: customer, class, home, spend, weeks, elsewhere, where,
-    satisfaction, state."""
+def losing_vips(model: ObservedModel, limit: int = 12) -> tuple[pd.DataFrame, int, int]:
+    """The focal store's top-20% customers who are slipping away, worst first (at most
+    `limit`), how many top customers there are, and how many are slipping away in all.
+    Columns: customer, class, home, spend, weeks, elsewhere (NaN: no recent purchase
+    anywhere), where, satisfaction, state."""
     vips = vip_rows(model)
     pop, f = model.pop, model.focal
     if vips.size == 0:
-        return pd.DataFrame(), 0
+        return pd.DataFrame(), 0, 0
     tpw = _ticks_per_week(model)
     last = pop.last_visit[vips, f]
     weeks = np.where(last > NEVER, (model.t - 1 - last) / tpw, np.inf)
@@ -119,11 +120,11 @@ def losing_vips(model: ObservedModel, limit: int = 12) -> tuple[pd.DataFrame, in
     np.add.at(per, (index[cust[recent]], store[recent]), paid[recent])
     total = per.sum(axis=1)
     other = total - per[:, f]
-    elsewhere = np.divide(other, total, out=np.zeros_like(total), where=total > 0)
+    elsewhere = np.divide(other, total, out=np.full_like(total, np.nan), where=total > 0)
     per_other = per.copy()
     per_other[:, f] = -1
     where = np.where(other > 0, per_other.argmax(axis=1), -1)
-    losing = (weeks >= LOSING_WEEKS) | (elsewhere > 0.5) | (pop.state[vips] == CHURNED)
+    losing = (weeks >= LOSING_WEEKS) | (elsewhere > 0.5) | (pop.state[vips] == CHURNED)  # NaN: no
     frame = pd.DataFrame(
         {
             "customer": vips,
@@ -138,7 +139,7 @@ def losing_vips(model: ObservedModel, limit: int = 12) -> tuple[pd.DataFrame, in
         }
     )[losing]
     frame = frame.sort_values(["weeks", "spend"], ascending=[False, False])
-    return frame.head(limit).reset_index(drop=True), int(vips.size)
+    return frame.head(limit).reset_index(drop=True), int(vips.size), len(frame)
 
 
 def provenance_html(market: Any, lang: str) -> tuple[str, str]:
@@ -178,7 +179,7 @@ def losing_table(frame, model, lang: str) -> str:
             text.place_label(r["home"], lang),
             model.market.profile.money(r["spend"]),
             weeks,
-            f"{r['elsewhere']:.0%}",
+            "–" if np.isnan(r["elsewhere"]) else f"{r['elsewhere']:.0%}",
             where,
             f"{r['satisfaction']:+.2f}",
         ]

@@ -255,18 +255,18 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
             places = market_view.places(model)
             flows = market_view.recent_flows(model)
             by_tier = market_view.spend_by_tier(model)
-            losing, n_vips = market_view.losing_vips(model)
+            losing, n_vips, n_losing = market_view.losing_vips(model)
         return (
             charts.market_map(model, places, flows, lang),
             charts.tier_flows(by_tier, lang, (twin.start, twin.end)),
             losing,
             n_vips,
+            n_losing,
         )
 
-    map_png, flow_png, losing, n_vips = solara.use_memo(draw, [version, lang, id(twin)])
-    title, body = market_view.provenance_html(model.market, lang)
-    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(title))
-    solara.HTML(tag="div", unsafe_innerHTML=body, classes=["lab-note", "lab-provenance"])
+    map_png, flow_png, losing, n_vips, n_losing = solara.use_memo(
+        draw, [version, lang, id(twin)]
+    )
     solara.Image(map_png, classes=["lab-map"])
     solara.HTML(
         tag="div", unsafe_innerHTML=html.escape(text.tr(lang, "map_note")), classes=["lab-note"]
@@ -278,7 +278,9 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
     )
     solara.HTML(tag="h3", unsafe_innerHTML=html.escape(text.tr(lang, "losing_title")))
     if len(losing):
-        note = text.tr(lang, "losing_note", n=len(losing), m=n_vips)
+        note = text.tr(lang, "losing_note", n=n_losing, m=n_vips)
+        if len(losing) < n_losing:
+            note += text.tr(lang, "losing_shown", k=len(losing))
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(note), classes=["lab-note"])
         solara.HTML(
             tag="div",
@@ -291,6 +293,10 @@ def MarketView(twin: Twin, lang: str, version: int) -> None:
             unsafe_innerHTML=html.escape(text.tr(lang, "none_losing")),
             classes=["lab-note"],
         )
+    # where the market's numbers come from, last, as every study report ends
+    title, body = market_view.provenance_html(model.market, lang)
+    solara.HTML(tag="h3", unsafe_innerHTML=html.escape(title))
+    solara.HTML(tag="div", unsafe_innerHTML=body, classes=["lab-note", "lab-provenance"])
 
 
 @solara.component
@@ -299,7 +305,7 @@ def StoryView(twin: Twin, lang: str, version: int) -> None:
     picked = solara.use_reactive(None)
     model = twin.chosen if run.value == "chosen" else twin.baseline
     with twin.lock:
-        losing, _ = market_view.losing_vips(model, limit=20)
+        losing, _, _ = market_view.losing_vips(model, limit=20)
         choices = story.interesting_customers(
             model, losing["customer"].tolist() if len(losing) else []
         )

@@ -104,6 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
             "Your biggest spenders who have not bought here for 13 weeks or more, or who now spend "
             "most of their money elsewhere. {n} of {m} top customers."
         ),
+        "losing_shown": " Below, the {k} who have been away longest.",
         "none_losing": "None of your top customers is slipping away yet.",
         "col_customer": "Customer",
         "col_class": "Who",
@@ -213,6 +214,7 @@ TEXT: dict[str, dict[str, str]] = {
         "others": "其他顾客",
         "losing_title": "正在流失的前20%大客户",
         "losing_note": "13周以上没来购买、或现在大部分钱花在别处的大客户：{m}位大客户中有{n}位。",
+        "losing_shown": "下表列出离开最久的{k}位。",
         "none_losing": "目前还没有大客户在流失。",
         "col_customer": "顾客",
         "col_class": "身份",
