@@ -385,6 +385,25 @@ def every_warning_kind(drift: bool) -> dict:
     }
 
 
+@pytest.mark.parametrize("twin", [False, True])
+def test_the_twin_s_own_notes_stay_out_of_a_resident_market_s_record(tmp_path, twin):
+    """Calibrated without --twin, the market is the calibrated simulation: a note about the
+    twin's holdout miss (+28% where the market's own miss is +0.6%) would contradict the
+    report's holdout check, so only a twin market carries it."""
+    from experiments.calibration.pipeline import calibration_record
+
+    extra = every_warning_kind(False)
+    health = extra["health"]
+    flagged = list(zip(health["notes"], health["notes_twin"], strict=True))
+    twin_notes = [n for n, flag in flagged if flag]
+    assert twin_notes and any(n.startswith("holdout miss: the twin") for n in twin_notes)
+    prof = calibration_record(calibrated(warnings=()), extra, tmp_path / "fit.json", twin)
+    assert all((n in prof.warnings) == twin for n in twin_notes)
+    assert len(prof.warnings) == len(prof.warnings_zh)
+    others = [n for n, flag in flagged if not flag]
+    assert all(n in prof.warnings for n in others)
+
+
 @pytest.mark.parametrize("drift", [False, True])
 def test_chinese_reports_show_every_calibration_warning_in_chinese(tmp_path, drift):
     """Every kind of warning and health note reaches the profile in both languages: the Chinese

@@ -71,6 +71,7 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
     """Every problem found, ``blocking`` ones (market written only with --force) first."""
     blocking: list[tuple[str, str]] = []  # (English, Chinese)
     notes: list[tuple[str, str]] = []
+    about_twin: list[int] = []  # notes that speak of the twin (not the resident market's)
     chosen = twin["timing_model"]
     for name, fit in (
         ("BG/NBD", cal.bgnbd),
@@ -91,6 +92,7 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
     bound = chosen["params"].get("at_bound") or []
     if bound:
         names = ", ".join(bound)
+        about_twin.append(len(notes))
         notes.append(
             (
                 f"the twin's model ({chosen['chosen']}) has parameter(s) {names} "
@@ -162,6 +164,7 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
                 f"门店的顾客在校准结束后买得比其校准期行为预测的{'多' if model_err < 0 else '少'}，"
                 "而校准期没有显示任何迹象（校准期看不到的季节、促销活动或变化）"
             )
+        about_twin.append(len(notes))
         notes.append(
             (
                 f"holdout miss: the twin predicts {d['twin']:,.0f} holdout repeat purchases, "
@@ -211,6 +214,7 @@ def check_health(cal: Calibration, twin: dict, market_fit_json: dict | None) -> 
         "matched": not blocking,
         "blocking_zh": [zh for _, zh in blocking],
         "notes_zh": [zh for _, zh in notes],
+        "notes_twin": [i in about_twin for i in range(len(notes))],
     }
 
 

@@ -326,10 +326,14 @@ def calibration_record(
     else:
         error = (extra.get("simulated_holdout") or {}).get("error")
     health = extra.get("health") or {}
+    notes = _paired(health.get("notes", []), health.get("notes_zh"))
+    if not twin:  # the twin's own notes (its holdout miss ...) are not this market's
+        about_twin = health.get("notes_twin") or [False] * len(notes)
+        notes = [n for n, flag in zip(notes, about_twin, strict=True) if not flag]
     pairs = [
         *_paired(extra.get("warnings", []), extra.get("warnings_zh")),
         *_paired(health.get("blocking", []), health.get("blocking_zh")),
-        *_paired(health.get("notes", []), health.get("notes_zh")),
+        *notes,
         *((w["text"], _spend_zh(w)) for w in extra.get("spend_warnings", [])),
     ]
     said: dict[str, str | None] = {}  # one line per English sentence
