@@ -503,3 +503,15 @@ def test_losses_and_ties_only_never_claim_a_paying_scenario():
     out = describe_failures("p", x, d)
     assert out["kind"] == "no_gain" and out["paying"] == 0
     assert "makes more in none" in out["sentence"] and "pays only" not in out["sentence"]
+
+
+def test_a_few_scenarios_never_make_a_robust_or_worse_verdict():
+    """4 wins in 4 scenarios is a Wilson interval of 51-100%: "likely", not "pays under almost
+    all plausible assumptions"; with 64 in 64 (94-100%) it is robust."""
+    from experiments.studies.robustness.analysis import share_ci, verdict
+
+    assert verdict(1.0, ci=share_ci(4, 4)) == "likely"
+    assert verdict(0.0, ci=share_ci(0, 4)) == "unlikely"
+    assert verdict(1.0, ci=share_ci(64, 64)) == "robust"
+    assert verdict(0.0, ci=share_ci(0, 64)) == "worse"
+    assert verdict(61 / 64, ci=share_ci(61, 64)) == "robust"

@@ -66,21 +66,30 @@ def share_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     return (float(ci.low), float(ci.high))
 
 
-def verdict(p_beat: float, is_baseline: bool = False, no_effect: bool = False) -> str:
-    """The verdict key of a policy from its share of scenarios beating the baseline."""
+def verdict(
+    p_beat: float,
+    is_baseline: bool = False,
+    no_effect: bool = False,
+    ci: tuple[float, float] | None = None,
+) -> str:
+    """The verdict key of a policy from its share of scenarios beating the baseline. With the
+    share's interval `ci`, an extreme verdict needs its interval clear of the middle band: a
+    share of 4 in 4 scenarios (Wilson 51%-100%) is "likely", not "robust" (and 0 in 4 is
+    "unlikely", not "worse"), so a few scenarios never claim "almost all assumptions"."""
     if is_baseline:
         return "baseline"
     if no_effect:
         return "no_effect"
+    lo, hi = ci if ci is not None else (p_beat, p_beat)
     if p_beat >= 0.95:
-        return "robust"
+        return "robust" if lo >= 0.75 else "likely"
     if p_beat >= 0.75:
-        return "likely"
+        return "likely" if lo >= 0.25 else "depends"
     if p_beat >= 0.25:
         return "depends"
     if p_beat >= 0.05:
-        return "unlikely"
-    return "worse"
+        return "unlikely" if hi <= 0.75 else "depends"
+    return "worse" if hi <= 0.25 else "unlikely"
 
 
 def robust_ranking(deltas: pd.DataFrame, baseline: str, level: float = 0.95) -> pd.DataFrame:
@@ -132,7 +141,7 @@ def robust_ranking(deltas: pd.DataFrame, baseline: str, level: float = 0.95) -> 
             "d_retention" not in g
             or bool(np.all((g["d_retention"] == 0) | g["d_retention"].isna()))
         )
-        row["verdict"] = verdict(row["p_beat_profit"], p == baseline, no_effect)
+        row["verdict"] = verdict(row["p_beat_profit"], p == baseline, no_effect, (lo, hi))
         rows.append(row)
     table = pd.DataFrame(rows)
     table = table.sort_values(
