@@ -134,12 +134,12 @@ def robust_ranking() -> pd.DataFrame:
             | {"d_profit_p05": -1000.0, "d_profit_p95": 18000.0, "verdict": "likely"}
             | {"rank": 1, "p_beat_profit_ci_low": 0.6, "p_beat_profit_ci_high": 0.9}
             | {"p_best": 0.7, "regret_mean": 100.0, "regret_max": 900.0}
-            | {"d_profit_median": 7000.0},
+            | {"d_profit_median": 7000.0, "scenarios": 10},
             {"policy": "none", "p_beat_profit": 0.0, "d_profit_mean": 0.0}
             | {"d_profit_p05": 0.0, "d_profit_p95": 0.0, "verdict": "baseline"}
             | {"rank": 2, "p_beat_profit_ci_low": 0.0, "p_beat_profit_ci_high": 0.1}
             | {"p_best": 0.3, "regret_mean": 8000.0, "regret_max": 20000.0}
-            | {"d_profit_median": 0.0},
+            | {"d_profit_median": 0.0, "scenarios": 10},
         ]
     )
 
@@ -180,7 +180,14 @@ def test_robustness_report_opens_with_the_answer_and_keeps_raw_names_for_the_met
         "market_config": {"profile": {"currency": code}},
     }
     drivers = pd.DataFrame(
-        [{"policy": "gift_budget", "rank": 1, "parameter": "behaviour.complaint_probability"}]
+        [
+            {
+                "policy": "gift_budget",
+                "rank": 1,
+                "parameter": "behaviour.complaint_probability",
+                "ci_low": 0.3,
+            }
+        ]
     )
     html_text = robustness_section(
         ranking=robust_ranking(),

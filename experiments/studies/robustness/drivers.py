@@ -8,7 +8,8 @@
   rank regression coefficients (SRRC: least squares of the ranks of Δprofit on the ranks of
   the assumptions, all standardized), with t intervals; |SRRC| is the importance, its sign the
   direction. With fewer than 2(D+1) scenarios the regression's few residual degrees of freedom
-  make it noisy, and Spearman's rank correlation (with a Fisher-z interval) is used instead:
+  make it noisy, and Spearman's rank correlation (with a Fisher-z interval, Bonett-Wright
+  standard error) is used instead:
   for independent inputs (a Latin hypercube) it estimates the same monotone effect, with a
   noise of about 1/sqrt(S) whatever D. Monotone effects only (docs/robustness.md).
 
@@ -43,6 +44,20 @@ def _abs_interval(lo: float, hi: float) -> tuple[float, float]:
     return min(abs(lo), abs(hi)), max(abs(lo), abs(hi))
 
 
+def _spearman_interval(rho: float, n: int, z: float) -> tuple[float, float]:
+    """Interval of |rho| from Fisher's z with Bonett and Wright's (2000) standard error for
+    Spearman's rho, sqrt((1 + rho^2 / 2) / (n - 3)). A perfect rank correlation among a few
+    scenarios happens by chance (1 in 12 for each assumption with 4 scenarios), so rho is
+    held within 1 - 1/n^2 rather than at +-1, where the interval would collapse; with 3
+    scenarios or fewer there is no interval (0 to 1)."""
+    if n <= 3:
+        return 0.0, 1.0
+    r = float(np.clip(rho, -(1 - 1 / n**2), 1 - 1 / n**2))
+    half = z * np.sqrt((1 + r * r / 2) / (n - 3))
+    f = np.arctanh(r)
+    return _abs_interval(float(np.tanh(f - half)), float(np.tanh(f + half)))
+
+
 def rank_importance(
     unit: np.ndarray, y: np.ndarray, names: Sequence[str], level: float = 0.95
 ) -> pd.DataFrame:
@@ -69,12 +84,11 @@ def rank_importance(
             lo, hi = _abs_interval(b - t * se[j], b + t * se[j])
             rows.append((p, abs(b), lo, hi, int(np.sign(b)), "srrc"))
     else:
-        z = stats.norm.ppf(0.5 + level / 2) / np.sqrt(max(n - 3, 1))
+        z = stats.norm.ppf(0.5 + level / 2)
         for j, p in enumerate(names):
             rho = float(stats.spearmanr(x[:, j], y).statistic) if np.ptp(x[:, j]) else 0.0
             rho = 0.0 if not np.isfinite(rho) else rho
-            f = np.arctanh(np.clip(rho, -0.999999, 0.999999))
-            lo, hi = _abs_interval(float(np.tanh(f - z)), float(np.tanh(f + z)))
+            lo, hi = _spearman_interval(rho, n, z)
             rows.append((p, abs(rho), lo, hi, int(np.sign(rho)), "spearman"))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 

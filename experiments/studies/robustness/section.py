@@ -162,7 +162,9 @@ def robustness_section(
         p = r["policy"]
         if p == base:
             continue
-        d = drivers[drivers["policy"] == p].nsmallest(top_drivers, "rank")
+        # named only when its interval leaves out "no influence": a few scenarios name none
+        mine = drivers[(drivers["policy"] == p) & (drivers["ci_low"] > 0)]
+        d = mine.nsmallest(top_drivers, "rank")
         names = t["sep"].join(f"<code>{_e(n)}</code>" for n in d["parameter"])
         out.append(
             "<li>"
@@ -181,9 +183,11 @@ def robustness_section(
             )
             + "</li>"
         )
-        detail = (
-            t["drivers"].format(names=names) if len(d) and r["verdict"] != "no_effect" else ""
-        ) + _failure_text(failures.get(p), t)
+        said = ""
+        if r["verdict"] != "no_effect" and (drivers["policy"] == p).any():
+            key = "drivers" if len(d) else "no_drivers"
+            said = t[key].format(names=names, n=int(r["scenarios"]))
+        detail = said + _failure_text(failures.get(p), t)
         if detail:
             details.append(f"<li><b>{_e(labels.get(p, p))}</b>: {detail}</li>")
     out.append("</ul>")

@@ -50,6 +50,8 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
             "median {med} (5–95%: {p05} to {p95})."
         ),
         "drivers": "Decided mostly by {names}. ",
+        "no_drivers": "No single assumption stands out over {n} scenarios (run more scenarios "
+        "to tell what decides it). ",
         "sep": ", ",
         "timing": " {runs} runs ({computed} computed, {reused} reused from the run store) in "
         "{wall} s.",
@@ -163,6 +165,7 @@ REPORT_TEXT: dict[str, dict[str, Any]] = {
             "整个模拟期利润差额中位数 {med}（5%–95%：{p05} 至 {p95}）。"
         ),
         "drivers": "主要取决于：{names}。",
+        "no_drivers": "在{n}个情景中没有哪一项假设明显起决定作用（可增加情景数再看）。",
         "sep": "、",
         "timing": "共{runs}次模拟（新计算{computed}次，从运行存储复用{reused}次），用时{wall}秒。",
         "fail_rule": "当{conds}时亏钱（覆盖其{k}个亏损情景中的{cover}）。",
