@@ -37,8 +37,16 @@ class StudySize:
     workers: int
     memory: float
     seconds: float
+    optional: int = 0
+    """Of `runs`, those made only if the results call for them (the comparison's scale check)."""
 
     def line(self) -> str:
+        if self.optional:
+            return (
+                f"{self.runs - self.optional:,} to {self.runs:,} runs on {self.workers} "
+                f"worker(s): about {human_time(self.seconds)} at most, peak memory about "
+                f"{human_bytes(self.memory)}"
+            )
         return (
             f"{self.runs:,} runs on {self.workers} worker(s): about {human_time(self.seconds)}, "
             f"peak memory about {human_bytes(self.memory)}"

@@ -100,6 +100,7 @@ class Comparison(Study):
                 workers,
                 max(size.memory, *(e.memory for e in extra)),
                 size.seconds + sum(e.seconds for e in extra),
+                optional=sum(e.runs for e in extra),
             )
         return size
 
@@ -189,7 +190,7 @@ class Comparison(Study):
                 "; no scale check on a member twin (its customers are the store's own members)"
                 if plan.scale_replications and m.members
                 else f"; scale check: {plan.scale_replications} replication(s) at half and "
-                "double the size"
+                "double the size for each policy whose verdict is clear"
                 if plan.scale_replications
                 else ""
             )
