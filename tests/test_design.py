@@ -265,6 +265,8 @@ def test_outputs_and_best_yaml_is_a_policy_config(tmp_path):
 
     loaded = load_policy_config("gift_budget_design", (tmp_path,))
     assert policy_entries(loaded)[0]["monthly_per_manager"] == chosen
+    clear = result.best["outcome"].profit.low > 0
+    assert ("# Not clearly better than none" in best_yaml(result)) == (not clear)
 
 
 def test_a_changed_plan_in_the_same_directory_is_refused(tmp_path):

@@ -60,7 +60,13 @@ def best_yaml(result: DesignResult) -> str:
         f"{plan.trials}.\n# On fresh seeds: profit {format_money(out.mean, prof)} a year vs "
         f"{plan.baseline} (95% CI {format_money(out.low, prof)} .. "
         f"{format_money(out.high, prof)}).\n"
-        "# Money is sized to the store: {revenue_share: x} of its yearly revenue, "
+        + (
+            ""
+            if out.low > 0
+            else f"# Not clearly better than {plan.baseline}: the study's answer is to keep it "
+            "simple; this is the best setting tried, for a closer look.\n"
+        )
+        + "# Money is sized to the store: {revenue_share: x} of its yearly revenue, "
         "{tickets: x} mean tickets.\n"
         f"# Use: python -m experiments.compare --config-dir DIR "
         f'"policies=[{plan.baseline},{plan.policy},{design_name(plan.policy)}]"\n'

@@ -20,8 +20,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "vs_shipped_unclear": "Against the shipped settings: {diff} a year (95% range {lo} to "
         "{hi}), not a clear difference.",
         "curse": "The search itself measured {search} a year for this setting; on fresh seeds "
-        "{fresh}. The drop ({drop}) is the luck that made it win (the optimiser's curse); the "
-        "fresh figure is the one to plan with.",
+        "{fresh}. The drop ({drop}) is the luck of the search's seeds, which flatters whatever a "
+        "search picks out (the optimiser's curse); the fresh figure is the one to plan with.",
         "no_curse": "The search itself measured {search} a year for this setting; on fresh seeds "
         "{fresh}, no lower: the search's figure was not flattered by the luck of its seeds.",
         "retention": "Retention: {ret} percentage points against {baseline}.",
@@ -87,7 +87,8 @@ _TEXT: dict[str, dict[str, str]] = {
         "vs_shipped_clear": "与出厂设置相比：每年 {diff}（95% 区间 {lo} 至 {hi}），差别明显。",
         "vs_shipped_unclear": "与出厂设置相比：每年 {diff}（95% 区间 {lo} 至 {hi}），差别不明显。",
         "curse": "搜索时测得该设置每年 {search}；换一批新的随机种子后为 {fresh}。"
-        "下降的部分（{drop}）是让它胜出的运气（“优化者的诅咒”）；做计划请用新种子的数字。",
+        "下降的部分（{drop}）是搜索种子的运气，它会抬高搜索挑出的任何设置（“优化者的诅咒”）；"
+        "做计划请用新种子的数字。",
         "no_curse": "搜索时测得该设置每年 {search}；换一批新的随机种子后为 {fresh}，并没有更低："
         "搜索时的数字并没有因搜索种子的运气而偏高。",
         "retention": "留存率：比{baseline}变化 {ret} 个百分点。",
