@@ -95,11 +95,22 @@ def sweep_values(ov: Any, choices: list[str]) -> list[str]:
     `choices` of its config group it matches (Hydra expands it so when the sweep runs, which
     a parsed override cannot do alone), any other sweep its values."""
     from hydra.core.override_parser.types import Glob
+    from hydra.errors import HydraException
 
     value = ov.value()
     if isinstance(value, Glob):
         return value.filter(choices)
-    return list(ov.sweep_string_iterator())
+    if ov.is_interval_sweep():
+        _fail(
+            ov.key_or_group,
+            f"{ov.input_line!r}: interval() is for a sweeper that samples (e.g. Optuna); "
+            "the basic sweeper runs listed values, range() or glob()",
+        )
+    try:
+        return list(ov.sweep_string_iterator())
+    except (HydraException, ValueError) as exc:
+        _fail(ov.key_or_group, f"cannot sweep {ov.input_line!r}: {_first_line(exc)}")
+        raise  # pragma: no cover - _fail exits
 
 
 def _fail(field: str, message: str) -> None:

@@ -135,6 +135,10 @@ def test_hydra_sweep_functions_over_a_group_pass_the_check(sweep):
     [
         ("policy=choice(none,magic)", "error: policy: unknown policy 'magic'"),
         ("policy=glob(zz*)", "error: policy: 'policy=glob(zz*)' matches no policy; available:"),
+        ("seed=range(0,2,0)", "error: seed: cannot sweep 'seed=range(0,2,0)': range() arg 3"),
+        ("market.behaviour.complaint_probability=interval(0.01,0.1)",
+         "error: market.behaviour.complaint_probability: 'market.behaviour.complaint_probability="
+         "interval(0.01,0.1)': interval() is for a sweeper that samples"),
     ],
 )
 def test_a_sweep_function_naming_no_policy_is_one_line(capsys, sweep, said):
