@@ -558,3 +558,23 @@ def test_the_report_says_when_no_assumption_stands_out(lang, said):
         meta={"baseline": "none", "scenarios": 4, "replications": 2, "years": 1.0},
     )
     assert said in out and "<code>a</code>" not in out
+
+
+@pytest.mark.parametrize(
+    "kpi, up, down",
+    [
+        ("profit", "better", "worse"),
+        ("policy_cost", "worse", "better"),
+        ("cost_gift_budget", "worse", "better"),
+        ("churned", "worse", "better"),
+        ("complaints", "worse", "better"),
+        ("top20_revenue_share", "higher", "lower"),
+    ],
+)
+def test_a_clear_change_is_judged_in_the_direction_good_for_the_store(kpi, up, down):
+    """A clear rise in cost or churn is "worse", not "better" (comparison.csv's verdict)."""
+    pv = pd.DataFrame(
+        {"policy": ["a", "b"], "kpi": [kpi, kpi], "diff_mean": [5.0, -5.0], "p_value": 0.001}
+    )
+    out = fdr_adjust(pv, 0.05).set_index("policy")["verdict"]
+    assert (out["a"], out["b"]) == (up, down)

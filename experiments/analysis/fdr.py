@@ -78,8 +78,10 @@ def fdr_adjust(table: pd.DataFrame, alpha: float = 0.05, *, by: str | None = "kp
     `table` needs ``p_value`` and ``diff_mean`` (e.g. from `paired_pvalues`); families are the
     groups of column `by` (default: each KPI across policies; None = all rows one family).
     Rows without a p-value (NaN) are left out of the family and get q NaN, verdict "unclear".
-    Verdicts: ``better`` / ``worse`` (significant, sign of diff_mean), ``same`` (every pair
-    identical, p = 1 and diff 0), else ``unclear``.
+    Verdicts: ``better`` / ``worse`` (significant; with a ``kpi`` column, in the direction
+    that is good for the store, `kpi_direction`: a clear rise in costs or churn is ``worse``),
+    ``higher`` / ``lower`` for a KPI with no better direction, ``same`` (every pair identical,
+    p = 1 and diff 0), else ``unclear``.
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
@@ -94,16 +96,34 @@ def fdr_adjust(table: pd.DataFrame, alpha: float = 0.05, *, by: str | None = "kp
     out["q_value"] = q
     out["significant"] = q <= alpha
     same = (out["p_value"] == 1.0) & (out["diff_mean"] == 0)
+    sign = np.sign(out["diff_mean"].astype(float)).fillna(0.0)
+    if "kpi" in out:  # what a higher value means for each KPI
+        sign = sign * out["kpi"].map(kpi_direction).astype(float)
+    up, down = out["significant"] & (sign > 0), out["significant"] & (sign < 0)
+    neutral = out["kpi"].map(kpi_direction).eq(0) if "kpi" in out else pd.Series(False, out.index)
+    raised = out["significant"] & neutral & (out["diff_mean"] > 0)
+    lowered = out["significant"] & neutral & (out["diff_mean"] < 0)
     out["verdict"] = np.select(
-        [
-            same,
-            out["significant"] & (out["diff_mean"] > 0),
-            out["significant"] & (out["diff_mean"] < 0),
-        ],
-        ["same", "better", "worse"],
+        [same, raised, lowered, up, down],
+        ["same", "higher", "lower", "better", "worse"],
         default="unclear",
     )
     return out
+
+
+LOWER_IS_BETTER = frozenset({"policy_cost", "churned", "defected", "complaints"})
+"""KPIs a store wants lower (and every ``cost_<policy>``): a clear rise is "worse"."""
+NO_DIRECTION = frozenset({"top20_revenue_share"})
+"""KPIs with no better direction (a store's reliance on its top customers): "higher"/"lower"."""
+
+
+def kpi_direction(kpi: str) -> int:
+    """+1 when a higher value is better for the store, -1 when lower is, 0 when neither."""
+    if kpi in NO_DIRECTION:
+        return 0
+    if kpi in LOWER_IS_BETTER or str(kpi).startswith("cost_"):
+        return -1
+    return 1
 
 
 def comparison_fdr(
