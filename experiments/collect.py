@@ -104,7 +104,8 @@ def declared_overrides(sweep_dir: Path) -> list[str] | None:
 
 
 def declared_jobs(sweep_dir: Path) -> list[list[str]] | None:
-    """Each job's overrides in Hydra's job order (None when they cannot be told, e.g. globs)."""
+    """Each job's overrides in Hydra's job order (None when they cannot be told: globs,
+    shuffled sweeps)."""
     overrides = declared_overrides(sweep_dir)
     if overrides is None:
         return None
@@ -114,19 +115,46 @@ def declared_jobs(sweep_dir: Path) -> list[list[str]] | None:
         from hydra.core.override_parser.types import Glob
 
         parsed = OverridesParser.create().parse_overrides(overrides)
-        if any(isinstance(ov.value(), Glob) for ov in parsed if ov.is_sweep_override()):
-            return None
+        sweeps = [ov.value() for ov in parsed if ov.is_sweep_override()]
+        if any(isinstance(v, Glob) or getattr(v, "shuffle", False) for v in sweeps):
+            return None  # a glob needs the config groups; a shuffle is drawn anew each time
         return [job for batch in BasicSweeper.split_arguments(parsed, None) for job in batch]
     except Exception:  # best effort
         return None
 
 
-def rerun_command(job_overrides: list[str], job_dir: Path) -> str:
-    """One `experiments.run` command that runs a job into its own directory."""
+def rerun_command(job_overrides: list[str], job_dir: Path, config_dir: str | None = None) -> str:
+    """One `experiments.run` command that runs a job into its own directory: a single run
+    (`hydra.mode=RUN`, which a standard study's file would otherwise set to MULTIRUN), with
+    the sweep's own `--config-dir`."""
     import shlex
 
     args = [a for a in job_overrides if not a.startswith("hydra.")]
-    return shlex.join(["python", "-m", "experiments.run", *args, f"hydra.run.dir={job_dir}"])
+    where = ["--config-dir", config_dir] if config_dir else []
+    return shlex.join(
+        [
+            "python",
+            "-m",
+            "experiments.run",
+            *where,
+            *args,
+            "hydra.mode=RUN",
+            f"hydra.run.dir={job_dir}",
+        ]
+    )
+
+
+def sweep_config_dir(sweep_dir: Path) -> str | None:
+    """The `--config-dir` the sweep was started with (multirun.yaml's config sources)."""
+    try:
+        cfg = _read_yaml(sweep_dir / "multirun.yaml") or {}
+        sources = ((cfg.get("hydra") or {}).get("runtime") or {}).get("config_sources") or []
+        for source in sources:
+            if source.get("provider") == "command-line" and source.get("schema") == "file":
+                return str(source.get("path"))
+    except Exception:  # best effort: no multirun.yaml, or an unreadable one
+        return None
+    return None
 
 
 def declared_count(sweep_dir: Path) -> int | None:
@@ -213,6 +241,7 @@ def collect(sweep_dir: Path | str) -> Collected:
                 f"multirun.yaml: unreadable ({exc.__class__.__name__}): the sweep's declared "
                 "jobs cannot be told, so jobs that never started are not listed"
             )
+    config_dir = sweep_config_dir(sweep_dir)
     missing_dirs: list[str] = []
     nums: set[int] = set()
     collected = 0
@@ -237,7 +266,7 @@ def collect(sweep_dir: Path | str) -> Collected:
             raw = _read_yaml(over_file) if over_file.is_file() else None
             if isinstance(raw, list):
                 rerun[num if num is not None else rel] = rerun_command(
-                    [str(a) for a in raw], job_dir
+                    [str(a) for a in raw], job_dir, config_dir
                 )
             hint = _failure_hint(job_dir)
             what = f"job {num if num is not None else rel} ({rel}): " + (
@@ -287,7 +316,7 @@ def collect(sweep_dir: Path | str) -> Collected:
     declared = declared_jobs(sweep_dir)
     for n in range(n_expected):
         if n not in nums and declared is not None and n < len(declared):
-            rerun[n] = rerun_command(declared[n], sweep_dir / str(n))
+            rerun[n] = rerun_command(declared[n], sweep_dir / str(n), config_dir)
     runs = pd.DataFrame(rows)
     if len(runs):
         cost_cols = [c for c in runs.columns if c.startswith("cost_")]

@@ -109,10 +109,31 @@ def test_collect_lists_missing_and_failed_runs(sweep, capsys):
     rerun = out.split("to run only the missing jobs")[1].splitlines()[1:4]
     assert rerun[0].strip() == (
         "python -m experiments.run policy.policies.0.monthly_per_manager=0 seed=1 "
-        f"market.n_customers=1000 hydra.run.dir={sweep / '1'}"
+        f"market.n_customers=1000 hydra.mode=RUN hydra.run.dir={sweep / '1'}"
     )
     assert "seed=1" in rerun[1] and f"hydra.run.dir={sweep / '3'}" in rerun[1]
     assert "seed=2 market.n_customers=1000" in rerun[2] and f"{sweep / '5'}" in rerun[2]
+
+
+def test_rerun_commands_keep_the_sweep_s_config_dir_and_skip_a_shuffle(sweep, capsys):
+    """A sweep started with --config-dir reruns with it (its policies live there); a shuffled
+    sweep's job order is drawn anew by each reading, so no command is guessed for it."""
+    cfg = yaml.safe_load((sweep / "multirun.yaml").read_text())
+    cfg["hydra"]["runtime"] = {
+        "config_sources": [
+            {"path": "/work/main/configs", "schema": "file", "provider": "main"},
+            {"path": "/tmp/my store", "schema": "file", "provider": "command-line"},
+        ]
+    }
+    (sweep / "multirun.yaml").write_text(yaml.safe_dump(cfg))
+    collect.main([str(sweep)])
+    out = capsys.readouterr().out
+    rerun = out.split("to run only the missing jobs")[1].splitlines()[1:4]
+    assert all(line.strip().startswith(
+        "python -m experiments.run --config-dir '/tmp/my store' ") for line in rerun), rerun
+    cfg["hydra"]["overrides"]["task"] = ["seed=shuffle(range(0,3))", "market.n_customers=1000"]
+    (sweep / "multirun.yaml").write_text(yaml.safe_dump(cfg))
+    assert collect.declared_jobs(sweep) is None
 
 
 def test_a_job_without_its_completion_marker_is_not_counted(sweep, capsys):
