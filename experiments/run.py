@@ -56,6 +56,9 @@ def run(cfg: DictConfig, outdir: Path) -> dict:
     output = {**dict.fromkeys(("transactions",), False), **opts.get("output", {})}
     seed = opts.get("seed", 0)
     check_writable(outdir)
+    # A run into a directory that holds a finished one: not finished any more until this one
+    # is (else a run killed mid-way leaves the old results marked complete under new overrides)
+    (outdir / "COMPLETE").unlink(missing_ok=True)
     model = simulate(
         market,
         policies,

@@ -98,3 +98,28 @@ def test_agent_activation_runs_from_the_command_line(tmp_path):
     assert p.returncode == 0, p.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["config"]["activation"] == "agent"
+
+
+def test_a_run_into_a_finished_directory_unmarks_it_before_simulating(tmp_path, monkeypatch):
+    """Killed mid-way, a new run into a directory with a finished run must not leave that
+    run's COMPLETE marker next to its own overrides (collect would read the old results)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    import experiments.run as run_module
+    from experiments.paths import CONFIG_DIR
+
+    (tmp_path / "COMPLETE").write_text("complete\n")
+    (tmp_path / "summary.json").write_text("{}")
+
+    def killed(*args, **kwargs):
+        assert not (tmp_path / "COMPLETE").exists()  # unmarked before any simulation
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run_module, "simulate", killed)
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(config_name="run", overrides=["market.n_customers=500"])
+    with pytest.raises(KeyboardInterrupt):
+        run_module.run(cfg, tmp_path)
+    assert not (tmp_path / "COMPLETE").exists()
