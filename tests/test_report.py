@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -219,3 +220,21 @@ def test_embedded_font_subset_is_reproducible():
     source = TTFont(str(path), fontNumber=index, lazy=True)
     assert sub["head"].modified == source["head"].modified
     assert sub.getBestCmap().keys() >= {ord(c) for c in "利润留存"}
+
+
+def test_a_rebuilt_report_is_listed_with_the_study_s_outputs(comparison, tmp_path):
+    """A Chinese report rebuilt later is the comparison's own output: the next comparison into
+    the directory removes it with the rest instead of leaving a stale report_zh.html."""
+
+    from experiments.engine.outputs import MANIFEST, prepare_output_dir, record_outputs
+
+    out = tmp_path / "c"
+    shutil.copytree(comparison[0], out, ignore=shutil.ignore_patterns("run_store"))
+    (out / MANIFEST).unlink(missing_ok=True)
+    record_outputs(out, "compare", set(), {"policies": ["none", "gift_budget"]})
+    report.report_from_dir(out, lang="zh")
+    listed = json.loads((out / MANIFEST).read_text())["files"]
+    assert "report_zh.html" in listed and any(n.endswith("_zh.png") for n in listed)
+    prepare_output_dir(out, "compare", {"policies": ["none"]})  # another comparison
+    assert not (out / "report_zh.html").exists()
+    assert not list(out.glob("*_zh.png"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +172,15 @@ def record_outputs(
     )
     record = {"study": study, "inputs": fingerprint(inputs), "files": files}
     return atomic_write_text(outdir / MANIFEST, json.dumps(record, indent=1))
+
+
+def add_outputs(outdir: Path | str, names: Iterable[str]) -> None:
+    """List more files as the study's own (e.g. a report rebuilt later in another language),
+    so the next run into the directory removes them with the rest. Without a manifest (an
+    older directory) nothing is recorded: the study's file patterns find them."""
+    outdir = Path(outdir)
+    old = _manifest(outdir)
+    if not old:
+        return
+    files = sorted(set(old.get("files", [])) | {n for n in names if n not in (MANIFEST, COMPLETE)})
+    atomic_write_text(outdir / MANIFEST, json.dumps({**old, "files": files}, indent=1))

@@ -270,10 +270,11 @@ def report_from_dir(outdir: Path, lang: str = "en") -> Path:
     files that do not fit together, are a one-line `ConfigError` naming the directory."""
     outdir = Path(outdir)
     got = {name: _read(outdir / name) for name in NEEDED}
+    stamps = {p.name: p.stat().st_mtime_ns for p in outdir.iterdir() if p.is_file()}
     scale = outdir / "scale.csv"
     scale_table = _read(scale) if scale.is_file() else None  # a damaged one named as itself
     try:
-        return write_report(
+        page = write_report(
             outdir,
             table=got["comparison.csv"],
             runs=got["runs.parquet"],
@@ -284,6 +285,15 @@ def report_from_dir(outdir: Path, lang: str = "en") -> Path:
             lang=lang,
             scale=scale_table,
         )
+        from experiments.engine.outputs import add_outputs
+
+        written = [
+            p.name
+            for p in outdir.iterdir()
+            if p.is_file() and stamps.get(p.name) != p.stat().st_mtime_ns
+        ]
+        add_outputs(outdir, written)  # the comparison's next run into outdir removes them
+        return page
     except ConfigError:
         raise  # already one line naming its field (a ValueError too: not wrapped below)
     except (KeyError, IndexError, TypeError, ValueError) as exc:
