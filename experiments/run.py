@@ -25,7 +25,7 @@ from experiments.common import (
     write_run_outputs,
 )
 from experiments.options.declared import RUN_OPTIONS
-from sim import MarketConfig
+from sim import ConfigError, MarketConfig
 from sim.config import TICK_WORDS
 from sim.model import build_store_policies
 from sim.policies import StorePolicy
@@ -89,7 +89,36 @@ def run(cfg: DictConfig, outdir: Path) -> dict:
 def main(cfg: DictConfig) -> None:
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     with clean_errors(run_dir):
-        run(cfg, run_dir)
+        try:
+            run(cfg, run_dir)
+        except Exception as exc:  # a policy's own code failed (bad input is a ConfigError)
+            if isinstance(exc, ConfigError):
+                raise
+            _failed(exc, cfg)
+
+
+def _failed(exc: Exception, cfg: DictConfig) -> None:
+    """One line naming the policy and hook, the traceback in the job's log (so that
+    `experiments.collect` lists the job as failed); a single run exits 1, a sweep's job
+    raises on for Hydra, which finishes the other jobs first."""
+    import traceback
+
+    from hydra.types import RunMode
+
+    from experiments.engine.runner import failure_line, interruption
+
+    stop = interruption(exc)
+    if stop is not None:
+        raise stop from None
+    line = failure_line(exc, f"seed {cfg.get('seed', 0)}")
+    hc = HydraConfig.get()
+    log = Path(hc.runtime.output_dir) / f"{hc.job.name}.log"
+    with open(log, "a", encoding="utf-8") as f:  # the file only: the console gets one line
+        f.write("".join(traceback.format_exception(exc)) + f"error: {line}\n")
+    print(f"error: {line}", file=sys.stderr)
+    if hc.mode == RunMode.MULTIRUN:
+        raise exc
+    sys.exit(1)
 
 
 if __name__ == "__main__":

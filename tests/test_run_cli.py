@@ -123,3 +123,37 @@ def test_a_run_into_a_finished_directory_unmarks_it_before_simulating(tmp_path, 
     with pytest.raises(KeyboardInterrupt):
         run_module.run(cfg, tmp_path)
     assert not (tmp_path / "COMPLETE").exists()
+
+
+def test_a_policy_that_raises_is_one_line_and_its_traceback_is_in_the_log(tmp_path):
+    """A custom policy's own bug: one line naming the policy and hook, exit 1, the traceback
+    in the run's log, where `experiments.collect` finds it and lists the job as failed."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "boom.py").write_text(
+        "from sim.policies.base import StorePolicy\n"
+        "class Boom(StorePolicy):\n"
+        '    """Raises in on_purchases."""\n'
+        '    name = "boom"\n'
+        "    def on_purchases(self, t, rows, amounts):\n"
+        '        raise RuntimeError("kaboom")\n'
+    )
+    (tmp_path / "cfg" / "policy").mkdir(parents=True)
+    (tmp_path / "cfg" / "policy" / "boom.yaml").write_text(
+        "# raises\nname: boom\npolicies:\n  - _target_: boom.Boom\n"
+    )
+    out = tmp_path / "out"
+    p = subprocess.run(
+        [sys.executable, "-m", "experiments.run", "--config-dir", str(tmp_path / "cfg"),
+         "policy=boom", "market.n_customers=500", "market.years=0.5", "output.progress=false",
+         f"hydra.run.dir={out}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    said = "error: policy 'boom' of store 'focal' raised in hook 'on_purchases' (seed 0): "
+    assert p.returncode == 1 and p.stderr == said + "RuntimeError: kaboom\n", p.stderr
+    log = (out / "run.log").read_text()
+    assert "Traceback" in log and log.rstrip().endswith(said.strip() + " RuntimeError: kaboom")
+    assert not (out / "COMPLETE").exists()

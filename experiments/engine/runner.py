@@ -185,6 +185,13 @@ def interruption(exc: BaseException) -> KeyboardInterrupt | None:
 
 def failure(index: int, spec: RunSpec, exc: BaseException) -> RunFailure:
     """One line naming where a run failed: the policy and hook when a policy raised."""
+    line = failure_line(exc, spec.describe())
+    details = "".join(traceback.format_exception(exc))
+    return RunFailure(index=index, key=spec.key, message=line, details=details)
+
+
+def failure_line(exc: BaseException, run: str) -> str:
+    """``policy 'x' of store 'y' raised in hook 'z' (run): Error: ...`` (else ``run failed``)."""
     where = _policy_frame(exc.__traceback__)
     what = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
     if isinstance(exc, ConfigError):
@@ -194,9 +201,7 @@ def failure(index: int, spec: RunSpec, exc: BaseException) -> RunFailure:
         head = f"policy {policy!r} of store {store!r} raised in hook {hook!r}"
     else:
         head = "run failed"
-    line = f"{head} ({spec.describe()}): {what}"
-    details = "".join(traceback.format_exception(exc))
-    return RunFailure(index=index, key=spec.key, message=line, details=details)
+    return f"{head} ({run}): {what}"
 
 
 def _policy_frame(tb: Any) -> tuple[str, str, str] | None:
