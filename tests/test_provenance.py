@@ -457,7 +457,8 @@ def test_an_older_profile_without_chinese_warnings_shows_the_english_lines():
         (3 * 160_000.0, {}, "$160,000 a year, the store's export $80,000 (+100%)"),
         (3 * 90_000.0, {}, None),  # within a quarter: nothing to say
         (3 * 160_000.0, {"ticket_source": "assumed"}, None),  # the export's revenue is assumed
-        (3 * 160_000.0, {"source": "default county store"}, None),  # not a client's store
+        # an assumed profile (a shrunk default market): its budgets are sized for it
+        (3 * 160_000.0, {"source": "default county store"}, "the store profile assumes $80,000"),
     ],
 )
 def test_a_calibrated_store_whose_simulated_revenue_is_off_is_told_so(revenue, changes, said):

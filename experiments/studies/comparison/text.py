@@ -281,38 +281,44 @@ def answer(
     lines.append(t["size_note"].format(customers=meta_size(meta, lang)))
     check = revenue_check(w, baseline, meta, years)
     if check is not None:
-        sim, actual = check
+        sim, actual, calibrated = check
         pct = f"{sim / actual - 1:+.0%}"
         lines.append(
-            t["revenue_check"].format(
-                sim=money(sim, symbol=symbol), actual=money(actual, symbol=symbol), pct=pct
+            t["revenue_check" if calibrated else "revenue_check_assumed"].format(
+                sim=money(sim, symbol=symbol),
+                actual=money(actual, symbol=symbol),
+                pct=pct,
+                fit=f"{float(f'{sim:.3g}'):.0f}",
             )
         )
     return lines
 
 
 REVENUE_CHECK = 0.25
-"""A calibrated store whose simulated baseline revenue is off its export's by more than this
-share is told so: its money figures are for the simulated store, not the real one."""
+"""A store whose simulated baseline revenue is off its profile's (a calibrated store's export,
+or the assumed default) by more than this share is told so: its money figures are for the
+simulated store, and budgets sized by revenue share for the profile's."""
 
 
 def revenue_check(
     w: pd.DataFrame, baseline: str, meta: dict[str, Any], years: float
-) -> tuple[float, float] | None:
-    """(simulated baseline revenue a year, the export's) when they differ by more than
-    `REVENUE_CHECK`; None for the default market, an export without revenue, or a match."""
+) -> tuple[float, float, bool] | None:
+    """(simulated baseline revenue a year, the profile's, whether that is a calibrated store's
+    export) when they differ by more than `REVENUE_CHECK`; None for an export without revenue,
+    or a match. An assumed profile (the default store's) is checked too: a market shrunk for
+    speed keeps the default store's revenue, and budgets sized by revenue share with it."""
     from sim.store_profile import StoreProfile
 
     profile = StoreProfile.from_dict((meta.get("market_config") or {}).get("profile"))
-    if not profile.calibrated or not profile.yearly_revenue:
+    if not profile.yearly_revenue or "revenue_mean" not in w or baseline not in w.index:
         return None
-    if profile.ticket_source != "data" or "revenue_mean" not in w or baseline not in w.index:
+    if profile.calibrated and profile.ticket_source != "data":
         return None  # an assumed spend per visit: the export's revenue is an assumption too
     sim = float(w.loc[baseline, "revenue_mean"]) / years
     actual = float(profile.yearly_revenue)
     if not np.isfinite(sim) or abs(sim / actual - 1.0) <= REVENUE_CHECK:
         return None
-    return sim, actual
+    return sim, actual, bool(profile.calibrated)
 
 
 def _profile(meta: dict[str, Any]) -> Any:

@@ -43,6 +43,11 @@ REPORT_TEXT = {
         "and": " and ",
         "size_note": "This answer is for a store serving a market of {customers}: "
         "a policy with fixed costs pays differently in a smaller or larger store.",
+        "revenue_check_assumed": "Size check: without a policy the simulated store takes in "
+        "{sim} a year; the store profile assumes {actual} ({pct}), and the policies' budgets "
+        "and costs given as a share of revenue are sized for that. For a store of the simulated "
+        "size, run again with +market.profile.yearly_revenue={fit}; otherwise read the "
+        "percentage differences rather than the amounts.",
         "revenue_check": "Size check: without a policy the simulated store takes in {sim} a "
         "year, the store's export {actual} ({pct}). The market was calibrated on its customers' "
         "buying, not on its revenue, so the amounts above are for a store of the simulated "
@@ -186,6 +191,10 @@ REPORT_TEXT = {
         "and": "和",
         "size_note": "这个结论针对服务{customers}的门店：含固定成本的政策在更小或更大的"
         "门店里回报不同。",
+        "revenue_check_assumed": "规模核对：不采取任何政策时，模拟门店每年营业额为 {sim}，"
+        "门店资料假设为 {actual}（{pct}），按营业额比例设定的政策预算和成本都以后者为准。若要按"
+        "模拟门店的规模设定，请加上 +market.profile.yearly_revenue={fit} 重新运行；否则请看百分比"
+        "差异，而不是金额。",
         "revenue_check": "规模核对：不采取任何政策时，模拟门店每年营业额为 {sim}，门店导出数据为 "
         "{actual}（{pct}）。市场是根据顾客的购买行为而非营业额校准的，因此上面的金额对应模拟"
         "规模的门店：请看百分比差异，而不是金额。",
