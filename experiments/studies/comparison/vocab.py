@@ -279,7 +279,7 @@ REPORT_TEXT = {
             "配对计算（配对t检验）。投入产出比为均值之比（额外利润 ÷ 成本），区间采用"
             "{roi_method}。共{runs}次运行，用时{wall}，{workers}个进程。"
         ),
-        "footer": "Store Retention Lab —— 模拟结果，不是预测。",
+        "footer": "门店留客实验室 —— 模拟结果，不是预测。",
         "na": "无数据",
         "ticks": {"week": "周", "day": "天"},
         "roi_method": {"delta": "delta方法", "bootstrap": "自助法（bootstrap）"},

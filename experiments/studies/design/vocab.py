@@ -136,7 +136,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "fig_response_title": "利润与各项设置",
         "fig_front_title": "利润与留存的权衡",
         "none": "什么都不做",
-        "footer": "门店留存实验室 · experiments.design",
+        "footer": "门店留客实验室 · experiments.design",
     },
 }
 
