@@ -516,3 +516,17 @@ def test_points_levers_are_searched_and_shown_by_their_worth_against_the_ticket(
     assert lever_units(d, entry, profile) == pytest.approx(0.1)  # 200 points of 2 = 400
     del entry["points_per_referral"]
     assert lever_units(d, entry, profile) == pytest.approx(0.05)  # default 100 points of 2
+
+
+def test_every_shipped_lever_is_described_in_chinese():
+    """The Chinese design report's lever table is Chinese: each lever's meaning and range."""
+    from experiments.studies.design.vocab import MEANING_ZH, lever_range
+    from sim.policies import policy_names
+    from sim.policies.registry import get_policy_class
+
+    for name in policy_names():
+        for lever in getattr(get_policy_class(name), "levers", ()):
+            assert lever.meaning in MEANING_ZH, (name, lever.name, lever.meaning)
+            assert "revenue" not in lever_range(lever, "zh") and "tickets" not in lever_range(
+                lever, "zh"
+            )

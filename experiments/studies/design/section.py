@@ -15,7 +15,7 @@ from experiments.report.vocab import policy_labels
 from experiments.studies.base import Page
 from experiments.studies.design.search import DesignResult
 from experiments.studies.design.space import lever_units, shown
-from experiments.studies.design.vocab import text
+from experiments.studies.design.vocab import lever_meaning, lever_range, text
 from sim.store_profile import StoreProfile, format_money
 
 
@@ -43,7 +43,8 @@ def answer(result: DesignResult, lang: str) -> list[str]:
     profile = plan.market.profile
     fresh = best["outcome"].profit
     base = t["none"] if plan.baseline == "none" else plan.baseline
-    fmt = {"baseline": base, "policy": plan.policy, "settings": _settings(result)}
+    name = plan.labels.get(lang) or policy_labels([plan.policy], lang)[plan.policy]
+    fmt = {"baseline": base, "policy": name, "settings": _settings(result)}
     fmt |= {"fresh": _m(fresh.mean, profile), "lo": _m(fresh.low, profile)}
     fmt |= {"hi": _m(fresh.high, profile), "shipped": _m(result.shipped.profit.mean, profile)}
     clear = fresh.low > 0
@@ -93,7 +94,7 @@ def _method(result: DesignResult, lang: str) -> str:
     return t["method_text"].format(
         sampler=t["nsga" if plan.multi else "tpe"],
         trials=plan.trials,
-        policy=plan.policy,
+        policy=plan.labels.get(lang) or policy_labels([plan.policy], lang)[plan.policy],
         reps=plan.replications,
         customers=size_phrase(
             plan.market.n_customers,
@@ -128,8 +129,8 @@ def page(result: DesignResult, outdir: Path, lang: str) -> Page:
             html.escape(x)
             for x in (
                 d.key.split(".", 1)[1],
-                d.lever.meaning,
-                d.lever.describe(),
+                lever_meaning(d.lever, lang),
+                lever_range(d.lever, lang),
                 shown(d, shipped[d.key], profile),
                 shown(d, result.best["values"][d.key], profile),
             )

@@ -146,3 +146,60 @@ def text(lang: str) -> dict[str, str]:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {list(LANGS)}, got {lang!r}")
     return _TEXT[lang]
+
+
+MEANING_ZH = {
+    "a campaign every this many weeks": "每隔多少周做一次活动",
+    "length of a campaign in days": "每次活动持续的天数",
+    "weeks before the first campaign (the calendar)": "第一次活动之前的周数（日程）",
+    "share of the list price taken off": "标价打折的比例",
+    "per simulated year for campaigns": "每个模拟年的活动预算",
+    "per manager per month for gifts": "每位经理每月的礼品预算",
+    "price of a gift": "每份礼品的价格",
+    "who gets gifts": "礼品发给谁",
+    "top_spend: the share of members eligible by 12-month spend": (
+        "top_spend：按12个月消费可获礼品的会员比例"
+    ),
+    "days before the same member can get another gift": "同一会员再次获赠礼品前的间隔天数",
+    "day of the year of the gala": "晚会在一年中的第几天",
+    "invitations: the top N members by 12-month spend": "邀请：12个月消费最高的前N位会员",
+    "per simulated year": "每个模拟年的预算",
+    "points for a new customer, by their worth": "带来一位新顾客所得的积分（按其价值）",
+    "points per yuan a referral spends": "被推荐顾客每消费一元所得的积分",
+    "levels of referrers that earn points": "可获积分的推荐层级数",
+    "share each level up earns of the level below": "每上一级获得下一级积分的比例",
+    "balance redeemed, by its worth": "兑换门槛（按积分价值）",
+    "per simulated year for redemptions": "每个模拟年的兑换预算",
+    "rebuild or extend the list every this many weeks": "每隔多少周重建或扩充名单",
+    "keep members listed": "会员列入名单后一直保留",
+    "the threshold: bottom share of promotion-only buyers": "门槛：只买促销品顾客中排名靠后的比例",
+    "promotion-only: share on promotion": "只买促销品：促销购买所占的比例",
+    "contact round every this many weeks": "每隔多少周联系一轮",
+    "members contacted per round": "每轮联系的会员数",
+    "days an offer lasts": "优惠持续的天数",
+    "share of the price taken off": "价格打折的比例",
+    "days before the same member is contacted again": "同一会员再次被联系前的间隔天数",
+    "VIPs: the top share of members": "VIP：消费最高的会员比例",
+    "a birthday gift": "生日礼品",
+    "share off in the birthday month": "生日月的折扣比例",
+    "share off large VIP purchases": "VIP大额购买的折扣比例",
+    "purchase from which the price privilege applies": "享受价格特权的最低购买额",
+    "invitations per event": "每场活动的邀请人数",
+}
+"""Each lever's meaning in Chinese (tests/test_design.py: every shipped lever has one)."""
+
+_UNIT_ZH = {"revenue_share": "（年营业额的比例）", "tickets": "（平均客单价的倍数）"}
+
+
+def lever_meaning(lever, lang: str) -> str:
+    """A lever's meaning in `lang` (English when no translation is known)."""
+    return MEANING_ZH.get(lever.meaning, lever.meaning) if lang == "zh" else lever.meaning
+
+
+def lever_range(lever, lang: str) -> str:
+    """A lever's searched range in `lang` (`Lever.describe` in English)."""
+    if lang != "zh" or lever.kind == "choice":
+        return lever.describe()
+    fmt = (lambda v: f"{int(v):,}") if lever.kind == "int" else (lambda v: f"{v:g}")
+    unit = _UNIT_ZH.get(lever.basis or "", "")
+    return f"{fmt(lever.low)} .. {fmt(lever.high)}{unit}{'（对数刻度）' if lever.log else ''}"
