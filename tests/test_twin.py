@@ -279,6 +279,10 @@ def test_health_names_the_cause_and_blocks(cdnow):
     head, body = html_section({"twin": block, "health": bad}, "zh")  # calibration.html, zh
     assert head == "会员孪生与搜索健康检查" and "搜索健康检查" in body and "阻止写入" in body
     assert html.escape(bad["blocking_zh"][0]) in body and bad["blocking"][0] not in body
+    import re
+
+    shown = html.unescape(re.sub(r"<[^>]+>", " ", body))  # the model's lines in Chinese too
+    assert not re.search(r"[A-Za-z]+(?: [A-Za-z,'()/-]+){3,}", shown), shown
     head, body = html_section({"twin": block, "health": bad}, "en")
     assert head == "Member twin and search health" and html.escape(bad["blocking"][0]) in body
 

@@ -64,6 +64,11 @@ T = {
 }
 
 
+ALT = {"tracking": "tracking", "conditional": "cond", "cumulative": "cum"}
+"""Each figure's text alternative: its title."""
+EVALS = {"en": "{n} evaluations, {s:.0f} s", "zh": "{n} 次模拟，{s:.0f} 秒"}
+
+
 def _save(fig: Figure, path: Path) -> Path:
     return atomic_savefig(fig, path, dpi=110, bbox_inches="tight", format="png")
 
@@ -259,7 +264,7 @@ def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, 
         section(*profile_section(payload, lang)),
         section(heads[0], "".join(f"<p>{esc(x)}</p>" for x in sentences(payload, lang))),
         section(heads[12], "".join(
-            f'<figure><img src="{png_data_uri(p)}" alt="{esc(t.get(k, k))}"></figure>'
+            f'<figure><img src="{png_data_uri(p)}" alt="{esc(t[ALT.get(k, k)])}"></figure>'
             for k, p in figures.items())),
         section(heads[1], f"<table><tr><th>{heads[2]}</th><th>{heads[3]}</th><th>{heads[4]}"
                 f"</th><th>{heads[5]}</th></tr>{''.join(rows)}</table><p>{esc(heads[13])}</p>"),
@@ -270,8 +275,9 @@ def write_html(path: Path, payload: dict, figures: dict[str, Path], store: str, 
             f"<tr><td>{esc(m['statistic'])}</td><td>{_num(m['real'])}</td>"
             f"<td>{_num(m['simulated'])}</td><td>{m['z']:+.2f}</td></tr>" for m in ii["targets"])
         sections.append(section(heads[6], (
-            f"<p>{heads[11]}: {ii['distance']:.2f} ({ii['evaluations']} evaluations, "
-            f"{ii['seconds']:.0f} s); n_customers = {ii['n_customers']:,}</p><table><tr><th>"
+            f"<p>{heads[11]}: {ii['distance']:.2f} "
+            f"({EVALS[lang].format(n=ii['evaluations'], s=ii['seconds'])}); "
+            f"n_customers = {ii['n_customers']:,}</p><table><tr><th>"
             f"{heads[7]}</th><th>{heads[8]}</th><th>{heads[9]}</th><th>{heads[10]}</th></tr>"
             f"{ii_rows}</table>")))
     twin = twin_section(payload, lang)  # the member twin and search health (issue 19)
