@@ -297,3 +297,48 @@ def test_sigterm_stops_every_worker_promptly_and_keeps_finished_runs(tmp_path):
     kept = len(RunStore(store))
     assert 1 <= kept < 18 and f"{kept} finished run(s) kept" in lines[-1]
     assert not (tmp_path / "out" / "COMPLETE").exists()
+
+
+def test_sigterm_after_the_runs_stops_the_command_and_its_idle_workers(tmp_path, monkeypatch):
+    """SIGTERM while the report is written (after every run): `Interrupted` with every run
+    said kept, no COMPLETE, and the local worker processes gone (they stayed idle for
+    minutes when the command died there)."""
+    import psutil
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    import experiments.studies.base as base
+    from experiments.engine.study import Interrupted
+    from experiments.paths import CONFIG_DIR
+    from experiments.studies.comparison.study import COMPARISON
+
+    def killed(*args, **kwargs):
+        assert any(
+            "resource_tracker" not in " ".join(p.cmdline())
+            for p in psutil.Process().children(recursive=True)
+        ), "the runs used worker processes"
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises here
+        raise AssertionError("SIGTERM was not handled")
+
+    monkeypatch.setattr(base, "write", killed)
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(
+            config_name="compare",
+            overrides=[
+                "market.n_customers=1000", "market.years=1", "policies=[none,gift_budget]",
+                "replications=2", "workers=2", "scale_check=0", "output.progress=false",
+                "output.table=false", f"store={tmp_path / 'store'}",
+            ],
+        )
+    with pytest.raises(Interrupted) as stop:
+        base.run_command(COMPARISON, cfg, tmp_path / "out")
+    assert stop.value.kept == 4 and "4 finished run(s) kept" in str(stop.value)
+    assert not (tmp_path / "out" / "COMPLETE").exists()
+    workers = [  # the resource trackers live as long as this process: not workers
+        p for p in psutil.Process().children(recursive=True)
+        if "resource_tracker" not in " ".join(p.cmdline())
+    ]
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    assert not alive, [(p.pid, " ".join(p.cmdline())[-120:]) for p in alive]

@@ -83,7 +83,7 @@ class Interrupted(KeyboardInterrupt):
 
 
 @contextmanager
-def _stop_on_signals() -> Iterator[None]:
+def stop_on_signals() -> Iterator[None]:
     """SIGTERM and SIGINT raise `Interrupted` in the main thread, so the executor's cleanup
     runs (workers killed, claims released) instead of the process dying around its workers."""
     if threading.current_thread() is not threading.main_thread():
@@ -177,7 +177,7 @@ def run_study(
             bar.update()
 
     try:
-        with bar, _stop_on_signals():
+        with bar, stop_on_signals():
             waiting: list[tuple[int, RunSpec]] = []
             for w in range(0, len(todo), WAVE):
                 mine = []

@@ -304,6 +304,15 @@ def output_options(cfg: Mapping[str, Any]) -> Output:
     )
 
 
+def _stop_local_workers() -> None:
+    """Kill the local worker processes a stopped command leaves idle (none started: nothing)."""
+    from joblib.externals.loky import reusable_executor
+
+    pool = getattr(reusable_executor, "_executor", None)
+    if pool is not None:
+        pool.shutdown(wait=False, kill_workers=True)
+
+
 def run_command(
     study: Study, cfg: Mapping[str, Any], outdir: Path, *, config_dirs: Iterable[Path] = ()
 ) -> Result:
@@ -331,11 +340,23 @@ def run_command(
             print(f"estimate: {size.line()}")
         for line in sizing_lines(plan):  # once, before any run (each run would warn again)
             print(f"warning: {line}")
-    result = study.execute(plan, outdir=outdir, progress=out.progress, **opts.engine())
-    meta = study.meta(result, run_info(result.frames, opts.executor, opts.workers))
-    paths = write(study, result, outdir, meta, lang=out.lang, report=out.report)
-    record_outputs(outdir, study.name, before, inputs)
-    mark_complete(outdir)
+    # SIGTERM/SIGINT stop the whole command cleanly, the analysis and report after the runs
+    # too (it died there with its idle workers left running for minutes)
+    from experiments.engine.study import Interrupted, stop_on_signals
+
+    result = None
+    with stop_on_signals():
+        try:
+            result = study.execute(plan, outdir=outdir, progress=out.progress, **opts.engine())
+            meta = study.meta(result, run_info(result.frames, opts.executor, opts.workers))
+            paths = write(study, result, outdir, meta, lang=out.lang, report=out.report)
+            record_outputs(outdir, study.name, before, inputs)
+            mark_complete(outdir)
+        except KeyboardInterrupt as exc:
+            _stop_local_workers()
+            if isinstance(exc, Interrupted) and result is not None:  # every run was kept
+                exc.kept = len(getattr(result.frames, "runs", ()))
+            raise
     if out.table:
         print(study.summary(result))
         print(study.footnote(result, opts.workers))
