@@ -578,3 +578,22 @@ def test_a_clear_change_is_judged_in_the_direction_good_for_the_store(kpi, up, d
     )
     out = fdr_adjust(pv, 0.05).set_index("policy")["verdict"]
     assert (out["a"], out["b"]) == (up, down)
+
+
+def test_every_shipped_range_s_source_is_said_in_chinese():
+    """The Chinese robustness report's assumptions table: no English prose in its sources."""
+    import re
+
+    import yaml
+
+    from experiments.paths import CONFIG_DIR
+    from experiments.studies.robustness.ranges import parse_ranges
+    from experiments.studies.robustness.vocab import source_text
+
+    spec = yaml.safe_load((CONFIG_DIR / "uncertainty" / "default.yaml").read_text())
+    english = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]{2,})+")  # two English words in a row
+    for rg in parse_ranges(spec):
+        zh = source_text(rg.source, "zh")
+        shown = re.sub(r"docs/ODD\.md|docs/policies\.md|sim/calendar\.py", "", zh)
+        assert not english.search(shown), (rg.name, zh)
+        assert source_text(rg.source, "en") == rg.source

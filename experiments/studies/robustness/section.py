@@ -21,6 +21,7 @@ from experiments.report.page import png_data_uri
 from experiments.report.provenance import meta_size
 from experiments.report.vocab import currency_of, in_currency
 from experiments.studies.robustness.vocab import REPORT_TEXT as T
+from experiments.studies.robustness.vocab import source_text
 
 
 def _pct(v: float) -> str:
@@ -251,7 +252,7 @@ def robustness_section(
     for rg in ranges:
         out.append(
             f"<tr><td><code>{_e(rg.name)}</code></td><td>{rg.low:g}</td><td>{rg.high:g}</td>"
-            f"<td>{rg.default:g}</td><td>{_e(rg.source)}</td></tr>"
+            f"<td>{rg.default:g}</td><td>{_e(source_text(rg.source, lang))}</td></tr>"
         )
     out.append("</tbody></table></details></section>")
     return "\n".join(out)

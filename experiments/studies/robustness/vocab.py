@@ -255,3 +255,84 @@ FIGURE_TEXT = {
     },
 }
 """Figure titles and axis labels."""
+
+
+SOURCE_ZH = {
+    "SEEDS 001: 1 complaint per 25 dissatisfied (0.04); halved to doubled": (
+        "SEEDS 001：每25位不满意的顾客中有1位投诉（0.04）；范围取一半到两倍"
+    ),
+    "SEEDS 001: a dissatisfied customer tells 10-20 people; lower end widened": (
+        "SEEDS 001：一位不满意的顾客会告诉10–20人；下限放宽"
+    ),
+    "SEEDS 001: a dissatisfied customer tells 10-20 people; upper end widened": (
+        "SEEDS 001：一位不满意的顾客会告诉10–20人；上限放宽"
+    ),
+    "SEEDS 001: a satisfied customer tells 1-5 people": "SEEDS 001：一位满意的顾客会告诉1–5人",
+    "SEEDS 001: a satisfied customer tells 1-5 people; upper end widened": (
+        "SEEDS 001：一位满意的顾客会告诉1–5人；上限放宽"
+    ),
+    "SEEDS 001: 100 satisfied customers bring 25 new ones (0.25)": (
+        "SEEDS 001：100位满意的顾客带来25位新顾客（0.25）"
+    ),
+    "SEEDS 001: 60% of complainers stay when the complaint is resolved": (
+        "SEEDS 001：投诉得到解决时，60%的投诉者会留下"
+    ),
+    "assumption (docs/ODD.md 7.5: 0.25, ~45% of visits satisfied)": (
+        "假设（docs/ODD.md 7.5：0.25，约45%的到店感到满意）"
+    ),
+    "assumption (docs/ODD.md 7.5: -0.9, ~7% of visits dissatisfied)": (
+        "假设（docs/ODD.md 7.5：-0.9，约7%的到店感到不满意）"
+    ),
+    "assumption (docs/ODD.md 7.3: 1.5 years)": "假设（docs/ODD.md 7.3：1.5年）",
+    "assumption (docs/ODD.md 7.2: Beta(0.5, 10) dropout after each purchase; mean 2.4%-9% a "
+    "purchase over the range)": (
+        "假设（docs/ODD.md 7.2：每次购买后按 Beta(0.5, 10) 流失；在此范围内平均每次购买流失"
+        "2.4%–9%）"
+    ),
+    "assumption (docs/ODD.md 7.9: 0.06 a year)": "假设（docs/ODD.md 7.9：每年0.06）",
+    "assumption (docs/ODD.md 5: 25% of residents not buying yet)": (
+        "假设（docs/ODD.md 5：25%的居民尚未购买）"
+    ),
+    "assumption (docs/ODD.md 5: 12 ties per customer)": (
+        "假设（docs/ODD.md 5：每位顾客12个社会关系）"
+    ),
+    "assumption (1.2); SEEDS 000: brand must match the big customer": (
+        "假设（1.2）；SEEDS 000：品牌必须配得上大客户"
+    ),
+    "assumption (1.0); SEEDS 000: upward consumption drift": "假设（1.0）；SEEDS 000：消费向上漂移",
+    "SEEDS 000: consumption upgrades towards national brands; rate assumed (0.04 a year)": (
+        "SEEDS 000：消费向全国性品牌升级；速率为假设（每年0.04）"
+    ),
+    "assumption (docs/policies.md: 0.1); SEEDS 003 seg. 5: some come only for giveaways": (
+        "假设（docs/policies.md：0.1）；SEEDS 003 第5类：有些顾客只为赠品而来"
+    ),
+    "assumption (docs/policies.md: 0.4); SEEDS 000 names the gesture, not its effect": (
+        "假设（docs/policies.md：0.4）；SEEDS 000 提到了这种做法，但没有给出效果"
+    ),
+    "assumption (docs/policies.md: 0.8); SEEDS 000: celebrity/show-off need": (
+        "假设（docs/policies.md：0.8）；SEEDS 000：名人与炫耀的需求"
+    ),
+    "assumption (docs/policies.md: 1.8); SEEDS 004: points make eager promoters": (
+        "假设（docs/policies.md：1.8）；SEEDS 004：积分让会员积极推荐"
+    ),
+    "assumption (docs/policies.md: 0.5); SEEDS 000: education needs of elites": (
+        "假设（docs/policies.md：0.5）；SEEDS 000：精英阶层的教育需求"
+    ),
+}
+"""The shipped ranges' sources in Chinese (configs/uncertainty/default.yaml); the plain
+``assumption (FILE: VALUE)`` form is translated by `source_text`'s rule."""
+
+
+def source_text(source: str, lang: str) -> str:
+    """A range's source as the report's language says it: the shipped ones in Chinese (a
+    user's own source is shown as written)."""
+    import re
+
+    if lang != "zh":
+        return source
+    if source in SOURCE_ZH:
+        return SOURCE_ZH[source]
+    plain = re.fullmatch(r"assumption \(([^:()]+): ([-0-9.,% ]+)\)", source)
+    if plain:
+        return f"假设（{plain.group(1)}：{plain.group(2)}）"
+    return source
