@@ -229,6 +229,13 @@ def tournament_section(
             )
 
         bp, bk, wk = cp["mean"].idxmax(), lost["mean"].idxmin(), lost["mean"].idxmax()
+        same = lost.loc[bk, "mean"] == lost.loc[wk, "mean"]  # no combination keeps more
+        lost_text = t["lost_same" if same else "lost_text"].format(
+            best_keep=combo(bk),
+            lost=f"{lost.loc[bk, 'mean']:,.0f}",
+            worst_keep=combo(wk),
+            worst_lost=f"{lost.loc[wk, 'mean']:,.0f}",
+        )
         out.append(
             f"<h3>{e(t['market'])}</h3><p>"
             + t["market_text"].format(
@@ -237,10 +244,7 @@ def tournament_section(
                 cp_lo=money(cp.loc[bp, "ci_low"], lang, symbol),
                 cp_hi=money(cp.loc[bp, "ci_high"], lang, symbol),
                 overlap=t["overlap"] if cp["ci_high"].min() >= cp["ci_low"].max() else "",
-                best_keep=combo(bk),
-                lost=f"{lost.loc[bk, 'mean']:,.0f}",
-                worst_keep=combo(wk),
-                worst_lost=f"{lost.loc[wk, 'mean']:,.0f}",
+                lost_text=lost_text,
             )
             + "</p>"
         )

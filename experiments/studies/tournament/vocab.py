@@ -100,10 +100,12 @@ REPORT_TEXT = {
         "overlap": ", but the ranges of all combinations overlap",
         "market_text": (
             "Category profit (all stores together) is highest when {best_profile}: {cp} "
-            "[{cp_lo} – {cp_hi}]{overlap}. "
-            "Fewest customers leave the category for good when {best_keep}: {lost} customers "
-            "({worst_lost} in the worst combination, {worst_keep})."
+            "[{cp_lo} – {cp_hi}]{overlap}. {lost_text}"
         ),
+        "lost_text": "Fewest customers leave the category for good when {best_keep}: {lost} "
+        "customers ({worst_lost} in the worst combination, {worst_keep}).",
+        "lost_same": "The same number of customers leave the category for good in every "
+        "combination: {lost}.",
         "maps": "Payoff maps",
         "maps_note": (
             "Each map shows one store's {kpi}: rows are that store's policy, columns what the "
@@ -193,9 +195,11 @@ REPORT_TEXT = {
         "overlap": "，但所有组合的区间相互重叠",
         "market_text": (
             "当{best_profile}时，品类总利润（所有门店合计）最高：{cp}［{cp_lo} – {cp_hi}］"
-            "{overlap}。当{best_keep}时，"
-            "彻底离开该品类的顾客最少：{lost}人（最差的组合为{worst_keep}，{worst_lost}人）。"
+            "{overlap}。{lost_text}"
         ),
+        "lost_text": "当{best_keep}时，彻底离开该品类的顾客最少：{lost}人（最差的组合为"
+        "{worst_keep}，{worst_lost}人）。",
+        "lost_same": "在每一种组合下，彻底离开该品类的顾客人数都相同：{lost}人。",
         "maps": "收益图",
         "maps_note": (
             "每张图显示一家门店的{kpi}：行是该门店的策略，列是其他门店的策略。"
