@@ -165,7 +165,11 @@ def page(
         base=labels[baseline],
         roi_method=t["roi_method"].get(meta.get("roi_method", "delta"), "delta"),
         runs=meta.get("runs", len(runs)),
-        wall=f.duration(meta.get("wall_seconds")),
+        wall=(
+            t["all_reused"].format(wall=f.duration(meta.get("wall_seconds")))
+            if meta.get("reused_runs") and meta.get("reused_runs") == meta.get("runs", len(runs))
+            else f.duration(meta.get("wall_seconds"))
+        ),
         workers=meta.get("workers", "?"),
     )
     if "verdict" in table.columns:

@@ -154,6 +154,7 @@ REPORT_TEXT = {
             "{workers} worker(s)."
         ),
         "footer": "Store Retention Lab — simulated outcomes, not a forecast.",
+        "all_reused": "{wall} (all of them read back from the run store, computed before)",
         "na": "n/a",
         "ticks": {"week": "weekly", "day": "daily"},
         "roi_method": {"delta": "delta-method", "bootstrap": "bootstrap"},
@@ -280,6 +281,7 @@ REPORT_TEXT = {
             "{roi_method}。共{runs}次运行，用时{wall}，{workers}个进程。"
         ),
         "footer": "门店留客实验室 —— 模拟结果，不是预测。",
+        "all_reused": "{wall}（全部是之前算好、从运行存储读回的结果）",
         "na": "无数据",
         "ticks": {"week": "周", "day": "天"},
         "roi_method": {"delta": "delta方法", "bootstrap": "自助法（bootstrap）"},
