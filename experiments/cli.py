@@ -328,6 +328,13 @@ def _key_hint(config_name: str, field: str) -> str:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             base = compose(config_name)
         node = OmegaConf.select(base, parent) if parent else base
+        parts = field.split(".")
+        if parent and node is None:  # the first missing key on the way, not only the leaf
+            for i in range(1, len(parts)):
+                up = ".".join(parts[:i])
+                if OmegaConf.select(base, ".".join(parts[: i + 1])) is None:
+                    node, leaf = OmegaConf.select(base, up), parts[i]
+                    break
         keys = [str(k) for k in node.keys()] if isinstance(node, DictConfig) else []
         top = field.split(".")[1] if field.startswith("market.") and "." in field[7:] else ""
         if top and OmegaConf.select(base, f"market.{top}") is None and _market_field(top):

@@ -167,6 +167,17 @@ def test_a_long_seed_sweep_is_checked_without_composing_each_value():
     preflight([*SMALL, "-m", "seed=range(0,50)", "policy=none,gift_budget"], "run", validate_run)
 
 
+def test_a_typo_deep_in_a_key_gets_a_did_you_mean_for_the_misspelt_part(capsys):
+    from experiments.cli import preflight
+
+    with pytest.raises(SystemExit):
+        preflight(["uncertainty.behaviour.wom_positve_shift.low=0.1"], "robustness")
+    assert capsys.readouterr().err == (
+        "error: uncertainty.behaviour.wom_positve_shift.low: unknown field "
+        "(did you mean 'wom_positive_shift'?)\n"
+    )
+
+
 def test_a_market_field_left_at_its_default_says_to_add_it_with_plus(capsys):
     from experiments.cli import preflight
     from experiments.run import validate_run
