@@ -201,12 +201,29 @@ def preflight(
             if static:
                 with clean_errors():
                     check_creatable(Path(static), f"hydra.{key}")
+                    if "${" not in node and key == "run.dir":
+                        _check_owner(Path(node), config_name)
         with open_dict(cfg):
             del cfg["hydra"]
     if validate is not None and cfg is not None:
         with clean_errors():
             validate(cfg)
             _check_other_values(cfg, config_name, plain, sweeps, validate, groups)
+
+
+def _check_owner(run_dir: Path, study: str) -> None:
+    """A study refused before Hydra writes its own files into another study's directory
+    (``hydra.run.dir=`` a comparison's directory for a robustness study)."""
+    from experiments.engine.outputs import KNOWN, owner
+
+    if study in KNOWN and run_dir.is_dir():
+        other = owner(run_dir)
+        if other is not None and other != study:
+            raise ConfigError(
+                "hydra.run.dir",
+                f"{str(run_dir)!r} holds the outputs of a {other} study; choose another "
+                f"directory for this {study} study",
+            )
 
 
 def _check_other_values(

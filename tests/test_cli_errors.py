@@ -188,3 +188,24 @@ def test_a_market_field_left_at_its_default_says_to_add_it_with_plus(capsys):
         "error: market.profile.currency: unknown field in this market's file: 'profile' is at "
         "its library default there; add it with +market.profile.currency=VALUE\n"
     )
+
+
+def test_a_study_pointed_at_another_study_s_directory_stops_before_hydra_writes_there(
+    tmp_path, capsys
+):
+    """Refused inside the app, Hydra would already have written its .hydra files and log into
+    the comparison's directory; the pre-check refuses first, naming both studies."""
+    import json
+
+    from experiments.cli import preflight
+
+    (tmp_path / ".outputs.json").write_text(json.dumps({"study": "compare", "files": []}))
+    with pytest.raises(SystemExit) as stop:
+        preflight([f"hydra.run.dir={tmp_path}", *SMALL[:2]], "robustness")
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err == (
+        f"error: hydra.run.dir: {str(tmp_path)!r} holds the outputs of a compare study; "
+        "choose another directory for this robustness study\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".outputs.json"]
+    preflight([f"hydra.run.dir={tmp_path}", *SMALL[:2]], "compare")  # its own: fine
