@@ -228,6 +228,15 @@ def collect(sweep_dir: Path | str) -> Collected:
         raise ConfigError("SWEEP_DIR", f"{str(sweep_dir)!r} does not exist")
     if not sweep_dir.is_dir():
         raise ConfigError("SWEEP_DIR", f"{str(sweep_dir)!r} is not a directory")
+    from experiments.engine.outputs import owner
+
+    study = owner(sweep_dir)
+    if study is not None:  # its .hydra is the study's, not a job's: no run commands for it
+        raise ConfigError(
+            "SWEEP_DIR",
+            f"{str(sweep_dir)!r} holds the outputs of a {study} study, not a sweep of "
+            "experiments.run; its tables are already there",
+        )
     jobs = find_job_dirs(sweep_dir)
     expected = declared_count(sweep_dir)
     rows: list[dict[str, Any]] = []

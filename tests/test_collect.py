@@ -231,3 +231,16 @@ def test_real_joblib_multirun_then_collect(tmp_path):
     assert set(summary["focal"]) <= set(res.runs.columns)
     assert collect.main([str(sweep), "--plot", "profit", "--x", "seed"]) == 0
     assert (sweep / "runs.parquet").is_file() and (sweep / "sweep_profit.png").is_file()
+
+
+def test_a_study_s_directory_is_not_collected_as_a_sweep(tmp_path, capsys):
+    import json
+
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("- replications=2\n")
+    (tmp_path / ".outputs.json").write_text(json.dumps({"study": "compare", "files": []}))
+    with pytest.raises(SystemExit) as stop:
+        collect.main([str(tmp_path)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert "holds the outputs of a compare study, not a sweep" in err and "python -m" not in err
