@@ -214,16 +214,10 @@ def preflight(
 def _check_owner(run_dir: Path, study: str) -> None:
     """A study refused before Hydra writes its own files into another study's directory
     (``hydra.run.dir=`` a comparison's directory for a robustness study)."""
-    from experiments.engine.outputs import KNOWN, owner
+    from experiments.engine.outputs import KNOWN, refuse_other_study
 
-    if study in KNOWN and run_dir.is_dir():
-        other = owner(run_dir)
-        if other is not None and other != study:
-            raise ConfigError(
-                "hydra.run.dir",
-                f"{str(run_dir)!r} holds the outputs of a {other} study; choose another "
-                f"directory for this {study} study",
-            )
+    if study in KNOWN:
+        refuse_other_study(run_dir, study, "hydra.run.dir")
 
 
 def _check_other_values(

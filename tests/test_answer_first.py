@@ -240,22 +240,24 @@ def planted_game():
     ],
 )
 def test_tournament_report_opens_with_the_answer(lang, start, gain):
+    line = tournament_opening(planted_game(), lang)
+    assert line.startswith(start) and gain in line and "100%" in line
+
+
+def tournament_opening(game, lang: str) -> str:
     from experiments.report import policy_labels
     from experiments.studies.tournament.answer import answer as tournament_answer
     from experiments.studies.tournament.equilibria import equilibrium_table
     from experiments.studies.tournament.responses import best_responses, dominant_strategies
 
-    game = planted_game()
-    meta = {**META, "dominant": dominant_strategies(game)}
-    line = tournament_answer(
+    return tournament_answer(
         game,
         best_responses(game, n_boot=50),
         equilibrium_table(game, n_boot=50),
-        meta,
+        {**META, "dominant": dominant_strategies(game)},
         policy_labels(["none", "gift_budget", "promotions"], lang),
         lang,
     )
-    assert line.startswith(start) and gain in line and "100%" in line
 
 
 @pytest.mark.parametrize("lang, start", [("en", "No clear answer yet: “Gift budget” comes out "
@@ -263,11 +265,7 @@ def test_tournament_report_opens_with_the_answer(lang, start, gain):
 def test_a_tournament_gain_whose_range_includes_no_difference_gives_no_do(lang, start):
     """The same planted game drowned in noise: the gift budget still comes out ahead on
     average, but its gain's range includes no difference, so the opening does not say "Do:"."""
-    from experiments.report import policy_labels
-    from experiments.studies.tournament.answer import answer as tournament_answer
-    from experiments.studies.tournament.equilibria import equilibrium_table
     from experiments.studies.tournament.game import EmpiricalGame
-    from experiments.studies.tournament.responses import best_responses, dominant_strategies
 
     noisy = planted_game().payoffs.copy()
     noisy[0, 1] += np.random.default_rng(1).normal(0, 20_000, size=8)  # your gift budget
@@ -275,15 +273,7 @@ def test_a_tournament_gain_whose_range_includes_no_difference_gives_no_do(lang, 
         axis=-1, keepdims=True
     )  # still +2,000 on average against doing nothing
     game = EmpiricalGame(planted_game().players, planted_game().strategies, noisy)
-    meta = {**META, "dominant": dominant_strategies(game)}
-    line = tournament_answer(
-        game,
-        best_responses(game, n_boot=50),
-        equilibrium_table(game, n_boot=50),
-        meta,
-        policy_labels(["none", "gift_budget", "promotions"], lang),
-        lang,
-    )
+    line = tournament_opening(game, lang)
     assert line.startswith(start) and "Do:" not in line and "建议" not in line, line
 
 

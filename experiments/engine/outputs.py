@@ -127,6 +127,17 @@ def _previous(outdir: Path, study: str) -> list[Path]:
     return found
 
 
+def refuse_other_study(outdir: Path, study: str, field: str, how: str = "") -> None:
+    """A one-line `ConfigError` (naming `field`) when `outdir` holds another study's outputs."""
+    other = owner(outdir) if outdir.is_dir() else None
+    if other is not None and other != study:
+        raise ConfigError(
+            field,
+            f"{str(outdir)!r} holds the outputs of a {other} study; choose another directory "
+            f"for this {study} study{how}",
+        )
+
+
 def prepare_output_dir(
     outdir: Path | str, study: str, inputs: Mapping[str, Any] | None = None
 ) -> set[str]:
@@ -139,13 +150,7 @@ def prepare_output_dir(
     outdir = Path(outdir)
     if not outdir.is_dir():
         return set()
-    other = owner(outdir)
-    if other is not None and other != study:
-        raise ConfigError(
-            "output_dir",
-            f"{str(outdir)!r} holds the outputs of a {other} study; choose another directory "
-            f"for this {study} study (output_dir=... or hydra.run.dir=...)",
-        )
+    refuse_other_study(outdir, study, "output_dir", " (output_dir=... or hydra.run.dir=...)")
     same = bool(inputs is not None and _manifest(outdir).get("inputs") == fingerprint(inputs))
     if not same:
         for path in _previous(outdir, study):
