@@ -147,6 +147,13 @@ def _options_table(schema: Any) -> list[str]:
     return out
 
 
+SIZED = {
+    "money": "; or sized to the store: ",
+    "points": "; or points worth a size of the store's money: ",
+}
+"""How a parameter checked by `check_money` (of that unit) may be given relative to the store."""
+
+
 def _policy_section(cls: Any) -> list[str]:
     from sim.policies.budget import recorded_checks
     from sim.policies.sizing import BASES
@@ -173,14 +180,10 @@ def _policy_section(cls: Any) -> list[str]:
             choices=r.get("choices", ()),
         )
         kind, allowed = spec.kind, spec.range_text()
-        if r.get("money"):
-            kind = "money"
-            allowed += "; or sized to the store: " + ", ".join(f"{{{b}: x}}" for b in BASES)
-        if r.get("points"):
-            kind = "points"
-            allowed += "; or points worth a size of the store's money: " + ", ".join(
-                f"{{{b}: x}}" for b in BASES
-            )
+        for unit, sized in SIZED.items():  # money or points, given relative to the store
+            if r.get(unit):
+                kind = unit
+                allowed += sized + ", ".join(f"{{{b}: x}}" for b in BASES)
         if isinstance(p.default, (tuple, list)):
             kind, allowed = f"list of {kind}s", f"a non-empty list of {allowed[3:]}"
         out.append(

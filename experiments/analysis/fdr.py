@@ -96,15 +96,19 @@ def fdr_adjust(table: pd.DataFrame, alpha: float = 0.05, *, by: str | None = "kp
     out["q_value"] = q
     out["significant"] = q <= alpha
     same = (out["p_value"] == 1.0) & (out["diff_mean"] == 0)
-    sign = np.sign(out["diff_mean"].astype(float)).fillna(0.0)
-    if "kpi" in out:  # what a higher value means for each KPI
-        sign = sign * out["kpi"].map(kpi_direction).astype(float)
-    up, down = out["significant"] & (sign > 0), out["significant"] & (sign < 0)
-    neutral = out["kpi"].map(kpi_direction).eq(0) if "kpi" in out else pd.Series(False, out.index)
-    raised = out["significant"] & neutral & (out["diff_mean"] > 0)
-    lowered = out["significant"] & neutral & (out["diff_mean"] < 0)
+    # what a higher value means for each KPI: +1 better, -1 worse, 0 neither
+    direction = out["kpi"].map(kpi_direction) if "kpi" in out else pd.Series(1, out.index)
+    rise = out["significant"] & (out["diff_mean"] > 0)
+    fall = out["significant"] & (out["diff_mean"] < 0)
+    neutral = direction == 0
     out["verdict"] = np.select(
-        [same, raised, lowered, up, down],
+        [
+            same,
+            rise & neutral,
+            fall & neutral,
+            (rise & (direction > 0)) | (fall & (direction < 0)),
+            (fall & (direction > 0)) | (rise & (direction < 0)),
+        ],
         ["same", "higher", "lower", "better", "worse"],
         default="unclear",
     )

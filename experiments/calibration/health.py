@@ -238,14 +238,6 @@ _SECTION = {
         "（{gap:+.1%}），实际 {actual:,.0f}。",
         "cols": ("复购次数", "会员数", "孪生", "模型", "实际"),
         "health": "搜索健康检查",
-        "rule": "校准期内 AIC 最低（在 BG/NBD、Pareto/NBD 与 MBG/CNBD-k 中选择，k 计为一个参数）",
-        "acquisition": "按泊松过程到达，速率取校准期最后 {weeks} 周的平均每周人数，之后保持"
-        "不变",
-        "closed": "（没有新会员：封闭的顾客群）",
-        "structure": "单店孪生：本店的顾客就是它的会员，在基线下完全按其拟合的购买过程行事；模拟的"
-        "居民只在其他门店购买（市场结构对会员不起作用，而不是被校准掉）；本店的政策通过实验室的"
-        "规则、以改变这一过程的方式作用于会员：会员购买中本店所占的份额（由市场的选择模型从基线"
-        "份额算出）、满意度、投诉和流失（见 docs/calibration.md）",
         "blocking": "阻止写入",
         "none": "未发现问题。",
     },
@@ -254,8 +246,7 @@ _SECTION = {
 
 def html_section(payload: dict, lang: str = "en") -> tuple[str, str] | None:
     """(heading, HTML body) of calibration.html's twin and health section, in `lang` (the
-    model's rule, acquisition and structure lines are recorded in English in fit.json; the
-    Chinese page says the known ones in Chinese)."""
+    twin's rule, acquisition and structure lines from fit.json's Chinese wording)."""
     import html
 
     twin, health = payload.get("twin"), payload.get("health")
@@ -270,19 +261,12 @@ def html_section(payload: dict, lang: str = "en") -> tuple[str, str] | None:
         f"<td>{g['model']:.3f}</td><td>{g['actual']:.3f}</td></tr>"
         for f, g in d["by_frequency"].items()
     )
-    rule, acquisition, structure = tm["rule"], twin["acquisition"]["rule"], twin["structure"]
-    if lang == "zh":  # fit.json records them in English; the known ones are said in Chinese
-        from experiments.calibration.twin import ACQUISITION_WEEKS
-
-        if str(rule).startswith("lowest AIC"):
-            rule = t["rule"]
-        if str(acquisition).startswith("new members arrive as a Poisson process"):
-            closed = not twin["acquisition"].get("new_per_week")
-            acquisition = t["acquisition"].format(weeks=ACQUISITION_WEEKS) + (
-                t["closed"] if closed else ""
-            )
-        if str(structure).startswith("single-store twin:"):
-            structure = t["structure"]
+    acq = twin["acquisition"]
+    rule, acquisition, structure = tm["rule"], acq["rule"], twin["structure"]
+    if lang == "zh":  # fit.json states them in both languages (an older one: English only)
+        rule = tm.get("rule_zh", rule)
+        acquisition = acq.get("rule_zh", acquisition)
+        structure = twin.get("structure_zh", structure)
     members = t["members"].format(
         members=twin["members"],
         model=tm["chosen"],

@@ -90,13 +90,46 @@ def acquisition(rfm: pd.DataFrame, calibration_end: int) -> dict:
     recent = curve[-ACQUISITION_WEEKS:]
     rate = float(recent.mean()) if recent.size else 0.0
     return {
-        "rule": f"new members arrive as a Poisson process at the mean weekly rate of the "
-        f"calibration period's last {ACQUISITION_WEEKS} weeks, held constant"
-        + (" (none: a closed cohort)" if rate == 0 else ""),
+        "rule": acquisition_rule(rate, "en"),
         "new_per_week": rate,
         "closed_cohort": rate == 0,
         "weekly_first_purchases": [int(v) for v in curve],
     }
+
+
+def acquisition_rule(rate: float, lang: str) -> str:
+    """How new members arrive after the calibration end, in `lang`."""
+    if lang == "zh":
+        return (
+            f"按泊松过程到达，速率取校准期最后 {ACQUISITION_WEEKS} 周的平均每周人数，之后保持不变"
+            + ("（没有新会员：封闭的顾客群）" if rate == 0 else "")
+        )
+    return (
+        f"new members arrive as a Poisson process at the mean weekly rate of the "
+        f"calibration period's last {ACQUISITION_WEEKS} weeks, held constant"
+        + (" (none: a closed cohort)" if rate == 0 else "")
+    )
+
+
+TIMING_RULE = {
+    "en": "lowest AIC on the calibration period (BG/NBD, Pareto/NBD, MBG/CNBD-k with k counted "
+    "as a parameter)",
+    "zh": "校准期内 AIC 最低（在 BG/NBD、Pareto/NBD 与 MBG/CNBD-k 中选择，k 计为一个参数）",
+}
+STRUCTURE = {
+    "en": "single-store twin: the focal store's customers are its members, who follow their "
+    "fitted process exactly at baseline; the simulated residents buy at the other stores only "
+    "(the market's structure is made optional for the members, not calibrated away); the "
+    "focal store's policies reach the members through the lab's rules as changes to that "
+    "process: the store's share of their purchases (the market's choice model, from its "
+    "baseline share), satisfaction, complaints and dropout (docs/calibration.md, 'How "
+    "policies reach the members')",
+    "zh": "单店孪生：本店的顾客就是它的会员，在基线下完全按其拟合的购买过程行事；模拟的居民只在"
+    "其他门店购买（市场结构对会员不起作用，而不是被校准掉）；本店的政策通过实验室的规则、以改变"
+    "这一过程的方式作用于会员：会员购买中本店所占的份额（由市场的选择模型从基线份额算出）、"
+    "满意度、投诉和流失（见 docs/calibration.md）",
+}
+"""The twin's timing rule and structure as fit.json and calibration.html state them."""
 
 
 def members_frame(rfm: pd.DataFrame) -> pd.DataFrame:
@@ -187,25 +220,21 @@ def twin_block(spec: TwinSpec, choice: Choice, docking: dict, members_file: str 
         "members_file": members_file,
         "acquisition": {
             "rule": spec.meta.get("acquisition_rule"),
+            "rule_zh": acquisition_rule(spec.new_per_week, "zh"),
             "new_per_week": spec.new_per_week,
         },
         "timing_model": {
             "chosen": choice.model,
             "k": choice.k,
-            "rule": "lowest AIC on the calibration period (BG/NBD, Pareto/NBD, "
-            "MBG/CNBD-k with k counted as a parameter)",
+            "rule": TIMING_RULE["en"],
+            "rule_zh": TIMING_RULE["zh"],
             "aic": choice.aic,
             "mbgcnbd_loglik_by_k": {str(k): v for k, v in choice.mbgcnbd_loglik.items()},
             "params": choice.fit.to_json(),
         },
         "docking": docking,
-        "structure": "single-store twin: the focal store's customers are its members, who "
-        "follow their fitted process exactly at baseline; the simulated residents buy at the "
-        "other stores only (the market's structure is made optional for the members, not "
-        "calibrated away); the focal store's policies reach the members through the lab's "
-        "rules as changes to that process: the store's share of their purchases (the market's "
-        "choice model, from its baseline share), satisfaction, complaints and dropout "
-        "(docs/calibration.md, 'How policies reach the members')",
+        "structure": STRUCTURE["en"],
+        "structure_zh": STRUCTURE["zh"],
     }
 
 

@@ -176,11 +176,18 @@ def check_number(
 
 
 def check_money(
-    policy: str, field: str, value: Any, *, low: float = 0, low_open: bool = False
+    policy: str,
+    field: str,
+    value: Any,
+    *,
+    low: float = 0,
+    low_open: bool = False,
+    unit: str = "money",
 ) -> float | Relative:
     """An amount of money (`check_number`), or a relative size such as ``{revenue_share:
     0.04}`` / ``{tickets: 2}`` resolved against the market's store profile when the policy is
-    bound (``sim.policies.sizing``)."""
+    bound (``sim.policies.sizing``). ``unit="points"``: loyalty points, whose relative size
+    the policy converts into the points worth that much (`StorePolicy.sized_value`)."""
     _record(
         field,
         kind="number",
@@ -188,7 +195,7 @@ def check_money(
         high=MAX_VALUE,
         low_open=low_open,
         high_open=False,
-        money=True,
+        **{unit: True},
     )
     if isinstance(value, Mapping):
         return parse_relative(policy, field, value)
@@ -198,16 +205,9 @@ def check_money(
 def check_points(
     policy: str, field: str, value: Any, *, low: float = 0, low_open: bool = False
 ) -> float | Relative:
-    """Loyalty points (`check_number`), or points worth a relative size of money such as
-    ``{tickets: 0.025}``: the policy converts the resolved amount into points at its value
-    per point (`StorePolicy.sized_value`), so a reward keeps its weight on any store."""
-    _record(
-        field, kind="number", low=low, high=MAX_VALUE, low_open=low_open, high_open=False,
-        points=True,
-    )
-    if isinstance(value, Mapping):
-        return parse_relative(policy, field, value)
-    return check_number(policy, field, value, low=low, low_open=low_open)
+    """Loyalty points, or points worth a relative size of money such as ``{tickets: 0.025}``
+    (`check_money` with ``unit="points"``), so a reward keeps its weight on any store."""
+    return check_money(policy, field, value, low=low, low_open=low_open, unit="points")
 
 
 def check_int(policy: str, field: str, value: Any, *, low: int, high: int | None = None) -> int:

@@ -159,17 +159,16 @@ def page(
         title, caption = t["fig"][name]
         cap = caption.format(level=level, years=years_txt, base=labels[baseline])
         sections.append(figure_html(title, cap, figs[name]))
+    wall = f.duration(meta.get("wall_seconds"))
+    if meta.get("reused_runs") and meta.get("reused_runs") == meta.get("runs", len(runs)):
+        wall = t["all_reused"].format(wall=wall)  # every run read back from the run store
     method = t["method_text"].format(
         reps=meta.get("replications"),
         seeds=f"{seeds[0]}–{seeds[-1]}",
         base=labels[baseline],
         roi_method=t["roi_method"].get(meta.get("roi_method", "delta"), "delta"),
         runs=meta.get("runs", len(runs)),
-        wall=(
-            t["all_reused"].format(wall=f.duration(meta.get("wall_seconds")))
-            if meta.get("reused_runs") and meta.get("reused_runs") == meta.get("runs", len(runs))
-            else f.duration(meta.get("wall_seconds"))
-        ),
+        wall=wall,
         workers=meta.get("workers", "?"),
     )
     if "verdict" in table.columns:

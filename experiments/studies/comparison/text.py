@@ -251,7 +251,7 @@ def answer(
         "diff": m(row["profit_diff_mean"]),
         "lo": m(row["profit_diff_ci_low"]),
         "hi": m(row["profit_diff_ci_high"]),
-        "q": f"{float(row.get('profit_q_value', np.nan)):.2f}",
+        "q": number(float(row.get("profit_q_value", np.nan)), na=t["na"]),
     }
     key = "do" if len(clear) else "keep"
     if key == "keep" and float(row["profit_diff_ci_low"]) > 0:

@@ -152,8 +152,9 @@ def lever_units(d: DesignLever, entry: Mapping[str, Any], profile: Any) -> Any:
     value = entry.get(d.parameter)
     if not d.lever.basis:
         return value
+    policy = make_policy(entry)
     if value is None:  # not in the entry: the policy's default
-        value = make_policy(entry).params().get(d.parameter)
+        value = policy.params().get(d.parameter)
     if isinstance(value, Mapping):
         if d.lever.basis in value:
             return float(value[d.lever.basis])
@@ -163,7 +164,7 @@ def lever_units(d: DesignLever, entry: Mapping[str, Any], profile: Any) -> Any:
             "design", d.parameter, parse_relative("design", d.parameter, value), profile
         )
     else:  # a plain value in the parameter's own units (points: their worth in money)
-        value = make_policy(entry).money_worth(d.parameter, float(value))
+        value = policy.money_worth(d.parameter, float(value))
     base = _base(d, profile)
     return None if base is None else float(value) / base
 
