@@ -313,10 +313,7 @@ def test_sigterm_after_the_runs_stops_the_command_and_its_idle_workers(tmp_path,
     from experiments.studies.comparison.study import COMPARISON
 
     def killed(*args, **kwargs):
-        assert any(
-            "resource_tracker" not in " ".join(p.cmdline())
-            for p in psutil.Process().children(recursive=True)
-        ), "the runs used worker processes"
+        assert _workers(psutil), "the runs used worker processes"
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)  # the handler raises here
         raise AssertionError("SIGTERM was not handled")
@@ -336,9 +333,18 @@ def test_sigterm_after_the_runs_stops_the_command_and_its_idle_workers(tmp_path,
         base.run_command(COMPARISON, cfg, tmp_path / "out")
     assert stop.value.kept == 4 and "4 finished run(s) kept" in str(stop.value)
     assert not (tmp_path / "out" / "COMPLETE").exists()
-    workers = [  # the resource trackers live as long as this process: not workers
-        p for p in psutil.Process().children(recursive=True)
-        if "resource_tracker" not in " ".join(p.cmdline())
-    ]
-    gone, alive = psutil.wait_procs(workers, timeout=10)
-    assert not alive, [(p.pid, " ".join(p.cmdline())[-120:]) for p in alive]
+    gone, alive = psutil.wait_procs(_workers(psutil), timeout=10)
+    assert not alive, [p.pid for p in alive]
+
+
+def _workers(psutil) -> list:
+    """This process's live worker processes: not the resource trackers, which live as long
+    as this process, nor a killed worker not yet reaped (a zombie has no command line)."""
+    out = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if "resource_tracker" not in " ".join(p.cmdline()):
+                out.append(p)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue  # already dead
+    return out
